@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from webapp.accounts.roles import Role, has_role, roles_of
+
+
+@pytest.mark.django_db
+def test_migrations_create_one_group_per_role():
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_adduser_creates_user_with_role(role, django_user_model):
+    call_command("adduser", "alice", role=role, password="a-long-enough-passphrase")
+    user = django_user_model.objects.get(username="alice")
+    assert user.check_password("a-long-enough-passphrase")
+    assert roles_of(user) == {Role(role)}
+    assert user.is_staff is (role == "admin")
+
+
+@pytest.mark.django_db
+def test_adduser_refuses_duplicates_and_weak_passwords(django_user_model):
+    call_command("adduser", "bob", role="rater", password="a-long-enough-passphrase")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("adduser", "bob", role="rater", password="a-long-enough-passphrase")
+    with pytest.raises(CommandError, match="Password rejected"):
+        call_command("adduser", "carol", role="rater", password="123")
+    assert not django_user_model.objects.filter(username="carol").exists()
+
+
+@pytest.mark.django_db
+def test_has_role_checks_membership(make_user):
+    rater = make_user("rater")
+    assert has_role(rater, [Role.RATER])
+    assert not has_role(rater, [Role.TECHNOLOGIST, Role.CURATOR])
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_logins(django_user_model, settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+    assert first == second
+    assert "demo-tech" in first and "password:" in first
+    password = first.split("demo-tech")[1].split("password:")[1].split()[0]
+    assert django_user_model.objects.get(username="demo-tech").check_password(password)
+    assert (tmp_path / "demo_logins.json").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,49 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.django_db
+def test_home_says_what_the_product_is(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert b"CycleGAN" in response.content and b"karyogram" in response.content
+
+
+@pytest.mark.django_db
+def test_login_then_logout(client, make_user):
+    make_user("technologist", username="tech")
+    response = client.post(reverse("login"), {"username": "tech", "password": PASSWORD}, follow=True)
+    assert response.context["user"].username == "tech"
+    assert b"technologist" in response.content
+    response = client.post(reverse("logout"), follow=True)
+    assert not response.context["user"].is_authenticated
+
+
+@pytest.mark.django_db
+def test_logout_needs_post(client, make_user):
+    make_user("technologist", username="tech")
+    client.login(username="tech", password=PASSWORD)
+    assert client.get(reverse("logout")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_api_schema_and_offline_docs(client, make_user):
+    make_user("technologist", username="tech")
+    client.login(username="tech", password=PASSWORD)
+    schema = client.get(reverse("api-schema"))
+    assert schema.status_code == 200 and b"openapi" in schema.content
+    docs = client.get(reverse("api-docs"))
+    assert docs.status_code == 200
+    # The docs page loads Swagger UI from this server (sidecar), not from a CDN.
+    assert b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_api_token_for_valid_credentials_only(client, make_user):
+    make_user("technologist", username="tech")
+    ok = client.post(reverse("api-token"), {"username": "tech", "password": PASSWORD})
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    bad = client.post(reverse("api-token"), {"username": "tech", "password": "wrong"})
+    assert bad.status_code == 400

@@ -1,0 +1,1 @@
+"""ChromoEnhancer web application (Django project)."""

@@ -1,0 +1,45 @@
+"""Health of the parts the product needs: database, Redis, and a worker per queue."""
+
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from workers.health import queue_consumers
+
+
+def check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means the database is unusable
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_redis() -> dict[str, Any]:
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client.ping()
+    except redis.RedisError as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True}
+
+
+def check_queues(redis_ok: bool) -> dict[str, dict[str, Any]]:
+    """Which workers consume each required queue (asked over the broker, 1 s timeout)."""
+    consumers = queue_consumers(timeout=1.0, broker_url=settings.CELERY_BROKER_URL) if redis_ok else {}
+    return {
+        queue: {"ok": bool(consumers.get(queue)), "workers": sorted(consumers.get(queue, []))}
+        for queue in settings.CELERY_QUEUES_REQUIRED
+    }
+
+
+def system_health() -> dict[str, Any]:
+    database = check_database()
+    redis_state = check_redis()
+    queues = check_queues(redis_state["ok"])
+    ok = database["ok"] and redis_state["ok"] and all(q["ok"] for q in queues.values())
+    return {"status": "ok" if ok else "error", "database": database, "redis": redis_state, "queues": queues}

@@ -1,0 +1,1 @@
+"""Django settings: `local` (embedded default), `production` (compose) and `test`."""

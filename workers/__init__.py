@@ -1,0 +1,5 @@
+"""Celery workers: the app, queue routing and thin task adapters over `enhancer`."""
+
+from .celery import app
+
+__all__ = ["app"]

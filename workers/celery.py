@@ -1,0 +1,13 @@
+"""The Celery app. Configuration comes from Django settings (CELERY_* names).
+
+Start a worker with `celery -A workers worker -Q cpu,gpu`.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings.local")
+
+app = Celery("chromoenhancer", include=["workers.tasks"])
+app.config_from_object("django.conf:settings", namespace="CELERY")
