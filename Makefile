@@ -31,7 +31,7 @@ run: system-run $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runstack
+	$(PY) manage.py runstack $(RUNSTACK_ARGS)
 
 test: system-test $(VENV)/.dev
 	$(PY) -m pytest

@@ -1,5 +1,6 @@
 """Start a real redis-server and a real Celery worker for integration tests."""
 
+import ctypes
 import os
 import shutil
 import signal
@@ -13,6 +14,11 @@ from pathlib import Path
 import redis
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGKILL it when the test process dies, so nothing leaks."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -42,7 +48,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [server, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
              "--appendonly", "yes" if self.appendonly else "no", "--save", "", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         for _ in range(100):
@@ -87,6 +93,7 @@ class CeleryWorker:
             [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", ",".join(self.queues),
              "-c", "1", "-n", self.hostname, "-l", "INFO", "--without-gossip", "--without-mingle"],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.wait_until_consuming(timeout)
         return self
