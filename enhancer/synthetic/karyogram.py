@@ -1,0 +1,137 @@
+"""Compose synthetic karyograms laid out like a CytoVision-style export, with ground truth.
+
+Four rows of 5/7/6/6 slots, an underline and a number label under each slot, optional
+header text, white or grey background. Excellent and poor versions of one seed share
+every pose and position, so `pair` quality gives pixel-aligned ground truth.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..slicing import ROWS
+from .cytoband import Cytobands, load_cytobands
+from .degrade import EXCELLENT_IMAGE, EXCELLENT_LOOK, degrade_image, describe, poor_image, poor_look
+from .karyotype import KARYOTYPES, parse_karyotype
+from .render import Look, Pose, render_chromosome
+
+CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
+
+# Slot centres (fraction of width) and underline heights (fraction of height), after the
+# CytoVision template; rows 3 and 4 reuse row 2's columns as real exports do.
+_COLUMNS = (0.079, 0.218, 0.357, 0.496, 0.635, 0.774, 0.913)
+SLOT_X = (
+    (0.092, 0.259, 0.426, 0.732, 0.899),
+    _COLUMNS,
+    (_COLUMNS[0], _COLUMNS[1], _COLUMNS[2], _COLUMNS[4], _COLUMNS[5], _COLUMNS[6]),
+    (_COLUMNS[0], _COLUMNS[1], 0.426, 0.565, _COLUMNS[5], _COLUMNS[6]),
+)
+BASELINE_Y = (0.285, 0.50, 0.69, 0.905)
+SLOT_WIDTH = (0.145, 0.117, 0.117, 0.117)
+CHR1_LENGTH = 0.17  # of the image height, at full length
+CHROMOSOME_WIDTH = 0.024
+
+
+@dataclass
+class SyntheticKaryogram:
+    image: np.ndarray  # uint8 grey
+    truth: dict  # karyotype, slots, chromosomes, quality and degradation parameters
+
+
+def synthesize(karyotype: str = "46,XY", seed: int = 0, quality: str = "excellent", severity: str = "moderate",
+               width: int = 1200, height: int = 1000, header: bool = False, background: str = "white",
+               shorten: bool = True, cytobands: Cytobands | None = None) -> SyntheticKaryogram:
+    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs)."""
+    if quality == "excellent":
+        return _compose(karyotype, seed, EXCELLENT_LOOK, EXCELLENT_IMAGE, "excellent", severity, width, height,
+                        header, background, cytobands)
+    if quality != "poor":
+        raise ValueError("quality must be 'excellent' or 'poor'")
+    rng = np.random.default_rng([seed, 1])
+    return _compose(karyotype, seed, poor_look(severity, rng, shorten), poor_image(severity, rng), "poor",
+                    severity, width, height, header, background, cytobands)
+
+
+def synthesize_pair(karyotype: str = "46,XY", seed: int = 0, severity: str = "moderate",
+                    **kwargs) -> tuple[SyntheticKaryogram, SyntheticKaryogram]:
+    """The same karyogram excellent and poor, pixel-aligned (no shortening)."""
+    return (synthesize(karyotype, seed, "excellent", severity, **kwargs),
+            synthesize(karyotype, seed, "poor", severity, shorten=False, **kwargs))
+
+
+def random_karyotype(rng: np.random.Generator) -> str:
+    """Normal karyotypes half the time, otherwise one of the common bone-marrow changes."""
+    if rng.random() < 0.5:
+        return str(rng.choice(["46,XX", "46,XY"]))
+    return str(rng.choice(KARYOTYPES[2:]))
+
+
+def _compose(karyotype, seed, look: Look, degradation, quality, severity, width, height, header, background,
+             cytobands) -> SyntheticKaryogram:
+    bands = cytobands or load_cytobands(str(CYTOBAND_FILE))
+    slots = parse_karyotype(karyotype, bands)
+    geometry = np.random.default_rng([seed, 0])  # poses and positions: identical for a pair
+    bg = 1.0 if background == "white" else 0.9
+    px_per_bp = CHR1_LENGTH * height / bands.length("1")
+    chrom_width = CHROMOSOME_WIDTH * height
+    dark = np.zeros((height, width))
+    chromosomes, slot_boxes = [], []
+
+    for row, labels in enumerate(ROWS):
+        base_y = int(BASELINE_Y[row] * height)
+        top = int((BASELINE_Y[row - 1] + 0.045) * height) if row else int(0.09 * height)
+        half_slot = SLOT_WIDTH[row] * width / 2
+        for label, fx in zip(labels, SLOT_X[row], strict=True):
+            cx = fx * width
+            slot_boxes.append({"label": label, "box": [int(cx - half_slot), top, int(cx + half_slot), base_y]})
+            members = slots[label]
+            spacing = 1.75 * chrom_width
+            for i, chromosome in enumerate(members):
+                pose = Pose.draw(geometry, max_bend=0.35 * chrom_width)
+                ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)
+                x_centre = cx + (i - (len(members) - 1) / 2) * spacing + geometry.normal(0, 1.5)
+                box = _paste(dark, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
+                chromosomes.append({"label": label, "index": i, "box": box,
+                                    "segments": [[s.chrom, s.start, s.end, s.reverse] for s in chromosome]})
+
+    grey = bg * (1 - 0.9 * dark)
+    grey = _draw_annotations(grey, karyotype if header else None, slot_boxes, width, height)
+    rng = np.random.default_rng([seed, 2])
+    image = degrade_image(grey, bg, degradation, rng)
+    truth = {
+        "karyotype": karyotype, "seed": seed, "quality": quality,
+        "severity": severity if quality == "poor" else None, "background": background,
+        "image": {"width": width, "height": height},
+        "slots": slot_boxes, "chromosomes": chromosomes, "degradation": describe(look, degradation),
+    }
+    return SyntheticKaryogram(image, truth)
+
+
+def _paste(dark: np.ndarray, ink: np.ndarray, alpha: np.ndarray, x_centre: float, bottom: int) -> list[int]:
+    """Composite `ink` with its bottom at `bottom`; returns the chromosome's box (alpha > 0.5)."""
+    rows, cols = np.nonzero(alpha > 0.5)
+    y_off = bottom - rows.max() - 1
+    x_off = int(round(x_centre - (cols.min() + cols.max()) / 2))
+    h, w = dark.shape
+    ys, xs = slice(max(y_off, 0), min(y_off + ink.shape[0], h)), slice(max(x_off, 0), min(x_off + ink.shape[1], w))
+    sub = ink[ys.start - y_off:ys.stop - y_off, xs.start - x_off:xs.stop - x_off]
+    dark[ys, xs] = np.maximum(dark[ys, xs], sub)
+    return [int(cols.min() + x_off), int(rows.min() + y_off), int(cols.max() + x_off + 1), int(rows.max() + y_off + 1)]
+
+
+def _draw_annotations(grey: np.ndarray, header: str | None, slot_boxes: list[dict], width: int,
+                      height: int) -> np.ndarray:
+    image = Image.fromarray(np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(10, int(0.02 * height)))
+    line = max(1, height // 900)
+    for slot in slot_boxes:
+        x0, _, x1, y = slot["box"]
+        draw.rectangle([x0, y, x1, y + line - 1], fill=25)
+        draw.text(((x0 + x1) / 2, y + 0.012 * height), slot["label"], fill=10, font=font, anchor="mt")
+    if header:
+        big = ImageFont.load_default(size=max(12, int(0.03 * height)))
+        draw.text((width / 2, 0.025 * height), header, fill=10, font=big, anchor="mt")
+    return np.asarray(image, dtype=np.float64) / 255
