@@ -89,7 +89,7 @@ def write_karyogram(pixels: np.ndarray, info: ImageInfo, destination: str | os.P
     if info.format == "BMP" and info.channels == 4:
         image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB").convert("RGBA")
     elif pixels.dtype == np.uint16:
-        image = Image.fromarray(pixels, "I;16")
+        image = Image.fromarray(pixels)
     else:
         image = Image.fromarray(np.ascontiguousarray(pixels))
     options = {"quality": 95, "subsampling": 0} if info.format == "JPEG" else {}

@@ -87,9 +87,10 @@ def _compose(karyotype, seed, look: Look, degradation, quality, severity, width,
             cx = fx * width
             slot_boxes.append({"label": label, "box": [int(cx - half_slot), top, int(cx + half_slot), base_y]})
             members = slots[label]
-            spacing = 1.75 * chrom_width
+            max_bend = 0.35 * chrom_width
+            spacing = chrom_width + 2 * max_bend + 0.4 * chrom_width  # homologs never touch
             for i, chromosome in enumerate(members):
-                pose = Pose.draw(geometry, max_bend=0.35 * chrom_width)
+                pose = Pose.draw(geometry, max_bend=max_bend)
                 ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)
                 x_centre = cx + (i - (len(members) - 1) / 2) * spacing + geometry.normal(0, 1.5)
                 box = _paste(dark, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
