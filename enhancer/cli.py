@@ -29,11 +29,57 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("-n", type=int, default=1, help="number of karyograms")
     synth.add_argument("--quality", choices=("excellent", "poor", "pair"), default="pair")
     synth.add_argument("--karyotype", help='ISCN, e.g. "47,XY,+8" (default: drawn per karyogram)')
-    synth.add_argument("--severity", choices=("mild", "moderate", "severe"), default="moderate")
+    synth.add_argument("--severity", choices=("mild", "moderate", "severe", "mixed"), default="moderate",
+                       help="mixed cycles through mild, moderate and severe")
     synth.add_argument("--seed", type=int, default=0, help="first seed; karyogram i uses seed + i")
     synth.add_argument("--width", type=int, default=1200)
     synth.add_argument("--height", type=int, default=1000)
     synth.set_defaults(run=_synth)
+
+    cells = commands.add_parser("cells", help="write the model inputs (256×256) of every cell of karyograms")
+    cells.add_argument("karyograms", type=Path, help="folder of karyogram images")
+    cells.add_argument("-o", "--output", type=Path, required=True)
+    cells.add_argument("--cells", type=int, choices=(23, 24), default=24)
+    cells.set_defaults(run=_cells)
+
+    trainer = commands.add_parser("train", help="train the CycleGAN on unpaired poor and excellent cells")
+    trainer.add_argument("--poor", type=Path, required=True, help="folder or JSON manifest of poor cells")
+    trainer.add_argument("--excellent", type=Path, required=True, help="folder or manifest of excellent cells")
+    trainer.add_argument("-o", "--output", type=Path, required=True, help="run directory")
+    trainer.add_argument("--preset", default="cpu-small", choices=("paper", "cpu-small", "tiny"))
+    trainer.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint")
+    trainer.add_argument("--device", default="auto")
+    trainer.add_argument("--pairs", type=Path, help="aligned excellent cells for the supervised L1 term")
+    trainer.add_argument("--lambda-supervised", type=float)
+    trainer.add_argument("--epochs", type=int, help="epochs at constant learning rate")
+    trainer.add_argument("--epochs-decay", type=int, help="epochs of linear decay")
+    trainer.add_argument("--seed", type=int)
+    trainer.add_argument("--include-all", action="store_true", help="do not exclude chromosomes 13-22, X, Y")
+    trainer.set_defaults(run=_train)
+
+    enhance = commands.add_parser("enhance", help="enhance a karyogram: slice, enhance all cells, reassemble")
+    enhance.add_argument("karyogram", type=Path)
+    enhance.add_argument("-o", "--output", type=Path, required=True, help="output file (same format as input)")
+    enhance.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    enhance.add_argument("--strength", type=float, default=1.0, help="0 = original, 1 = full enhancement")
+    enhance.add_argument("--cells", type=int, choices=(23, 24), default=24)
+    enhance.add_argument("--layout", type=Path, help="JSON with labelled boxes instead of detection")
+    enhance.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    enhance.set_defaults(run=_enhance)
+
+    importer = commands.add_parser("import-reference", help="convert a reference latest_net_G_A.pth")
+    importer.add_argument("weights", type=Path)
+    importer.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
+    importer.set_defaults(run=_import_reference)
+
+    evaluation = commands.add_parser("evaluate", help="compare a model with classical baselines on pairs")
+    evaluation.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    evaluation.add_argument("--data", type=Path, required=True, help="folder from `synth --quality pair`")
+    evaluation.add_argument("--json", type=Path, required=True, help="where to write the summary")
+    evaluation.add_argument("--report", type=Path, help="folder for report.md and pictures")
+    evaluation.add_argument("--limit", type=int, help="use at most this many karyograms")
+    evaluation.add_argument("--device", default="auto")
+    evaluation.set_defaults(run=_evaluate)
 
     args = parser.parse_args(argv)
     try:
@@ -65,13 +111,101 @@ def _synth(args) -> int:
     size = {"width": args.width, "height": args.height}
     for i in tqdm(range(args.n), desc="karyograms", unit="kg"):
         seed = args.seed + i
+        severity = ("mild", "moderate", "severe")[i % 3] if args.severity == "mixed" else args.severity
         karyotype = args.karyotype or random_karyotype(np.random.default_rng([seed, 7]))
         if args.quality == "pair":
-            made = synthesize_pair(karyotype, seed, args.severity, **size)
+            made = synthesize_pair(karyotype, seed, severity, **size)
         else:
-            made = (synthesize(karyotype, seed, args.quality, args.severity, **size),)
+            made = (synthesize(karyotype, seed, args.quality, severity, **size),)
         for item in made:
             stem = args.output / f"synth_{seed:06d}_{item.truth['quality']}"
             Image.fromarray(item.image).save(stem.with_suffix(".png"))
             stem.with_suffix(".json").write_text(json.dumps(item.truth, indent=1))
+    return 0
+
+
+def _cells(args) -> int:
+    from .cells import to_model_input
+    from .segmentation import background_level
+    from .slicing import layout_from_boxes
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    paths = sorted(p for p in args.karyograms.iterdir() if p.suffix.lower() in (".png", ".tif", ".tiff", ".jpg",
+                                                                                 ".jpeg", ".bmp"))
+    written = refused = 0
+    for path in tqdm(paths, desc="karyograms", unit="kg"):
+        karyogram = read_karyogram(path)
+        truth = path.with_suffix(".json")
+        try:
+            if truth.exists():  # synthetic ground truth: the known slot boxes
+                spec = json.loads(truth.read_text())
+                given = layout_from_boxes(karyogram.grey, {"image": spec["image"], "cells": spec["slots"]})
+                layout = slice_karyogram(karyogram.grey, args.cells, layout=given.to_json())
+            else:
+                layout = slice_karyogram(karyogram.grey, args.cells)
+        except LayoutError as exc:
+            refused += 1
+            tqdm.write(f"{path.name}: {exc}")
+            continue
+        background = background_level(karyogram.grey)
+        for cell in layout.cells:
+            if cell.objects == 0:
+                continue
+            image, _ = to_model_input(karyogram.grey, cell, background)
+            Image.fromarray(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)).save(
+                args.output / f"{path.stem}_{cell.label}.png")
+            written += 1
+    print(f"{written} cells from {len(paths) - refused} karyograms in {args.output}; {refused} refused")
+    return 0
+
+
+def _train(args) -> int:
+    from .training.config import preset
+    from .training.loop import train
+
+    overrides = {"n_epochs": args.epochs, "n_epochs_decay": args.epochs_decay, "seed": args.seed,
+                 "lambda_supervised": args.lambda_supervised}
+    if args.include_all:
+        overrides["excluded_labels"] = ()
+    config = preset(args.preset, **overrides)
+    model_dir = train(config, args.poor, args.excellent, args.output, resume=args.resume, device=args.device,
+                      pairs=args.pairs)
+    print(f"model written to {model_dir}")
+    return 0
+
+
+def _enhance(args) -> int:
+    from .inference import SHIPPED_MODEL, Enhancer
+    from .io import write_karyogram
+
+    if not 0.0 <= args.strength <= 1.0:
+        raise ValueError("--strength must be between 0 and 1")
+    karyogram = read_karyogram(args.karyogram)
+    enhancer = Enhancer(args.model or SHIPPED_MODEL, device=args.device)
+    given = json.loads(args.layout.read_text()) if args.layout else None
+    result = enhancer.enhance(karyogram, cells=args.cells, strength=args.strength, layout=given)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    write_karyogram(result.pixels, karyogram.info, args.output)
+    print(f"enhanced {len(result.outputs)} cells on {enhancer.device}; written to {args.output}")
+    return 0
+
+
+def _import_reference(args) -> int:
+    from .model.reference_import import import_reference
+
+    print(f"model written to {import_reference(args.weights, args.output)}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .evaluation import evaluate, write_report
+    from .inference import SHIPPED_MODEL
+
+    summary, details = evaluate(args.model or SHIPPED_MODEL, args.data, args.limit, args.device)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(summary, indent=2))
+    if args.report:
+        write_report(summary, details, args.report)
+    for name, values in summary["methods"].items():
+        print(f"{name:15s} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
     return 0

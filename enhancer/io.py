@@ -153,14 +153,19 @@ def _decode_pillow(data: bytes, max_pixels: int) -> tuple[np.ndarray, str]:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
         raise ImageError("The file is not an image in a supported format (PNG, TIFF, JPEG, BMP).") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError(f"The file is damaged or truncated ({exc}).") from exc
     if image.format not in FORMATS:
         raise ImageError(f"{image.format} images are not supported; export PNG, TIFF, JPEG or BMP.")
-    if getattr(image, "n_frames", 1) != 1:
-        raise ImageError(f"The image has {image.n_frames} frames; export a single karyogram image.")
-    _check_pixels(image.width, image.height, max_pixels)
     try:
+        frames = getattr(image, "n_frames", 1)
+        if frames != 1:
+            raise ImageError(f"The image has {frames} frames; export a single karyogram image.")
+        _check_pixels(image.width, image.height, max_pixels)
         image.load()
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, ImageError):
+            raise
         raise ImageError(f"The {image.format} file is damaged or truncated ({exc}).") from exc
     fmt = image.format
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):

@@ -63,6 +63,18 @@ def _database_url() -> str:
 def celery_worker(broker, django_db_setup, tmp_path_factory):
     """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database."""
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    worker = CeleryWorker(broker.url, _database_url(), log_file=log).start()
+    # A short visibility timeout so a message whose worker was killed comes back within the test.
+    worker = CeleryWorker(broker.url, _database_url(), log_file=log,
+                          extra_env={"BROKER_VISIBILITY_TIMEOUT": "15"}).start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def karyogram_png() -> bytes:
+    """A poor synthetic 47,XY,+8 karyogram as PNG bytes."""
+    from enhancer.io import ImageInfo, encode_karyogram
+    from enhancer.synthetic import synthesize
+
+    made = synthesize("47,XY,+8", seed=21, quality="poor", severity="mild", width=900, height=750, shorten=False)
+    return encode_karyogram(made.image, ImageInfo("PNG", 900, 750, 1, 8))

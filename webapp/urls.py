@@ -4,15 +4,24 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from webapp.cases import api as cases_api
 
 from webapp.core import views as core_views
+
+router = DefaultRouter()
+router.register("cases", cases_api.CaseViewSet, basename="api-case")
+router.register("jobs", cases_api.JobViewSet, basename="api-job")
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("webapp.cases.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

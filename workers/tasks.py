@@ -1,8 +1,28 @@
-"""Celery tasks: thin adapters that load a row, call `enhancer`, store the result."""
+"""Celery tasks: thin adapters that load a row, call `enhancer`, store the result.
 
+Pipeline: slice (queue cpu) → enhance (queue gpu, all cells in one batch) → reassemble
+(queue cpu). Each step is idempotent; see `workers.jobflow`.
+"""
+
+import time
+
+import numpy as np
 from celery import shared_task
+from django.db import OperationalError
 
+from enhancer.cells import to_model_input
+from enhancer.io import ImageError
+from enhancer.segmentation import background_level
+from enhancer.slicing import LayoutError, slice_karyogram
+from webapp.cases import services
+from webapp.cases.models import JobCell, JobState
 from webapp.core.models import Heartbeat
+
+from . import jobflow
+from .models import active_model_dir, enhancer_for, model_version
+
+TRANSIENT = (OperationalError, ConnectionError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(bind=True, name="workers.tasks.heartbeat")
@@ -10,3 +30,70 @@ def heartbeat(self) -> None:
     """Record which worker consumed this message from which queue."""
     queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
     Heartbeat.objects.create(queue=queue, hostname=self.request.hostname or "unknown")
+
+
+@shared_task(name="workers.tasks.slice_karyogram", **RETRY)
+def slice_karyogram_task(*, job_pk: int) -> None:
+    """Find the slots and prepare every cell's model input."""
+    job = jobflow.claim(job_pk, JobState.QUEUED) or jobflow.claim(job_pk, JobState.SLICING)
+    if job is None:
+        return
+    start = time.perf_counter()
+    job.state = JobState.SLICING
+    job.save(update_fields=["state", "updated"])
+    try:
+        decoded = services.load_original(job)
+        layout = slice_karyogram(decoded.grey, cells=job.cells, layout=job.layout)
+    except (ImageError, LayoutError) as exc:
+        jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}")
+        return
+    background = background_level(decoded.grey)
+    inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}
+    services.save_arrays(job, "inputs", inputs)
+
+    def write(current):
+        current.cell_rows.all().delete()
+        JobCell.objects.bulk_create([
+            JobCell(job=current, label=c.label, index=i, box=list(c.box), object_count=c.objects, strength=current.strength)
+            for i, c in enumerate(layout.cells)
+        ])
+
+    jobflow.advance(job, JobState.SLICING, JobState.ENHANCING, time.perf_counter() - start, write,
+                    then=enhance_cells_task)
+
+
+@shared_task(name="workers.tasks.enhance_cells", **RETRY)
+def enhance_cells_task(*, job_pk: int) -> None:
+    """Run every cell of the karyogram through the model in one batch."""
+    job = jobflow.claim(job_pk, JobState.ENHANCING)
+    if job is None:
+        return
+    start = time.perf_counter()
+    inputs = services.load_arrays(job, "inputs")
+    enhancer = enhancer_for(active_model_dir())
+    labels = list(inputs)
+    batch = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
+    outputs = dict(zip(labels, enhancer.enhance_cells(batch), strict=True))
+    services.save_arrays(job, "outputs", outputs)
+    version = model_version(enhancer)
+
+    def write(current):
+        current.model_version = version
+
+    jobflow.advance(job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write,
+                    then=reassemble_task)
+
+
+@shared_task(name="workers.tasks.reassemble", **RETRY)
+def reassemble_task(*, job_pk: int) -> None:
+    """Paste the enhanced cells back and write the result in the original's format and as PNG."""
+    job = jobflow.claim(job_pk, JobState.ASSEMBLING)
+    if job is None:
+        return
+    start = time.perf_counter()
+    services.render_result(job)
+
+    def write(current):
+        current.result.name, current.result_png.name = job.result.name, job.result_png.name
+
+    jobflow.advance(job, JobState.ASSEMBLING, JobState.DONE, time.perf_counter() - start, write)

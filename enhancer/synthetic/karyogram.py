@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..slicing import ROWS
+from ..template import BASELINE_Y, template_slots
 from .cytoband import Cytobands, load_cytobands
 from .degrade import EXCELLENT_IMAGE, EXCELLENT_LOOK, degrade_image, describe, poor_image, poor_look
 from .karyotype import KARYOTYPES, parse_karyotype
@@ -19,17 +20,6 @@ from .render import Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
 
-# Slot centres (fraction of width) and underline heights (fraction of height), after the
-# CytoVision template; rows 3 and 4 reuse row 2's columns as real exports do.
-_COLUMNS = (0.079, 0.218, 0.357, 0.496, 0.635, 0.774, 0.913)
-SLOT_X = (
-    (0.092, 0.259, 0.426, 0.732, 0.899),
-    _COLUMNS,
-    (_COLUMNS[0], _COLUMNS[1], _COLUMNS[2], _COLUMNS[4], _COLUMNS[5], _COLUMNS[6]),
-    (_COLUMNS[0], _COLUMNS[1], 0.426, 0.565, _COLUMNS[5], _COLUMNS[6]),
-)
-BASELINE_Y = (0.285, 0.50, 0.69, 0.905)
-SLOT_WIDTH = (0.145, 0.117, 0.117, 0.117)
 CHR1_LENGTH = 0.17  # of the image height, at full length
 CHROMOSOME_WIDTH = 0.024
 
@@ -79,13 +69,13 @@ def _compose(karyotype, seed, look: Look, degradation, quality, severity, width,
     dark = np.zeros((height, width))
     chromosomes, slot_boxes = [], []
 
+    template = iter(template_slots(width, height))
     for row, labels in enumerate(ROWS):
         base_y = int(BASELINE_Y[row] * height)
-        top = int((BASELINE_Y[row - 1] + 0.045) * height) if row else int(0.09 * height)
-        half_slot = SLOT_WIDTH[row] * width / 2
-        for label, fx in zip(labels, SLOT_X[row], strict=True):
-            cx = fx * width
-            slot_boxes.append({"label": label, "box": [int(cx - half_slot), top, int(cx + half_slot), base_y]})
+        for label in labels:
+            slot = next(template)
+            slot_boxes.append(slot)
+            cx = (slot["box"][0] + slot["box"][2]) / 2
             members = slots[label]
             max_bend = 0.35 * chrom_width
             spacing = chrom_width + 2 * max_bend + 0.4 * chrom_width  # homologs never touch

@@ -69,12 +69,13 @@ class CeleryWorker:
     """A `celery worker` subprocess consuming `queues`, with the test database and broker."""
 
     def __init__(self, broker_url: str, database_url: str, queues: Iterable[str] = ("cpu", "gpu"),
-                 name: str = "test", log_file: Path | None = None):
+                 name: str = "test", log_file: Path | None = None, extra_env: dict | None = None):
         self.broker_url = broker_url
         self.database_url = database_url
         self.queues = tuple(queues)
         self.name = name
         self.log_file = log_file
+        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
     @property
@@ -87,6 +88,7 @@ class CeleryWorker:
             "DJANGO_SETTINGS_MODULE": "webapp.settings.test",
             "REDIS_URL": self.broker_url,
             "DATABASE_URL": self.database_url,
+            **self.extra_env,
         }
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "webapp.accounts",
     "webapp.core",
+    "webapp.cases",
 ]
 
 MIDDLEWARE = [
@@ -171,11 +172,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_TASK_TIME_LIMIT * 0.9)
 # Training runs far longer than a karyogram; the broker must not redeliver a task that
 # is still running, so its visibility timeout exceeds the longest task's hard limit.
 TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=12 * 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(1.1 * TRAINING_TIME_LIMIT)}
+# A message whose worker died unacknowledged comes back after this long (kombu checks every 10 s);
+# jobs do not wait that long in practice: the sweep re-sends stale jobs from the database.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=int(1.1 * TRAINING_TIME_LIMIT)),
+}
 CELERY_TASK_ROUTES = {
     "workers.tasks.heartbeat": {"queue": "cpu"},
+    "workers.tasks.slice_karyogram": {"queue": "cpu"},
+    "workers.tasks.enhance_cells": {"queue": "gpu"},
+    "workers.tasks.reassemble": {"queue": "cpu"},
 }
 CELERY_QUEUES_REQUIRED = ("cpu", "gpu")
+
+# The enhancement model the pipeline uses, and where it runs ("auto": CUDA when present).
+ENHANCER_MODEL_DIR = Path(env("ENHANCER_MODEL_DIR", default=str(BASE_DIR / "enhancer" / "models" / "chromoenhancer-cpu-small")))
+ENHANCER_DEVICE = env("ENHANCER_DEVICE", default="auto")
 
 LOGGING = {
     "version": 1,

@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 "--workers", "2", "--threads", "4", "--timeout", "120", "--access-logfile", "-",
             ])
             self._wait_ready(f"http://{bind}/healthz")
+            self._send_pending_jobs()
             self.stdout.write(self.style.SUCCESS(f"\nChromoEnhancer is running at http://{bind}/  (Ctrl-C stops it)\n"))
             self._supervise()
         finally:
@@ -101,6 +102,13 @@ class Command(BaseCommand):
             time.sleep(0.5)
         if not self._stopping:
             self.stderr.write(f"The stack did not report healthy at {url} within 120 s; it keeps running.")
+
+    def _send_pending_jobs(self) -> None:
+        from workers.sweep import requeue_pending
+
+        count = requeue_pending()
+        if count:
+            self.stdout.write(f"Sent {count} unfinished job(s) to the workers.")
 
     def _supervise(self) -> None:
         while not self._stopping:

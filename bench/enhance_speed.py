@@ -1,0 +1,102 @@
+"""Enhancement speed against the arithmetic it needs, in one run on this machine.
+
+    .venv/bin/python bench/enhance_speed.py [--repeats 5]
+
+For the shipped model and for the paper's architecture (ngf 64): the time to enhance the
+24 cells of one karyogram in one batch, the compute floor (GMACs per cell, counted by
+torch's FlopCounterMode, divided by this machine's measured matrix-multiply rate), their
+ratio, and the reference's way (one cell at a time, train-mode batch norm). Also the
+whole `enhance` of a synthetic karyogram (slice + model + reassembly).
+"""
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
+from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
+from enhancer.model.checkpoint import load_generator  # noqa: E402
+from enhancer.model.networks import Architecture, UnetGenerator, init_weights, per_image_normalisation  # noqa: E402
+from enhancer.synthetic import synthesize  # noqa: E402
+
+CELLS = 24
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_gmacs_per_second(repeats: int) -> float:
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    seconds = median_seconds(lambda: a @ b, repeats)
+    return 2048**3 / seconds / 1e9
+
+
+def gmacs_per_cell(net: torch.nn.Module) -> float:
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        net(torch.zeros(1, 1, 256, 256))
+    return counter.get_total_flops() / 2 / 1e9
+
+
+def calibrated_reference(arch: Architecture) -> torch.nn.Module:
+    """A reference-style generator: N(0, 0.02) weights, BN in train mode (test.py without --eval)."""
+    torch.manual_seed(0)
+    return init_weights(UnetGenerator(arch)).train()
+
+
+def report(name: str, batched_net: torch.nn.Module, reference_net: torch.nn.Module, rate: float, repeats: int) -> None:
+    cells = torch.rand(CELLS, 1, 256, 256) * 2 - 1
+    gmacs = gmacs_per_cell(batched_net)
+    with torch.inference_mode():
+        batched = median_seconds(lambda: batched_net(cells), repeats)
+        one_by_one = median_seconds(lambda: [reference_net(c[None]) for c in cells], max(1, repeats // 2))
+    floor = CELLS * gmacs / rate
+    print(f"{name:28s} {gmacs:6.3f} GMAC/cell  floor {floor:6.3f} s  batched {batched:6.3f} s "
+          f"({batched / floor:4.2f}× floor)  one-at-a-time {one_by_one:6.3f} s ({one_by_one / batched:4.2f}× batched)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    rate = matmul_gmacs_per_second(args.repeats)
+    print(f"measured matrix-multiply rate: {rate:.1f} GMAC/s (fp32, 2048²)")
+
+    shipped, card = load_generator(SHIPPED_MODEL)
+    reference_shipped = copy.deepcopy(shipped).train()
+    report(f"shipped (ngf {card['architecture']['ngf']})", per_image_normalisation(shipped).eval(),
+           reference_shipped, rate, args.repeats)
+    paper_arch = Architecture(ngf=64, norm="batch")
+    paper = calibrated_reference(paper_arch)
+    report("paper architecture (ngf 64)", per_image_normalisation(copy.deepcopy(paper)).eval(), paper, rate,
+           args.repeats)
+
+    made = synthesize("46,XY", seed=1, quality="poor", severity="moderate")
+    karyogram = read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", *made.image.shape[::-1], 1, 8)))
+    enhancer = Enhancer(SHIPPED_MODEL, device="cpu")
+    whole = median_seconds(lambda: enhancer.enhance(karyogram), args.repeats)
+    result = enhancer.enhance(karyogram)
+    reblend = median_seconds(lambda: result.reblend(karyogram, {"1": 0.5}), args.repeats)
+    print(f"whole karyogram {karyogram.info.width}x{karyogram.info.height} with the shipped model: "
+          f"{whole:.3f} s (slice + {len(result.outputs)} cells + reassembly); strength change only: {reblend:.3f} s")
+    print(f"numpy {np.__version__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The CycleGAN: networks, checkpoints (safetensors + model card) and device selection."""

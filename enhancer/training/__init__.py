@@ -1,0 +1,1 @@
+"""Training the CycleGAN on unpaired poor and excellent cells."""

@@ -1,0 +1,62 @@
+"""Training configuration and its presets."""
+
+from dataclasses import asdict, dataclass, replace
+
+EXCLUDED_BY_DEFAULT = tuple([str(i) for i in range(13, 23)] + ["X", "Y", "XY"])
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    preset: str = "paper"
+    ngf: int = 64
+    ndf: int = 64
+    norm: str = "batch"
+    gan_mode: str = "vanilla"  # "vanilla" (logistic, as the paper says) or "lsgan"
+    n_epochs: int = 100  # at constant learning rate
+    n_epochs_decay: int = 100  # then linear decay
+    batch_size: int = 4
+    lr: float = 2e-4
+    beta1: float = 0.5
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.5
+    lambda_supervised: float = 0.0  # L1 toward aligned excellent cells, when pairs are given
+    pool_size: int = 50
+    flip: bool = True
+    seed: int = 0
+    excluded_labels: tuple[str, ...] = EXCLUDED_BY_DEFAULT
+    image_size: int = 256
+    epoch_size: int = 0  # images per epoch; 0 = max(|poor|, |excellent|) as in the reference
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["excluded_labels"] = list(self.excluded_labels)
+        return data
+
+    @property
+    def total_epochs(self) -> int:
+        return self.n_epochs + self.n_epochs_decay
+
+    def lr_factor(self, epoch: int) -> float:
+        """Learning-rate multiplier for 1-based `epoch`: constant, then linear toward zero.
+
+        Unlike the paper-era reference, which stepped the schedule at the start of each epoch
+        and so trained its last epoch at lr 0, the last epoch here still learns.
+        """
+        return 1.0 - max(0, epoch - self.n_epochs) / (self.n_epochs_decay + 1)
+
+
+PRESETS = {
+    "paper": TrainingConfig(),
+    # Trains the shipped model in about an hour on 2 CPU cores (see README).
+    "cpu-small": TrainingConfig(preset="cpu-small", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=6,
+                                n_epochs_decay=6, epoch_size=1200),
+    # For tests: a few iterations of a tiny network on small images.
+    "tiny": TrainingConfig(preset="tiny", ngf=4, ndf=4, gan_mode="lsgan", n_epochs=1, n_epochs_decay=1,
+                           batch_size=2, pool_size=4, epoch_size=8),
+}
+
+
+def preset(name: str, **overrides) -> TrainingConfig:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})

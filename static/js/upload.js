@@ -1,0 +1,29 @@
+// Drag and drop onto the upload form, and a first check of type and size in the browser
+// (the server checks again and decodes every file).
+(function () {
+  const form = document.getElementById("upload-form");
+  if (!form) return;
+  const input = form.querySelector("input[type=file]");
+  const problems = document.getElementById("upload-problems");
+  const maxBytes = parseInt(form.dataset.maxBytes, 10);
+  const allowed = /\.(png|tiff?|jpe?g|bmp)$/i;
+
+  function check() {
+    problems.innerHTML = "";
+    let good = 0;
+    for (const file of input.files) {
+      let why = null;
+      if (!allowed.test(file.name)) why = "not a PNG, TIFF, JPEG or BMP file";
+      else if (file.size > maxBytes) why = `larger than the limit of ${(maxBytes / 1048576).toFixed(0)} MiB`;
+      else if (file.size === 0) why = "empty";
+      if (why) { const li = document.createElement("li"); li.textContent = `${file.name}: ${why}`; problems.appendChild(li); }
+      else good += 1;
+    }
+    return good;
+  }
+  input.addEventListener("change", check);
+  ["dragenter", "dragover"].forEach((t) => form.addEventListener(t, (e) => { e.preventDefault(); form.classList.add("over"); }));
+  ["dragleave", "drop"].forEach((t) => form.addEventListener(t, () => form.classList.remove("over")));
+  form.addEventListener("drop", (e) => { e.preventDefault(); input.files = e.dataTransfer.files; check(); });
+  form.addEventListener("submit", (e) => { if (input.files.length && check() === 0) e.preventDefault(); });
+})();

@@ -1,0 +1,33 @@
+// Before/after viewer: side by side or slider, zoom and pan at full resolution, panes in step.
+(function () {
+  const viewer = document.getElementById("viewer");
+  if (!viewer) return;
+  const container = viewer.querySelector("[data-pane-container]");
+  const stages = viewer.querySelectorAll(".stage");
+  const slider = viewer.querySelector("[data-slider]");
+  const overlay = viewer.querySelector(".overlay");
+  let scale = 1, x = 0, y = 0;
+
+  function apply() {
+    stages.forEach((stage) => stage.querySelectorAll(":scope > img, :scope > .overlay").forEach((el) => {
+      el.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    }));
+  }
+  viewer.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", () => {
+    container.classList.toggle("side", b.dataset.mode === "side");
+    container.classList.toggle("slider", b.dataset.mode === "slider");
+  }));
+  viewer.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
+    if (b.dataset.zoom === "in") scale *= 1.5; else if (b.dataset.zoom === "out") scale = Math.max(1, scale / 1.5);
+    else { scale = 1; x = 0; y = 0; }
+    apply();
+  }));
+  stages.forEach((stage) => {
+    stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); apply(); });
+    let dragging = null;
+    stage.addEventListener("pointerdown", (e) => { dragging = { sx: e.clientX - x, sy: e.clientY - y }; stage.setPointerCapture(e.pointerId); });
+    stage.addEventListener("pointermove", (e) => { if (dragging) { x = e.clientX - dragging.sx; y = e.clientY - dragging.sy; apply(); } });
+    stage.addEventListener("pointerup", () => { dragging = null; });
+  });
+  if (slider) slider.addEventListener("input", () => { overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`; });
+})();

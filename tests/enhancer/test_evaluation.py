@@ -1,0 +1,35 @@
+import json
+
+import pytest
+
+from enhancer.cli import main
+from enhancer.model.checkpoint import save_generator
+from enhancer.model.networks import Architecture, UnetGenerator, init_weights
+
+METRICS = {"psnr", "ssim", "psnr_fg", "ssim_fg", "band_corr", "length_ratio", "mask_iou"}
+
+
+@pytest.fixture(scope="module")
+def model_with_reverse(tmp_path_factory):
+    arch = Architecture(ngf=4)
+    root = tmp_path_factory.mktemp("model")
+    save_generator(root, init_weights(UnetGenerator(arch)), arch)
+    save_generator(root / "reverse", init_weights(UnetGenerator(arch)), arch)
+    return root
+
+
+def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_reverse, tmp_path):
+    assert main(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "500",
+                 "--width", "700", "--height", "600"]) == 0
+    assert main(["evaluate", "--model", str(model_with_reverse), "--data", str(tmp_path / "pairs"),
+                 "--json", str(tmp_path / "out.json"), "--report", str(tmp_path / "report"), "--device", "cpu"]) == 0
+    summary = json.loads((tmp_path / "out.json").read_text())
+    assert summary["n"] > 10
+    assert {"cyclegan", "identity", "he", "clahe", "unsharp", "nlm", "classical_best"} <= set(summary["methods"])
+    assert all(set(v) == METRICS for v in summary["methods"].values())
+    protocol = summary["paper_protocol"]
+    assert protocol["paper"] == {"psnr": 40.795, "ssim": 0.988}
+    assert {"reverse_generator", "reverse_generator_jpeg90"} <= set(protocol)
+    assert "| cyclegan |" in (tmp_path / "report" / "report.md").read_text()
+    assert (tmp_path / "report" / "cells_by_method.png").exists()
+    assert (tmp_path / "report" / "distributions.png").exists()

@@ -1,0 +1,84 @@
+import csv
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from enhancer.training.config import PRESETS, preset
+from enhancer.training.loop import ImagePool, train
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory):
+    """Eight poor and eight excellent 256×256 cells (labels 1-4), plus excluded ones (13, X)."""
+    root = tmp_path_factory.mktemp("cells")
+    rng = np.random.default_rng(0)
+    for domain, level in (("poor", 150), ("excellent", 90)):
+        (root / domain).mkdir()
+        for i in range(8):
+            image = np.full((256, 256), 235, np.uint8)
+            image[60:200, 100:130] = rng.integers(level - 40, level + 40, (140, 30))
+            Image.fromarray(image).save(root / domain / f"k{i}_{1 + i % 4}.png")
+        for label in ("13", "X"):
+            Image.fromarray(np.zeros((256, 256), np.uint8)).save(root / domain / f"k9_{label}.png")
+    return root
+
+
+def test_learning_rate_is_constant_then_decays_without_a_wasted_last_epoch():
+    paper = PRESETS["paper"]
+    assert [paper.lr_factor(e) for e in (1, 100)] == [1.0, 1.0]
+    assert paper.lr_factor(101) == pytest.approx(1 - 1 / 101)
+    assert paper.lr * paper.lr_factor(200) == pytest.approx(1.98e-6, rel=1e-2)
+    assert paper.lr_factor(200) > 0
+
+
+def test_paper_preset_is_the_paper():
+    p = PRESETS["paper"]
+    assert (p.ngf, p.norm, p.gan_mode, p.batch_size, p.n_epochs, p.n_epochs_decay) == (64, "batch", "vanilla", 4, 100, 100)
+    assert (p.lambda_cycle, p.lambda_identity, p.pool_size, p.lr, p.beta1) == (10, 0.5, 50, 2e-4, 0.5)
+    assert set(p.excluded_labels) >= {str(i) for i in range(13, 23)} | {"X", "Y"}
+
+
+def test_image_pool_returns_a_mix_of_old_and_new_once_full():
+    pool = ImagePool(4, np.random.default_rng(0))
+    first = torch.zeros(4, 1, 2, 2)
+    assert torch.equal(pool.query(first), first)
+    mixed = pool.query(torch.ones(64, 1, 2, 2))
+    assert 0 < mixed.sum() / 4 < 64
+
+
+def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_path):
+    model_dir = train(preset("tiny"), cells / "poor", cells / "excellent", tmp_path)
+    assert (model_dir / "generator.safetensors").exists()
+    with open(tmp_path / "losses.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * 4 and all(float(r["cycle_A"]) > 0 for r in rows)
+    assert (tmp_path / "losses.png").stat().st_size > 1000
+    assert len(list((tmp_path / "samples").glob("*.png"))) == 2
+    import json
+    card = json.loads((model_dir / "model_card.json").read_text())
+    assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
+
+
+def test_resume_continues_exactly(cells, tmp_path):
+    config = replace(preset("tiny"), n_epochs=1, n_epochs_decay=2)
+    straight = train(config, cells / "poor", cells / "excellent", tmp_path / "straight")
+
+    calls = iter([False, False, True])  # stop when the third epoch would start
+    train(config, cells / "poor", cells / "excellent", tmp_path / "split", should_stop=lambda: next(calls))
+    resumed = train(config, cells / "poor", cells / "excellent", tmp_path / "split", resume=True)
+
+    a = load_file(straight / "generator.safetensors")
+    b = load_file(resumed / "generator.safetensors")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_supervised_term_needs_aligned_cells(cells, tmp_path):
+    config = replace(preset("tiny"), lambda_supervised=10.0)
+    train(config, cells / "poor", cells / "excellent", tmp_path, pairs=cells / "excellent")
+    with open(tmp_path / "losses.csv") as f:
+        assert all(float(r["sup"]) > 0 for r in csv.DictReader(f))

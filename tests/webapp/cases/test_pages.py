@@ -1,0 +1,66 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+from webapp.cases.models import Case
+
+PAGES = ["case-list", "case-create"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_users_are_sent_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["rater", "curator"])
+@pytest.mark.parametrize("name", PAGES)
+def test_other_roles_get_403(client, make_user, role, name):
+    make_user(role, "someone")
+    client.login(username="someone", password=PASSWORD)
+    assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_case_list_searches_and_filters(client, make_user):
+    tech = make_user("technologist", "tech")
+    Case.objects.create(accession="BM-100", known_karyotype="47,XY,+8", created_by=tech)
+    Case.objects.create(accession="PB-200", sample_type="peripheral_blood", created_by=tech)
+    client.login(username="tech", password=PASSWORD)
+    assert b"BM-100" in client.get(reverse("case-list"), {"q": "+8"}).content
+    assert b"PB-200" not in client.get(reverse("case-list"), {"q": "+8"}).content
+    filtered = client.get(reverse("case-list"), {"sample_type": "peripheral_blood"}).content
+    assert b"PB-200" in filtered and b"BM-100" not in filtered
+
+
+@pytest.mark.django_db
+def test_create_and_edit_a_case(client, make_user):
+    make_user("technologist", "tech")
+    client.login(username="tech", password=PASSWORD)
+    response = client.post(reverse("case-create"), {"accession": "BM-300", "sample_type": "bone_marrow",
+                                                    "referral_reason": "AML", "known_karyotype": "", "notes": ""})
+    case = Case.objects.get(accession="BM-300")
+    assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
+    client.post(reverse("case-edit", args=[case.pk]), {"accession": "BM-300", "sample_type": "other",
+                                                      "referral_reason": "AML", "known_karyotype": "46,XX",
+                                                      "notes": "edited"})
+    case.refresh_from_db()
+    assert case.sample_type == "other" and case.notes == "edited"
+
+
+@pytest.mark.django_db
+def test_upload_page_reports_each_rejected_file(client, make_user, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    tech = make_user("technologist", "tech")
+    case = Case.objects.create(accession="BM-400", created_by=tech)
+    client.login(username="tech", password=PASSWORD)
+    response = client.post(reverse("case-upload", args=[case.pk]), {
+        "images": [SimpleUploadedFile("a.png", b"not an image"), SimpleUploadedFile("b.svg", b"<svg/>")],
+    }, follow=True)
+    text = response.content.decode()
+    assert "a.png: The file is not an image" in text and "b.svg: The file is not an image" in text
+    assert not case.karyograms.exists()

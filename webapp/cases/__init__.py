@@ -1,0 +1,1 @@
+"""Cases, their karyograms, and enhancement jobs with their cells."""

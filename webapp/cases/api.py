@@ -1,0 +1,72 @@
+"""REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
+
+from django.db import transaction
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from webapp.accounts.roles import Role, role_permission
+
+from . import services
+from .models import Case, EnhancementJob, JobState
+from .serializers import CaseSerializer, JobSerializer, KaryogramSerializer, UploadSerializer
+
+TechnologistOrAdmin = role_permission(Role.TECHNOLOGIST, Role.ADMIN)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    queryset = Case.objects.all()
+    serializer_class = CaseSerializer
+    permission_classes = [TechnologistOrAdmin]
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: KaryogramSerializer})
+    @action(detail=True, methods=["post"], url_path="karyograms")
+    def karyograms(self, request, pk=None):
+        """Upload a karyogram (multipart field `image`); its enhancement job starts at once."""
+        case = self.get_object()
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                karyogram = services.add_karyogram(case, form.validated_data["image"], request.user)
+                services.start_job(karyogram, request.user, form.validated_data["strength"],
+                                   form.validated_data["cells"])
+        except services.UploadError as exc:
+            raise ValidationError({"image": [str(exc)]}) from exc
+        return Response(KaryogramSerializer(karyogram, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = EnhancementJob.objects.select_related("karyogram").prefetch_related("cell_rows")
+    serializer_class = JobSerializer
+    permission_classes = [TechnologistOrAdmin]
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a failed or finished job again as a new job with the same options."""
+        job = self.get_object()
+        if job.is_active:
+            raise ValidationError({"state": [f"The job is still {job.state}; wait for it to finish or fail."]})
+        with transaction.atomic():
+            new = services.start_job(job.karyogram, request.user, job.strength, job.cells, job.layout)
+        return Response(JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    @action(detail=True, methods=["get"], url_path="result", url_name="result")
+    def result(self, request, pk=None):
+        """The enhanced karyogram, in the original's format (or PNG with ?as=png)."""
+        job = self.get_object()
+        if job.state != JobState.DONE or not job.result:
+            raise ValidationError({"state": [f"The job is {job.state}; there is no result yet."]})
+        field = job.result_png if request.query_params.get("as") == "png" else job.result
+        name = f"{job.karyogram.case.accession}-enhanced{'.png' if field is job.result_png else job.karyogram.suffix}"
+        return FileResponse(field.open("rb"), as_attachment=True, filename=name)

@@ -1,0 +1,142 @@
+"""Lab records: a case, its karyograms (originals never modified), and enhancement jobs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class SampleType(models.TextChoices):
+    BONE_MARROW = "bone_marrow", "Bone marrow"
+    PERIPHERAL_BLOOD = "peripheral_blood", "Peripheral blood"
+    OTHER = "other", "Other"
+
+
+class Quality(models.TextChoices):
+    UNLABELLED = "unlabelled", "Unlabelled"
+    POOR = "poor", "Poor"
+    MEDIUM = "medium", "Medium"
+    EXCELLENT = "excellent", "Excellent"
+
+
+class Case(models.Model):
+    accession = models.CharField(max_length=64, unique=True)
+    sample_type = models.CharField(max_length=32, choices=SampleType.choices, default=SampleType.BONE_MARROW)
+    referral_reason = models.CharField(max_length=255, blank=True)
+    known_karyotype = models.CharField(max_length=255, blank=True, help_text="ISCN, e.g. 46,XY,t(9;22)(q34;q11.2)")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.accession
+
+    def get_absolute_url(self) -> str:
+        return reverse("case-detail", args=[self.pk])
+
+
+def original_path(instance: "Karyogram", filename: str) -> str:
+    return f"originals/{instance.uid}/original{instance.suffix}"
+
+
+class Karyogram(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="karyograms")
+    original = models.FileField(upload_to=original_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=8)
+    bit_depth = models.PositiveSmallIntegerField()
+    channels = models.PositiveSmallIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    quality = models.CharField(max_length=16, choices=Quality.choices, default=Quality.UNLABELLED)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    @property
+    def suffix(self) -> str:
+        return {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}[self.format]
+
+    def __str__(self) -> str:
+        return f"{self.case.accession}: {self.original_name}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SLICING = "slicing", "Slicing"
+    ENHANCING = "enhancing", "Enhancing"
+    ASSEMBLING = "assembling", "Assembling"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_STATES = (JobState.QUEUED, JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING)
+PROGRESS_AT = {JobState.QUEUED: 0, JobState.SLICING: 5, JobState.ENHANCING: 30, JobState.ASSEMBLING: 80,
+               JobState.DONE: 100}
+
+
+def job_path(instance: "EnhancementJob", name: str) -> str:
+    return f"jobs/{instance.uid}/{name}"
+
+
+class EnhancementJob(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    karyogram = models.ForeignKey(Karyogram, on_delete=models.CASCADE, related_name="jobs")
+    model_version = models.CharField(max_length=128, blank=True)
+    strength = models.FloatField(default=1.0)
+    cells = models.PositiveSmallIntegerField(default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")])
+    layout = models.JSONField(null=True, blank=True, help_text="slot boxes given by a person, instead of detection")
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    timings = models.JSONField(default=dict, blank=True)
+    result = models.FileField(upload_to=job_path, max_length=255, blank=True)
+    result_png = models.FileField(upload_to=job_path, max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def get_absolute_url(self) -> str:
+        return reverse("job-detail", args=[self.pk])
+
+
+class JobCell(models.Model):
+    """One slot of a job's karyogram: where it is, and the model's input and output for it."""
+
+    job = models.ForeignKey(EnhancementJob, on_delete=models.CASCADE, related_name="cell_rows")
+    label = models.CharField(max_length=4)
+    index = models.PositiveSmallIntegerField()
+    box = models.JSONField()
+    object_count = models.PositiveSmallIntegerField()
+    strength = models.FloatField(default=1.0)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["job", "label"], name="one_row_per_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.label}"

@@ -1,0 +1,62 @@
+"""API representations of cases, karyograms and jobs."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from .models import Case, EnhancementJob, Karyogram
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "accession", "sample_type", "referral_reason", "known_karyotype", "notes", "created_by",
+                  "created", "updated"]
+        read_only_fields = ["id", "created_by", "created", "updated"]
+
+
+class JobCellSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    box = serializers.ListField(child=serializers.IntegerField())
+    objects = serializers.IntegerField(source="object_count")
+    strength = serializers.FloatField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    stage = serializers.CharField(source="get_state_display", read_only=True)
+    cells = JobCellSerializer(source="cell_rows", many=True, read_only=True)
+    result_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnhancementJob
+        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "strength",
+                  "cells", "timings", "created", "started", "finished", "result_url"]
+        read_only_fields = fields
+
+    def get_result_url(self, job: EnhancementJob) -> str | None:
+        if not job.result:
+            return None
+        request = self.context.get("request")
+        url = reverse("api-job-result", args=[job.pk])
+        return request.build_absolute_uri(url) if request else url
+
+
+class KaryogramSerializer(serializers.ModelSerializer):
+    job = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Karyogram
+        fields = ["id", "case", "original_name", "sha256", "size_bytes", "format", "bit_depth", "channels", "width",
+                  "height", "quality", "created", "job"]
+        read_only_fields = fields
+
+    def get_job(self, karyogram: Karyogram) -> dict | None:
+        job = karyogram.jobs.first()
+        return JobSerializer(job, context=self.context).data if job else None
+
+
+class UploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    strength = serializers.FloatField(default=1.0, min_value=0.0, max_value=1.0)
+    cells = serializers.ChoiceField(choices=[23, 24], default=24)

@@ -1,0 +1,142 @@
+"""What the web app and the workers do with karyograms and jobs, on top of `enhancer`.
+
+Uploads are validated by decoding them (bounded) before anything is stored; a job's cell
+arrays live beside its result in media storage (npz, loaded without pickle); rendering
+the enhanced karyogram is one function used by the worker and by strength changes.
+"""
+
+import hashlib
+import io
+import json
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from enhancer.cells import to_model_input
+from enhancer.io import ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
+from enhancer.reassembly import cell_deltas, reassemble
+from enhancer.segmentation import background_level
+from enhancer.slicing import Layout, layout_from_boxes
+
+from .models import Case, EnhancementJob, Karyogram
+
+
+class UploadError(ValueError):
+    """An upload that cannot be accepted; the message is for the person who sent it."""
+
+
+def read_upload(uploaded) -> tuple[bytes, Decoded]:
+    """The bytes of an uploaded file and its decoded image, within the configured limits."""
+    if uploaded.size > settings.MAX_UPLOAD_BYTES:
+        raise UploadError(f"{uploaded.name}: the file is {uploaded.size:,} bytes; the limit is "
+                          f"{settings.MAX_UPLOAD_BYTES:,}.")
+    data = b"".join(uploaded.chunks())
+    from enhancer.io import ImageError
+
+    try:
+        decoded = read_karyogram(data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+    except ImageError as exc:
+        raise UploadError(f"{uploaded.name}: {exc}") from exc
+    return data, decoded
+
+
+def add_karyogram(case: Case, uploaded, user) -> Karyogram:
+    """Store an uploaded karyogram unchanged, with its hash and image facts."""
+    data, decoded = read_upload(uploaded)
+    info = decoded.info
+    karyogram = Karyogram(
+        case=case, original_name=uploaded.name[:255], sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+        format=info.format, bit_depth=info.bit_depth, channels=info.channels, width=info.width, height=info.height,
+        uploaded_by=user,
+    )
+    karyogram.original.save("original", ContentFile(data), save=False)
+    try:
+        karyogram.save()
+    except Exception:
+        karyogram.original.delete(save=False)  # no orphan file when the row cannot be written
+        raise
+    return karyogram
+
+
+def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24,
+              layout: dict | None = None, enqueue: bool = True) -> EnhancementJob:
+    """Create a job and enqueue its first step once the transaction commits.
+
+    With `enqueue=False` the job waits in the database until `workers.sweep` sends it (used
+    when no broker runs yet, e.g. while loading demo data).
+    """
+    from workers.tasks import slice_karyogram_task
+
+    job = EnhancementJob.objects.create(karyogram=karyogram, strength=strength, cells=cells, layout=layout,
+                                        created_by=user)
+    if enqueue:
+        slice_karyogram_task.delay_on_commit(job_pk=job.pk)
+    return job
+
+
+def load_original(job: EnhancementJob) -> Decoded:
+    with job.karyogram.original.open("rb") as f:
+        return read_karyogram(f.read(), max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+
+
+def put_file(path: str, data: bytes) -> str:
+    """Write `data` at exactly `path` in media storage, replacing what was there (idempotent steps)."""
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    return default_storage.save(path, ContentFile(data))
+
+
+def save_arrays(job: EnhancementJob, name: str, arrays: dict[str, np.ndarray]) -> str:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{k: v.astype(np.float32) for k, v in arrays.items()})
+    return put_file(f"jobs/{job.uid}/{name}.npz", buffer.getvalue())
+
+
+def load_arrays(job: EnhancementJob, name: str) -> dict[str, np.ndarray]:
+    with default_storage.open(f"jobs/{job.uid}/{name}.npz", "rb") as f:
+        with np.load(io.BytesIO(f.read()), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+
+
+def job_layout(job: EnhancementJob, decoded: Decoded) -> Layout:
+    """The job's slots as stored in its cell rows (masks are recomputed, deterministically)."""
+    spec = {"image": {"width": decoded.info.width, "height": decoded.info.height},
+            "cells": [{"label": c.label, "box": c.box} for c in job.cell_rows.all()]}
+    return layout_from_boxes(decoded.grey, spec)
+
+
+def render_result(job: EnhancementJob, decoded: Decoded | None = None) -> None:
+    """Blend the model's change into the original with each cell's strength; store both files."""
+    decoded = decoded or load_original(job)
+    layout = job_layout(job, decoded)
+    inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
+    background = background_level(decoded.grey)
+    transforms = {c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs}
+    strengths = {c.label: c.strength for c in job.cell_rows.all()}
+    pixels = reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), strengths)
+    info = decoded.info
+    png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
+    png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
+    job.result.name = put_file(f"jobs/{job.uid}/enhanced{job.karyogram.suffix}", encode_karyogram(pixels, info))
+    job.result_png.name = put_file(f"jobs/{job.uid}/enhanced.png", encode_karyogram(png_pixels, png_info))
+
+
+@transaction.atomic
+def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None:
+    """Change per-cell strengths and re-render: only the blend runs, not the model."""
+    for cell in job.cell_rows.select_for_update():
+        if cell.label in strengths:
+            value = float(strengths[cell.label])
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"strength of cell {cell.label} must be between 0 and 1")
+            cell.strength = value
+            cell.save(update_fields=["strength"])
+    render_result(job)
+    job.save(update_fields=["result", "result_png", "updated"])
+
+
+def layout_json(job: EnhancementJob) -> str:
+    return json.dumps([{"label": c.label, "box": c.box, "objects": c.object_count} for c in job.cell_rows.all()])

@@ -1,0 +1,170 @@
+"""Pages for technologists: cases, uploads, live job progress and the result viewer."""
+
+import io
+
+import numpy as np
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import CreateView, DetailView, UpdateView
+from PIL import Image
+
+from enhancer.io import read_karyogram
+from enhancer.template import template_slots
+from webapp.accounts.roles import Role, RoleRequiredMixin
+
+from . import services
+from .forms import CaseForm, LayoutForm
+from .models import Case, EnhancementJob, JobState, SampleType
+
+
+class TechnologistPage(RoleRequiredMixin):
+    allowed_roles = (Role.TECHNOLOGIST, Role.ADMIN)
+
+
+class CaseListView(TechnologistPage, View):
+    def get(self, request):
+        cases = Case.objects.all()
+        query = request.GET.get("q", "").strip()
+        sample_type = request.GET.get("sample_type", "")
+        if query:
+            cases = cases.filter(Q(accession__icontains=query) | Q(known_karyotype__icontains=query)
+                                 | Q(referral_reason__icontains=query))
+        if sample_type in SampleType.values:
+            cases = cases.filter(sample_type=sample_type)
+        page = Paginator(cases, 25).get_page(request.GET.get("page"))
+        return render(request, "cases/case_list.html", {"page": page, "q": query, "sample_type": sample_type,
+                                                        "sample_types": SampleType.choices})
+
+
+class CaseCreateView(TechnologistPage, CreateView):
+    model = Case
+    form_class = CaseForm
+    template_name = "cases/case_form.html"
+
+    def form_valid(self, form):
+        form.instance.created_by = self.request.user
+        return super().form_valid(form)
+
+
+class CaseUpdateView(TechnologistPage, UpdateView):
+    model = Case
+    form_class = CaseForm
+    template_name = "cases/case_form.html"
+
+
+class CaseDetailView(TechnologistPage, DetailView):
+    model = Case
+    template_name = "cases/case_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["karyograms"] = self.object.karyograms.prefetch_related("jobs")
+        context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
+        return context
+
+
+class UploadView(TechnologistPage, View):
+    """Several files at once; each is checked on its own and gets its own message."""
+
+    def post(self, request, pk):
+        case = get_object_or_404(Case, pk=pk)
+        files = request.FILES.getlist("images")
+        if not files:
+            messages.error(request, "Choose at least one karyogram image to upload.")
+        for uploaded in files:
+            try:
+                with transaction.atomic():
+                    karyogram = services.add_karyogram(case, uploaded, request.user)
+                    services.start_job(karyogram, request.user)
+                messages.success(request, f"{uploaded.name}: uploaded; enhancement queued.")
+            except services.UploadError as exc:
+                messages.error(request, str(exc))
+        return redirect(case)
+
+
+class JobDetailView(TechnologistPage, DetailView):
+    model = EnhancementJob
+    template_name = "cases/job_detail.html"
+    context_object_name = "job"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        context["cells"] = list(job.cell_rows.all())
+        start = job.layout or {"cells": template_slots(job.karyogram.width, job.karyogram.height)}
+        context["layout_form"] = LayoutForm(initial={"layout": start})
+        context["case"] = job.karyogram.case
+        return context
+
+
+class JobImageView(TechnologistPage, View):
+    """The original or the enhanced karyogram as PNG, for the viewer (media is never served raw)."""
+
+    def get(self, request, pk, kind):
+        job = get_object_or_404(EnhancementJob, pk=pk)
+        if kind == "enhanced":
+            if not job.result_png:
+                raise Http404("no result yet")
+            return FileResponse(job.result_png.open("rb"), content_type="image/png")
+        decoded = services.load_original(job)
+        return HttpResponse(_png(decoded.pixels), content_type="image/png")
+
+
+class CellImageView(TechnologistPage, View):
+    def get(self, request, pk, label, kind):
+        job = get_object_or_404(EnhancementJob, pk=pk)
+        cell = get_object_or_404(job.cell_rows, label=label)
+        field = job.result_png if kind == "enhanced" else job.karyogram.original
+        if not field:
+            raise Http404("no result yet")
+        with field.open("rb") as f:
+            pixels = read_karyogram(f.read()).pixels
+        x0, y0, x1, y1 = cell.box
+        return HttpResponse(_png(pixels[y0:y1, x0:x1]), content_type="image/png")
+
+
+class StrengthView(TechnologistPage, View):
+    def post(self, request, pk):
+        job = get_object_or_404(EnhancementJob, pk=pk, state=JobState.DONE)
+        try:
+            strengths = {key[len("strength_"):]: float(value) for key, value in request.POST.items()
+                         if key.startswith("strength_")}
+            services.set_cell_strengths(job, strengths)
+            messages.success(request, "Strengths applied.")
+        except ValueError as exc:
+            messages.error(request, f"Strengths not applied: {exc}")
+        return redirect(job)
+
+
+class RetryView(TechnologistPage, View):
+    """Run the karyogram again, optionally with slot boxes corrected by a person."""
+
+    def post(self, request, pk):
+        job = get_object_or_404(EnhancementJob, pk=pk)
+        layout = None
+        if "layout" in request.POST:
+            form = LayoutForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "The layout is not valid JSON: " + "; ".join(form.errors["layout"]))
+                return redirect(job)
+            layout = form.cleaned_data["layout"]
+            layout.setdefault("image", {"width": job.karyogram.width, "height": job.karyogram.height})
+        with transaction.atomic():
+            new = services.start_job(job.karyogram, request.user, job.strength, job.cells, layout or job.layout)
+        return redirect(new)
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    if pixels.dtype == np.uint16:
+        pixels = (pixels >> 8).astype(np.uint8)
+    if pixels.ndim == 3:
+        pixels = pixels[..., :3]
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG")
+    return buffer.getvalue()
