@@ -67,6 +67,3 @@ def _fail(job: EnhancementJob, message: str) -> None:
     job.finished = timezone.now()
     job.save(update_fields=["state", "error", "finished", "updated"])
 
-
-def set_progress(job_pk: int, progress: int) -> None:
-    EnhancementJob.objects.filter(pk=job_pk).update(progress=progress)

@@ -7,7 +7,6 @@ the enhanced karyogram is one function used by the worker and by strength change
 
 import hashlib
 import io
-import json
 
 import numpy as np
 from django.conf import settings
@@ -137,6 +136,3 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
     render_result(job)
     job.save(update_fields=["result", "result_png", "updated"])
 
-
-def layout_json(job: EnhancementJob) -> str:
-    return json.dumps([{"label": c.label, "box": c.box, "objects": c.object_count} for c in job.cell_rows.all()])
