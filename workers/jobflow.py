@@ -17,20 +17,25 @@ from webapp.cases.models import PROGRESS_AT, EnhancementJob, JobState
 log = logging.getLogger(__name__)
 
 
-def claim(job_pk: int, expected: str) -> EnhancementJob | None:
-    """Lock the job; return it when this step is due, else None (and log why)."""
+def claim(job_pk: int, expected: str | tuple[str, ...], running: str | None = None) -> EnhancementJob | None:
+    """Lock the job; return it when this step is due (its state is one of `expected`), else None.
+
+    `running`, when given, is the state the job enters as the step starts.
+    """
+    expected = (expected,) if isinstance(expected, str) else expected
     with transaction.atomic():
         job = EnhancementJob.objects.select_for_update().filter(pk=job_pk).first()
-        if job is None or job.state != expected:
-            log.info("job %s: nothing to do for step %s (state %s)", job_pk, expected, job and job.state)
+        if job is None or job.state not in expected:
+            log.info("job %s: nothing to do for a step expecting %s (state %s)", job_pk, expected, job and job.state)
             return None
         if job.attempts >= job.max_attempts:
-            _fail(job, f"The {expected} step was attempted {job.attempts} times without finishing "
+            _fail(job, f"The {job.state} step was attempted {job.attempts} times without finishing "
                        "(the worker may have run out of memory); retry the job or contact the administrator.")
             return None
         job.attempts += 1
         job.started = job.started or timezone.now()
-        job.save(update_fields=["attempts", "started", "updated"])
+        job.state = running or job.state
+        job.save(update_fields=["attempts", "started", "state", "updated"])
         return job
 
 

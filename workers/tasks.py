@@ -35,12 +35,10 @@ def heartbeat(self) -> None:
 @shared_task(name="workers.tasks.slice_karyogram", **RETRY)
 def slice_karyogram_task(*, job_pk: int) -> None:
     """Find the slots and prepare every cell's model input."""
-    job = jobflow.claim(job_pk, JobState.QUEUED) or jobflow.claim(job_pk, JobState.SLICING)
+    job = jobflow.claim(job_pk, (JobState.QUEUED, JobState.SLICING), running=JobState.SLICING)
     if job is None:
         return
     start = time.perf_counter()
-    job.state = JobState.SLICING
-    job.save(update_fields=["state", "updated"])
     try:
         decoded = services.load_original(job)
         layout = slice_karyogram(decoded.grey, cells=job.cells, layout=job.layout)

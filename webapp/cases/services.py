@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from enhancer.cells import to_model_input
-from enhancer.io import ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
+from enhancer.io import ImageError, ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
 from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
 from enhancer.slicing import Layout, layout_from_boxes
@@ -33,8 +33,6 @@ def read_upload(uploaded) -> tuple[bytes, Decoded]:
         raise UploadError(f"{uploaded.name}: the file is {uploaded.size:,} bytes; the limit is "
                           f"{settings.MAX_UPLOAD_BYTES:,}.")
     data = b"".join(uploaded.chunks())
-    from enhancer.io import ImageError
-
     try:
         decoded = read_karyogram(data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
     except ImageError as exc:
