@@ -30,6 +30,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--queued", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    setup_test_environment()  # the in-process API client talks to host 'testserver'
     call_command("migrate", verbosity=0)
     redis = RedisServer(WORK / "redis").start()
     settings.REDIS_URL = settings.CELERY_BROKER_URL = app.conf.broker_url = redis.url
@@ -82,11 +84,13 @@ def main() -> None:
         png = karyogram_png(1)
         wait_done([upload(api, case_id, png)])  # warm the worker: model loaded once per process
 
-        pipeline = []
+        pipeline, stages = [], []
         for _ in range(args.repeats):
             start = time.perf_counter()
-            wait_done([upload(api, case_id, png)])
+            job_id = upload(api, case_id, png)
+            wait_done([job_id])
             pipeline.append(time.perf_counter() - start)
+            stages.append(EnhancementJob.objects.get(pk=job_id).timings)
         enhancer = Enhancer(settings.ENHANCER_MODEL_DIR, device="cpu")
         karyogram = read_karyogram(png)
         library = []
@@ -104,6 +108,9 @@ def main() -> None:
         print(f"one karyogram 1200x1000: upload→done {p:.3f} s, library enhance {lib:.3f} s, "
               f"overhead {100 * (p / lib - 1):.0f}%  (cold `python -m enhancer enhance`: {cli:.2f} s)")
 
+        print("  worker time per stage (median s): " + ", ".join(
+            f"{k} {statistics.median(t[k] for t in stages):.3f}" for k in stages[0]))
+
         pngs = [karyogram_png(100 + i) for i in range(args.queued)]
         start = time.perf_counter()
         ids = [upload(api, case_id, b) for b in pngs]
@@ -112,6 +119,8 @@ def main() -> None:
         done = EnhancementJob.objects.filter(pk__in=ids, state=JobState.DONE).count()
         print(f"{args.queued} queued at once: all finished in {total:.1f} s, {done} done, "
               f"{60 * args.queued / total:.1f} karyograms/min (one worker, concurrency 1)")
+        for error in EnhancementJob.objects.filter(pk__in=ids, state=JobState.FAILED).values_list("error", flat=True):
+            print(f"  failed: {error}")
     finally:
         worker.stop()
         redis.stop()

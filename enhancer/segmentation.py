@@ -73,7 +73,11 @@ def segment(grey: np.ndarray) -> Segmentation:
         grey_for_mask = grey
     inclusive = grey_for_mask < bg - max(0.08 * contrast, 4 * noise)
 
-    underlines, underline_mask, border_lines = _find_lines(strong, width, height)
+    # Noise breaks thin lines into short runs: in a noisy image they are looked for after
+    # smoothing along the rows only, which keeps a one-pixel line as dark as it was.
+    dark_lines = ndi.uniform_filter1d(grey, 9, axis=1) < bg - 0.15 * contrast if noisy else strong
+    underlines, line_mask, border_lines = _find_lines(dark_lines, width, height)
+    underline_mask = ndi.binary_dilation(line_mask, iterations=1) & strong if noisy else line_mask
     text_mask = _find_text(grey, strong & ~underline_mask, bg, ink, height)
     text_mask |= _below_underlines(strong & ~underline_mask, underlines, height)
 
@@ -100,6 +104,11 @@ def segment(grey: np.ndarray) -> Segmentation:
     for r in regions:
         # Specks, and thin outlines (cut-out edges, fibres) are debris, not chromosomes.
         if r.area < 0.08 * typical_area or r.intensity_max < 0.35 * typical_thickness:
+            debris += 1
+            continue
+        # Stains and uneven illumination make pale smooth blotches that just cross the threshold;
+        # even a pale chromosome has a core well darker (measured: blotches ≤0.17, chromosomes ≥0.5).
+        if bg - np.percentile(grey_for_mask[r.slice][r.image], 10) < 0.3 * contrast:
             debris += 1
             continue
         y0, x0, y1, x1 = r.bbox

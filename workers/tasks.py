@@ -48,6 +48,7 @@ def slice_karyogram_task(*, job_pk: int) -> None:
     background = background_level(decoded.grey)
     inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}
     services.save_arrays(job, "inputs", inputs)
+    services.save_layout(job, layout)
 
     def write(current):
         current.cell_rows.all().delete()

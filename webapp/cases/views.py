@@ -1,10 +1,8 @@
 """Pages for technologists: cases, uploads, live job progress and the result viewer."""
 
-import io
-
-import numpy as np
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -12,9 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import CreateView, DetailView, UpdateView
-from PIL import Image
 
-from enhancer.io import read_karyogram
 from enhancer.template import template_slots
 from webapp.accounts.roles import Role, RoleRequiredMixin
 
@@ -113,20 +109,19 @@ class JobImageView(TechnologistPage, View):
                 raise Http404("no result yet")
             return FileResponse(job.result_png.open("rb"), content_type="image/png")
         decoded = services.load_original(job)
-        return HttpResponse(_png(decoded.pixels), content_type="image/png")
+        return HttpResponse(services.display_png(decoded.pixels), content_type="image/png")
 
 
 class CellImageView(TechnologistPage, View):
     def get(self, request, pk, label, kind):
-        job = get_object_or_404(EnhancementJob, pk=pk)
+        if kind not in ("original", "enhanced"):
+            raise Http404("unknown image kind")
+        job = get_object_or_404(EnhancementJob, pk=pk, state=JobState.DONE)
         cell = get_object_or_404(job.cell_rows, label=label)
-        field = job.result_png if kind == "enhanced" else job.karyogram.original
-        if not field:
-            raise Http404("no result yet")
-        with field.open("rb") as f:
-            pixels = read_karyogram(f.read()).pixels
-        x0, y0, x1, y1 = cell.box
-        return HttpResponse(_png(pixels[y0:y1, x0:x1]), content_type="image/png")
+        path = services.cell_preview_path(job, cell.label, kind)
+        if not default_storage.exists(path):
+            raise Http404("no preview of this cell")
+        return FileResponse(default_storage.open(path, "rb"), content_type="image/png")
 
 
 class StrengthView(TechnologistPage, View):
@@ -158,13 +153,3 @@ class RetryView(TechnologistPage, View):
         with transaction.atomic():
             new = services.start_job(job.karyogram, request.user, job.strength, job.cells, layout or job.layout)
         return redirect(new)
-
-
-def _png(pixels: np.ndarray) -> bytes:
-    if pixels.dtype == np.uint16:
-        pixels = (pixels >> 8).astype(np.uint8)
-    if pixels.ndim == 3:
-        pixels = pixels[..., :3]
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG")
-    return buffer.getvalue()
