@@ -78,3 +78,43 @@ def karyogram_png() -> bytes:
 
     made = synthesize("47,XY,+8", seed=21, quality="poor", severity="mild", width=900, height=750, shorten=False)
     return encode_karyogram(made.image, ImageInfo("PNG", 900, 750, 1, 8))
+
+
+STUDY_KARYOTYPES = ["46,XY", "47,XY,+8", "46,XX,del(5)(q13q33)", "45,XX,-7", "46,XY,t(9;22)(q34;q11.2)"]
+
+
+@pytest.fixture
+def finished_karyograms(make_user):
+    """`count` karyograms with a finished enhancement: a noisy original, a smooth result (sizes differ a lot)."""
+    import io
+
+    import numpy as np
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from webapp.cases import services
+    from webapp.cases.models import Case, EnhancementJob, JobState
+
+    def png(pixels) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def make(count: int):
+        technologist = make_user("technologist", "tech-for-study")
+        rng = np.random.default_rng(5)
+        made = []
+        for i in range(count):
+            case = Case.objects.create(accession=f"ACC-SECRET-{i:03d}", known_karyotype=STUDY_KARYOTYPES[i % 5],
+                                       created_by=technologist)
+            noisy = rng.integers(0, 256, (90, 120), dtype=np.uint8)
+            karyogram = services.add_karyogram(case, SimpleUploadedFile(f"patient-{i}-original.png", png(noisy)),
+                                               technologist)
+            job = EnhancementJob.objects.create(karyogram=karyogram, state=JobState.DONE, progress=100,
+                                                model_version="cpu-small:abc123", created_by=technologist)
+            job.result.save("enhanced.png", ContentFile(png(np.full((90, 120), 200 + i % 50, np.uint8))))
+            made.append(karyogram)
+        return made
+
+    return make

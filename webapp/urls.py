@@ -7,20 +7,23 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from webapp.cases import api as cases_api
-
 from webapp.core import views as core_views
+from webapp.studies import api as studies_api
 
 router = DefaultRouter()
 router.register("cases", cases_api.CaseViewSet, basename="api-case")
 router.register("jobs", cases_api.JobViewSet, basename="api-job")
+router.register("studies", studies_api.StudyViewSet, basename="api-study")
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("webapp.cases.urls")),
+    path("", include("webapp.studies.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/items/<str:token>/image/", studies_api.ItemImageView.as_view(), name="rate-image"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "webapp.accounts",
     "webapp.core",
     "webapp.cases",
+    "webapp.studies",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "JobStateEnum": "webapp.cases.models.JobState",
+        "StudyStateEnum": "webapp.studies.models.Study.State",
+    },
 }
 
 # --- Redis and Celery -------------------------------------------------------------------

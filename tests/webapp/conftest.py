@@ -3,7 +3,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
-
 @pytest.fixture
 def api_as(make_user):
     """An API client authenticated with a token for a new user of `role`."""

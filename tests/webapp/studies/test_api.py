@@ -1,0 +1,140 @@
+"""The study API: creation by curators, the rater's next item and ratings, statistics and export."""
+
+import csv
+import io
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from webapp.studies.models import Assignment, Rating, Study
+from webapp.studies.ordering import rater_order, rater_seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def study_setup(api_as, finished_karyograms):
+    curator = api_as("curator", "cora")
+    raters = [api_as("rater", f"rater{i}") for i in (1, 2)]
+    karyograms = finished_karyograms(4)
+    response = curator.post("/api/studies/", {
+        "name": "Pilot", "instructions": "Rate each karyogram.", "karyograms": [k.pk for k in karyograms],
+        "raters": ["rater1", "rater2"], "repeats": 1}, format="json")
+    assert response.status_code == 201, response.content
+    return curator, raters, response.json()
+
+
+def _rate(client, study_id, item, **values):
+    body = {"item": item, "abnormality": "none", "quality": 3, "sharpness": 3, **values}
+    return client.post(f"/api/studies/{study_id}/ratings/", body, format="json")
+
+
+def test_curator_creates_a_study_with_stored_orders(study_setup):
+    curator, raters, study = study_setup
+    assert study["raters"] == ["rater1", "rater2"] and study["cases"] == 4 and study["state"] == "open"
+    saved = Study.objects.get(pk=study["id"])
+    for client in raters:
+        shown = list(Assignment.objects.filter(study=saved, rater=client.user).order_by("position"))
+        expected = rater_order(4, rater_seed(saved.secret, saved.pk, client.user.pk), 1)
+        assert [(a.image.study_case.job.karyogram.case.accession, a.image.arm, a.repeat) for a in shown] == [
+            (f"ACC-SECRET-{list(saved.study_cases.order_by('pk')).index(saved.study_cases.order_by('pk')[s.case]):03d}",
+             s.arm, s.repeat) for s in expected]
+        assert len(shown) == 9
+
+
+def test_rater_rates_every_item_then_gets_204(study_setup):
+    _, (rater, _), study = study_setup
+    assert rater.get("/api/studies/").json()["results"] == [
+        {"id": study["id"], "name": "Pilot", "instructions": "Rate each karyogram.", "state": "open",
+         "rated": 0, "total": 9}]
+    seen = []
+    while (response := rater.get(f"/api/studies/{study['id']}/next/")).status_code == 200:
+        item = response.json()
+        assert item["position"] == len(seen) + 1 and item["total"] == 9
+        assert rater.get(item["image_url"]).status_code == 200
+        assert _rate(rater, study["id"], item["item"], quality=4).status_code == 201
+        seen.append(item["item"])
+    assert response.status_code == 204 and len(set(seen)) == 9
+    assert rater.get(f"/api/studies/{study['id']}/").json()["rated"] == 9
+
+
+def test_invalid_ratings_get_clear_400s(study_setup, api_as):
+    curator, (rater, other), study = study_setup
+    url = f"/api/studies/{study['id']}/next/"
+    item = rater.get(url).json()["item"]
+    for quality, message in [(0, "from 1 to 5"), (6, "from 1 to 5"), ("good", "whole number"), (2.5, "whole number")]:
+        response = _rate(rater, study["id"], item, quality=quality)
+        assert response.status_code == 400 and message in response.json()["detail"]
+    assert "not one of yours" in _rate(other, study["id"], item).json()["detail"]
+    assert "not one of yours" in _rate(rater, study["id"], "no-such-item").json()["detail"]
+    assert "reason" in _rate(rater, study["id"], item, duration_seconds=30).json()["detail"]
+    assert _rate(rater, study["id"], item, abnormality=" ").status_code == 400
+    assert _rate(rater, study["id"], item).status_code == 201
+    assert "give a reason" in _rate(rater, study["id"], item, quality=5).json()["detail"]
+    corrected = _rate(rater, study["id"], item, quality=5, duration_seconds=42, reason="phone call")
+    assert corrected.status_code == 201 and corrected.json() == {"item": item, "version": 2, "duration_seconds": 42.0}
+    assert list(Rating.objects.filter(assignment__token=item).values_list("quality", "version")) == [(5, 2), (3, 1)]
+    assert curator.post(f"/api/studies/{study['id']}/close/").json()["state"] == "closed"
+    assert "closed" in _rate(rater, study["id"], item, reason="late").json()["detail"]
+    assert rater.get(url).status_code == 400
+
+
+def test_statistics_and_export_for_curators_only(study_setup):
+    curator, raters, study = study_setup
+    for client in raters:
+        while (response := client.get(f"/api/studies/{study['id']}/next/")).status_code == 200:
+            _rate(client, study["id"], response.json()["item"], quality=2, sharpness=4, abnormality="+8")
+    stats = curator.get(f"/api/studies/{study['id']}/statistics/").json()
+    h1 = stats["raters"]["rater1"]["H1"]
+    assert set(h1) == {"n", "mean_original", "mean_enhanced", "mean_diff", "ci95", "t", "p_ttest", "p_wilcoxon",
+                       "effect_size", "p_holm"}
+    assert h1["n"] == 4 and h1["mean_diff"] == 0
+    export = curator.get(f"/api/studies/{study['id']}/export/")
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert len(rows) == 18 and set(rows[0]) >= {"rater", "case_accession", "arm", "quality", "sharpness",
+                                                   "duration_seconds", "abnormality"}
+    assert {r["arm"] for r in rows} == {"original", "enhanced"}
+    results = curator.get(f"/api/studies/{study['id']}/export/?what=results")
+    assert len(list(csv.DictReader(io.StringIO(results.content.decode())))) == 6
+    for client in raters:
+        for path in ("statistics/", "export/", "close/"):
+            method = client.post if path == "close/" else client.get
+            assert method(f"/api/studies/{study['id']}/{path}").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["rater", "technologist"])
+def test_who_may_not_create_studies(role, api_as, finished_karyograms):
+    karyograms = finished_karyograms(2)
+    response = api_as(role).post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
+                                                    "raters": []}, format="json")
+    assert response.status_code == 403
+
+
+def test_creation_errors(api_as, finished_karyograms, make_user):
+    curator = api_as("curator")
+    karyograms = finished_karyograms(2)
+    make_user("technologist", "not-a-rater")
+    make_user("rater", "rita")
+    one = curator.post("/api/studies/", {"name": "x", "karyograms": [karyograms[0].pk], "raters": ["rita"]},
+                       format="json")
+    assert one.status_code == 400 and "at least two" in one.json()["detail"]
+    wrong = curator.post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
+                                           "raters": ["not-a-rater"]}, format="json")
+    assert wrong.status_code == 400 and "rater role" in wrong.json()["detail"]
+    karyograms[1].jobs.update(state="failed")
+    unfinished = curator.post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
+                                                "raters": ["rita"]}, format="json")
+    assert unfinished.status_code == 400 and "no finished enhancement" in unfinished.json()["detail"]
+    assert Study.objects.count() == 0
+
+
+def test_a_rater_sees_only_their_studies(study_setup, make_user):
+    outsider = make_user("rater", "outsider")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=outsider).key}")
+    _, _, study = study_setup
+    assert client.get("/api/studies/").json()["results"] == []
+    assert client.get(f"/api/studies/{study['id']}/").status_code == 404
+    assert client.get(f"/api/studies/{study['id']}/next/").status_code == 404

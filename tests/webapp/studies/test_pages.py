@@ -1,0 +1,75 @@
+"""Curator pages (create, open/close, statistics, CSV) and the rater's form."""
+
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from webapp.studies.models import Rating, Study
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_karyograms):
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    karyograms = finished_karyograms(3)
+    curator = _client("cura")
+    form = curator.get("/studies/new/")
+    assert "ACC-SECRET-000" in form.content.decode() and "rhea" in form.content.decode()
+    response = curator.post("/studies/new/", {"name": "Form study", "instructions": "Look closely", "repeats": 0,
+                                              "karyograms": [k.pk for k in karyograms], "raters": [rater.pk]})
+    study = Study.objects.get(name="Form study")
+    assert response.status_code == 302 and response["Location"] == f"/studies/{study.pk}/"
+    detail = curator.get(f"/studies/{study.pk}/").content.decode()
+    assert "0 of 6" in detail and "ACC-SECRET-002" in detail
+
+    rater_client = _client("rhea")
+    for _ in range(6):
+        page = rater_client.get(f"/rate/{study.pk}/")
+        token = page.context["assignment"].token
+        arm = page.context["assignment"].image.arm
+        rater_client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "+8" if arm == "enhanced" else "none",
+                                                 "quality": 4 if arm == "enhanced" else 2, "sharpness": 2})
+    assert "All 6 items are rated" in rater_client.get(f"/rate/{study.pk}/").content.decode()
+
+    stats = curator.get(f"/studies/{study.pk}/statistics/")
+    html = stats.content.decode()
+    assert stats.status_code == 200 and 'id="table1"' in html and "<svg" in html
+    assert stats.context["stats"]["raters"]["rhea"]["H1"]["mean_diff"] == 2.0
+    csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode()
+    assert csv_text.splitlines()[0].startswith("rater,case_accession,arm,quality") and len(csv_text.splitlines()) == 7
+    assert curator.get(f"/studies/{study.pk}/results.csv").status_code == 200
+
+    curator.post(f"/studies/{study.pk}/state/", {"state": "closed"})
+    assert Study.objects.get(pk=study.pk).state == "closed"
+    assert "closed" in rater_client.get(f"/rate/{study.pk}/").content.decode()
+
+
+def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_karyograms):
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater],
+                                  created_by=curator)
+    client = _client("rhea")
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    response = client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 9, "sharpness": 2})
+    assert response.status_code == 400 and response.context["assignment"].token == token
+    assert "Select a valid choice" in response.content.decode()
+    response = client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 2,
+                                                  "duration_seconds": 10})
+    assert response.status_code == 400 and "reason" in response.content.decode()
+    assert Rating.objects.count() == 0
+    client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 2,
+                                       "duration_seconds": 10, "reason": "was interrupted"})
+    rating = Rating.objects.get()
+    assert rating.duration_seconds == 10 and rating.measured_seconds >= 0 and rating.reason == "was interrupted"
+    with pytest.raises(ValueError, match="append-only"):
+        rating.save()

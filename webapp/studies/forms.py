@@ -1,0 +1,40 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from webapp.accounts.roles import Role
+from webapp.cases.models import JobState, Karyogram
+
+from .models import Study
+
+
+class StudyForm(forms.ModelForm):
+    karyograms = forms.ModelMultipleChoiceField(
+        queryset=Karyogram.objects.filter(jobs__state=JobState.DONE).distinct().select_related("case")
+        .order_by("case__accession", "pk"),
+        widget=forms.CheckboxSelectMultiple, help_text="karyograms with a finished enhancement")
+    raters = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(groups__name=Role.RATER.value).order_by("username"),
+        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Study
+        fields = ["name", "instructions", "repeats"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["karyograms"].label_from_instance = lambda k: f"{k.case.accession} · {k.original_name}"
+        self.fields["repeats"].widget.attrs["max"] = 20
+
+
+class RatingForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    abnormality = forms.CharField(max_length=500, label="Suspected abnormality",
+                                  help_text="ISCN if you can, e.g. +8 or del(5q); \"none\" when you see none")
+    quality = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
+                                     widget=forms.RadioSelect, label="Overall quality (1 poor … 5 excellent)")
+    sharpness = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
+                                       widget=forms.RadioSelect, label="Band sharpness (1 sharp … 5 fuzzy)")
+    duration_seconds = forms.FloatField(required=False, min_value=0, max_value=86_400,
+                                        label="Correct the analysis time (seconds)",
+                                        help_text="leave empty to use the time the server measured")
+    reason = forms.CharField(required=False, max_length=500, label="Reason for the correction")

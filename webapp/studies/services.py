@@ -1,0 +1,187 @@
+"""What curators and raters do with studies: create one, serve the next item, record ratings, export."""
+
+import io
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from PIL import Image
+
+from enhancer.io import read_karyogram
+from enhancer.study_statistics import RatingRecord
+from webapp.accounts.roles import Role, has_role
+from webapp.cases.models import EnhancementJob, JobState, Karyogram
+
+from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
+from .ordering import rater_order, rater_seed
+
+
+class StudyError(ValueError):
+    """A request about a study that cannot be honoured; the message says why, for the person who sent it."""
+
+
+def blinded_png(data: bytes) -> bytes:
+    """Any karyogram file → 8-bit grey PNG, stored uncompressed and without metadata.
+
+    Uncompressed so that the file size depends on the dimensions alone: an enhanced image
+    compresses better than a noisy original, and a size that differs would unblind.
+    """
+    grey = np.clip(np.rint(read_karyogram(data).grey * 255), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, format="PNG", compress_level=0)
+    return buffer.getvalue()
+
+
+def finished_job(karyogram: Karyogram) -> EnhancementJob:
+    job = karyogram.jobs.filter(state=JobState.DONE).order_by("-finished", "-pk").first()
+    if job is None:
+        raise StudyError(f"Karyogram {karyogram.pk} has no finished enhancement; only finished ones can be rated.")
+    return job
+
+
+def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], raters: list, created_by,
+                 repeats: int = 0) -> Study:
+    """A study of the karyograms' latest finished enhancements, with each rater's order stored."""
+    if len(set(k.pk for k in karyograms)) != len(karyograms):
+        raise StudyError("A karyogram is listed twice.")
+    if len(karyograms) < 2:
+        raise StudyError("A study needs at least two karyograms.")
+    if not raters:
+        raise StudyError("Choose at least one rater.")
+    not_raters = [u.username for u in raters if not has_role(u, [Role.RATER])]
+    if not_raters:
+        raise StudyError("These users do not have the rater role: " + ", ".join(not_raters))
+    jobs = [finished_job(k) for k in karyograms]
+    written: list[StudyImage] = []
+    try:
+        with transaction.atomic():
+            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by)
+            study.raters.set(raters)
+            images: list[dict[str, StudyImage]] = []
+            for job in jobs:
+                study_case = StudyCase.objects.create(study=study, job=job)
+                arms = {}
+                for arm, field in ((Arm.ORIGINAL, job.karyogram.original), (Arm.ENHANCED, job.result)):
+                    with field.open("rb") as f:
+                        image = StudyImage(study_case=study_case, arm=arm)
+                        image.image.save("item.png", ContentFile(blinded_png(f.read())), save=True)
+                    written.append(image)
+                    arms[arm.value] = image
+                images.append(arms)
+            for rater in raters:
+                order = rater_order(len(jobs), rater_seed(study.secret, study.pk, rater.pk), repeats)
+                Assignment.objects.bulk_create([
+                    Assignment(study=study, rater=rater, position=i, image=images[slot.case][slot.arm],
+                               repeat=slot.repeat)
+                    for i, slot in enumerate(order)
+                ])
+    except Exception:
+        for image in written:
+            image.image.delete(save=False)  # no orphan files when the study is not created
+        raise
+    return study
+
+
+def studies_for(user):
+    """The studies a user may see: raters their own, curators and admins all."""
+    if has_role(user, [Role.CURATOR, Role.ADMIN]):
+        return Study.objects.all()
+    return Study.objects.filter(raters=user)
+
+
+def progress(study: Study, rater) -> tuple[int, int]:
+    """(items rated, items assigned) for one rater."""
+    mine = study.assignments.filter(rater=rater)
+    return mine.filter(ratings__isnull=False).distinct().count(), mine.count()
+
+
+@transaction.atomic
+def next_assignment(study: Study, rater) -> Assignment | None:
+    """The rater's first unrated item, stamped with the time it is first shown; None when all are rated."""
+    if study.state != Study.State.OPEN:
+        raise StudyError("This study is closed.")
+    assignment = (study.assignments.select_for_update().filter(rater=rater, ratings__isnull=True)
+                  .order_by("position").first())
+    if assignment is not None and assignment.shown_at is None:
+        assignment.shown_at = timezone.now()
+        assignment.save(update_fields=["shown_at"])
+    return assignment
+
+
+def _score(name: str, value) -> int:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not (whole or (isinstance(value, str) and value.strip().isdigit())):
+        raise StudyError(f"{name} must be a whole number from 1 to 5, not {value!r}.")
+    number = int(value)
+    if not 1 <= number <= 5:
+        raise StudyError(f"{name} must be from 1 to 5, not {number}.")
+    return number
+
+
+@transaction.atomic
+def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality, sharpness,
+                  duration_seconds=None, reason: str = "") -> Rating:
+    """Record a rating; a second rating of an item is a new version and needs a reason."""
+    if study.state != Study.State.OPEN:
+        raise StudyError("This study is closed; ratings can no longer be given.")
+    assignment = (Assignment.objects.select_for_update()
+                  .filter(study=study, rater=rater, token=str(token)).first())
+    if assignment is None:
+        raise StudyError("This item is not one of yours in this study.")
+    if assignment.shown_at is None:
+        raise StudyError("This item has not been shown to you yet; open it before rating it.")
+    abnormality = (abnormality or "").strip()
+    if not abnormality:
+        raise StudyError("Write the suspected abnormality, or \"none\".")
+    if len(abnormality) > 500:
+        raise StudyError("The suspected abnormality is longer than 500 characters.")
+    reason = (reason or "").strip()[:500]
+    quality, sharpness = _score("Overall quality", quality), _score("Band sharpness", sharpness)
+    measured = (timezone.now() - assignment.shown_at).total_seconds()
+    duration = measured
+    if duration_seconds not in (None, ""):
+        try:
+            duration = float(duration_seconds)
+        except (TypeError, ValueError):
+            raise StudyError(f"The corrected time must be a number of seconds, not {duration_seconds!r}.") from None
+        if not 0 <= duration <= 86_400:
+            raise StudyError("The corrected time must be between 0 and 86400 seconds.")
+        if not reason:
+            raise StudyError("Give a reason when you correct the measured time.")
+    latest = assignment.ratings.aggregate(v=Max("version"))["v"] or 0
+    if latest and not reason:
+        raise StudyError("This item is already rated; give a reason to correct your rating.")
+    return Rating.objects.create(assignment=assignment, version=latest + 1, abnormality=abnormality,
+                                 quality=quality, sharpness=sharpness, measured_seconds=measured,
+                                 duration_seconds=duration, reason=reason)
+
+
+def latest_ratings(study: Study):
+    """The latest version of every rating in the study, with what the statistics need."""
+    newest = Rating.objects.filter(assignment=OuterRef("assignment")).order_by("-version").values("pk")[:1]
+    return (Rating.objects.filter(assignment__study=study, pk=Subquery(newest))
+            .select_related("assignment__rater", "assignment__image__study_case__job__karyogram__case")
+            .order_by("assignment__rater__username", "assignment__position"))
+
+
+def rating_records(study: Study) -> list[RatingRecord]:
+    records = []
+    for rating in latest_ratings(study):
+        assignment = rating.assignment
+        case = assignment.image.study_case.job.karyogram.case
+        records.append(RatingRecord(
+            rater=assignment.rater.username, case=case.accession, arm=assignment.image.arm,
+            quality=rating.quality, sharpness=rating.sharpness, duration=rating.duration_seconds,
+            abnormality=rating.abnormality, repeat=assignment.repeat, known_karyotype=case.known_karyotype or ""))
+    return records
+
+
+def raters_by_name(usernames: list[str]) -> list:
+    users = list(get_user_model().objects.filter(username__in=usernames))
+    missing = sorted(set(usernames) - {u.username for u in users})
+    if missing:
+        raise StudyError("No such users: " + ", ".join(missing))
+    return users

@@ -1,0 +1,171 @@
+"""Pages: the rater portal (one blinded item at a time) and, for curators, studies and their statistics."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import CreateView, DetailView, ListView
+
+from enhancer.study_statistics import HYPOTHESES, study_statistics
+from webapp.accounts.roles import Role, RoleRequiredMixin
+
+from . import exports, plots, services
+from .forms import RatingForm, StudyForm
+from .models import Study
+
+
+class RaterPage(RoleRequiredMixin):
+    allowed_roles = (Role.RATER,)
+
+
+class CuratorPage(RoleRequiredMixin):
+    allowed_roles = (Role.CURATOR, Role.ADMIN)
+
+
+class RaterHomeView(RaterPage, View):
+    def get(self, request):
+        studies = [(s, *services.progress(s, request.user)) for s in Study.objects.filter(raters=request.user)]
+        return render(request, "studies/rater_home.html", {"studies": studies})
+
+
+class RateView(RaterPage, View):
+    """The rater's current item: image, form and a running timer; the server keeps the time."""
+
+    def _study(self, request, pk) -> Study:
+        return get_object_or_404(Study.objects.filter(raters=request.user), pk=pk)
+
+    def get(self, request, pk):
+        return self._page(request, self._study(request, pk), RatingForm())
+
+    def post(self, request, pk):
+        study = self._study(request, pk)
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.submit_rating(study, request.user, data["item"], abnormality=data["abnormality"],
+                                       quality=data["quality"], sharpness=data["sharpness"],
+                                       duration_seconds=data["duration_seconds"], reason=data["reason"])
+                return redirect("rate-study", pk=study.pk)
+            except services.StudyError as exc:
+                form.add_error(None, str(exc))
+        return self._page(request, study, form, status=400)
+
+    def _page(self, request, study: Study, form: RatingForm, status: int = 200):
+        context = {"study": study}
+        try:
+            assignment = services.next_assignment(study, request.user)
+        except services.StudyError as exc:
+            context["closed"] = str(exc)
+            assignment = None
+        rated, total = services.progress(study, request.user)
+        context.update(rated=rated, total=total, form=form)
+        if assignment is not None:
+            form.initial["item"] = assignment.token
+            form.fields["item"].initial = assignment.token
+            context.update(assignment=assignment, position=rated + 1,
+                           elapsed=int((timezone.now() - assignment.shown_at).total_seconds()))
+        return render(request, "studies/rate.html", context, status=status)
+
+
+class StudyListView(CuratorPage, ListView):
+    model = Study
+    template_name = "studies/study_list.html"
+    context_object_name = "studies"
+
+
+class StudyCreateView(CuratorPage, CreateView):
+    form_class = StudyForm
+    template_name = "studies/study_form.html"
+
+    def form_valid(self, form):
+        try:
+            study = services.create_study(
+                name=form.cleaned_data["name"], instructions=form.cleaned_data["instructions"],
+                karyograms=list(form.cleaned_data["karyograms"]), raters=list(form.cleaned_data["raters"]),
+                created_by=self.request.user, repeats=form.cleaned_data["repeats"])
+        except services.StudyError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Study “{study.name}” created and open for its raters.")
+        return redirect(study)
+
+
+class StudyDetailView(CuratorPage, DetailView):
+    model = Study
+    template_name = "studies/study_detail.html"
+    context_object_name = "study"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        study = self.object
+        context["raters"] = [(r, *services.progress(study, r)) for r in study.raters.order_by("username")]
+        context["cases"] = study.study_cases.select_related("job__karyogram__case")
+        context["items"] = 2 * len(context["cases"]) + study.repeats
+        return context
+
+
+class StudyStateView(CuratorPage, View):
+    def post(self, request, pk):
+        with transaction.atomic():
+            study = get_object_or_404(Study.objects.select_for_update(), pk=pk)
+            wanted = request.POST.get("state")
+            if wanted not in Study.State.values:
+                raise PermissionDenied("unknown state")
+            study.state = wanted
+            study.save(update_fields=["state"])
+        messages.success(request, f"The study is now {study.get_state_display().lower()}.")
+        return redirect(study)
+
+
+class StudyStatisticsView(CuratorPage, View):
+    """Table 1, the tests behind it, agreement, consistency, detection, and plots."""
+
+    def get(self, request, pk):
+        study = get_object_or_404(Study, pk=pk)
+        records = services.rating_records(study)
+        stats = study_statistics(records)
+        return render(request, "studies/statistics.html", {
+            "study": study, "stats": stats, "hypotheses": HYPOTHESES, "ratings": len(records),
+            "table1": [(rater, [by_h[h.key] for h in HYPOTHESES]) for rater, by_h in stats["raters"].items()],
+            "plots": _plots(records),
+        })
+
+
+class StudyCsvView(CuratorPage, View):
+    def get(self, request, pk, what):
+        study = get_object_or_404(Study, pk=pk)
+        if what == "ratings":
+            body = exports.ratings_csv(study)
+        elif what == "results":
+            body = exports.results_csv(study_statistics(services.rating_records(study)))
+        else:
+            raise Http404("unknown export")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{what}.csv"'
+        return response
+
+
+def _plots(records) -> list[tuple[str, list[str]]]:
+    """Per rater: slope plots of quality, sharpness and time, and the distributions of the two scores."""
+    out = []
+    for rater in sorted({r.rater for r in records}):
+        mine = [r for r in records if r.rater == rater and not r.repeat]
+        by_case: dict[str, dict[str, object]] = {}
+        for r in mine:
+            by_case.setdefault(r.case, {})[r.arm] = r
+        pairs = [(c["original"], c["enhanced"]) for c in by_case.values() if len(c) == 2]
+        svgs = [
+            plots.slope_plot([(a.quality, b.quality) for a, b in pairs], "Quality (5 excellent)", 1, 5),
+            plots.slope_plot([(a.sharpness, b.sharpness) for a, b in pairs], "Sharpness (1 sharp)", 1, 5),
+            plots.slope_plot([(a.duration, b.duration) for a, b in pairs], "Analysis time (s)"),
+        ]
+        for score in ("quality", "sharpness"):
+            svgs.append(plots.distribution_plot([getattr(r, score) for r in mine if r.arm == "original"],
+                                                [getattr(r, score) for r in mine if r.arm == "enhanced"],
+                                                f"{score.capitalize()} scores"))
+        out.append((rater, svgs))
+    return out
