@@ -118,3 +118,29 @@ def finished_karyograms(make_user):
         return made
 
     return make
+
+
+@pytest.fixture
+def labelled_karyograms(make_user):
+    """`poor` poor and `excellent` excellent synthetic karyograms (900×750), stored and labelled."""
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enhancer.io import ImageInfo, encode_karyogram
+    from enhancer.synthetic import synthesize
+    from webapp.cases import services
+    from webapp.cases.models import Case, Karyogram
+
+    def make(poor: int = 2, excellent: int = 2):
+        user = make_user("technologist", "curation-tech")
+        case = Case.objects.create(accession="CUR-1", created_by=user)
+        made = []
+        for i, quality in enumerate(["poor"] * poor + ["excellent"] * excellent):
+            image = synthesize("46,XY", seed=300 + i, quality=quality, severity="mild", width=900, height=750).image
+            png = encode_karyogram(image, ImageInfo("PNG", 900, 750, 1, 8))
+            karyogram = services.add_karyogram(case, SimpleUploadedFile(f"{quality}-{i}.png", png), user)
+            Karyogram.objects.filter(pk=karyogram.pk).update(quality=quality, length="medium")
+            made.append(Karyogram.objects.get(pk=karyogram.pk))
+        return made
+
+    return make

@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("webapp.cases.urls")),
     path("", include("webapp.studies.urls")),
+    path("", include("webapp.curation.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

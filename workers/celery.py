@@ -9,5 +9,5 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings.local")
 
-app = Celery("chromoenhancer", include=["workers.tasks"])
+app = Celery("chromoenhancer", include=["workers.tasks", "workers.training"])
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,4 +1,4 @@
-"""The enhancement model of this worker process, loaded once and reused."""
+"""The enhancement model of this worker process: the registry's active version, loaded once and reused."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 
 from enhancer.inference import Enhancer
+from webapp.curation import registry
 
 
 @lru_cache(maxsize=2)
@@ -13,10 +14,14 @@ def enhancer_for(model_dir: str) -> Enhancer:
     return Enhancer(Path(model_dir), device=settings.ENHANCER_DEVICE)
 
 
-def active_model_dir() -> str:
-    return str(settings.ENHANCER_MODEL_DIR)
+def active_model() -> tuple[Enhancer, str]:
+    """The model to use now and the version label a job records.
 
-
-def model_version(enhancer: Enhancer) -> str:
-    card = enhancer.card
-    return f"{card.get('preset', 'model')}:{card['weights_sha256'][:12]}"
+    The registry's active version when there is one, else the model at ENHANCER_MODEL_DIR
+    (the shipped one by default), labelled by its preset and weights hash.
+    """
+    version = registry.active_version()
+    if version is not None:
+        return enhancer_for(str(registry.local_dir(version))), version.version_label
+    enhancer = enhancer_for(str(settings.ENHANCER_MODEL_DIR))
+    return enhancer, f"{enhancer.card.get('preset', 'model')}:{enhancer.card['weights_sha256'][:12]}"

@@ -19,7 +19,7 @@ from webapp.cases.models import JobCell, JobState
 from webapp.core.models import Heartbeat
 
 from . import jobflow
-from .models import active_model_dir, enhancer_for, model_version
+from .models import active_model
 
 TRANSIENT = (OperationalError, ConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_jitter": True, "max_retries": 5}
@@ -40,7 +40,7 @@ def slice_karyogram_task(*, job_pk: int) -> None:
         return
     start = time.perf_counter()
     try:
-        decoded = services.load_original(job)
+        decoded = services.read_stored(job.karyogram)
         layout = slice_karyogram(decoded.grey, cells=job.cells, layout=job.layout)
     except (ImageError, LayoutError) as exc:
         jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}")
@@ -69,12 +69,11 @@ def enhance_cells_task(*, job_pk: int) -> None:
         return
     start = time.perf_counter()
     inputs = services.load_arrays(job, "inputs")
-    enhancer = enhancer_for(active_model_dir())
+    enhancer, version = active_model()
     labels = list(inputs)
     batch = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
     outputs = dict(zip(labels, enhancer.enhance_cells(batch), strict=True))
     services.save_arrays(job, "outputs", outputs)
-    version = model_version(enhancer)
 
     def write(current):
         current.model_version = version

@@ -29,7 +29,8 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, mak
     good = tmp_path / "karyogram.png"
     good.write_bytes(karyogram_png)
     page.set_input_files("#id_images", [str(bad)])
-    assert "not a PNG, TIFF, JPEG or BMP" in page.inner_text("#upload-problems")  # checked in the browser
+    # Checked in the browser (the file's first bytes are read asynchronously).
+    page.wait_for_selector("#upload-problems:has-text('not a PNG, TIFF, JPEG or BMP')")
     page.set_input_files("#id_images", [str(good)])
     page.get_by_role("button", name="Upload and enhance").click()
     page.wait_for_selector("text=karyogram.png: uploaded")

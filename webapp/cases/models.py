@@ -20,6 +20,15 @@ class Quality(models.TextChoices):
     EXCELLENT = "excellent", "Excellent"
 
 
+class Length(models.TextChoices):
+    """Chromosome length (condensation) of a karyogram, as the paper chose medium-length ones."""
+
+    UNLABELLED = "unlabelled", "Unlabelled"
+    SHORT = "short", "Short"
+    MEDIUM = "medium", "Medium"
+    LONG = "long", "Long"
+
+
 class Case(models.Model):
     accession = models.CharField(max_length=64, unique=True)
     sample_type = models.CharField(max_length=32, choices=SampleType.choices, default=SampleType.BONE_MARROW)
@@ -57,6 +66,8 @@ class Karyogram(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     quality = models.CharField(max_length=16, choices=Quality.choices, default=Quality.UNLABELLED)
+    length = models.CharField(max_length=16, choices=Length.choices, default=Length.UNLABELLED)
+    included = models.BooleanField(default=True, help_text="offered to curation datasets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -75,9 +75,11 @@ def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24
     return job
 
 
-def load_original(job: EnhancementJob) -> Decoded:
-    with job.karyogram.original.open("rb") as f:
+def read_stored(karyogram: Karyogram) -> Decoded:
+    """The stored original, decoded within the configured limits."""
+    with karyogram.original.open("rb") as f:
         return read_karyogram(f.read(), max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+
 
 
 def put_file(path: str, data: bytes) -> str:
@@ -140,7 +142,7 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
 
 def render_result(job: EnhancementJob, decoded: Decoded | None = None) -> None:
     """Blend the model's change into the original with each cell's strength; store both files."""
-    decoded = decoded or load_original(job)
+    decoded = decoded or read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)

@@ -108,7 +108,7 @@ class JobImageView(TechnologistPage, View):
             if not job.result_png:
                 raise Http404("no result yet")
             return FileResponse(job.result_png.open("rb"), content_type="image/png")
-        decoded = services.load_original(job)
+        decoded = services.read_stored(job.karyogram)
         return HttpResponse(services.display_png(decoded.pixels), content_type="image/png")
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "webapp.core",
     "webapp.cases",
     "webapp.studies",
+    "webapp.curation",
 ]
 
 MIDDLEWARE = [
@@ -187,12 +188,21 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.slice_karyogram": {"queue": "cpu"},
     "workers.tasks.enhance_cells": {"queue": "gpu"},
     "workers.tasks.reassemble": {"queue": "cpu"},
+    "workers.training.train_model": {"queue": "gpu"},
+    "workers.training.evaluate_model": {"queue": "gpu"},
 }
 CELERY_QUEUES_REQUIRED = ("cpu", "gpu")
 
 # The enhancement model the pipeline uses, and where it runs ("auto": CUDA when present).
 ENHANCER_MODEL_DIR = Path(env("ENHANCER_MODEL_DIR", default=str(BASE_DIR / "enhancer" / "models" / "chromoenhancer-cpu-small")))
 ENHANCER_DEVICE = env("ENHANCER_DEVICE", default="auto")
+# The model used when no registered version is active; copies of remote (S3) models are cached here.
+MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", default=str(VAR_DIR / "model-cache")))
+# Training runs keep their cells, checkpoints and samples here (on the GPU worker's disk) to resume.
+TRAINING_DIR = Path(env("TRAINING_DIR", default=str(VAR_DIR / "training")))
+# Evaluation of a trained model: synthetic (poor, excellent) karyogram pairs and their size.
+EVALUATION_SYNTHETIC_PAIRS = env.int("EVALUATION_SYNTHETIC_PAIRS", default=10)
+EVALUATION_SIZE = tuple(env.list("EVALUATION_SIZE", cast=int, default=[1200, 1000]))
 
 LOGGING = {
     "version": 1,

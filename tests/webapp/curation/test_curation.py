@@ -1,0 +1,136 @@
+"""Curation pages: labels, dataset snapshots, import, model upload and activation; curators and admins only."""
+
+import io
+import json
+import pickle
+
+import pytest
+import torch
+from django.core.management import call_command
+from django.test import Client
+
+from enhancer.model.checkpoint import CARD, WEIGHTS, save_generator
+from enhancer.model.networks import Architecture, UnetGenerator
+from tests.conftest import PASSWORD
+from webapp.cases.models import Karyogram
+from webapp.curation import registry
+from webapp.curation.datasets import build_dataset
+from webapp.curation.models import Dataset, ModelVersion
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/curation/", "/curation/datasets/", "/curation/datasets/new/", "/curation/models/",
+         "/curation/models/compare/"]
+
+
+def _client(make_user, role: str) -> Client:
+    user = make_user(role, f"{role}-user")
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize(("role", "status"), [("technologist", 403), ("rater", 403), ("curator", 200), ("admin", 200)])
+def test_only_curators_and_admins_reach_curation(make_user, role, status):
+    client = _client(make_user, role)
+    for path in PAGES:
+        assert client.get(path).status_code == status, path
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    for path in PAGES:
+        assert client.get(path)["Location"].startswith("/accounts/login/")
+
+
+def test_bulk_labels_and_thumbnails(make_user, labelled_karyograms):
+    karyograms = labelled_karyograms(1, 1)
+    client = _client(make_user, "curator")
+    page = client.get("/curation/?quality=poor")
+    assert [k.pk for k in page.context["page"]] == [karyograms[0].pk]
+    response = client.post("/curation/", {"selected": [k.pk for k in karyograms], "length": "long", "included": "no"})
+    assert response.status_code == 302
+    assert set(Karyogram.objects.values_list("length", "included")) == {("long", False)}
+    thumb = client.get(f"/curation/karyograms/{karyograms[0].pk}/thumbnail.png")
+    assert thumb["Content-Type"] == "image/png" and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dataset_snapshot_counts_cells_and_is_immutable(make_user, labelled_karyograms):
+    karyograms = labelled_karyograms(3, 3)
+    client = _client(make_user, "curator")
+    response = client.post("/curation/datasets/new/", {
+        "name": "pilot", "lengths": ["medium"], "excluded_labels": [str(i) for i in range(13, 23)] + ["X", "Y"],
+        "test_fraction": 0.34, "seed": 1})
+    dataset = Dataset.objects.get(name="pilot")
+    assert response["Location"] == f"/curation/datasets/{dataset.pk}/"
+    assert dataset.counts["train"]["poor"]["karyograms"] == 2 and dataset.counts["test"]["poor"]["karyograms"] == 1
+    assert dataset.counts["train"]["poor"]["cells"] == 24  # 12 kept labels (1–12) × 2 karyograms
+    assert {m["sha256"] for m in dataset.manifest} == {k.sha256 for k in karyograms}
+    assert all(set(m["cells"]) == {str(i) for i in range(1, 13)} for m in dataset.manifest)
+    again = build_dataset(name="pilot-2", karyograms=karyograms, excluded=dataset.excluded_labels,
+                          test_fraction=0.34, seed=1, user=dataset.created_by)
+    assert [m["split"] for m in again.manifest] == [m["split"] for m in dataset.manifest]  # the seed decides
+    with pytest.raises(ValueError, match="immutable"):
+        dataset.save()
+    duplicate = client.post("/curation/datasets/new/", {"name": "pilot", "lengths": ["medium"], "test_fraction": 0.2,
+                                                        "seed": 0})
+    assert duplicate.status_code == 400 and "never overwritten" in duplicate.content.decode()
+    detail = client.get(f"/curation/datasets/{dataset.pk}/").content.decode()
+    assert "Start training" in detail and "24" in detail
+
+
+def test_dataset_needs_both_domains(make_user, labelled_karyograms):
+    labelled_karyograms(2, 0)
+    client = _client(make_user, "curator")
+    response = client.post("/curation/datasets/new/", {"name": "one-sided", "lengths": ["medium"],
+                                                       "test_fraction": 0.2, "seed": 0})
+    assert response.status_code == 400 and "labelled poor and labelled excellent" in response.content.decode()
+
+
+def test_import_karyograms_skips_duplicates(make_user, tmp_path, karyogram_png):
+    make_user("admin", "boss")
+    (tmp_path / "a.png").write_bytes(karyogram_png)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "same.png").write_bytes(karyogram_png)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_karyograms", str(tmp_path), "--quality", "poor", stdout=out, stderr=err)
+    assert "Imported 1, skipped 1 duplicate(s), rejected 1" in out.getvalue() and "broken.png" in err.getvalue()
+    assert list(Karyogram.objects.values_list("quality", flat=True)) == ["poor"]
+    call_command("import_karyograms", str(tmp_path), stdout=out, stderr=err)
+    assert Karyogram.objects.count() == 1
+
+
+def _model_files(tmp_path):
+    arch = Architecture(ngf=4, ndf=4, norm="batch")
+    directory = save_generator(tmp_path / "m", UnetGenerator(arch), arch, preset="tiny")
+    return (directory / WEIGHTS).read_bytes(), (directory / CARD).read_bytes()
+
+
+def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    weights, card = _model_files(tmp_path)
+    client = _client(make_user, "curator")
+    ok = client.post("/curation/models/upload/", {"name": "uploaded-one",
+                                                  "weights": SimpleUploadedFile("generator.safetensors", weights),
+                                                  "card": SimpleUploadedFile("model_card.json", card)})
+    assert ok.status_code == 302
+    pickled = pickle.dumps({"state_dict": {"x": torch.zeros(1)}})
+    for name, data, message in [("g.pth", pickled, "Only .safetensors"),
+                                ("generator.safetensors", pickled, "not a ChromoEnhancer generator")]:
+        response = client.post("/curation/models/upload/", {"name": "bad", "weights": SimpleUploadedFile(name, data),
+                                                            "card": SimpleUploadedFile("model_card.json", card)})
+        assert response.status_code == 400 and message in response.content.decode()
+    bad_card = client.post("/curation/models/upload/", {
+        "name": "bad", "weights": SimpleUploadedFile("generator.safetensors", weights),
+        "card": SimpleUploadedFile("model_card.json", json.dumps({"architecture": {"ngf": 8}}).encode())})
+    assert bad_card.status_code == 400
+    assert list(ModelVersion.objects.values_list("name", flat=True)) == ["uploaded-one"]
+
+    second = registry.register_upload(name="uploaded-two", weights=weights, card=card, user=None)
+    first = ModelVersion.objects.get(name="uploaded-one")
+    client.post(f"/curation/models/{first.pk}/activate/")
+    client.post(f"/curation/models/{second.pk}/activate/")
+    assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == ["uploaded-two"]
+    compare = client.get(f"/curation/models/compare/?a={first.pk}&b={second.pk}")
+    assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18

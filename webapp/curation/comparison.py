@@ -1,0 +1,51 @@
+"""Two model versions side by side: their metrics, and the same cells enhanced by each."""
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+from enhancer.cells import to_model_input
+from enhancer.inference import Enhancer
+from enhancer.io import grey_of
+from enhancer.segmentation import background_level
+from enhancer.slicing import slice_karyogram
+from enhancer.synthetic import synthesize
+
+from .models import ModelVersion
+from .registry import local_dir
+
+METRICS = ("psnr", "ssim", "psnr_fg", "ssim_fg", "band_corr", "length_ratio", "mask_iou")
+SAMPLE_LABELS = ("1", "5", "7", "9", "12", "X")
+
+
+def _data_uri(cell: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(cell, 0, 1) * 255).round().astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
+    """Model inputs of a few cells of one fixed poor synthetic karyogram (the same for every comparison)."""
+    made = synthesize("46,XY", seed=seed, quality="poor", severity="moderate", shorten=False)
+    grey = grey_of(made.image, 8)
+    layout = slice_karyogram(grey)
+    background = background_level(grey)
+    return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.label in SAMPLE_LABELS}
+
+
+def compare_versions(first: ModelVersion, second: ModelVersion) -> dict:
+    """Metric rows (CycleGAN of each version on its synthetic evaluation) and cells as data URIs."""
+    rows = []
+    for metric in METRICS:
+        values = [v.evaluation.get("synthetic_pairs", {}).get("methods", {}).get("cyclegan", {}).get(metric)
+                  for v in (first, second)]
+        rows.append((metric, *values))
+    inputs = sample_cells()
+    labels = list(inputs)
+    batch = np.stack([inputs[k] for k in labels])
+    outputs = [Enhancer(local_dir(v), device="auto").enhance_cells(batch) for v in (first, second)]
+    cells = [(label, _data_uri(inputs[label]), _data_uri(outputs[0][i]), _data_uri(outputs[1][i]))
+             for i, label in enumerate(labels)]
+    return {"metric_rows": rows, "cells": cells}

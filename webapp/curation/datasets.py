@@ -1,0 +1,83 @@
+"""Build a dataset snapshot: the split by karyogram and the cells each domain will train on."""
+
+from pathlib import Path
+
+import numpy as np
+from django.db import transaction
+from PIL import Image
+
+from enhancer.cells import to_model_input
+from enhancer.segmentation import background_level
+from enhancer.slicing import LayoutError, slice_karyogram
+from webapp.cases import services as case_services
+from webapp.cases.models import JobState, Karyogram, Quality
+
+from .models import Dataset
+
+DOMAINS = {Quality.POOR: "poor", Quality.EXCELLENT: "excellent"}
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be built; the message says why."""
+
+
+def cell_labels(karyogram: Karyogram) -> list[str]:
+    """Labels of the slots holding chromosomes: from a finished job if there is one, else by slicing now."""
+    job = karyogram.jobs.filter(state=JobState.DONE).order_by("-pk").first()
+    if job is not None:
+        return [c.label for c in job.cell_rows.all() if c.object_count]
+    try:
+        return [c.label for c in slice_karyogram(case_services.read_stored(karyogram).grey).cells if c.objects]
+    except LayoutError:
+        return []
+
+
+def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str], test_fraction: float,
+                  seed: int, user) -> Dataset:
+    """Split poor and excellent karyograms (each domain on its own) and count their training cells."""
+    chosen = sorted((k for k in karyograms if k.quality in DOMAINS and k.included), key=lambda k: k.pk)
+    by_domain = {domain: [k for k in chosen if k.quality == quality] for quality, domain in DOMAINS.items()}
+    if not all(by_domain.values()):
+        raise DatasetError("A dataset needs included karyograms labelled poor and labelled excellent.")
+    if not 0 <= test_fraction < 1:
+        raise DatasetError("The test fraction must be at least 0 and below 1.")
+    rng = np.random.default_rng(seed)
+    manifest, counts = [], {split: {d: {"karyograms": 0, "cells": 0} for d in DOMAINS.values()}
+                            for split in ("train", "test")}
+    for domain, members in by_domain.items():
+        order = rng.permutation(len(members))
+        n_test = int(round(test_fraction * len(members))) if len(members) > 1 else 0
+        for rank, index in enumerate(order):
+            karyogram = members[index]
+            split = "test" if rank < n_test else "train"
+            labels = [label for label in cell_labels(karyogram) if label not in excluded]
+            manifest.append({"karyogram": karyogram.pk, "sha256": karyogram.sha256, "quality": karyogram.quality,
+                             "domain": domain, "split": split, "cells": labels})
+            counts[split][domain]["karyograms"] += 1
+            counts[split][domain]["cells"] += len(labels)
+    manifest.sort(key=lambda m: m["karyogram"])
+    with transaction.atomic():
+        return Dataset.objects.create(name=name, excluded_labels=list(excluded), test_fraction=test_fraction,
+                                      seed=seed, manifest=manifest, counts=counts, created_by=user)
+
+
+def export_cells(dataset: Dataset, split: str, directory) -> dict[str, int]:
+    """Write the split's model-input cells as PNGs `k<karyogram>_<label>.png` under poor/ and excellent/."""
+    written = {d: 0 for d in DOMAINS.values()}
+    for entry in (m for m in dataset.manifest if m["split"] == split):
+        karyogram = Karyogram.objects.get(pk=entry["karyogram"])
+        target = Path(directory) / entry["domain"]
+        target.mkdir(parents=True, exist_ok=True)
+        decoded = case_services.read_stored(karyogram)
+        try:
+            layout = slice_karyogram(decoded.grey)
+        except LayoutError:
+            continue
+        background = background_level(decoded.grey)
+        for cell in layout.cells:
+            if cell.label in entry["cells"]:
+                image, _ = to_model_input(decoded.grey, cell, background)
+                Image.fromarray((image * 255).round().astype(np.uint8)).save(
+                    target / f"k{karyogram.pk}_{cell.label}.png")
+                written[entry["domain"]] += 1
+    return written

@@ -1,0 +1,63 @@
+"""Evaluate a model version: `enhancer.evaluation` on synthetic pairs, and its dataset's test split."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from enhancer.evaluation import evaluate
+from enhancer.inference import Enhancer
+from enhancer.metrics import ssim_map
+from enhancer.synthetic import random_karyotype, synthesize_pair
+
+from .datasets import export_cells
+from .models import ModelVersion
+from .registry import local_dir
+
+
+def synthetic_pairs(directory: Path, count: int, size: tuple[int, int], seed: int = 90000) -> None:
+    """Write `count` aligned (excellent, poor) pairs as `python -m enhancer synth --quality pair` does."""
+    width, height = size
+    for i in range(count):
+        karyotype = random_karyotype(np.random.default_rng([seed + i, 7]))
+        severity = ("mild", "moderate", "severe")[i % 3]
+        for item in synthesize_pair(karyotype, seed + i, severity, width=width, height=height):
+            stem = directory / f"synth_{seed + i:06d}_{item.truth['quality']}"
+            Image.fromarray(item.image).save(stem.with_suffix(".png"))
+            stem.with_suffix(".json").write_text(json.dumps(item.truth))
+
+
+def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> dict:
+    """No ground truth on real test karyograms: how much the model changes excellent cells (should be
+    little, SSIM near 1) and poor cells (mean absolute change)."""
+    export_cells(version.dataset, "test", work)
+    enhancer = Enhancer(model_dir, device=settings.ENHANCER_DEVICE)
+    summary = {}
+    for domain in ("excellent", "poor"):
+        paths = sorted((work / domain).glob("*.png")) if (work / domain).exists() else []
+        if not paths:
+            summary[domain] = {"cells": 0}
+            continue
+        cells = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in paths])
+        out = np.concatenate([enhancer.enhance_cells(cells[i:i + 32]) for i in range(0, len(cells), 32)])
+        summary[domain] = {"cells": len(paths),
+                           "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),
+                           "mean_abs_change": float(np.mean(np.abs(out - cells)))}
+    return summary
+
+
+def evaluate_version(version: ModelVersion) -> dict:
+    """Metrics and baselines on synthetic pairs, plus the test-split summary when the model has a dataset."""
+    model_dir = local_dir(version)
+    with tempfile.TemporaryDirectory(prefix="chromo-eval-") as tmp:
+        pairs = Path(tmp) / "pairs"
+        pairs.mkdir()
+        synthetic_pairs(pairs, settings.EVALUATION_SYNTHETIC_PAIRS, settings.EVALUATION_SIZE)
+        summary, _ = evaluate(model_dir, pairs, device=settings.ENHANCER_DEVICE)
+        result = {"synthetic_pairs": {"karyograms": settings.EVALUATION_SYNTHETIC_PAIRS, **summary}}
+        if version.dataset is not None:
+            result["test_split"] = test_split_summary(model_dir, version, Path(tmp) / "test")
+    return result

@@ -1,0 +1,119 @@
+"""Dataset snapshots, training runs and the model registry.
+
+A dataset is immutable: which karyograms (with their hashes), which chromosome labels are
+left out, and the train/test split, so every model can be traced to exactly what it saw.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from enhancer.training.config import EXCLUDED_BY_DEFAULT
+
+
+def default_excluded() -> list[str]:
+    return [label for label in EXCLUDED_BY_DEFAULT if label != "XY"]
+
+
+class Dataset(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    excluded_labels = models.JSONField(default=default_excluded, help_text="chromosome labels left out of training")
+    test_fraction = models.FloatField(default=0.2)
+    seed = models.PositiveIntegerField(default=0)
+    manifest = models.JSONField(help_text="[{karyogram, sha256, quality, split}] in a fixed order")
+    counts = models.JSONField(help_text="karyograms and cells per split and domain")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dataset-detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Datasets are immutable snapshots: create a new one instead.")
+        super().save(*args, **kwargs)
+
+
+class ModelVersion(models.Model):
+    class Source(models.TextChoices):
+        SHIPPED = "shipped", "Shipped with the software"
+        TRAINED = "trained", "Trained here"
+        UPLOADED = "uploaded", "Uploaded"
+        REFERENCE = "reference", "Imported reference weights"
+
+    name = models.SlugField(max_length=100, unique=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    storage_prefix = models.CharField(max_length=255, help_text="media path of generator.safetensors and its card")
+    weights_sha256 = models.CharField(max_length=64)
+    card = models.JSONField(default=dict)
+    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.PROTECT, related_name="models")
+    training_params = models.JSONField(default=dict, blank=True)
+    evaluation = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True),
+                                               name="one_active_model")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def version_label(self) -> str:
+        """What an enhancement job records: name and the start of the weights' hash."""
+        return f"{self.name}:{self.weights_sha256[:12]}"
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    TRAINING = "training", "Training"
+    EVALUATING = "evaluating", "Evaluating"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class TrainingRun(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
+    preset = models.CharField(max_length=32)
+    params = models.JSONField(default=dict, help_text="the full training configuration")
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    epoch = models.PositiveIntegerField(default=0)
+    iteration = models.PositiveIntegerField(default=0)
+    iterations = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=list, blank=True, help_text="[[iteration, {loss: value}], …] sampled")
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    model = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="training_run")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("training-detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (RunState.QUEUED, RunState.TRAINING, RunState.EVALUATING)

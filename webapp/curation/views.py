@@ -1,0 +1,228 @@
+"""Curator pages: label karyograms, snapshot datasets, train, evaluate and activate models."""
+
+from dataclasses import replace
+
+import numpy as np
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import DetailView, ListView
+from PIL import Image
+
+from enhancer.training.config import preset
+from webapp.accounts.roles import Role, RoleRequiredMixin
+from webapp.cases import services as case_services
+from webapp.cases.models import Karyogram, Length, Quality
+from workers.training import train_model_task
+
+from . import registry
+from .comparison import compare_versions
+from .datasets import DatasetError, build_dataset
+from .forms import BulkLabelForm, DatasetForm, TrainingForm, UploadModelForm
+from .models import Dataset, ModelVersion, RunState, TrainingRun
+
+THUMBNAIL = 240
+
+
+class CuratorPage(RoleRequiredMixin):
+    allowed_roles = (Role.CURATOR, Role.ADMIN)
+
+
+def _filtered(request):
+    karyograms = Karyogram.objects.select_related("case").order_by("pk")
+    for field in ("quality", "length"):
+        if request.GET.get(field):
+            karyograms = karyograms.filter(**{field: request.GET[field]})
+    if request.GET.get("included") in ("yes", "no"):
+        karyograms = karyograms.filter(included=request.GET["included"] == "yes")
+    if request.GET.get("q"):
+        karyograms = karyograms.filter(case__accession__icontains=request.GET["q"])
+    return karyograms
+
+
+class CurationView(CuratorPage, View):
+    """Karyograms with thumbnails, filters and bulk labelling."""
+
+    def get(self, request):
+        page = Paginator(_filtered(request), 48).get_page(request.GET.get("page"))
+        return render(request, "curation/karyograms.html", {
+            "page": page, "form": BulkLabelForm(), "qualities": Quality.choices, "lengths": Length.choices,
+            "query": request.GET})
+
+    def post(self, request):
+        form = BulkLabelForm(request.POST)
+        ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+        if not form.is_valid() or not ids:
+            messages.error(request, "Tick at least one karyogram and choose a label to apply.")
+            return redirect(request.get_full_path())
+        changes = {k: form.cleaned_data[k] for k in ("quality", "length") if form.cleaned_data[k]}
+        if form.cleaned_data["included"]:
+            changes["included"] = form.cleaned_data["included"] == "yes"
+        count = Karyogram.objects.filter(pk__in=ids).update(**changes) if changes else 0
+        messages.success(request, f"{count} karyogram(s) updated." if changes else "No label chosen.")
+        return redirect(request.get_full_path())
+
+
+class ThumbnailView(CuratorPage, View):
+    """A small PNG of a karyogram, made once and kept in media storage."""
+
+    def get(self, request, pk):
+        karyogram = get_object_or_404(Karyogram, pk=pk)
+        path = f"thumbnails/{karyogram.uid}.png"
+        if not default_storage.exists(path):
+            grey = case_services.read_stored(karyogram).grey
+            image = Image.fromarray(np.clip(grey * 255, 0, 255).astype(np.uint8))
+            image.thumbnail((THUMBNAIL, THUMBNAIL))
+            case_services.put_file(path, case_services.display_png(np.asarray(image)))
+        with default_storage.open(path, "rb") as f:
+            return HttpResponse(f.read(), content_type="image/png")
+
+
+class DatasetListView(CuratorPage, ListView):
+    model = Dataset
+    template_name = "curation/datasets.html"
+    context_object_name = "datasets"
+
+
+class DatasetCreateView(CuratorPage, View):
+    def get(self, request):
+        return render(request, "curation/dataset_form.html", {"form": DatasetForm(), **_domain_counts()})
+
+    def post(self, request):
+        form = DatasetForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            chosen = Karyogram.objects.filter(included=True, length__in=data["lengths"])
+            try:
+                dataset = build_dataset(name=data["name"], karyograms=list(chosen), excluded=data["excluded_labels"],
+                                        test_fraction=data["test_fraction"], seed=data["seed"], user=request.user)
+            except DatasetError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Dataset {dataset.name} saved.")
+                return redirect(dataset)
+        return render(request, "curation/dataset_form.html", {"form": form, **_domain_counts()}, status=400)
+
+
+def _domain_counts() -> dict:
+    included = Karyogram.objects.filter(included=True)
+    return {"n_poor": included.filter(quality=Quality.POOR).count(),
+            "n_excellent": included.filter(quality=Quality.EXCELLENT).count()}
+
+
+class DatasetDetailView(CuratorPage, DetailView):
+    model = Dataset
+    template_name = "curation/dataset_detail.html"
+    context_object_name = "dataset"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["training_form"] = TrainingForm()
+        context["runs"] = self.object.runs.all()
+        return context
+
+
+class TrainingCreateView(CuratorPage, View):
+    def post(self, request, pk):
+        dataset = get_object_or_404(Dataset, pk=pk)
+        form = TrainingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Training not started: " + "; ".join(
+                f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return redirect(dataset)
+        data = form.cleaned_data
+        config = preset(data.pop("preset"), **data)
+        config = replace(config, excluded_labels=tuple(dataset.excluded_labels))
+        with transaction.atomic():
+            run = TrainingRun.objects.create(dataset=dataset, preset=config.preset, params=config.to_json(),
+                                             created_by=request.user)
+            train_model_task.delay_on_commit(run_pk=run.pk)
+        return redirect(run)
+
+
+class TrainingDetailView(CuratorPage, DetailView):
+    model = TrainingRun
+    template_name = "curation/training_detail.html"
+    context_object_name = "run"
+
+
+class TrainingStatusView(CuratorPage, View):
+    """Live progress as JSON: state, epoch, iteration, the sampled losses."""
+
+    def get(self, request, pk):
+        run = get_object_or_404(TrainingRun, pk=pk)
+        return JsonResponse({"state": run.state, "state_display": run.get_state_display(), "progress": run.progress,
+                             "epoch": run.epoch, "iteration": run.iteration, "iterations": run.iterations,
+                             "losses": run.losses, "error": run.error, "active": run.is_active,
+                             "model": run.model.name if run.model else None})
+
+
+class TrainingSampleView(CuratorPage, View):
+    """The latest sample grid (poor | enhanced | cycled back) the training loop wrote."""
+
+    def get(self, request, pk):
+        run = get_object_or_404(TrainingRun, pk=pk)
+        samples = sorted((settings.TRAINING_DIR / str(run.uid) / "samples").glob("epoch_*.png"))
+        if not samples:
+            raise Http404("no samples yet")
+        return HttpResponse(samples[-1].read_bytes(), content_type="image/png")
+
+
+class TrainingCancelView(CuratorPage, View):
+    def post(self, request, pk):
+        with transaction.atomic():
+            run = get_object_or_404(TrainingRun.objects.select_for_update(), pk=pk)
+            if run.state == RunState.QUEUED:
+                run.state = RunState.CANCELLED
+            run.cancel_requested = True
+            run.save(update_fields=["state", "cancel_requested", "updated"])
+        messages.success(request, "Cancelling: the run stops at its next progress report.")
+        return redirect(run)
+
+
+class ModelListView(CuratorPage, View):
+    def get(self, request):
+        return render(request, "curation/models.html", {
+            "versions": ModelVersion.objects.select_related("dataset"), "active": registry.active_version(),
+            "upload_form": UploadModelForm()})
+
+
+class ModelActivateView(CuratorPage, View):
+    def post(self, request, pk):
+        version = get_object_or_404(ModelVersion, pk=pk)
+        registry.activate(version)
+        messages.success(request, f"{version.name} is now the active model; new enhancement jobs use it.")
+        return redirect("model-list")
+
+
+class ModelUploadView(CuratorPage, View):
+    def post(self, request):
+        form = UploadModelForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                version = registry.register_upload(name=form.cleaned_data["name"],
+                                                   weights=form.cleaned_data["weights"].read(),
+                                                   card=form.cleaned_data["card"].read(), user=request.user)
+                messages.success(request, f"Model {version.name} registered (not active yet).")
+                return redirect("model-list")
+            except registry.ModelError as exc:
+                form.add_error(None, str(exc))
+        return render(request, "curation/models.html", {
+            "versions": ModelVersion.objects.all(), "active": registry.active_version(), "upload_form": form},
+            status=400)
+
+
+class ModelCompareView(CuratorPage, View):
+    def get(self, request):
+        versions = ModelVersion.objects.all()
+        a, b = request.GET.get("a"), request.GET.get("b")
+        context = {"versions": versions}
+        if a and b:
+            first, second = get_object_or_404(ModelVersion, pk=a), get_object_or_404(ModelVersion, pk=b)
+            context.update(first=first, second=second, **compare_versions(first, second))
+        return render(request, "curation/compare.html", context)

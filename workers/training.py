@@ -1,0 +1,114 @@
+"""Celery tasks of the curation loop (queue gpu): train a model from a dataset, then evaluate it.
+
+Thin adapters over `enhancer.training` and `webapp.curation`. A redelivered training task
+(its worker died) resumes from the last per-epoch checkpoint in TRAINING_DIR.
+"""
+
+import time
+from dataclasses import replace
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from enhancer.training.config import TrainingConfig
+from enhancer.training.loop import train
+from webapp.curation import registry
+from webapp.curation.datasets import export_cells
+from webapp.curation.evaluation import evaluate_version
+from webapp.curation.models import ModelVersion, RunState, TrainingRun
+
+RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": 2, "retry_jitter": True,
+         "max_retries": 5}
+PROGRESS_EVERY_SECONDS = 1.0
+LOSS_SAMPLES = 400
+
+
+class TrainingCancelled(Exception):
+    """A curator cancelled the run."""
+
+
+def _claim(run_pk: int, expected: str | tuple[str, ...], running: str) -> TrainingRun | None:
+    """Lock the run; None when the step is not due. Counts attempts and fails the run past its cap."""
+    expected = (expected,) if isinstance(expected, str) else expected
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().filter(pk=run_pk).first()
+        if run is None or run.state not in expected:
+            return None
+        run.attempts += 1
+        if run.attempts > run.max_attempts:
+            run.state, run.finished = RunState.FAILED, timezone.now()
+            run.error = f"Stopped after {run.max_attempts} attempts: the worker kept failing on this run."
+            run.save()
+            return None
+        run.state = running
+        run.started = run.started or timezone.now()
+        run.save()
+        return run
+
+
+def _fail(run_pk: int, message: str) -> None:
+    TrainingRun.objects.filter(pk=run_pk).update(state=RunState.FAILED, error=message, finished=timezone.now())
+
+
+@shared_task(name="workers.training.train_model", time_limit=settings.TRAINING_TIME_LIMIT,
+             soft_time_limit=int(settings.TRAINING_TIME_LIMIT * 0.95), **RETRY)
+def train_model_task(*, run_pk: int) -> None:
+    """Train the run's CycleGAN on its dataset's train split, register the model, then evaluate it."""
+    run = _claim(run_pk, (RunState.QUEUED, RunState.TRAINING), RunState.TRAINING)
+    if run is None:
+        return
+    work = settings.TRAINING_DIR / str(run.uid)
+    cells = work / "cells"
+    if not (cells / "complete").exists():
+        export_cells(run.dataset, "train", cells)
+        (cells / "complete").touch()
+    config = replace(TrainingConfig(**{k: tuple(v) if k == "excluded_labels" else v for k, v in run.params.items()}),
+                     excluded_labels=tuple(run.dataset.excluded_labels))
+    history = list(run.losses)
+    last = [0.0]
+
+    def on_progress(p: dict) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_SECONDS and p["iteration"] < p["iterations"]:
+            return
+        last[0] = now
+        history.append([p["iteration"], {k: round(v, 5) for k, v in p["losses"].items()}])
+        del history[:-LOSS_SAMPLES]
+        updated = TrainingRun.objects.filter(pk=run_pk, cancel_requested=False).update(
+            epoch=p["epoch"], iteration=p["iteration"], iterations=p["iterations"], losses=history,
+            progress=min(99, int(100 * p["iteration"] / max(1, p["iterations"]))))
+        if not updated:
+            raise TrainingCancelled
+
+    try:
+        model_dir = train(config, cells / "poor", cells / "excellent", work, resume=True,
+                          device=settings.ENHANCER_DEVICE, on_progress=on_progress)
+    except TrainingCancelled:
+        TrainingRun.objects.filter(pk=run_pk).update(state=RunState.CANCELLED, finished=timezone.now())
+        return
+    except ValueError as exc:  # e.g. no cells left after the exclusions
+        _fail(run_pk, f"Training could not start: {exc}")
+        return
+    name = slugify(f"{run.dataset.name}-run{run.pk}")[:100]
+    version = ModelVersion.objects.filter(name=name).first() or registry.register_directory(
+        model_dir, name=name, source=ModelVersion.Source.TRAINED, user=run.created_by, dataset=run.dataset,
+        training_params=config.to_json())
+    with transaction.atomic():
+        TrainingRun.objects.filter(pk=run_pk).update(model=version, state=RunState.EVALUATING, progress=99,
+                                                     attempts=0)
+        evaluate_model_task.delay_on_commit(run_pk=run_pk)
+
+
+@shared_task(name="workers.training.evaluate_model", **RETRY)
+def evaluate_model_task(*, run_pk: int) -> None:
+    """Evaluate the run's model and store the results with the model version."""
+    run = _claim(run_pk, RunState.EVALUATING, RunState.EVALUATING)
+    if run is None:
+        return
+    version = run.model
+    version.evaluation = evaluate_version(version)
+    version.save(update_fields=["evaluation"])
+    TrainingRun.objects.filter(pk=run_pk).update(state=RunState.DONE, progress=100, finished=timezone.now())
