@@ -60,6 +60,15 @@ def advance(job: EnhancementJob, expected: str, next_state: str, seconds: float,
     return True
 
 
+def storage_failure(job_pk: int, exc: OSError, saving: str) -> None:
+    """Fail a job whose files could not be written (disk full, permissions); connection errors are retried."""
+    if isinstance(exc, ConnectionError):
+        raise exc
+    log.exception("job %s: could not save %s", job_pk, saving)
+    fail(job_pk, f"Could not save {saving}: {exc.strerror or exc}. The original upload is intact; "
+                 "free space on the server (or fix its storage) and retry the job.")
+
+
 def fail(job_pk: int, message: str) -> None:
     with transaction.atomic():
         job = EnhancementJob.objects.select_for_update().get(pk=job_pk)

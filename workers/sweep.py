@@ -1,23 +1,33 @@
-"""Send again the jobs the database says are unfinished: the database is the source of truth.
+"""Send again the work the database says is unfinished: the database is the source of truth.
 
-Used when the stack starts (jobs created while no broker ran, messages lost with a
-Redis that restarted without persistence) and periodically for jobs stuck in a state
-longer than their timeout. Sending a step twice is harmless: see `workers.jobflow`.
+Used when the stack starts (jobs created while no broker ran, messages lost with a Redis
+that restarted without persistence) and periodically, by Celery beat, for jobs and training
+runs stuck in a state longer than their timeout (their message was lost, or their worker
+died). Sending a step twice is harmless: each step claims its row and returns when not due.
 """
 
 from datetime import timedelta
 
+from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from webapp.cases.models import EnhancementJob, JobState
+from webapp.curation.models import RunState, TrainingRun
 
 from .tasks import enhance_cells_task, reassemble_task, slice_karyogram_task
+from .training import evaluate_model_task, train_model_task
 
 STEP_FOR_STATE = {
     JobState.QUEUED: slice_karyogram_task,
     JobState.SLICING: slice_karyogram_task,
     JobState.ENHANCING: enhance_cells_task,
     JobState.ASSEMBLING: reassemble_task,
+}
+STEP_FOR_RUN_STATE = {
+    RunState.QUEUED: train_model_task,
+    RunState.TRAINING: train_model_task,
+    RunState.EVALUATING: evaluate_model_task,
 }
 
 
@@ -30,3 +40,21 @@ def requeue_pending(older_than: timedelta = timedelta(0)) -> int:
         STEP_FOR_STATE[job.state].apply_async(kwargs={"job_pk": job.pk})
         count += 1
     return count
+
+
+def requeue_training(older_than: timedelta = timedelta(0)) -> int:
+    """Enqueue the due step of every unfinished training run not updated for `older_than`."""
+    cutoff = timezone.now() - older_than
+    runs = TrainingRun.objects.filter(state__in=list(STEP_FOR_RUN_STATE), updated__lte=cutoff, cancel_requested=False)
+    count = 0
+    for run in runs.only("pk", "state"):
+        STEP_FOR_RUN_STATE[run.state].apply_async(kwargs={"run_pk": run.pk})
+        count += 1
+    return count
+
+
+@shared_task(name="workers.sweep.sweep_stale")
+def sweep_stale() -> dict[str, int]:
+    """Periodic (beat): re-send jobs and runs that have not moved for longer than their timeout."""
+    return {"jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS)),
+            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS))}

@@ -47,8 +47,12 @@ def slice_karyogram_task(*, job_pk: int) -> None:
         return
     background = background_level(decoded.grey)
     inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}
-    services.save_arrays(job, "inputs", inputs)
-    services.save_layout(job, layout)
+    try:
+        services.save_arrays(job, "inputs", inputs)
+        services.save_layout(job, layout)
+    except OSError as exc:
+        jobflow.storage_failure(job_pk, exc, "the cells of the karyogram")
+        return
 
     def write(current):
         current.cell_rows.all().delete()
@@ -73,7 +77,11 @@ def enhance_cells_task(*, job_pk: int) -> None:
     labels = list(inputs)
     batch = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
     outputs = dict(zip(labels, enhancer.enhance_cells(batch), strict=True))
-    services.save_arrays(job, "outputs", outputs)
+    try:
+        services.save_arrays(job, "outputs", outputs)
+    except OSError as exc:
+        jobflow.storage_failure(job_pk, exc, "the enhanced cells")
+        return
 
     def write(current):
         current.model_version = version
@@ -89,7 +97,11 @@ def reassemble_task(*, job_pk: int) -> None:
     if job is None:
         return
     start = time.perf_counter()
-    services.render_result(job)
+    try:
+        services.render_result(job)
+    except OSError as exc:
+        jobflow.storage_failure(job_pk, exc, "the enhanced karyogram")
+        return
 
     def write(current):
         current.result.name, current.result_png.name = job.result.name, job.result_png.name

@@ -69,7 +69,9 @@ class CeleryWorker:
     """A `celery worker` subprocess consuming `queues`, with the test database and broker."""
 
     def __init__(self, broker_url: str, database_url: str, queues: Iterable[str] = ("cpu", "gpu"),
-                 name: str = "test", log_file: Path | None = None, extra_env: dict | None = None):
+                 name: str = "test", log_file: Path | None = None, extra_env: dict | None = None,
+                 beat_schedule: Path | None = None):
+        self.beat_schedule = beat_schedule  # when given, the worker embeds Celery beat (-B) with this file
         self.broker_url = broker_url
         self.database_url = database_url
         self.queues = tuple(queues)
@@ -93,7 +95,8 @@ class CeleryWorker:
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", ",".join(self.queues),
-             "-c", "1", "-n", self.hostname, "-l", "INFO", "--without-gossip", "--without-mingle"],
+             "-c", "1", "-n", self.hostname, "-l", "INFO", "--without-gossip", "--without-mingle",
+             *(["-B", "--schedule", str(self.beat_schedule)] if self.beat_schedule else [])],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_die_with_parent,
         )
@@ -107,7 +110,10 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited with code {self.process.returncode}")
-            consumers = queue_consumers(timeout=0.5, broker_url=self.broker_url)
+            try:
+                consumers = queue_consumers(timeout=0.5, broker_url=self.broker_url)
+            except Exception:  # noqa: BLE001 - a broker that has just (re)started may drop the first connections
+                consumers = {}
             if all(self.hostname in consumers.get(q, []) for q in self.queues):
                 return
             time.sleep(0.2)

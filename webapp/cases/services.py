@@ -7,6 +7,7 @@ the enhanced karyogram is one function used by the worker and by strength change
 
 import hashlib
 import io
+import secrets
 
 import numpy as np
 from PIL import Image
@@ -83,10 +84,18 @@ def read_stored(karyogram: Karyogram) -> Decoded:
 
 
 def put_file(path: str, data: bytes) -> str:
-    """Write `data` at exactly `path` in media storage, replacing what was there (idempotent steps)."""
+    """Write `data` at exactly `path` in media storage, replacing what was there (idempotent steps).
+
+    When the write fails (a full disk), the partial file is removed so nothing half-written is served.
+    """
     if default_storage.exists(path):
         default_storage.delete(path)
-    return default_storage.save(path, ContentFile(data))
+    try:
+        return default_storage.save(path, ContentFile(data))
+    except OSError:
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        raise
 
 
 def save_arrays(job: EnhancementJob, name: str, arrays: dict[str, np.ndarray]) -> str:
@@ -154,8 +163,13 @@ def render_result(job: EnhancementJob, decoded: Decoded | None = None) -> None:
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     native = encode_karyogram(pixels, info)
     png = native if png_info == info else encode_karyogram(png_pixels, png_info)
-    job.result.name = put_file(f"jobs/{job.uid}/enhanced{job.karyogram.suffix}", native)
-    job.result_png.name = put_file(f"jobs/{job.uid}/enhanced.png", png)
+    # New names each time: the files a committed row points at stay whole until the row moves on.
+    previous = {job.result.name, job.result_png.name} - {""}
+    version = secrets.token_hex(4)
+    job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", native)
+    job.result_png.name = put_file(f"jobs/{job.uid}/enhanced-{version}.png", png)
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in previous
+                                   if name not in (job.result.name, job.result_png.name)])
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, decoded.pixels, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")

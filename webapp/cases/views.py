@@ -134,6 +134,8 @@ class StrengthView(TechnologistPage, View):
             messages.success(request, "Strengths applied.")
         except ValueError as exc:
             messages.error(request, f"Strengths not applied: {exc}")
+        except OSError as exc:
+            messages.error(request, f"Strengths not applied: the result could not be saved ({exc.strerror or exc}).")
         return redirect(job)
 
 

@@ -190,6 +190,15 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.reassemble": {"queue": "cpu"},
     "workers.training.train_model": {"queue": "gpu"},
     "workers.training.evaluate_model": {"queue": "gpu"},
+    "workers.sweep.sweep_stale": {"queue": "cpu"},
+}
+# A job or training run that has not moved for longer than its step can run (the hard time limit)
+# lost its message or its worker: beat's sweep sends its step again.
+STALE_JOB_SECONDS = env.int("STALE_JOB_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
+STALE_TRAINING_SECONDS = env.int("STALE_TRAINING_SECONDS", default=TRAINING_TIME_LIMIT + 600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-jobs": {"task": "workers.sweep.sweep_stale",
+                         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0)},
 }
 CELERY_QUEUES_REQUIRED = ("cpu", "gpu")
 

@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 sys.executable, "-m", "celery", "-A", "workers", "worker",
                 "-Q", ",".join(settings.CELERY_QUEUES_REQUIRED), "-c", str(concurrency),
                 "-n", "local@%h", "-l", "INFO",
+                "-B", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),  # the periodic sweep
             ])
             self._start("web", [
                 sys.executable, "-m", "gunicorn", "webapp.wsgi", "-b", bind,
@@ -104,11 +105,11 @@ class Command(BaseCommand):
             self.stderr.write(f"The stack did not report healthy at {url} within 120 s; it keeps running.")
 
     def _send_pending_jobs(self) -> None:
-        from workers.sweep import requeue_pending
+        from workers.sweep import requeue_pending, requeue_training
 
-        count = requeue_pending()
+        count = requeue_pending() + requeue_training()
         if count:
-            self.stdout.write(f"Sent {count} unfinished job(s) to the workers.")
+            self.stdout.write(f"Sent {count} unfinished job(s) and training run(s) to the workers.")
 
     def _supervise(self) -> None:
         while not self._stopping:
