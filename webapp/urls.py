@@ -1,6 +1,7 @@
 """URL routes of the web app."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -21,7 +22,12 @@ urlpatterns = [
     path("", include("webapp.cases.urls")),
     path("", include("webapp.studies.urls")),
     path("", include("webapp.curation.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-in and password change; no e-mailed password reset (an admin sets one with `changepassword`).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/items/<str:token>/image/", studies_api.ItemImageView.as_view(), name="rate-image"),

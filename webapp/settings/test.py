@@ -29,3 +29,6 @@ MODEL_CACHE_DIR = _TEST_DIR / "model-cache"
 # Evaluation of trained test models: two small synthetic pairs instead of ten full-size ones.
 EVALUATION_SYNTHETIC_PAIRS = 2
 EVALUATION_SIZE = (900, 750)
+# Login throttling stays out of the way of test clients that sign in without a request;
+# tests/webapp/security enables it where it is under test.
+AXES_ENABLED = False

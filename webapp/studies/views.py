@@ -1,7 +1,6 @@
 """Pages: the rater portal (one blinded item at a time) and, for curators, studies and their statistics."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -114,7 +113,8 @@ class StudyStateView(CuratorPage, View):
             study = get_object_or_404(Study.objects.select_for_update(), pk=pk)
             wanted = request.POST.get("state")
             if wanted not in Study.State.values:
-                raise PermissionDenied("unknown state")
+                messages.error(request, "Choose to open or to close the study.")
+                return redirect(study)
             study.state = wanted
             study.save(update_fields=["state"])
         messages.success(request, f"The study is now {study.get_state_display().lower()}.")
