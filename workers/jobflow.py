@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from webapp.cases.models import PROGRESS_AT, EnhancementJob, JobState
 
+from .enqueue import send_on_commit
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,7 @@ def advance(job: EnhancementJob, expected: str, next_state: str, seconds: float,
             current.finished = timezone.now()
         current.save()
         if then is not None:
-            then.delay_on_commit(job_pk=current.pk)
+            send_on_commit(then, job_pk=current.pk)
     return True
 
 

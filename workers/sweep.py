@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from webapp.cases.models import EnhancementJob, JobState
@@ -31,10 +32,17 @@ STEP_FOR_RUN_STATE = {
 }
 
 
-def requeue_pending(older_than: timedelta = timedelta(0)) -> int:
-    """Enqueue the due step of every unfinished job not updated for `older_than`; returns the count."""
-    cutoff = timezone.now() - older_than
-    jobs = EnhancementJob.objects.filter(state__in=list(STEP_FOR_STATE), updated__lte=cutoff)
+def _stale(states: dict, older_than: timedelta, queued_older_than: timedelta | None) -> Q:
+    now = timezone.now()
+    queued_cutoff = now - (older_than if queued_older_than is None else queued_older_than)
+    return (Q(state__in=[s for s in states if s != "queued"], updated__lte=now - older_than)
+            | Q(state="queued", updated__lte=queued_cutoff))
+
+
+def requeue_pending(older_than: timedelta = timedelta(0), queued_older_than: timedelta | None = None) -> int:
+    """Enqueue the due step of every unfinished job not updated for `older_than` (queued ones: for
+    `queued_older_than`, by default the same); returns the count."""
+    jobs = EnhancementJob.objects.filter(_stale(STEP_FOR_STATE, older_than, queued_older_than))
     count = 0
     for job in jobs.only("pk", "state"):
         STEP_FOR_STATE[job.state].apply_async(kwargs={"job_pk": job.pk})
@@ -42,10 +50,10 @@ def requeue_pending(older_than: timedelta = timedelta(0)) -> int:
     return count
 
 
-def requeue_training(older_than: timedelta = timedelta(0)) -> int:
+def requeue_training(older_than: timedelta = timedelta(0), queued_older_than: timedelta | None = None) -> int:
     """Enqueue the due step of every unfinished training run not updated for `older_than`."""
-    cutoff = timezone.now() - older_than
-    runs = TrainingRun.objects.filter(state__in=list(STEP_FOR_RUN_STATE), updated__lte=cutoff, cancel_requested=False)
+    runs = TrainingRun.objects.filter(_stale(STEP_FOR_RUN_STATE, older_than, queued_older_than),
+                                      cancel_requested=False)
     count = 0
     for run in runs.only("pk", "state"):
         STEP_FOR_RUN_STATE[run.state].apply_async(kwargs={"run_pk": run.pk})
@@ -55,6 +63,11 @@ def requeue_training(older_than: timedelta = timedelta(0)) -> int:
 
 @shared_task(name="workers.sweep.sweep_stale")
 def sweep_stale() -> dict[str, int]:
-    """Periodic (beat): re-send jobs and runs that have not moved for longer than their timeout."""
-    return {"jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS)),
-            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS))}
+    """Periodic (beat): re-send jobs and runs that have not moved for longer than their timeout.
+
+    Queued work is re-sent sooner (its message may never have reached a broker that was down);
+    a duplicate of a queued step is a no-op once the first copy has claimed the row.
+    """
+    queued = timedelta(seconds=settings.STALE_QUEUED_SECONDS)
+    return {"jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS), queued),
+            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS), queued)}

@@ -20,6 +20,8 @@ from webapp.curation.datasets import export_cells
 from webapp.curation.evaluation import evaluate_version
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
+from .enqueue import send_on_commit
+
 RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": 2, "retry_jitter": True,
          "max_retries": 5}
 PROGRESS_EVERY_SECONDS = 1.0
@@ -99,7 +101,7 @@ def train_model_task(*, run_pk: int) -> None:
     with transaction.atomic():
         TrainingRun.objects.filter(pk=run_pk).update(model=version, state=RunState.EVALUATING, progress=99,
                                                      attempts=0)
-        evaluate_model_task.delay_on_commit(run_pk=run_pk)
+        send_on_commit(evaluate_model_task, run_pk=run_pk)
 
 
 @shared_task(name="workers.training.evaluate_model", **RETRY)

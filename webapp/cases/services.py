@@ -67,12 +67,13 @@ def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24
     With `enqueue=False` the job waits in the database until `workers.sweep` sends it (used
     when no broker runs yet, e.g. while loading demo data).
     """
+    from workers.enqueue import send_on_commit
     from workers.tasks import slice_karyogram_task
 
     job = EnhancementJob.objects.create(karyogram=karyogram, strength=strength, cells=cells, layout=layout,
                                         created_by=user)
     if enqueue:
-        slice_karyogram_task.delay_on_commit(job_pk=job.pk)
+        send_on_commit(slice_karyogram_task, job_pk=job.pk)
     return job
 
 

@@ -18,6 +18,7 @@ from enhancer.training.config import preset
 from webapp.accounts.roles import Role, RoleRequiredMixin
 from webapp.cases import services as case_services
 from webapp.cases.models import Karyogram, Length, Quality
+from workers.enqueue import send_on_commit
 from workers.training import train_model_task
 
 from . import registry
@@ -141,7 +142,7 @@ class TrainingCreateView(CuratorPage, View):
         with transaction.atomic():
             run = TrainingRun.objects.create(dataset=dataset, preset=config.preset, params=config.to_json(),
                                              created_by=request.user)
-            train_model_task.delay_on_commit(run_pk=run.pk)
+            send_on_commit(train_model_task, run_pk=run.pk)
         return redirect(run)
 
 

@@ -209,6 +209,8 @@ CELERY_TASK_ROUTES = {
 # lost its message or its worker: beat's sweep sends its step again.
 STALE_JOB_SECONDS = env.int("STALE_JOB_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)
 STALE_TRAINING_SECONDS = env.int("STALE_TRAINING_SECONDS", default=TRAINING_TIME_LIMIT + 600)
+# Queued work is re-sent sooner: its message may never have reached a broker that was down.
+STALE_QUEUED_SECONDS = env.int("STALE_QUEUED_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "workers.sweep.sweep_stale",
                          "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0)},
