@@ -12,12 +12,11 @@ accepted rating is stored. Bounded by --seconds and, for the tail, --drain-secon
 import argparse
 import json
 import random
-import re
 import threading
 import time
 from collections import defaultdict
 
-from harness import WORK, Browser, multipart, percentiles, prepare, start_gunicorn  # noqa: I001 - Django first
+from harness import WORK, Browser, multipart, percentiles, prepare, run_all, start_gunicorn  # noqa: I001 - Django first
 
 from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
@@ -110,12 +109,7 @@ def main() -> None:
         people = [Technologist(base, t.username, cases, jobs, pngs, end, timings, uploads, args.upload_every)
                   for t in techs] + [Rater(base, r.username, study_id, end, timings, accepted, think=1.0)
                                      for r in raters]
-        start = time.perf_counter()
-        for person in people:
-            person.start()
-        for person in people:
-            person.join()
-        elapsed = time.perf_counter() - start
+        elapsed = run_all(people)
         requests = sum(len(v) for v in timings.values())
         errors = [e for p in people for e in p.browser.errors]
         print(f"{args.technologists} technologists + {args.raters} raters for {elapsed:.0f} s: {requests} requests, "

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import defaultdict
 
-from harness import Browser, percentiles, prepare, start_gunicorn  # noqa: I001 - sets Django up first
+from harness import Browser, percentiles, prepare, run_all, start_gunicorn  # noqa: I001 - sets Django up first
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
@@ -104,12 +104,7 @@ def main() -> None:
         accepted: list[tuple[str, str]] = []
         deadline = time.monotonic() + args.seconds
         raters = [Rater(base, p.username, study_id, deadline, timings, accepted) for p in people]
-        start = time.perf_counter()
-        for rater in raters:
-            rater.start()
-        for rater in raters:
-            rater.join()
-        elapsed = time.perf_counter() - start
+        elapsed = run_all(raters)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -117,7 +117,7 @@ def hypothesis_tests(frame: pd.DataFrame) -> dict[str, dict[str, dict]]:
                                                 h.alternative)
     tested = [(r, h) for r, by_h in results.items() for h, res in by_h.items() if res["p_ttest"] is not None]
     adjusted = multipletests([results[r][h]["p_ttest"] for r, h in tested], method="holm")[1] if tested else []
-    for rater, by_h in results.items():
+    for by_h in results.values():
         for result in by_h.values():
             result["p_holm"] = None
     for (rater, h), p in zip(tested, adjusted, strict=True):
