@@ -23,13 +23,14 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, mak
     page.fill("#id_known_karyotype", "47,XY,+8")
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=Case UI-1")
+    page.wait_for_load_state("load")  # the upload script is attached before a file is chosen
 
     bad = tmp_path / "notes.txt"
     bad.write_text("not an image")
     good = tmp_path / "karyogram.png"
     good.write_bytes(karyogram_png)
     page.set_input_files("#id_images", [str(bad)])
-    # Checked in the browser (the file's first bytes are read asynchronously).
+    # Checked in the browser, before anything is sent.
     page.wait_for_selector("#upload-problems:has-text('not a PNG, TIFF, JPEG or BMP')")
     page.set_input_files("#id_images", [str(good)])
     page.get_by_role("button", name="Upload and enhance").click()
