@@ -38,10 +38,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                 karyogram = services.add_karyogram(case, form.validated_data["image"], request.user)
                 services.start_job(karyogram, request.user, form.validated_data["strength"],
                                    form.validated_data["cells"])
+                # As created (queued): once this commits, a worker may already have moved the job on.
+                body = KaryogramSerializer(karyogram, context={"request": request}).data
         except services.UploadError as exc:
             raise ValidationError({"image": [str(exc)]}) from exc
-        return Response(KaryogramSerializer(karyogram, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
