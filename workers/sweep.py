@@ -14,10 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from webapp.cases.models import EnhancementJob, JobState
-from webapp.curation.models import RunState, TrainingRun
+from webapp.curation.models import Dataset, RunState, TrainingRun
 
 from .tasks import enhance_cells_task, reassemble_task, slice_karyogram_task
-from .training import evaluate_model_task, train_model_task
+from .training import count_dataset_cells_task, evaluate_model_task, train_model_task
 
 STEP_FOR_STATE = {
     JobState.QUEUED: slice_karyogram_task,
@@ -61,6 +61,14 @@ def requeue_training(older_than: timedelta = timedelta(0), queued_older_than: ti
     return count
 
 
+def requeue_counting(older_than: timedelta = timedelta(0)) -> int:
+    """Enqueue the cell count of every dataset still counting after `older_than`."""
+    stale = Dataset.objects.filter(state=Dataset.State.COUNTING, updated__lte=timezone.now() - older_than)
+    for pk in stale.values_list("pk", flat=True):
+        count_dataset_cells_task.apply_async(kwargs={"dataset_pk": pk})
+    return stale.count()
+
+
 @shared_task(name="workers.sweep.sweep_stale")
 def sweep_stale() -> dict[str, int]:
     """Periodic (beat): re-send jobs and runs that have not moved for longer than their timeout.
@@ -70,4 +78,5 @@ def sweep_stale() -> dict[str, int]:
     """
     queued = timedelta(seconds=settings.STALE_QUEUED_SECONDS)
     return {"jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS), queued),
-            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS), queued)}
+            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS), queued),
+            "datasets": requeue_counting(timedelta(seconds=settings.STALE_JOB_SECONDS))}

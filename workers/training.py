@@ -1,4 +1,5 @@
-"""Celery tasks of the curation loop (queue gpu): train a model from a dataset, then evaluate it.
+"""Celery tasks of the curation loop: count a dataset's cells (queue cpu), train a model from it,
+then evaluate it (queue gpu).
 
 Thin adapters over `enhancer.training` and `webapp.curation`. A redelivered training task
 (its worker died) resumes from the last per-epoch checkpoint in TRAINING_DIR.
@@ -16,9 +17,9 @@ from django.utils.text import slugify
 from enhancer.training.config import TrainingConfig
 from enhancer.training.loop import train
 from webapp.curation import registry
-from webapp.curation.datasets import export_cells
+from webapp.curation.datasets import count_cells, export_cells
 from webapp.curation.evaluation import evaluate_version
-from webapp.curation.models import ModelVersion, RunState, TrainingRun
+from webapp.curation.models import Dataset, ModelVersion, RunState, TrainingRun
 
 from .enqueue import send_on_commit
 
@@ -55,12 +56,23 @@ def _fail(run_pk: int, message: str) -> None:
     TrainingRun.objects.filter(pk=run_pk).update(state=RunState.FAILED, error=message, finished=timezone.now())
 
 
+@shared_task(name="workers.training.count_dataset_cells", **RETRY)
+def count_dataset_cells_task(*, dataset_pk: int) -> None:
+    """Slice what has no finished job yet and record each karyogram's training cells; then it is ready."""
+    dataset = Dataset.objects.filter(pk=dataset_pk).first()
+    if dataset is not None:
+        count_cells(dataset)
+
+
 @shared_task(name="workers.training.train_model", time_limit=settings.TRAINING_TIME_LIMIT,
              soft_time_limit=int(settings.TRAINING_TIME_LIMIT * 0.95), **RETRY)
 def train_model_task(*, run_pk: int) -> None:
     """Train the run's CycleGAN on its dataset's train split, register the model, then evaluate it."""
     run = _claim(run_pk, (RunState.QUEUED, RunState.TRAINING), RunState.TRAINING)
     if run is None:
+        return
+    if not run.dataset.is_ready:
+        _fail(run_pk, "The dataset's cells are still being counted; start the training once it is ready.")
         return
     work = settings.TRAINING_DIR / str(run.uid)
     cells = work / "cells"

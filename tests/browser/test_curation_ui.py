@@ -33,7 +33,8 @@ def test_curator_trains_evaluates_and_activates_a_model(page, live_server, make_
     page.fill("#id_test_fraction", "0")
     page.get_by_role("button", name="Save dataset").click()
     page.wait_for_selector("text=Dataset tiny-set")
-    assert "24" in page.inner_text("#counts")  # 12 labels × 2 karyograms per domain
+    # The worker counts the cells; the page refreshes until it has: 12 labels × 2 karyograms per domain.
+    page.wait_for_selector("#counts td:text-is('24')", timeout=60_000)
 
     page.select_option("#id_preset", "tiny")
     page.fill("#id_epoch_size", "8")

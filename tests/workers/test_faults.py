@@ -21,7 +21,7 @@ from tests.conftest import _database_url
 from tests.support.services import CeleryWorker
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState
-from webapp.curation.datasets import build_dataset
+from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -103,6 +103,7 @@ def test_worker_killed_during_training_resumes_from_the_checkpoint(sweeping_work
     karyograms = labelled_karyograms(1, 1)
     dataset = build_dataset(name="resume", karyograms=karyograms, excluded=[], test_fraction=0, seed=0,
                             user=karyograms[0].uploaded_by)
+    count_cells(dataset)
     from dataclasses import replace
 
     from enhancer.training.config import preset

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
 from enhancer.cells import to_model_input
@@ -34,7 +35,10 @@ def cell_labels(karyogram: Karyogram) -> list[str]:
 
 def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str], test_fraction: float,
                   seed: int, user) -> Dataset:
-    """Split poor and excellent karyograms (each domain on its own) and count their training cells."""
+    """Snapshot the split of poor and excellent karyograms (each domain on its own).
+
+    The cells are counted afterwards by `count_cells` (a worker task: it may slice every karyogram).
+    """
     chosen = sorted((k for k in karyograms if k.quality in DOMAINS and k.included), key=lambda k: k.pk)
     by_domain = {domain: [k for k in chosen if k.quality == quality] for quality, domain in DOMAINS.items()}
     if not all(by_domain.values()):
@@ -42,23 +46,37 @@ def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str]
     if not 0 <= test_fraction < 1:
         raise DatasetError("The test fraction must be at least 0 and below 1.")
     rng = np.random.default_rng(seed)
-    manifest, counts = [], {split: {d: {"karyograms": 0, "cells": 0} for d in DOMAINS.values()}
-                            for split in ("train", "test")}
+    manifest = []
     for domain, members in by_domain.items():
         order = rng.permutation(len(members))
         n_test = int(round(test_fraction * len(members))) if len(members) > 1 else 0
         for rank, index in enumerate(order):
             karyogram = members[index]
-            split = "test" if rank < n_test else "train"
-            labels = [label for label in cell_labels(karyogram) if label not in excluded]
             manifest.append({"karyogram": karyogram.pk, "sha256": karyogram.sha256, "quality": karyogram.quality,
-                             "domain": domain, "split": split, "cells": labels})
-            counts[split][domain]["karyograms"] += 1
-            counts[split][domain]["cells"] += len(labels)
+                             "domain": domain, "split": "test" if rank < n_test else "train", "cells": None})
     manifest.sort(key=lambda m: m["karyogram"])
     with transaction.atomic():
         return Dataset.objects.create(name=name, excluded_labels=list(excluded), test_fraction=test_fraction,
-                                      seed=seed, manifest=manifest, counts=counts, created_by=user)
+                                      seed=seed, manifest=manifest, counts=_counts(manifest), created_by=user)
+
+
+def _counts(manifest: list[dict]) -> dict:
+    counts = {split: {d: {"karyograms": 0, "cells": 0} for d in DOMAINS.values()} for split in ("train", "test")}
+    for entry in manifest:
+        counts[entry["split"]][entry["domain"]]["karyograms"] += 1
+        counts[entry["split"]][entry["domain"]]["cells"] += len(entry["cells"] or [])
+    return counts
+
+
+def count_cells(dataset: Dataset) -> bool:
+    """Record which cells of each karyogram will be used, then mark the dataset ready (once)."""
+    if dataset.is_ready:
+        return False
+    manifest = [{**entry, "cells": [label for label in cell_labels(Karyogram.objects.get(pk=entry["karyogram"]))
+                                    if label not in dataset.excluded_labels]}
+                for entry in dataset.manifest]
+    return bool(Dataset.objects.filter(pk=dataset.pk, state=Dataset.State.COUNTING).update(
+        manifest=manifest, counts=_counts(manifest), state=Dataset.State.READY, updated=timezone.now()))
 
 
 def export_cells(dataset: Dataset, split: str, directory) -> dict[str, int]:

@@ -18,12 +18,19 @@ def default_excluded() -> list[str]:
 
 
 class Dataset(models.Model):
+    class State(models.TextChoices):
+        COUNTING = "counting", "Counting cells"
+        READY = "ready", "Ready"
+
     name = models.CharField(max_length=100, unique=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.COUNTING,
+                             help_text="cells are counted by a worker once, right after the snapshot")
     excluded_labels = models.JSONField(default=default_excluded, help_text="chromosome labels left out of training")
     test_fraction = models.FloatField(default=0.2)
     seed = models.PositiveIntegerField(default=0)
-    manifest = models.JSONField(help_text="[{karyogram, sha256, quality, split}] in a fixed order")
+    manifest = models.JSONField(help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order")
     counts = models.JSONField(help_text="karyograms and cells per split and domain")
+    updated = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -40,6 +47,10 @@ class Dataset(models.Model):
         if self.pk is not None:
             raise ValueError("Datasets are immutable snapshots: create a new one instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
 
 
 class ModelVersion(models.Model):

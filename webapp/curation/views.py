@@ -19,7 +19,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 from webapp.cases import services as case_services
 from webapp.cases.models import Karyogram, Length, Quality
 from workers.enqueue import send_on_commit
-from workers.training import train_model_task
+from workers.training import count_dataset_cells_task, train_model_task
 
 from . import registry
 from .comparison import compare_versions
@@ -105,7 +105,8 @@ class DatasetCreateView(CuratorPage, View):
             except DatasetError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Dataset {dataset.name} saved.")
+                send_on_commit(count_dataset_cells_task, dataset_pk=dataset.pk)
+                messages.success(request, f"Dataset {dataset.name} saved; its cells are being counted.")
                 return redirect(dataset)
         return render(request, "curation/dataset_form.html", {"form": form, **_domain_counts()}, status=400)
 
@@ -132,6 +133,9 @@ class TrainingCreateView(CuratorPage, View):
     def post(self, request, pk):
         dataset = get_object_or_404(Dataset, pk=pk)
         form = TrainingForm(request.POST)
+        if not dataset.is_ready:
+            messages.error(request, "Training not started: the dataset's cells are still being counted.")
+            return redirect(dataset)
         if not form.is_valid():
             messages.error(request, "Training not started: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in form.errors.items()))

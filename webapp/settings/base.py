@@ -201,6 +201,7 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.slice_karyogram": {"queue": "cpu"},
     "workers.tasks.enhance_cells": {"queue": "gpu"},
     "workers.tasks.reassemble": {"queue": "cpu"},
+    "workers.training.count_dataset_cells": {"queue": "cpu"},
     "workers.training.train_model": {"queue": "gpu"},
     "workers.training.evaluate_model": {"queue": "gpu"},
     "workers.sweep.sweep_stale": {"queue": "cpu"},

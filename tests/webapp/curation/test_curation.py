@@ -14,8 +14,8 @@ from enhancer.model.networks import Architecture, UnetGenerator
 from tests.conftest import PASSWORD
 from webapp.cases.models import Karyogram
 from webapp.curation import registry
-from webapp.curation.datasets import build_dataset
-from webapp.curation.models import Dataset, ModelVersion
+from webapp.curation.datasets import build_dataset, count_cells
+from webapp.curation.models import Dataset, ModelVersion, TrainingRun
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,11 @@ def test_dataset_snapshot_counts_cells_and_is_immutable(make_user, labelled_kary
         "test_fraction": 0.34, "seed": 1})
     dataset = Dataset.objects.get(name="pilot")
     assert response["Location"] == f"/curation/datasets/{dataset.pk}/"
+    assert dataset.state == "counting" and "Counting the cells" in client.get(response["Location"]).content.decode()
+    refused = client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny"}, follow=True)
+    assert "still being counted" in refused.content.decode() and not TrainingRun.objects.exists()
+    assert count_cells(dataset) and not count_cells(Dataset.objects.get(pk=dataset.pk))  # once only
+    dataset = Dataset.objects.get(pk=dataset.pk)
     assert dataset.counts["train"]["poor"]["karyograms"] == 2 and dataset.counts["test"]["poor"]["karyograms"] == 1
     assert dataset.counts["train"]["poor"]["cells"] == 24  # 12 kept labels (1–12) × 2 karyograms
     assert {m["sha256"] for m in dataset.manifest} == {k.sha256 for k in karyograms}

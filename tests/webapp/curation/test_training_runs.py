@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from webapp.curation.datasets import build_dataset
+from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -16,6 +16,7 @@ def test_a_curator_cancels_a_running_training(celery_worker, make_user, labelled
     karyograms = labelled_karyograms(1, 1)
     dataset = build_dataset(name="cancel-me", karyograms=karyograms, excluded=[], test_fraction=0, seed=0,
                             user=curator)
+    count_cells(dataset)
     client = Client()
     client.login(username="canceller", password=PASSWORD)
     response = client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "n_epochs": 50,
