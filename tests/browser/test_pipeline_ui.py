@@ -44,6 +44,6 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, mak
     page.locator("[data-slider]").fill("20")
     page.get_by_role("button", name="Zoom in").click()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PNG").click()
+        page.get_by_role("link", name="Download (PNG)").click()  # a PNG original: one download, as PNG
     assert download.value.suggested_filename == "UI-1-enhanced.png"
     page.screenshot(path=os.environ.get("CHROMO_SCREENSHOT", str(tmp_path / "viewer.png")), full_page=True)

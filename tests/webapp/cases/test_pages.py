@@ -64,3 +64,18 @@ def test_upload_page_reports_each_rejected_file(client, make_user, settings, tmp
     text = response.content.decode()
     assert "a.png: The file is not an image" in text and "b.svg: The file is not an image" in text
     assert not case.karyograms.exists()
+
+
+@pytest.mark.django_db
+def test_result_downloads_offer_png_only_when_the_original_is_not_png(client, finished_karyograms):
+    from tests.conftest import PASSWORD
+    from webapp.cases.models import Karyogram
+
+    karyogram = finished_karyograms(1)[0]
+    job = karyogram.jobs.get()
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Download (PNG)" in page and "Download PNG" not in page
+    Karyogram.objects.filter(pk=karyogram.pk).update(format="TIFF")
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Download (TIFF)" in page and "Download PNG" in page
