@@ -1,4 +1,4 @@
-"""The job state machine, shared by the pipeline tasks.
+"""The state machine of jobs and training runs, shared by the pipeline and training tasks.
 
 A step claims its job in a short transaction (row lock; nothing to do unless the job is in
 the state the step expects; a per-step attempt cap), does its work outside any
@@ -9,7 +9,7 @@ step on commit. A redelivered or repeated message is therefore harmless.
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from webapp.cases.models import PROGRESS_AT, EnhancementJob, JobState
@@ -19,26 +19,30 @@ from .enqueue import send_on_commit
 log = logging.getLogger(__name__)
 
 
-def claim(job_pk: int, expected: str | tuple[str, ...], running: str | None = None) -> EnhancementJob | None:
-    """Lock the job; return it when this step is due (its state is one of `expected`), else None.
+def claim(pk: int, expected: str | tuple[str, ...], running: str | None = None,
+          model: type[models.Model] = EnhancementJob):
+    """Lock the row (an enhancement job, or a training run with `model=TrainingRun`); return it when
+    this step is due (its state is one of `expected`), else None.
 
-    `running`, when given, is the state the job enters as the step starts.
+    `running`, when given, is the state the row enters as the step starts. Past its attempt cap
+    the row is failed instead.
     """
     expected = (expected,) if isinstance(expected, str) else expected
     with transaction.atomic():
-        job = EnhancementJob.objects.select_for_update().filter(pk=job_pk).first()
-        if job is None or job.state not in expected:
-            log.info("job %s: nothing to do for a step expecting %s (state %s)", job_pk, expected, job and job.state)
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None or row.state not in expected:
+            log.info("%s %s: nothing to do for a step expecting %s (state %s)", model.__name__, pk, expected,
+                     row and row.state)
             return None
-        if job.attempts >= job.max_attempts:
-            _fail(job, f"The {job.state} step was attempted {job.attempts} times without finishing "
-                       "(the worker may have run out of memory); retry the job or contact the administrator.")
+        if row.attempts >= row.max_attempts:
+            _fail(row, f"The {row.state} step was attempted {row.attempts} times without finishing "
+                       "(the worker may have run out of memory); start it again or contact the administrator.")
             return None
-        job.attempts += 1
-        job.started = job.started or timezone.now()
-        job.state = running or job.state
-        job.save(update_fields=["attempts", "started", "state", "updated"])
-        return job
+        row.attempts += 1
+        row.started = row.started or timezone.now()
+        row.state = running or row.state
+        row.save(update_fields=["attempts", "started", "state", "updated"])
+        return row
 
 
 def advance(job: EnhancementJob, expected: str, next_state: str, seconds: float,
@@ -71,15 +75,15 @@ def storage_failure(job_pk: int, exc: OSError, saving: str) -> None:
                  "free space on the server (or fix its storage) and retry the job.")
 
 
-def fail(job_pk: int, message: str) -> None:
+def fail(pk: int, message: str, model: type[models.Model] = EnhancementJob) -> None:
+    """Fail a job (or a training run) with a message a person can act on."""
     with transaction.atomic():
-        job = EnhancementJob.objects.select_for_update().get(pk=job_pk)
-        _fail(job, message)
+        _fail(model.objects.select_for_update().get(pk=pk), message)
 
 
-def _fail(job: EnhancementJob, message: str) -> None:
-    job.state = JobState.FAILED
-    job.error = message
-    job.finished = timezone.now()
-    job.save(update_fields=["state", "error", "finished", "updated"])
+def _fail(row: models.Model, message: str) -> None:
+    row.state = JobState.FAILED  # "failed" in both state machines
+    row.error = message
+    row.finished = timezone.now()
+    row.save(update_fields=["state", "error", "finished", "updated"])
 

@@ -63,10 +63,11 @@ def requeue_training(older_than: timedelta = timedelta(0), queued_older_than: ti
 
 def requeue_counting(older_than: timedelta = timedelta(0)) -> int:
     """Enqueue the cell count of every dataset still counting after `older_than`."""
-    stale = Dataset.objects.filter(state=Dataset.State.COUNTING, updated__lte=timezone.now() - older_than)
-    for pk in stale.values_list("pk", flat=True):
+    stale = list(Dataset.objects.filter(state=Dataset.State.COUNTING, updated__lte=timezone.now() - older_than)
+                 .values_list("pk", flat=True))
+    for pk in stale:
         count_dataset_cells_task.apply_async(kwargs={"dataset_pk": pk})
-    return stale.count()
+    return len(stale)
 
 
 @shared_task(name="workers.sweep.sweep_stale")

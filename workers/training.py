@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -21,39 +21,16 @@ from webapp.curation.datasets import count_cells, export_cells
 from webapp.curation.evaluation import evaluate_version
 from webapp.curation.models import Dataset, ModelVersion, RunState, TrainingRun
 
+from . import jobflow
 from .enqueue import send_on_commit
+from .tasks import RETRY
 
-RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": 2, "retry_jitter": True,
-         "max_retries": 5}
 PROGRESS_EVERY_SECONDS = 1.0
 LOSS_SAMPLES = 400
 
 
 class TrainingCancelled(Exception):
     """A curator cancelled the run."""
-
-
-def _claim(run_pk: int, expected: str | tuple[str, ...], running: str) -> TrainingRun | None:
-    """Lock the run; None when the step is not due. Counts attempts and fails the run past its cap."""
-    expected = (expected,) if isinstance(expected, str) else expected
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().filter(pk=run_pk).first()
-        if run is None or run.state not in expected:
-            return None
-        run.attempts += 1
-        if run.attempts > run.max_attempts:
-            run.state, run.finished = RunState.FAILED, timezone.now()
-            run.error = f"Stopped after {run.max_attempts} attempts: the worker kept failing on this run."
-            run.save()
-            return None
-        run.state = running
-        run.started = run.started or timezone.now()
-        run.save()
-        return run
-
-
-def _fail(run_pk: int, message: str) -> None:
-    TrainingRun.objects.filter(pk=run_pk).update(state=RunState.FAILED, error=message, finished=timezone.now())
 
 
 @shared_task(name="workers.training.count_dataset_cells", **RETRY)
@@ -68,11 +45,12 @@ def count_dataset_cells_task(*, dataset_pk: int) -> None:
              soft_time_limit=int(settings.TRAINING_TIME_LIMIT * 0.95), **RETRY)
 def train_model_task(*, run_pk: int) -> None:
     """Train the run's CycleGAN on its dataset's train split, register the model, then evaluate it."""
-    run = _claim(run_pk, (RunState.QUEUED, RunState.TRAINING), RunState.TRAINING)
+    run = jobflow.claim(run_pk, (RunState.QUEUED, RunState.TRAINING), RunState.TRAINING, model=TrainingRun)
     if run is None:
         return
     if not run.dataset.is_ready:
-        _fail(run_pk, "The dataset's cells are still being counted; start the training once it is ready.")
+        jobflow.fail(run_pk, "The dataset's cells are still being counted; start the training once it is ready.",
+                     model=TrainingRun)
         return
     work = settings.TRAINING_DIR / str(run.uid)
     cells = work / "cells"
@@ -104,7 +82,7 @@ def train_model_task(*, run_pk: int) -> None:
         TrainingRun.objects.filter(pk=run_pk).update(state=RunState.CANCELLED, finished=timezone.now())
         return
     except ValueError as exc:  # e.g. no cells left after the exclusions
-        _fail(run_pk, f"Training could not start: {exc}")
+        jobflow.fail(run_pk, f"Training could not start: {exc}", model=TrainingRun)
         return
     name = slugify(f"{run.dataset.name}-run{run.pk}")[:100]
     version = ModelVersion.objects.filter(name=name).first() or registry.register_directory(
@@ -119,7 +97,7 @@ def train_model_task(*, run_pk: int) -> None:
 @shared_task(name="workers.training.evaluate_model", **RETRY)
 def evaluate_model_task(*, run_pk: int) -> None:
     """Evaluate the run's model and store the results with the model version."""
-    run = _claim(run_pk, RunState.EVALUATING, RunState.EVALUATING)
+    run = jobflow.claim(run_pk, RunState.EVALUATING, model=TrainingRun)
     if run is None:
         return
     version = run.model

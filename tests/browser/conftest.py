@@ -27,3 +27,17 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """Sign a user in through the login form, as a person does."""
+    from tests.conftest import PASSWORD
+
+    def sign_in(username: str, password: str = PASSWORD) -> None:
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.get_by_role("button", name="Log in").click()
+
+    return sign_in

@@ -8,7 +8,6 @@ uses it and records that version.
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import PASSWORD
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
@@ -17,14 +16,11 @@ from webapp.curation.models import ModelVersion, RunState, TrainingRun
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_curator_trains_evaluates_and_activates_a_model(page, live_server, make_user, celery_worker,
+def test_curator_trains_evaluates_and_activates_a_model(page, live_server, log_in, make_user, celery_worker,
                                                          labelled_karyograms, karyogram_png):
     make_user("curator", "cleo")
     labelled_karyograms(2, 2)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "cleo")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in("cleo")
     page.get_by_role("link", name="Curation").click()
     assert page.locator(".thumb").count() == 4
     page.get_by_role("link", name="Datasets").first.click()

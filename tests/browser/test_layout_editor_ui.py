@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
-from tests.conftest import PASSWORD
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState
 
@@ -24,7 +23,7 @@ def _wait_state(job: EnhancementJob, states: set[str], page, timeout_ms: int = 1
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_draws_slot_boxes_after_slicing_fails(page, live_server, make_user, celery_worker):
+def test_technologist_draws_slot_boxes_after_slicing_fails(page, live_server, log_in, make_user, celery_worker):
     user = make_user("technologist", username="tom")
     made = synthesize("46,XY", seed=202, quality="poor", severity="severe", shorten=False)  # the slicer refuses it
     height, width = made.image.shape
@@ -35,10 +34,7 @@ def test_technologist_draws_slot_boxes_after_slicing_fails(page, live_server, ma
     _wait_state(failed, {JobState.FAILED, JobState.DONE}, page)
     assert failed.state == JobState.FAILED and "could not be sliced" in failed.error
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "tom")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in("tom")
     page.goto(live_server.url + failed.get_absolute_url())
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
     assert page.locator("#layout-editor g.slot").count() == 24

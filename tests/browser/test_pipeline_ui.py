@@ -4,19 +4,15 @@ import os
 
 import pytest
 
-from tests.conftest import PASSWORD
 
 
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, make_user, celery_worker,
+def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log_in, make_user, celery_worker,
                                                           karyogram_png, tmp_path):
     make_user("technologist", username="tina")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "tina")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in("tina")
     page.get_by_role("link", name="Cases").click()
     page.get_by_role("link", name="New case").click()
     page.fill("#id_accession", "UI-1")

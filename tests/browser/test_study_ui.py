@@ -5,26 +5,25 @@ import io
 
 import pytest
 
-from tests.conftest import PASSWORD
 from webapp.studies import services
 
 
-def _login(page, url: str, username: str) -> None:
-    page.goto(url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+def _rate(page, abnormality: str, quality: int, sharpness: int) -> None:
+    page.fill("#id_abnormality", abnormality)
+    page.check(f"input[name=quality][value='{quality}']")
+    page.check(f"input[name=sharpness][value='{sharpness}']")
+    page.get_by_role("button", name="Submit and next").click()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_rater_resumes_and_curator_reads_statistics(page, live_server, make_user, finished_karyograms):
+def test_rater_resumes_and_curator_reads_statistics(page, live_server, log_in, make_user, finished_karyograms):
     curator = make_user("curator", "cora")
     rater = make_user("rater", "rita")
     study = services.create_study(name="Browser study", instructions="Rate carefully.",
                                   karyograms=finished_karyograms(3), raters=[rater], created_by=curator)
 
-    _login(page, live_server.url, "rita")
+    log_in("rita")
     page.get_by_role("link", name="My ratings").click()
     page.get_by_role("link", name="Start").click()
     for n in range(1, 5):
@@ -32,14 +31,11 @@ def test_rater_resumes_and_curator_reads_statistics(page, live_server, make_user
         page.wait_for_function("() => document.querySelector('.stage img').complete")
         assert page.locator(".stage img").evaluate("img => img.naturalWidth") == 120  # the blinded image loaded
         page.get_by_role("button", name="Zoom in").click()
-        page.fill("#id_abnormality", "none" if n % 2 else "+8")
-        page.check(f"input[name=quality][value='{1 + n % 5}']")
-        page.check("input[name=sharpness][value='2']")
-        page.get_by_role("button", name="Submit and next").click()
+        _rate(page, "none" if n % 2 else "+8", 1 + n % 5, 2)
     page.wait_for_selector("text=4 of 6 rated")
     page.get_by_role("button", name="Log out").click()
 
-    _login(page, live_server.url, "rita")
+    log_in("rita")
     page.get_by_role("link", name="My ratings").click()
     assert "4 of 6" in page.inner_text("main")
     page.get_by_role("link", name="Resume").click()
@@ -47,14 +43,11 @@ def test_rater_resumes_and_curator_reads_statistics(page, live_server, make_user
     timer = page.locator("[data-timer]")
     page.wait_for_timeout(1200)
     assert int(timer.inner_text().split()[0]) >= 1  # the timer runs
-    page.fill("#id_abnormality", "none")
-    page.check("input[name=quality][value='3']")
-    page.check("input[name=sharpness][value='3']")
-    page.get_by_role("button", name="Submit and next").click()
+    _rate(page, "none", 3, 3)
     page.wait_for_selector("text=5 of 6 rated")
     page.get_by_role("button", name="Log out").click()
 
-    _login(page, live_server.url, "cora")
+    log_in("cora")
     page.get_by_role("link", name="Studies").click()
     page.get_by_role("link", name="Browser study").click()
     assert "5 of 6" in page.inner_text("main")

@@ -8,6 +8,7 @@ the enhanced karyogram is one function used by the worker and by strength change
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -137,6 +138,19 @@ def _save_cell_previews(job: EnhancementJob, layout: Layout, pixels: np.ndarray,
     for cell in layout.cells:
         x0, y0, x1, y1 = cell.box
         put_file(cell_preview_path(job, cell.label, kind), display_png(pixels[y0:y1, x0:x1], compress_level=1))
+
+
+def cached_png(path: str, make: Callable[[], bytes]) -> bytes:
+    """The PNG stored at `path`, made by `make` on first use: previews of originals, which never change."""
+    if not default_storage.exists(path):
+        put_file(path, make())
+    with default_storage.open(path, "rb") as f:
+        return f.read()
+
+
+def original_preview(karyogram: Karyogram) -> bytes:
+    """The original as an 8-bit PNG for the browser (viewer, slot editor), decoded once."""
+    return cached_png(f"previews/{karyogram.uid}.png", lambda: display_png(read_stored(karyogram).pixels))
 
 
 def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:

@@ -108,8 +108,7 @@ class JobImageView(TechnologistPage, View):
             if not job.result_png:
                 raise Http404("no result yet")
             return FileResponse(job.result_png.open("rb"), content_type="image/png")
-        decoded = services.read_stored(job.karyogram)
-        return HttpResponse(services.display_png(decoded.pixels), content_type="image/png")
+        return HttpResponse(services.original_preview(job.karyogram), content_type="image/png")
 
 
 class CellImageView(TechnologistPage, View):

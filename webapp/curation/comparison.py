@@ -2,6 +2,7 @@
 
 import base64
 import io
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -26,8 +27,12 @@ def _data_uri(cell: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@lru_cache(maxsize=1)
 def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
-    """Model inputs of a few cells of one fixed poor synthetic karyogram (the same for every comparison)."""
+    """Model inputs of a few cells of one fixed poor synthetic karyogram (the same for every comparison).
+
+    Made once per process: synthesising and slicing it takes 2 s.
+    """
     made = synthesize("46,XY", seed=seed, quality="poor", severity="moderate", shorten=False)
     grey = grey_of(made.image, 8)
     layout = slice_karyogram(grey)

@@ -22,15 +22,31 @@ class DatasetError(ValueError):
     """A dataset that cannot be built; the message says why."""
 
 
+def _finished_job(karyogram: Karyogram):
+    return karyogram.jobs.filter(state=JobState.DONE).order_by("-pk").first()
+
+
 def cell_labels(karyogram: Karyogram) -> list[str]:
     """Labels of the slots holding chromosomes: from a finished job if there is one, else by slicing now."""
-    job = karyogram.jobs.filter(state=JobState.DONE).order_by("-pk").first()
+    job = _finished_job(karyogram)
     if job is not None:
         return [c.label for c in job.cell_rows.all() if c.object_count]
+    return list(cell_inputs(karyogram))
+
+
+def cell_inputs(karyogram: Karyogram) -> dict[str, np.ndarray]:
+    """Model inputs of the cells holding chromosomes: those a finished job stored (its slots may have
+    been corrected by a person), else sliced now; empty when the layout cannot be read."""
+    job = _finished_job(karyogram)
+    if job is not None:
+        return case_services.load_arrays(job, "inputs")
+    grey = case_services.read_stored(karyogram).grey
     try:
-        return [c.label for c in slice_karyogram(case_services.read_stored(karyogram).grey).cells if c.objects]
+        layout = slice_karyogram(grey)
     except LayoutError:
-        return []
+        return {}
+    background = background_level(grey)
+    return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.objects}
 
 
 def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str], test_fraction: float,
@@ -57,15 +73,7 @@ def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str]
     manifest.sort(key=lambda m: m["karyogram"])
     with transaction.atomic():
         return Dataset.objects.create(name=name, excluded_labels=list(excluded), test_fraction=test_fraction,
-                                      seed=seed, manifest=manifest, counts=_counts(manifest), created_by=user)
-
-
-def _counts(manifest: list[dict]) -> dict:
-    counts = {split: {d: {"karyograms": 0, "cells": 0} for d in DOMAINS.values()} for split in ("train", "test")}
-    for entry in manifest:
-        counts[entry["split"]][entry["domain"]]["karyograms"] += 1
-        counts[entry["split"]][entry["domain"]]["cells"] += len(entry["cells"] or [])
-    return counts
+                                      seed=seed, manifest=manifest, created_by=user)
 
 
 def count_cells(dataset: Dataset) -> bool:
@@ -76,26 +84,18 @@ def count_cells(dataset: Dataset) -> bool:
                                     if label not in dataset.excluded_labels]}
                 for entry in dataset.manifest]
     return bool(Dataset.objects.filter(pk=dataset.pk, state=Dataset.State.COUNTING).update(
-        manifest=manifest, counts=_counts(manifest), state=Dataset.State.READY, updated=timezone.now()))
+        manifest=manifest, state=Dataset.State.READY, updated=timezone.now()))
 
 
 def export_cells(dataset: Dataset, split: str, directory) -> dict[str, int]:
     """Write the split's model-input cells as PNGs `k<karyogram>_<label>.png` under poor/ and excellent/."""
     written = {d: 0 for d in DOMAINS.values()}
     for entry in (m for m in dataset.manifest if m["split"] == split):
-        karyogram = Karyogram.objects.get(pk=entry["karyogram"])
         target = Path(directory) / entry["domain"]
         target.mkdir(parents=True, exist_ok=True)
-        decoded = case_services.read_stored(karyogram)
-        try:
-            layout = slice_karyogram(decoded.grey)
-        except LayoutError:
-            continue
-        background = background_level(decoded.grey)
-        for cell in layout.cells:
-            if cell.label in entry["cells"]:
-                image, _ = to_model_input(decoded.grey, cell, background)
+        for label, image in cell_inputs(Karyogram.objects.get(pk=entry["karyogram"])).items():
+            if label in entry["cells"]:
                 Image.fromarray((image * 255).round().astype(np.uint8)).save(
-                    target / f"k{karyogram.pk}_{cell.label}.png")
+                    target / f"k{entry['karyogram']}_{label}.png")
                 written[entry["domain"]] += 1
     return written

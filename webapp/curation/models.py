@@ -29,7 +29,6 @@ class Dataset(models.Model):
     test_fraction = models.FloatField(default=0.2)
     seed = models.PositiveIntegerField(default=0)
     manifest = models.JSONField(help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order")
-    counts = models.JSONField(help_text="karyograms and cells per split and domain")
     updated = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -51,6 +50,16 @@ class Dataset(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.state == self.State.READY
+
+    @property
+    def counts(self) -> dict:
+        """Karyograms and cells per split and domain, from the manifest (cells are 0 until counted)."""
+        counts = {split: {d: {"karyograms": 0, "cells": 0} for d in ("poor", "excellent")}
+                  for split in ("train", "test")}
+        for entry in self.manifest:
+            counts[entry["split"]][entry["domain"]]["karyograms"] += 1
+            counts[entry["split"]][entry["domain"]]["cells"] += len(entry["cells"] or [])
+        return counts
 
 
 class ModelVersion(models.Model):

@@ -5,7 +5,6 @@ from dataclasses import replace
 import numpy as np
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -74,14 +73,15 @@ class ThumbnailView(CuratorPage, View):
 
     def get(self, request, pk):
         karyogram = get_object_or_404(Karyogram, pk=pk)
-        path = f"thumbnails/{karyogram.uid}.png"
-        if not default_storage.exists(path):
+
+        def make() -> bytes:
             grey = case_services.read_stored(karyogram).grey
             image = Image.fromarray(np.clip(grey * 255, 0, 255).astype(np.uint8))
             image.thumbnail((THUMBNAIL, THUMBNAIL))
-            case_services.put_file(path, case_services.display_png(np.asarray(image)))
-        with default_storage.open(path, "rb") as f:
-            return HttpResponse(f.read(), content_type="image/png")
+            return case_services.display_png(np.asarray(image))
+
+        return HttpResponse(case_services.cached_png(f"thumbnails/{karyogram.uid}.png", make),
+                            content_type="image/png")
 
 
 class DatasetListView(CuratorPage, ListView):

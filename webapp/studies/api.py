@@ -38,7 +38,10 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return [CuratorOrAdmin()]
 
     def get_queryset(self):
-        return services.studies_for(self.request.user)
+        studies = services.studies_for(self.request.user)
+        if has_role(self.request.user, [Role.CURATOR, Role.ADMIN]):
+            return studies
+        return services.with_progress(studies, self.request.user)
 
     def get_serializer_class(self):
         if has_role(self.request.user, [Role.CURATOR, Role.ADMIN]):

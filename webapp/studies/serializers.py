@@ -5,26 +5,18 @@ from rest_framework import serializers
 
 from webapp.cases.models import Karyogram
 
-from . import services
 from .models import Study
 
 
 class RaterStudySerializer(serializers.ModelSerializer):
-    rated = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    """Studies annotated by `services.with_progress` for the calling rater."""
+
+    rated = serializers.IntegerField(read_only=True)
+    total = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Study
         fields = ["id", "name", "instructions", "state", "rated", "total"]
-
-    def _progress(self, study: Study) -> tuple[int, int]:
-        return services.progress(study, self.context["request"].user)
-
-    def get_rated(self, study: Study) -> int:
-        return self._progress(study)[0]
-
-    def get_total(self, study: Study) -> int:
-        return self._progress(study)[1]
 
 
 class StudySerializer(serializers.ModelSerializer):

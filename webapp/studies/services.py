@@ -6,7 +6,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
 
@@ -92,10 +92,18 @@ def studies_for(user):
     return Study.objects.filter(raters=user)
 
 
+def with_progress(studies, rater):
+    """The studies annotated with `rated` and `total`: the rater's items rated and assigned, in one query."""
+    mine = Q(assignments__rater=rater)
+    return studies.annotate(total=Count("assignments", filter=mine, distinct=True),
+                            rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False),
+                                        distinct=True))
+
+
 def progress(study: Study, rater) -> tuple[int, int]:
     """(items rated, items assigned) for one rater."""
-    mine = study.assignments.filter(rater=rater)
-    return mine.filter(ratings__isnull=False).distinct().count(), mine.count()
+    counted = with_progress(Study.objects.filter(pk=study.pk), rater).get()
+    return counted.rated, counted.total
 
 
 @transaction.atomic

@@ -26,7 +26,8 @@ class CuratorPage(RoleRequiredMixin):
 
 class RaterHomeView(RaterPage, View):
     def get(self, request):
-        studies = [(s, *services.progress(s, request.user)) for s in Study.objects.filter(raters=request.user)]
+        studies = [(s, s.rated, s.total)
+                   for s in services.with_progress(Study.objects.filter(raters=request.user), request.user)]
         return render(request, "studies/rater_home.html", {"studies": studies})
 
 

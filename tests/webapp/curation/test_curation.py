@@ -139,3 +139,29 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
     assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == ["uploaded-two"]
     compare = client.get(f"/curation/models/compare/?a={first.pk}&b={second.pk}")
     assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18
+
+
+def test_export_takes_the_cells_a_finished_job_stored(labelled_karyograms, tmp_path):
+    """A job's cells (its slots possibly corrected by a person) are exported as they are, not re-sliced."""
+    import numpy as np
+    from PIL import Image
+
+    from webapp.cases import services
+    from webapp.cases.models import EnhancementJob, JobCell, JobState
+    from webapp.curation.datasets import export_cells
+
+    poor, excellent = labelled_karyograms(1, 1)
+    job = EnhancementJob.objects.create(karyogram=poor, state=JobState.DONE, created_by=poor.uploaded_by)
+    JobCell.objects.bulk_create([JobCell(job=job, label=label, index=i, box=[0, 0, 10, 10], object_count=2)
+                                 for i, label in enumerate(["1", "2"])])
+    services.save_arrays(job, "inputs", {"1": np.full((256, 256), 0.25, np.float32),
+                                         "2": np.full((256, 256), 0.75, np.float32)})
+    dataset = build_dataset(name="from-job", karyograms=[poor, excellent], excluded=["2"], test_fraction=0, seed=0,
+                            user=poor.uploaded_by)
+    count_cells(dataset)
+    dataset = Dataset.objects.get(pk=dataset.pk)
+    assert dataset.counts["train"]["poor"]["cells"] == 1  # label 2 excluded
+    written = export_cells(dataset, "train", tmp_path)
+    assert written["poor"] == 1 and written["excellent"] == 23  # 24 slots of 46,XY less label 2
+    assert sorted(p.name for p in (tmp_path / "poor").iterdir()) == [f"k{poor.pk}_1.png"]
+    assert np.asarray(Image.open(tmp_path / "poor" / f"k{poor.pk}_1.png")).mean() == 64

@@ -63,7 +63,7 @@ def world(make_user, finished_karyograms):
     job = karyograms[0].jobs.get()
     study = study_services.create_study(name="M", instructions="", karyograms=karyograms, raters=[users["rater"]],
                                         created_by=users["curator"])
-    dataset = Dataset.objects.create(name="m", manifest=[], counts={}, created_by=users["curator"])
+    dataset = Dataset.objects.create(name="m", manifest=[], created_by=users["curator"])
     run = TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=users["curator"], state="done")
     version = ModelVersion.objects.create(name="m", source="uploaded", storage_prefix="models/m", weights_sha256="0" * 64)
     token = Assignment.objects.filter(study=study).first().token
