@@ -6,8 +6,6 @@ Thin adapters over `enhancer.training` and `webapp.curation`. A redelivered trai
 """
 
 import time
-from dataclasses import replace
-
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -57,8 +55,7 @@ def train_model_task(*, run_pk: int) -> None:
     if not (cells / "complete").exists():
         export_cells(run.dataset, "train", cells)
         (cells / "complete").touch()
-    config = replace(TrainingConfig(**{k: tuple(v) if k == "excluded_labels" else v for k, v in run.params.items()}),
-                     excluded_labels=tuple(run.dataset.excluded_labels))
+    config = TrainingConfig.from_json(run.params)  # the dataset's exclusions are part of it
     history = list(run.losses)
     last = [0.0]
 

@@ -32,6 +32,11 @@ class TrainingConfig:
         data["excluded_labels"] = list(self.excluded_labels)
         return data
 
+    @classmethod
+    def from_json(cls, data: dict) -> "TrainingConfig":
+        """The configuration `to_json` wrote (e.g. stored with a training run)."""
+        return cls(**{**data, "excluded_labels": tuple(data.get("excluded_labels", EXCLUDED_BY_DEFAULT))})
+
     @property
     def total_epochs(self) -> int:
         return self.n_epochs + self.n_epochs_decay

@@ -164,9 +164,9 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def render_result(job: EnhancementJob, decoded: Decoded | None = None) -> None:
+def render_result(job: EnhancementJob) -> None:
     """Blend the model's change into the original with each cell's strength; store both files."""
-    decoded = decoded or read_stored(job.karyogram)
+    decoded = read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)
@@ -176,13 +176,13 @@ def render_result(job: EnhancementJob, decoded: Decoded | None = None) -> None:
     info = decoded.info
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
-    native = encode_karyogram(pixels, info)
-    png = native if png_info == info else encode_karyogram(png_pixels, png_info)
     # New names each time: the files a committed row points at stay whole until the row moves on.
     previous = {job.result.name, job.result_png.name} - {""}
     version = secrets.token_hex(4)
-    job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", native)
-    job.result_png.name = put_file(f"jobs/{job.uid}/enhanced-{version}.png", png)
+    job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}",
+                               encode_karyogram(pixels, info))
+    job.result_png.name = job.result.name if png_info == info else put_file(  # a PNG original: one file
+        f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info))
     transaction.on_commit(lambda: [default_storage.delete(name) for name in previous
                                    if name not in (job.result.name, job.result_png.name)])
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):

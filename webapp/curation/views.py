@@ -1,7 +1,5 @@
 """Curator pages: label karyograms, snapshot datasets, train, evaluate and activate models."""
 
-from dataclasses import replace
-
 import numpy as np
 from django.conf import settings
 from django.contrib import messages
@@ -141,8 +139,7 @@ class TrainingCreateView(CuratorPage, View):
                 f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
             return redirect(dataset)
         data = form.cleaned_data
-        config = preset(data.pop("preset"), **data)
-        config = replace(config, excluded_labels=tuple(dataset.excluded_labels))
+        config = preset(data.pop("preset"), **data, excluded_labels=tuple(dataset.excluded_labels))
         with transaction.atomic():
             run = TrainingRun.objects.create(dataset=dataset, preset=config.preset, params=config.to_json(),
                                              created_by=request.user)

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from enhancer.training.config import PRESETS, preset
+from enhancer.training.config import PRESETS, TrainingConfig, preset
 from enhancer.training.loop import ImagePool, train
 
 
@@ -40,6 +40,12 @@ def test_paper_preset_is_the_paper():
     assert (p.ngf, p.norm, p.gan_mode, p.batch_size, p.n_epochs, p.n_epochs_decay) == (64, "batch", "vanilla", 4, 100, 100)
     assert (p.lambda_cycle, p.lambda_identity, p.pool_size, p.lr, p.beta1) == (10, 0.5, 50, 2e-4, 0.5)
     assert set(p.excluded_labels) >= {str(i) for i in range(13, 23)} | {"X", "Y"}
+
+
+def test_config_round_trips_through_json():
+    config = preset("cpu-small", lr=1e-4, excluded_labels=("1", "X"))
+    assert TrainingConfig.from_json(config.to_json()) == config
+    assert TrainingConfig.from_json({"preset": "x"}).excluded_labels == PRESETS["paper"].excluded_labels
 
 
 def test_image_pool_returns_a_mix_of_old_and_new_once_full():
