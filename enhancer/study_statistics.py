@@ -186,14 +186,14 @@ def consistency(frame: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-_NORMAL_WORDS = re.compile(r"^(none|normal|no abnormality|nad|-)?$")
+_NORMAL_WORDS = re.compile(r"^(none|normal|noabnormality|nad|-)?$")  # matched with the spaces removed
+_ABNORMALITY_CORE = re.compile(r"^([+-]\w+|[a-z]+\([^)]*\))")
 
 
 def abnormalities(karyotype: str) -> list[str]:
     """The abnormality cores of an ISCN karyotype: '47,XY,+8,del(5)(q13q33)' → ['+8', 'del(5)']."""
-    parts = [p.strip().lower().replace(" ", "") for p in karyotype.split(",")[2:]]
-    return [re.match(r"^([+-]\w+|[a-z]+\([^)]*\))", p).group(1) for p in parts if re.match(
-        r"^([+-]\w+|[a-z]+\([^)]*\))", p)]
+    parts = (p.strip().lower().replace(" ", "") for p in karyotype.split(",")[2:])
+    return [found.group(1) for found in map(_ABNORMALITY_CORE.match, parts) if found]
 
 
 def detected(suspected: str, karyotype: str) -> bool:
