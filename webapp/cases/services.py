@@ -23,7 +23,7 @@ from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
 from enhancer.slicing import Cell, Layout
 
-from .models import Case, EnhancementJob, Karyogram
+from .models import Case, EnhancementJob, JobState, Karyogram
 
 
 class UploadError(ValueError):
@@ -76,6 +76,11 @@ def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24
     if enqueue:
         send_on_commit(slice_karyogram_task, job_pk=job.pk)
     return job
+
+
+def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:
+    """The karyogram's most recently finished enhancement, if any (what studies and datasets use)."""
+    return karyogram.jobs.filter(state=JobState.DONE).order_by("-finished", "-pk").first()
 
 
 def read_stored(karyogram: Karyogram) -> Decoded:

@@ -11,7 +11,7 @@ from enhancer.cells import to_model_input
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError, slice_karyogram
 from webapp.cases import services as case_services
-from webapp.cases.models import JobState, Karyogram, Quality
+from webapp.cases.models import Karyogram, Quality
 
 from .models import Dataset
 
@@ -22,13 +22,9 @@ class DatasetError(ValueError):
     """A dataset that cannot be built; the message says why."""
 
 
-def _finished_job(karyogram: Karyogram):
-    return karyogram.jobs.filter(state=JobState.DONE).order_by("-pk").first()
-
-
 def cell_labels(karyogram: Karyogram) -> list[str]:
     """Labels of the slots holding chromosomes: from a finished job if there is one, else by slicing now."""
-    job = _finished_job(karyogram)
+    job = case_services.latest_finished_job(karyogram)
     if job is not None:
         return [c.label for c in job.cell_rows.all() if c.object_count]
     return list(cell_inputs(karyogram))
@@ -37,7 +33,7 @@ def cell_labels(karyogram: Karyogram) -> list[str]:
 def cell_inputs(karyogram: Karyogram) -> dict[str, np.ndarray]:
     """Model inputs of the cells holding chromosomes: those a finished job stored (its slots may have
     been corrected by a person), else sliced now; empty when the layout cannot be read."""
-    job = _finished_job(karyogram)
+    job = case_services.latest_finished_job(karyogram)
     if job is not None:
         return case_services.load_arrays(job, "inputs")
     grey = case_services.read_stored(karyogram).grey

@@ -13,7 +13,8 @@ from PIL import Image
 from enhancer.io import read_karyogram
 from enhancer.study_statistics import RatingRecord
 from webapp.accounts.roles import Role, has_role
-from webapp.cases.models import EnhancementJob, JobState, Karyogram
+from webapp.cases.models import EnhancementJob, Karyogram
+from webapp.cases.services import latest_finished_job
 
 from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
 from .ordering import rater_order, rater_seed
@@ -36,7 +37,7 @@ def blinded_png(data: bytes) -> bytes:
 
 
 def finished_job(karyogram: Karyogram) -> EnhancementJob:
-    job = karyogram.jobs.filter(state=JobState.DONE).order_by("-finished", "-pk").first()
+    job = latest_finished_job(karyogram)
     if job is None:
         raise StudyError(f"Karyogram {karyogram.pk} has no finished enhancement; only finished ones can be rated.")
     return job
