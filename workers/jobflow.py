@@ -9,10 +9,11 @@ step on commit. A redelivered or repeated message is therefore harmless.
 import logging
 from collections.abc import Callable
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from webapp.cases.models import PROGRESS_AT, EnhancementJob, JobState
+from webapp.core.models import TrackedWork
 
 from .enqueue import send_on_commit
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def claim(pk: int, expected: str | tuple[str, ...], running: str | None = None,
-          model: type[models.Model] = EnhancementJob):
+          model: type[TrackedWork] = EnhancementJob):
     """Lock the row (an enhancement job, or a training run with `model=TrainingRun`); return it when
     this step is due (its state is one of `expected`), else None.
 
@@ -75,13 +76,13 @@ def storage_failure(job_pk: int, exc: OSError, saving: str) -> None:
                  "free space on the server (or fix its storage) and retry the job.")
 
 
-def fail(pk: int, message: str, model: type[models.Model] = EnhancementJob) -> None:
+def fail(pk: int, message: str, model: type[TrackedWork] = EnhancementJob) -> None:
     """Fail a job (or a training run) with a message a person can act on."""
     with transaction.atomic():
         _fail(model.objects.select_for_update().get(pk=pk), message)
 
 
-def _fail(row: models.Model, message: str) -> None:
+def _fail(row: TrackedWork, message: str) -> None:
     row.state = JobState.FAILED  # "failed" in both state machines
     row.error = message
     row.finished = timezone.now()

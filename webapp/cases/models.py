@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from webapp.core.models import TrackedWork
+
 
 class SampleType(models.TextChoices):
     BONE_MARROW = "bone_marrow", "Bone marrow"
@@ -100,29 +102,19 @@ def job_path(instance: "EnhancementJob", name: str) -> str:
     return f"jobs/{instance.uid}/{name}"
 
 
-class EnhancementJob(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+class EnhancementJob(TrackedWork):
     karyogram = models.ForeignKey(Karyogram, on_delete=models.CASCADE, related_name="jobs")
     model_version = models.CharField(max_length=128, blank=True)
     strength = models.FloatField(default=1.0)
     cells = models.PositiveSmallIntegerField(default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")])
     layout = models.JSONField(null=True, blank=True, help_text="slot boxes given by a person, instead of detection")
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    max_attempts = models.PositiveSmallIntegerField(default=3)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)
     result_png = models.FileField(upload_to=job_path, max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-    started = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
-    updated = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(TrackedWork.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"job {self.pk} ({self.state})"

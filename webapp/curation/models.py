@@ -4,13 +4,12 @@ A dataset is immutable: which karyograms (with their hashes), which chromosome l
 left out, and the train/test split, so every model can be traced to exactly what it saw.
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from enhancer.training.config import EXCLUDED_BY_DEFAULT
+from webapp.core.models import TrackedWork
 
 
 def default_excluded() -> list[str]:
@@ -105,31 +104,21 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class TrainingRun(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+class TrainingRun(TrackedWork):
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
     preset = models.CharField(max_length=32)
     params = models.JSONField(default=dict, help_text="the full training configuration")
     state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.QUEUED, db_index=True)
-    progress = models.PositiveSmallIntegerField(default=0)
     epoch = models.PositiveIntegerField(default=0)
     iteration = models.PositiveIntegerField(default=0)
     iterations = models.PositiveIntegerField(default=0)
     losses = models.JSONField(default=list, blank=True, help_text="[[iteration, {loss: value}], …] sampled")
-    error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    max_attempts = models.PositiveSmallIntegerField(default=3)
     model = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="training_run")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-    started = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
-    updated = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(TrackedWork.Meta):
+        pass
 
     def get_absolute_url(self) -> str:
         return reverse("training-detail", args=[self.pk])
