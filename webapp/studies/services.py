@@ -98,7 +98,7 @@ def with_progress(studies, rater):
     mine = Q(assignments__rater=rater)
     return studies.annotate(total=Count("assignments", filter=mine, distinct=True),
                             rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False),
-                                        distinct=True))
+                                        distinct=True)).order_by("-created")  # aggregation drops Meta.ordering
 
 
 def progress(study: Study, rater) -> tuple[int, int]:
