@@ -11,6 +11,9 @@ from tqdm import tqdm
 
 from .io import ImageError, read_karyogram
 from .slicing import LayoutError, slice_karyogram
+from .training.config import PRESETS
+
+IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,11 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     cells.add_argument("--cells", type=int, choices=(23, 24), default=24)
     cells.set_defaults(run=_cells)
 
+    pairs = commands.add_parser("pairs", help="write aligned poor/excellent training cells (for --pairs)")
+    pairs.add_argument("-o", "--output", type=Path, required=True, help="folder for poor/ and excellent/")
+    pairs.add_argument("--synthetic", type=Path, help="folder from `synth --quality pair`")
+    pairs.add_argument("--real-images", type=Path, help="folder of sharp real G-banded images (licensed for training)")
+    pairs.add_argument("--per-image", type=int, default=300, help="cells cut from each real image")
+    pairs.add_argument("--seed", type=int, default=0)
+    pairs.set_defaults(run=_pairs)
+
     trainer = commands.add_parser("train", help="train the CycleGAN on unpaired poor and excellent cells")
     trainer.add_argument("--poor", type=Path, required=True, help="folder or JSON manifest of poor cells")
     trainer.add_argument("--excellent", type=Path, required=True, help="folder or manifest of excellent cells")
     trainer.add_argument("-o", "--output", type=Path, required=True, help="run directory")
-    trainer.add_argument("--preset", default="cpu-small", choices=("paper", "cpu-small", "tiny"))
+    trainer.add_argument("--preset", default="cpu-restore", choices=sorted(PRESETS))
     trainer.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint")
     trainer.add_argument("--device", default="auto")
     trainer.add_argument("--pairs", type=Path, help="aligned excellent cells for the supervised L1 term")
@@ -78,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("--json", type=Path, required=True, help="where to write the summary")
     evaluation.add_argument("--report", type=Path, help="folder for report.md and pictures")
     evaluation.add_argument("--limit", type=int, help="use at most this many karyograms")
+    evaluation.add_argument("--held-out-data", type=Path,
+                            help="pairs degraded by a family kept out of training (`synth --quality pair`)")
+    evaluation.add_argument("--real", type=Path,
+                            help="folder of real karyograms: real-content pairs from its sharp ones")
     evaluation.add_argument("--device", default="auto")
     evaluation.set_defaults(run=_evaluate)
 
@@ -130,8 +145,7 @@ def _cells(args) -> int:
     from .slicing import layout_from_boxes
 
     args.output.mkdir(parents=True, exist_ok=True)
-    paths = sorted(p for p in args.karyograms.iterdir() if p.suffix.lower() in (".png", ".tif", ".tiff", ".jpg",
-                                                                                 ".jpeg", ".bmp"))
+    paths = sorted(p for p in args.karyograms.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     written = refused = 0
     for path in tqdm(paths, desc="karyograms", unit="kg"):
         karyogram = read_karyogram(path)
@@ -156,6 +170,28 @@ def _cells(args) -> int:
                 args.output / f"{path.stem}_{cell.label}.png")
             written += 1
     print(f"{written} cells from {len(paths) - refused} karyograms in {args.output}; {refused} refused")
+    return 0
+
+
+def _pairs(args) -> int:
+    from .evaluation import paired_cells
+    from .synthetic.real_content import real_content_pairs
+
+    if not (args.synthetic or args.real_images):
+        raise ValueError("give --synthetic and/or --real-images")
+    made = []
+    if args.synthetic:
+        made += [(f"{c['karyogram'].replace('_excellent', '')}_{c['label']}", c) for c in paired_cells(args.synthetic)]
+    if args.real_images:
+        paths = sorted(p for p in args.real_images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        made += [(f"{Path(c['source']).stem}-{i:05d}_real", c)
+                 for i, c in enumerate(real_content_pairs(paths, args.per_image, args.seed))]
+    for domain, key in (("poor", "input"), ("excellent", "truth")):
+        (args.output / domain).mkdir(parents=True, exist_ok=True)
+        for name, cell in tqdm(made, desc=domain, unit="cell"):
+            Image.fromarray(np.clip(np.rint(cell[key] * 255), 0, 255).astype(np.uint8)).save(
+                args.output / domain / f"{name}.png")
+    print(f"{len(made)} aligned pairs in {args.output / 'poor'} and {args.output / 'excellent'}")
     return 0
 
 
@@ -201,11 +237,14 @@ def _evaluate(args) -> int:
     from .evaluation import evaluate, write_report
     from .inference import SHIPPED_MODEL
 
-    summary, details = evaluate(args.model or SHIPPED_MODEL, args.data, args.limit, args.device)
+    summary, details = evaluate(args.model or SHIPPED_MODEL, args.data, args.limit, args.device,
+                                held_out_dir=args.held_out_data, real_dir=args.real)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(summary, indent=2))
     if args.report:
         write_report(summary, details, args.report)
-    for name, values in summary["methods"].items():
-        print(f"{name:15s} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
+    for set_name, table in summary["sets"].items():
+        print(f"{set_name} ({table['n']} cells)")
+        for name, values in table["methods"].items():
+            print(f"  {name:15s} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
     return 0

@@ -24,9 +24,14 @@ from .model.checkpoint import load_generator
 from .model.networks import per_image_normalisation
 from .segmentation import background_level
 from .slicing import layout_from_boxes
+from .synthetic.real_content import HELD_OUT_FAMILY, real_content_pairs
 from .training.data import unit_to_model
 
 VALIDATION_FRACTION = 0.15
+# Sharp real karyograms of ../shared/data/real whose cells make real-content pairs (evaluation only).
+SHARP_REAL_KARYOGRAMS = ("nhgri_46XY_unlabeled_4rows.png", "wellcome_45X_turner_labeled.jpg")
+REAL_CONTENT_CELLS_PER_IMAGE = 60
+REAL_CONTENT_SEED = 424242
 
 
 def paired_cells(data_dir: Path, limit: int | None = None) -> list[dict]:
@@ -52,13 +57,36 @@ def paired_cells(data_dir: Path, limit: int | None = None) -> list[dict]:
     return cells
 
 
-def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: str = "auto") -> tuple[dict, dict]:
-    """Means per cell of every metric for every method; also returns per-cell values."""
+def real_content_cells(real_dir: Path, per_image: int = REAL_CONTENT_CELLS_PER_IMAGE,
+                       seed: int = REAL_CONTENT_SEED) -> list[dict]:
+    """Pairs whose truth is real: cell-like crops of the sharp real karyograms in `real_dir`,
+    degraded by the family held out of training (evaluation only; never trained on)."""
+    paths = [Path(real_dir) / name for name in SHARP_REAL_KARYOGRAMS if (Path(real_dir) / name).exists()]
+    if not paths:
+        raise ValueError(f"none of {', '.join(SHARP_REAL_KARYOGRAMS)} in {real_dir}")
+    return [{"karyogram": pair["source"], "label": "real", "input": pair["input"], "truth": pair["truth"],
+             "background": pair["background"]}
+            for pair in real_content_pairs(paths, per_image, seed, family=HELD_OUT_FAMILY)]
+
+
+def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: str = "auto",
+             held_out_dir: Path | None = None, real_dir: Path | None = None,
+             real_per_image: int = REAL_CONTENT_CELLS_PER_IMAGE) -> tuple[dict, dict]:
+    """Means per cell of every metric for every method, on each set of pairs; also per-cell values.
+
+    Sets: `synthetic` (the test part of `data_dir`), `synthetic_held_out` (pairs degraded by a
+    family kept out of training), `real_content` (sharp real karyograms in `real_dir`, degraded).
+    `summary["methods"]` is the synthetic set's table.
+    """
     cells = paired_cells(data_dir, limit)
     karyograms = sorted({c["karyogram"] for c in cells})
     n_val = max(1, int(len(karyograms) * VALIDATION_FRACTION))
     validation = [c for c in cells if c["karyogram"] in karyograms[:n_val]]
-    test = [c for c in cells if c["karyogram"] not in karyograms[:n_val]] or validation
+    sets = {"synthetic": [c for c in cells if c["karyogram"] not in karyograms[:n_val]] or validation}
+    if held_out_dir is not None:
+        sets["synthetic_held_out"] = paired_cells(held_out_dir, limit)
+    if real_dir is not None:
+        sets["real_content"] = real_content_cells(real_dir, real_per_image)
 
     methods = dict(baselines.BASELINES)
     if baselines.bm3d_available():
@@ -66,25 +94,26 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
     tuned, params = baselines.tune_classical([(c["input"], c["truth"]) for c in validation[:24]],
                                              lambda gt, y: float(ssim_map(gt, y)[0]))
     methods["classical_best"] = tuned
-
     enhancer = Enhancer(model_dir, device=device)
-    outputs: dict[str, list[np.ndarray]] = {name: [] for name in methods}
-    outputs["cyclegan"] = []
-    for start in range(0, len(test), 32):
-        chunk = np.stack([c["input"] for c in test[start:start + 32]])
-        outputs["cyclegan"].extend(enhancer.enhance_cells(chunk))
-    for name, method in tqdm(methods.items(), desc="baselines"):
-        outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
 
-    per_cell = {name: [cell_metrics(c["truth"], y, c["background"]) for c, y in zip(test, ys, strict=True)]
-                for name, ys in outputs.items()}
-    summary = {"n": len(test), "validation_cells": len(validation), "classical_best_params": params,
-               "methods": {name: {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
-                           for name, rows in per_cell.items()}}
+    summary: dict = {"classical_best_params": params, "validation_cells": len(validation), "sets": {}}
+    details: dict = {}
+    for set_name, test in sets.items():
+        outputs = {"cyclegan": list(enhancer.enhance_batches(np.stack([c["input"] for c in test])))}
+        for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
+            outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
+        per_cell = {name: [cell_metrics(c["truth"], y, c["background"]) for c, y in zip(test, ys, strict=True)]
+                    for name, ys in outputs.items()}
+        summary["sets"][set_name] = {
+            "n": len(test),
+            "methods": {name: {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
+                        for name, rows in per_cell.items()}}
+        details[set_name] = {"cells": test, "outputs": outputs, "per_cell": per_cell}
+    summary["n"], summary["methods"] = summary["sets"]["synthetic"]["n"], summary["sets"]["synthetic"]["methods"]
     reverse = Path(model_dir) / "reverse"
     if reverse.exists():
-        summary["paper_protocol"] = paper_protocol(enhancer, reverse, test)
-    return summary, {"cells": test, "outputs": outputs, "per_cell": per_cell}
+        summary["paper_protocol"] = paper_protocol(enhancer, reverse, sets["synthetic"])
+    return summary, details
 
 
 @torch.inference_mode()
@@ -99,7 +128,7 @@ def paper_protocol(enhancer: Enhancer, reverse_dir: Path, cells: list[dict]) -> 
     jpeg = np.stack([_jpeg(x, 90) for x in made_poor])
     result = {}
     for name, poor in (("reverse_generator", made_poor), ("reverse_generator_jpeg90", jpeg)):
-        back = np.concatenate([enhancer.enhance_cells(poor[i:i + 32]) for i in range(0, len(poor), 32)])
+        back = enhancer.enhance_batches(poor)
         metrics = [cell_metrics(t, y, c["background"]) for t, y, c in zip(truths, back, cells, strict=True)]
         result[name] = {"psnr": float(np.mean([m["psnr"] for m in metrics])),
                         "ssim": float(np.mean([m["ssim"] for m in metrics]))}
@@ -113,6 +142,14 @@ def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(Image.open(buffer), dtype=np.float32) / 255
 
 
+def markdown_table(methods: dict[str, dict[str, float]]) -> str:
+    """One row per method, one column per metric."""
+    keys = list(next(iter(methods.values())))
+    lines = ["| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += [f"| {name} | " + " | ".join(f"{values[k]:.3f}" for k in keys) + " |" for name, values in methods.items()]
+    return "\n".join(lines)
+
+
 def write_report(summary: dict, details: dict, directory: Path, examples: int = 6) -> None:
     """Markdown table, per-cell distributions (like the paper's Figure 5) and a picture grid."""
     import matplotlib
@@ -121,11 +158,10 @@ def write_report(summary: dict, details: dict, directory: Path, examples: int = 
     import matplotlib.pyplot as plt
 
     directory.mkdir(parents=True, exist_ok=True)
-    keys = list(next(iter(summary["methods"].values())))
-    lines = ["| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for name, values in summary["methods"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{values[k]:.3f}" for k in keys) + " |")
-    text = f"# Evaluation on {summary['n']} held-out synthetic cells\n\n" + "\n".join(lines) + "\n"
+    details = details["synthetic"]
+    text = "# Evaluation\n"
+    for set_name, table in summary["sets"].items():
+        text += f"\n## {set_name} ({table['n']} cells)\n\n" + markdown_table(table["methods"]) + "\n"
     if "paper_protocol" in summary:
         text += "\n## Paper protocol\n\n```\n" + json.dumps(summary["paper_protocol"], indent=2) + "\n```\n"
     (directory / "report.md").write_text(text)

@@ -53,6 +53,12 @@ class Enhancer:
         out = self.generator(batch)
         return ((out[:, 0].float().cpu().numpy() + 1) / 2).clip(0, 1)
 
+    def enhance_batches(self, images: np.ndarray, batch: int = 32) -> np.ndarray:
+        """Like `enhance_cells` for any number of cells, `batch` at a time (bounded memory)."""
+        if len(images) == 0:
+            return images
+        return np.concatenate([self.enhance_cells(images[i:i + batch]) for i in range(0, len(images), batch)])
+
     def enhance(self, karyogram: Karyogram, cells: int = 24, strength: float | dict[str, float] = 1.0,
                 layout: dict | None = None) -> EnhancedKaryogram:
         found = slice_karyogram(karyogram.grey, cells=cells, layout=layout)

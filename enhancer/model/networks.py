@@ -21,9 +21,21 @@ class Architecture:
     input_nc: int = 1
     output_nc: int = 1
     num_downs: int = 8
+    upsample: str = "transpose"  # "transpose" (paper) or "resize": bilinear ×2 then 3×3 conv, no checkerboard
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def up_layer(kind: str, in_nc: int, out_nc: int, bias: bool) -> nn.Module:
+    """×2 up-sampling. Transposed convolution is the reference's; "resize" avoids its period-2 grid
+    (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
+    if kind == "transpose":
+        return nn.ConvTranspose2d(in_nc, out_nc, kernel_size=4, stride=2, padding=1, bias=bias)
+    if kind == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                             nn.Conv2d(in_nc, out_nc, kernel_size=3, padding=1, bias=bias))
+    raise ValueError(f"upsample must be 'transpose' or 'resize', not {kind!r}")
 
 
 def norm_layer(kind: str):
@@ -39,7 +51,7 @@ class UnetSkipConnectionBlock(nn.Module):
 
     def __init__(self, outer_nc: int, inner_nc: int, input_nc: int | None = None,
                  submodule: nn.Module | None = None, outermost: bool = False, innermost: bool = False,
-                 norm: str = "batch"):
+                 norm: str = "batch", upsample: str = "transpose"):
         super().__init__()
         self.outermost = outermost
         make_norm = norm_layer(norm)
@@ -49,13 +61,13 @@ class UnetSkipConnectionBlock(nn.Module):
         down_relu = nn.LeakyReLU(0.2, True)
         up_relu = nn.ReLU(True)
         if outermost:
-            up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1)
+            up_conv = up_layer(upsample, inner_nc * 2, outer_nc, bias=True)
             layers = [down_conv, submodule, up_relu, up_conv, nn.Tanh()]
         elif innermost:
-            up_conv = nn.ConvTranspose2d(inner_nc, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            up_conv = up_layer(upsample, inner_nc, outer_nc, bias=use_bias)
             layers = [down_relu, down_conv, up_relu, up_conv, make_norm(outer_nc)]
         else:
-            up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            up_conv = up_layer(upsample, inner_nc * 2, outer_nc, bias=use_bias)
             layers = [down_relu, down_conv, make_norm(inner_nc), submodule, up_relu, up_conv, make_norm(outer_nc)]
         self.model = nn.Sequential(*layers)
 
@@ -70,15 +82,15 @@ class UnetGenerator(nn.Module):
 
     def __init__(self, arch: Architecture):
         super().__init__()
-        ngf, norm = arch.ngf, arch.norm
-        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, norm=norm)
+        ngf, options = arch.ngf, {"norm": arch.norm, "upsample": arch.upsample}
+        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, **options)
         for _ in range(arch.num_downs - 5):
-            block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=block, norm=norm)
-        block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, norm=norm)
-        block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, norm=norm)
-        block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, norm=norm)
+            block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=block, **options)
+        block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, **options)
+        block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, **options)
+        block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, **options)
         self.model = UnetSkipConnectionBlock(arch.output_nc, ngf, input_nc=arch.input_nc, submodule=block,
-                                             outermost=True, norm=norm)
+                                             outermost=True, **options)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)

@@ -25,6 +25,9 @@ class TrainingConfig:
     seed: int = 0
     excluded_labels: tuple[str, ...] = EXCLUDED_BY_DEFAULT
     image_size: int = 256
+    upsample: str = "transpose"  # "resize" avoids the transposed convolutions' period-2 grid
+    num_downs: int = 8  # U-Net levels; 7 when training on 128-px crops
+    crop_size: int = 0  # train on random crops of this side (0 = whole cells); inference stays whole-cell
     epoch_size: int = 0  # images per epoch; 0 = max(|poor|, |excellent|) as in the reference
 
     def to_json(self) -> dict:
@@ -55,6 +58,11 @@ PRESETS = {
     # Trains the shipped model in about an hour on 2 CPU cores (see README).
     "cpu-small": TrainingConfig(preset="cpu-small", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=6,
                                 n_epochs_decay=6, epoch_size=1200),
+    # The shipped model: a CycleGAN with a supervised L1 term toward aligned (poor, excellent) cells,
+    # resize-convolution up-sampling (no checkerboard), trained on 128-px crops (see README).
+    "cpu-restore": TrainingConfig(preset="cpu-restore", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=4,
+                                  n_epochs_decay=4, epoch_size=800, lambda_supervised=10.0, upsample="resize",
+                                  num_downs=7, crop_size=128, excluded_labels=()),
     # For tests: a few iterations of a tiny network on small images.
     "tiny": TrainingConfig(preset="tiny", ngf=4, ndf=4, gan_mode="lsgan", n_epochs=1, n_epochs_decay=1,
                            batch_size=2, pool_size=4, epoch_size=8),

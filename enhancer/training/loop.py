@@ -71,7 +71,8 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
     if aligned is not None and len(aligned) != len(domain_a):
         raise ValueError("the aligned excellent cells must match the poor cells one to one")
 
-    arch = Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm)
+    arch = Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm, upsample=config.upsample,
+                        num_downs=config.num_downs)
     nets = {"G_A": UnetGenerator(arch), "G_B": UnetGenerator(arch),
             "D_A": NLayerDiscriminator(1, config.ndf, norm=config.norm),
             "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm)}
@@ -113,9 +114,14 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
                 started = time.perf_counter()
                 index_a = order[step * config.batch_size:(step + 1) * config.batch_size]
                 index_b = rng.integers(len(domain_b), size=len(index_a))
-                real_a = _batch(domain_a, index_a, config.flip, rng, dev)
-                real_b = _batch(domain_b, index_b, config.flip, rng, dev)
-                target = _batch(aligned, index_a, False, rng, dev) if aligned is not None else None
+                crops_a = _crops(len(index_a), config, rng)
+                crops_b = _crops(len(index_b), config, rng)
+                flips_a = rng.random(len(index_a)) < 0.5 if config.flip else None
+                real_a = _batch(domain_a, index_a, flips_a, dev, crops_a, config.crop_size)
+                real_b = _batch(domain_b, index_b, rng.random(len(index_b)) < 0.5 if config.flip else None, dev,
+                                crops_b, config.crop_size)
+                target = (_batch(aligned, index_a, flips_a, dev, crops_a, config.crop_size)
+                          if aligned is not None else None)
                 losses = _step(nets, opt_g, opt_d, pools, criterion, l1, config, real_a, real_b, target)
                 iteration += 1
                 writer.writerow([epoch, iteration, f"{lr:.3g}", *[f"{losses[n]:.5f}" for n in LOSS_NAMES],
@@ -142,11 +148,24 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
     return model_dir
 
 
-def _batch(cells: CellSet, index: np.ndarray, flip: bool, rng: np.random.Generator, dev) -> torch.Tensor:
-    batch = to_model_range(cells.images[torch.as_tensor(index)])
-    if flip:
-        flips = torch.as_tensor(rng.random(len(index)) < 0.5)
-        batch[flips] = batch[flips].flip(-1)
+def _crops(n: int, config: TrainingConfig, rng: np.random.Generator) -> np.ndarray | None:
+    """Top-left corners of random crops (one per image), or None to train on whole cells."""
+    if not config.crop_size:
+        return None
+    return rng.integers(0, config.image_size - config.crop_size + 1, size=(n, 2))
+
+
+def _batch(cells: CellSet, index: np.ndarray, flips: np.ndarray | None, dev, crops: np.ndarray | None = None,
+           crop_size: int = 0) -> torch.Tensor:
+    """Images `index` of `cells` in the model's range, cropped and mirrored as drawn (same for aligned pairs)."""
+    images = cells.images[torch.as_tensor(index)]
+    if crops is not None:
+        images = torch.stack([image[:, y:y + crop_size, x:x + crop_size]
+                              for image, (y, x) in zip(images, crops, strict=True)])
+    batch = to_model_range(images)
+    if flips is not None:
+        mirrored = torch.as_tensor(flips)
+        batch[mirrored] = batch[mirrored].flip(-1)
     return batch.to(dev)
 
 

@@ -2,7 +2,10 @@ import json
 
 import pytest
 
+from tests.enhancer.conftest import REAL_KARYOGRAMS
+
 from enhancer.cli import main
+from enhancer.evaluation import SHARP_REAL_KARYOGRAMS, evaluate
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 
@@ -16,6 +19,22 @@ def model_with_reverse(tmp_path_factory):
     save_generator(root, init_weights(UnetGenerator(arch)), arch)
     save_generator(root / "reverse", init_weights(UnetGenerator(arch)), arch)
     return root
+
+
+def test_real_content_set_is_evaluated_with_every_method(model_with_reverse, tmp_path):
+    if not REAL_KARYOGRAMS.exists():
+        pytest.skip(f"../shared is absent on this machine ({REAL_KARYOGRAMS})")
+    main(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "501",
+          "--width", "700", "--height", "600"])
+    summary, details = evaluate(model_with_reverse, tmp_path / "pairs", device="cpu", real_dir=REAL_KARYOGRAMS,
+                                real_per_image=3)
+    real = summary["sets"]["real_content"]
+    assert real["n"] == 3 * len(SHARP_REAL_KARYOGRAMS)
+    assert {"cyclegan", "identity", "classical_best"} <= set(real["methods"])
+    assert real["methods"]["identity"]["ssim_fg"] < 0.99  # the inputs are degraded
+    assert summary["methods"] == summary["sets"]["synthetic"]["methods"]
+    cells = details["real_content"]["cells"]
+    assert {c["karyogram"] for c in cells} == set(SHARP_REAL_KARYOGRAMS)
 
 
 def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_reverse, tmp_path):
