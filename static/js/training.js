@@ -51,6 +51,8 @@
         set("[data-run-iterations]", run.iterations);
         set("[data-run-error]", run.error);
         drawLosses(run.losses);
+        const cancel = box.querySelector("[data-run-cancel]");
+        if (cancel && !run.cancellable) cancel.remove();
         if (run.epoch > 0) refreshSample();
         active = run.active;
       }

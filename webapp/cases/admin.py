@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from webapp.core.admin import ReadOnlyAdmin
+
 from .models import Case, EnhancementJob, JobCell, Karyogram
 
 
@@ -16,14 +18,26 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ("accession", "sample_type", "known_karyotype", "created_by", "created")
     search_fields = ("accession", "known_karyotype", "referral_reason")
     list_filter = ("sample_type",)
-    inlines = [KaryogramInline]
+    inlines = (KaryogramInline,)
 
 
 @admin.register(EnhancementJob)
-class EnhancementJobAdmin(admin.ModelAdmin):
-    list_display = ("pk", "karyogram", "state", "progress", "attempts", "model_version", "created", "finished")
+class EnhancementJobAdmin(ReadOnlyAdmin):
+    """Read-only: jobs are started, retried and fed by the pipeline, never written by hand."""
+
+    list_display = (
+        "pk",
+        "karyogram",
+        "state",
+        "progress",
+        "attempts",
+        "model_version",
+        "created",
+        "finished",
+    )
     list_filter = ("state",)
-    readonly_fields = ("timings", "error")
 
 
-admin.site.register(JobCell)
+@admin.register(JobCell)
+class JobCellAdmin(ReadOnlyAdmin):
+    list_display = ("job", "label", "index", "object_count")

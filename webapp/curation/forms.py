@@ -61,3 +61,9 @@ class UploadModelForm(forms.Form):
         if weights.size > 512 * 1024 * 1024:
             raise forms.ValidationError("The weights file is larger than 512 MiB.")
         return weights
+
+
+class OverrideForm(forms.Form):
+    """An admin's written reason for activating a version that fails the evaluation's bars (audited)."""
+
+    override_reason = forms.CharField(min_length=10, max_length=1000)

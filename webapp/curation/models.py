@@ -60,6 +60,17 @@ class Dataset(models.Model):
             counts[entry["split"]][entry["domain"]]["cells"] += len(entry["cells"] or [])
         return counts
 
+    @property
+    def cell_warnings(self) -> list[str]:
+        """Why training on it cannot work: a split (the test split only when one was asked for) that has no
+        cells of a domain once counted."""
+        if not self.is_ready:
+            return []
+        counts = self.counts
+        splits = ("train", "test") if self.test_fraction > 0 else ("train",)
+        return [f"The {split} split has no {domain} cells." for split in splits for domain in ("poor", "excellent")
+                if counts[split][domain]["cells"] == 0]
+
 
 class ModelVersion(models.Model):
     class Source(models.TextChoices):
@@ -126,3 +137,8 @@ class TrainingRun(TrackedWork):
     @property
     def is_active(self) -> bool:
         return self.state in (RunState.QUEUED, RunState.TRAINING, RunState.EVALUATING)
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Queued or training and not cancelled yet (evaluation is short and is not interrupted)."""
+        return self.state in (RunState.QUEUED, RunState.TRAINING) and not self.cancel_requested

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import transaction
 from enhancer.model.checkpoint import CARD, WEIGHTS, load_generator
 from webapp.cases.services import put_file
 
+from .gate import failed_bars
 from .models import ModelVersion
 
 FILES = (WEIGHTS, CARD, f"reverse/{WEIGHTS}", f"reverse/{CARD}")
@@ -66,8 +68,34 @@ def register_upload(*, name: str, weights: bytes, card: bytes, user) -> ModelVer
         return register_directory(Path(tmp), name=name, source=ModelVersion.Source.UPLOADED, user=user)
 
 
+@lru_cache(maxsize=4)
+def _checked_card(directory: str, modified: float) -> dict:
+    """`check_model_dir` of a directory, once per change of its weights file."""
+    return check_model_dir(Path(directory))
+
+
+def shipped_version() -> ModelVersion:
+    """The model at ENHANCER_MODEL_DIR as a registry row (made on first use): always listed, never gated."""
+    directory = Path(settings.ENHANCER_MODEL_DIR)
+    card = _checked_card(str(directory), (directory / WEIGHTS).stat().st_mtime)
+    digest = card["weights_sha256"]
+    version, _ = ModelVersion.objects.get_or_create(
+        source=ModelVersion.Source.SHIPPED, weights_sha256=digest,
+        defaults={"name": f"shipped-{card.get('preset', 'model')}-{digest[:8]}", "storage_prefix": "", "card": card,
+                  "training_params": card.get("training", {})})
+    return version
+
+
+def listed_versions() -> list[ModelVersion]:
+    """The shipped model first, then every registered version (older shipped weights are not usable)."""
+    others = ModelVersion.objects.exclude(source=ModelVersion.Source.SHIPPED).select_related("dataset")
+    return [shipped_version(), *others]
+
+
 def local_dir(version: ModelVersion) -> Path:
     """A local directory holding the version's files: the media folder itself, or a cache for remote storage."""
+    if version.source == ModelVersion.Source.SHIPPED:
+        return Path(settings.ENHANCER_MODEL_DIR)
     try:
         return Path(default_storage.path(version.storage_prefix))
     except NotImplementedError:  # S3 and other remote storage
@@ -84,12 +112,26 @@ def local_dir(version: ModelVersion) -> Path:
 
 
 def active_version() -> ModelVersion | None:
+    """The registered version the pipeline uses; None means the shipped model (ENHANCER_MODEL_DIR)."""
     return ModelVersion.objects.filter(is_active=True).first()
+
+
+def activation_failures(version: ModelVersion) -> list[str]:
+    """The bars `version` fails (`gate.failed_bars`); the shipped model is never gated."""
+    return [] if version.source == ModelVersion.Source.SHIPPED else failed_bars(version.evaluation)
+
+
+def version_in_use() -> ModelVersion:
+    return active_version() or shipped_version()
 
 
 @transaction.atomic
 def activate(version: ModelVersion) -> None:
-    """Make `version` the one the pipeline uses from the next job on."""
+    """Make `version` the one the pipeline uses from the next job on; the shipped one means none is active.
+
+    Whether it may be activated (`gate.failed_bars`, an admin's override) is the caller's decision.
+    """
     ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
-    ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-    version.is_active = True
+    if version.source != ModelVersion.Source.SHIPPED:
+        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+        version.is_active = True

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -12,7 +13,8 @@ from django.views.generic import DetailView, ListView
 from PIL import Image
 
 from enhancer.training.config import preset
-from webapp.accounts.roles import Role, RoleRequiredMixin
+from webapp.accounts.roles import Role, RoleRequiredMixin, has_role
+from webapp.audit.models import AuditEvent
 from webapp.cases import services as case_services
 from webapp.cases.models import Karyogram, Length, Quality
 from workers.enqueue import send_on_commit
@@ -21,10 +23,12 @@ from workers.training import count_dataset_cells_task, train_model_task
 from . import registry
 from .comparison import compare_versions
 from .datasets import DatasetError, build_dataset
-from .forms import BulkLabelForm, DatasetForm, TrainingForm, UploadModelForm
+from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
 from .models import Dataset, ModelVersion, RunState, TrainingRun
 
 THUMBNAIL = 240
+EMPTY_SPLIT_ADVICE = ("Make a new dataset with more karyograms of that quality (whose layouts can be read), fewer "
+                      "excluded chromosomes, or test fraction 0.")
 
 
 class CuratorPage(RoleRequiredMixin):
@@ -39,7 +43,8 @@ def _filtered(request):
     if request.GET.get("included") in ("yes", "no"):
         karyograms = karyograms.filter(included=request.GET["included"] == "yes")
     if request.GET.get("q"):
-        karyograms = karyograms.filter(case__accession__icontains=request.GET["q"])
+        karyograms = karyograms.filter(Q(case__accession__icontains=request.GET["q"])
+                                       | Q(original_name__icontains=request.GET["q"]))
     return karyograms
 
 
@@ -123,6 +128,7 @@ class DatasetDetailView(CuratorPage, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["training_form"] = TrainingForm()
+        context["empty_split_advice"] = EMPTY_SPLIT_ADVICE
         context["runs"] = self.object.runs.all()
         return context
 
@@ -133,6 +139,9 @@ class TrainingCreateView(CuratorPage, View):
         form = TrainingForm(request.POST)
         if not dataset.is_ready:
             messages.error(request, "Training not started: the dataset's cells are still being counted.")
+            return redirect(dataset)
+        if dataset.cell_warnings:
+            messages.error(request, "Training not started: " + " ".join(dataset.cell_warnings) + " " + EMPTY_SPLIT_ADVICE)
             return redirect(dataset)
         if not form.is_valid():
             messages.error(request, "Training not started: " + "; ".join(
@@ -161,6 +170,7 @@ class TrainingStatusView(CuratorPage, View):
         return JsonResponse({"state": run.state, "state_display": run.get_state_display(), "progress": run.progress,
                              "epoch": run.epoch, "iteration": run.iteration, "iterations": run.iterations,
                              "losses": run.losses, "error": run.error, "active": run.is_active,
+                             "cancellable": run.is_cancellable,
                              "model": run.model.name if run.model else None})
 
 
@@ -179,6 +189,10 @@ class TrainingCancelView(CuratorPage, View):
     def post(self, request, pk):
         with transaction.atomic():
             run = get_object_or_404(TrainingRun.objects.select_for_update(), pk=pk)
+            if not run.is_cancellable:
+                messages.error(request, f"Nothing to cancel: the run is {run.get_state_display().lower()}"
+                                        f"{' and cancelling' if run.cancel_requested else ''}.")
+                return redirect(run)
             if run.state == RunState.QUEUED:
                 run.state = RunState.CANCELLED
             run.cancel_requested = True
@@ -187,19 +201,46 @@ class TrainingCancelView(CuratorPage, View):
         return redirect(run)
 
 
+def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> HttpResponse:
+    """The registry: every version with the bars it fails; admins may override with a reason."""
+    in_use = registry.version_in_use()
+    rows = [(v, registry.activation_failures(v)) for v in registry.listed_versions()]
+    return render(request, "curation/models.html", {
+        "rows": rows, "versions": [v for v, _ in rows], "in_use": in_use, "shipped": registry.shipped_version(),
+        "is_admin": has_role(request.user, [Role.ADMIN]), "upload_form": upload_form}, status=status)
+
+
 class ModelListView(CuratorPage, View):
     def get(self, request):
-        return render(request, "curation/models.html", {
-            "versions": ModelVersion.objects.select_related("dataset"), "active": registry.active_version(),
-            "upload_form": UploadModelForm()})
+        return _models_page(request, UploadModelForm())
 
 
 class ModelActivateView(CuratorPage, View):
+    """Activate a version that passes its evaluation's bars, or, for an admin, one that fails with a reason."""
+
     def post(self, request, pk):
         version = get_object_or_404(ModelVersion, pk=pk)
+        failures = registry.activation_failures(version)
+        if failures:
+            override = OverrideForm(request.POST)
+            if not has_role(request.user, [Role.ADMIN]) or not override.is_valid():
+                how = ("Give a reason of at least 10 characters to activate it anyway."
+                       if has_role(request.user, [Role.ADMIN]) else "Only an admin may activate it anyway, with a reason.")
+                messages.error(request, f"{version.name} was not activated: it fails the bar"
+                                        f"{'s' if len(failures) > 1 else ''}: {'; '.join(failures)}. {how}")
+                return redirect("model-list")
+            _audit_override(request, version, override.cleaned_data["override_reason"], failures)
         registry.activate(version)
         messages.success(request, f"{version.name} is now the active model; new enhancement jobs use it.")
         return redirect("model-list")
+
+
+def _audit_override(request, version: ModelVersion, reason: str, failures: list[str]) -> None:
+    """The audit trail keeps who activated a failing model, why, and which bars it failed."""
+    AuditEvent.objects.create(
+        user=request.user, username=request.user.get_username(), action="model-activate-override",
+        method=request.method, path=request.path[:500], status=302, ip=request.META.get("REMOTE_ADDR") or None,
+        target={"pk": str(version.pk), "model": version.name, "reason": reason, "failed": failures})
 
 
 class ModelUploadView(CuratorPage, View):
@@ -214,14 +255,12 @@ class ModelUploadView(CuratorPage, View):
                 return redirect("model-list")
             except registry.ModelError as exc:
                 form.add_error(None, str(exc))
-        return render(request, "curation/models.html", {
-            "versions": ModelVersion.objects.all(), "active": registry.active_version(), "upload_form": form},
-            status=400)
+        return _models_page(request, form, status=400)
 
 
 class ModelCompareView(CuratorPage, View):
     def get(self, request):
-        versions = ModelVersion.objects.all()
+        versions = registry.listed_versions()
         a, b = request.GET.get("a"), request.GET.get("b")
         context = {"versions": versions}
         if a and b:

@@ -1,22 +1,26 @@
 from django.contrib import admin
 
-from .models import Rating, Study
+from webapp.core.admin import ReadOnlyAdmin
+
+from .models import Assignment, Rating, Study
 
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "created_by", "created"]
-    exclude = ["secret"]
+    list_display = ("name", "state", "created_by", "created")
+    exclude = ("secret",)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    """Read-only: the order is derived from the study's secret; ratings hang on these rows."""
+
+    list_display = ("study", "rater", "position", "repeat", "shown_at")
+    list_filter = ("study",)
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnlyAdmin):
     """Read-only: ratings are append-only and corrected through the portal with a reason."""
 
-    list_display = ["assignment", "version", "quality", "sharpness", "duration_seconds", "created"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_display = ("assignment", "version", "quality", "sharpness", "duration_seconds", "created")

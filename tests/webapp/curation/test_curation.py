@@ -130,10 +130,13 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
         "name": "bad", "weights": SimpleUploadedFile("generator.safetensors", weights),
         "card": SimpleUploadedFile("model_card.json", json.dumps({"architecture": {"ngf": 8}}).encode())})
     assert bad_card.status_code == 400
-    assert list(ModelVersion.objects.values_list("name", flat=True)) == ["uploaded-one"]
+    assert list(ModelVersion.objects.exclude(source="shipped").values_list("name", flat=True)) == ["uploaded-one"]
 
     second = registry.register_upload(name="uploaded-two", weights=weights, card=card, user=None)
     first = ModelVersion.objects.get(name="uploaded-one")
+    passing = {"synthetic_pairs": {"methods": {m: {"ssim_fg": 0.5, "band_corr": 0.7, "length_ratio": 1.0}
+                                               for m in ("identity", "cyclegan")}}}
+    ModelVersion.objects.update(evaluation=passing)  # activation needs an evaluation that passes its bars
     client.post(f"/curation/models/{first.pk}/activate/")
     client.post(f"/curation/models/{second.pk}/activate/")
     assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == ["uploaded-two"]

@@ -1,6 +1,7 @@
 """Training runs through the real Redis and Celery worker: live progress, and cancelling mid-run."""
 
 import time
+
 import pytest
 from django.test import Client
 

@@ -19,7 +19,7 @@ ANYONE = set(ROLES)
 SIGNED_IN = set(ROLES) - {"anonymous"}
 
 ACCESS = {
-    "home": ANYONE, "healthz": ANYONE, "login": ANYONE, "api-token": ANYONE, "api-schema": ANYONE,
+    "home": ANYONE, "healthz": ANYONE, "favicon": ANYONE, "login": ANYONE, "api-token": ANYONE, "api-schema": ANYONE,
     "api-docs": ANYONE, "logout": SIGNED_IN, "password_change": SIGNED_IN, "password_change_done": SIGNED_IN,
     "api-root": SIGNED_IN,
     **dict.fromkeys(["case-list", "case-create", "case-detail", "case-edit", "case-upload", "job-detail", "job-image",

@@ -1,0 +1,136 @@
+"""Curation pages that must not fight the user: cancel only what runs, a true sample-grid caption, a warning
+for a split without cells, a favicon, and tiles named after the uploaded file."""
+
+import pytest
+import torch
+from django.test import Client
+from PIL import Image
+
+from enhancer.training.report import save_sample_grid
+from tests.conftest import PASSWORD
+from webapp.curation.models import Dataset, RunState, TrainingRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def curator(make_user):
+    user = make_user("curator", "cora")
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    client.user = user
+    return client
+
+
+def _ready_dataset(user, manifest: list[dict], test_fraction: float = 0.2) -> Dataset:
+    return Dataset.objects.create(
+        name="d", manifest=manifest, state=Dataset.State.READY, test_fraction=test_fraction, created_by=user
+    )
+
+
+def _entry(karyogram: int, domain: str, split: str, cells: list[str]) -> dict:
+    return {
+        "karyogram": karyogram,
+        "sha256": "0" * 64,
+        "quality": domain,
+        "domain": domain,
+        "split": split,
+        "cells": cells,
+    }
+
+
+@pytest.mark.parametrize("state", [RunState.DONE, RunState.FAILED, RunState.CANCELLED, RunState.EVALUATING])
+def test_a_run_that_no_longer_trains_offers_no_cancel(curator, state):
+    dataset = _ready_dataset(curator.user, [])
+    run = TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=curator.user, state=state)
+    page = curator.get(f"/curation/training/{run.pk}/").content.decode()
+    assert "training-cancel" not in page and ">Cancel</button>" not in page
+    assert curator.get(f"/curation/training/{run.pk}/status/").json()["cancellable"] is False
+    response = curator.post(f"/curation/training/{run.pk}/cancel/", follow=True)
+    assert "Nothing to cancel" in " ".join(str(m) for m in response.context["messages"])
+    run.refresh_from_db()
+    assert run.state == state and not run.cancel_requested
+
+
+def test_a_training_run_offers_cancel_once(curator):
+    run = TrainingRun.objects.create(
+        dataset=_ready_dataset(curator.user, []),
+        preset="tiny",
+        created_by=curator.user,
+        state=RunState.TRAINING,
+    )
+    assert ">Cancel</button>" in curator.get(f"/curation/training/{run.pk}/").content.decode()
+    assert curator.get(f"/curation/training/{run.pk}/status/").json()["cancellable"] is True
+    curator.post(f"/curation/training/{run.pk}/cancel/")
+    run.refresh_from_db()
+    assert run.cancel_requested and run.state == RunState.TRAINING  # the loop stops at its next report
+    assert ">Cancel</button>" not in curator.get(f"/curation/training/{run.pk}/").content.decode()
+
+
+def test_the_sample_caption_says_what_the_grid_holds(curator, tmp_path):
+    """`save_sample_grid` puts one sample per row and poor | enhanced | cycled side by side in columns."""
+    real, fake, back = (torch.full((2, 1, 4, 4), v) for v in (-1.0, 0.0, 1.0))
+    save_sample_grid(real, fake, back, tmp_path / "grid.png")
+    grid = Image.open(tmp_path / "grid.png")
+    assert grid.size == (12, 8)  # width: 3 images side by side; height: 2 samples
+    assert [grid.getpixel((x, 0)) for x in (0, 4, 8)] == [
+        0,
+        128,
+        255,
+    ]  # poor, enhanced, cycled: left to right
+    run = TrainingRun.objects.create(
+        dataset=_ready_dataset(curator.user, []), preset="tiny", created_by=curator.user
+    )
+    page = curator.get(f"/curation/training/{run.pk}/").content.decode()
+    assert "One row per sample cell; columns: poor input · enhanced · cycled back to poor." in page
+    assert "Rows: poor input" not in page
+
+
+def test_a_split_without_cells_of_a_domain_is_warned_about_and_not_trained(curator):
+    dataset = _ready_dataset(
+        curator.user,
+        [
+            _entry(1, "poor", "train", ["1", "2"]),
+            _entry(2, "excellent", "train", []),  # layout unreadable: no cells
+            _entry(3, "poor", "test", ["1"]),
+            _entry(4, "excellent", "test", ["1"]),
+        ],
+    )
+    assert dataset.cell_warnings == ["The train split has no excellent cells."]
+    page = curator.get(f"/curation/datasets/{dataset.pk}/").content.decode()
+    assert 'id="dataset-warnings"' in page and "The train split has no excellent cells." in page
+    assert "Start training" not in page
+    response = curator.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny"}, follow=True)
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "Training not started: The train split has no excellent cells." in text
+    assert not TrainingRun.objects.exists()
+
+
+def test_an_empty_test_split_matters_only_when_one_was_asked_for(curator):
+    manifest = [
+        _entry(1, "poor", "train", ["1"]),
+        _entry(2, "excellent", "train", ["1"]),
+        _entry(3, "poor", "test", ["1"]),
+    ]
+    dataset = _ready_dataset(curator.user, manifest)
+    assert dataset.cell_warnings == ["The test split has no excellent cells."]
+    Dataset.objects.filter(pk=dataset.pk).delete()
+    assert _ready_dataset(curator.user, manifest[:2], test_fraction=0).cell_warnings == []
+
+
+def test_favicon_answers_and_pages_link_it(curator):
+    icon = curator.get("/favicon.ico", follow=True)
+    assert (
+        icon.status_code == 200 and b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"
+    )  # ICO header
+    assert Client().get("/favicon.ico", follow=True).status_code == 200  # anonymous too
+    for path in ("/", "/curation/", "/accounts/login/"):
+        assert '<link rel="icon" href="/static/favicon.ico"' in curator.get(path).content.decode(), path
+
+
+def test_curation_tiles_show_the_uploaded_file_name(curator, labelled_karyograms):
+    labelled_karyograms(1, 1)  # stored as poor-0.png and excellent-1.png, case CUR-1
+    page = curator.get("/curation/").content.decode()
+    assert ">poor-0.png</span>" in page and ">excellent-1.png</span>" in page and "CUR-1 · " in page
+    found = curator.get("/curation/?q=excellent-1")
+    assert [k.original_name for k in found.context["page"]] == ["excellent-1.png"]

@@ -1,0 +1,128 @@
+"""The model registry: the shipped model is always listed and reachable again, activation is gated by the
+evaluation, and an admin's override is audited."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from webapp.audit.models import AuditEvent
+from webapp.curation import registry
+from webapp.curation.models import ModelVersion
+
+pytestmark = pytest.mark.django_db
+
+POOR = {"ssim_fg": 0.412, "band_corr": 0.672, "length_ratio": 0.974}
+PASSING = {
+    "synthetic_pairs": {
+        "methods": {"identity": POOR, "cyclegan": {"ssim_fg": 0.45, "band_corr": 0.70, "length_ratio": 1.0}}
+    }
+}
+BROKEN = {
+    "synthetic_pairs": {
+        "methods": {"identity": POOR, "cyclegan": {"ssim_fg": 0.07, "band_corr": 0.70, "length_ratio": 1.0}}
+    }
+}
+
+
+def _client(make_user, role: str) -> Client:
+    user = make_user(role, f"{role}-user")
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def _version(name: str, evaluation: dict) -> ModelVersion:
+    return ModelVersion.objects.create(
+        name=name,
+        source="trained",
+        storage_prefix=f"models/{name}",
+        weights_sha256=name[0] * 64,
+        evaluation=evaluation,
+    )
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_the_shipped_model_is_always_listed_and_in_use_when_none_is_active(make_user):
+    client = _client(make_user, "curator")
+    page = client.get("/curation/models/")
+    shipped = ModelVersion.objects.get(source="shipped")
+    assert shipped.name.startswith("shipped-cpu-small-") and not shipped.is_active
+    assert registry.local_dir(shipped) == Path(settings.ENHANCER_MODEL_DIR)
+    assert shipped.weights_sha256 == shipped.card["weights_sha256"]
+    html = page.content.decode()
+    assert f'data-model="{shipped.name}"' in html and f"{shipped.name} <strong>(active)</strong>" in html
+    client.get("/curation/models/")
+    assert ModelVersion.objects.filter(source="shipped").count() == 1  # listed, not registered again
+
+
+def test_a_curator_cannot_activate_a_model_that_fails_its_bars(make_user):
+    client = _client(make_user, "curator")
+    broken, unevaluated = _version("broken", BROKEN), _version("fresh", {})
+    response = client.post(f"/curation/models/{broken.pk}/activate/", follow=True)
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+    text = _messages(response)
+    assert (
+        "broken was not activated" in text and "foreground SSIM 0.070 is below the poor input's 0.412" in text
+    )
+    assert "Only an admin may activate it anyway" in text
+    # a curator's reason is no override
+    client.post(f"/curation/models/{broken.pk}/activate/", {"override_reason": "the lab director said so"})
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+    response = client.post(f"/curation/models/{unevaluated.pk}/activate/", follow=True)
+    assert (
+        "no evaluation yet" in _messages(response)
+        and not ModelVersion.objects.filter(is_active=True).exists()
+    )
+    page = client.get("/curation/models/").content.decode()
+    assert "foreground SSIM 0.070 is below" in page and "only an admin may activate it" in page
+
+
+def test_a_passing_model_is_activated_and_deactivate_returns_to_the_shipped_one(make_user):
+    client = _client(make_user, "curator")
+    good = _version("good", PASSING)
+    response = client.post(f"/curation/models/{good.pk}/activate/", follow=True)
+    assert "good is now the active model" in _messages(response)
+    assert registry.active_version() == good and registry.version_in_use() == good
+    shipped = registry.shipped_version()
+    page = client.get("/curation/models/").content.decode()
+    assert f'action="/curation/models/{shipped.pk}/activate/"' in page and "Deactivate" in page
+    client.post(f"/curation/models/{shipped.pk}/activate/")
+    assert registry.active_version() is None and registry.version_in_use() == shipped
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+
+
+def test_an_admin_overrides_with_a_written_reason_that_is_audited(make_user):
+    client = _client(make_user, "admin")
+    broken = _version("broken", BROKEN)
+    page = client.get("/curation/models/").content.decode()
+    assert "Activate anyway" in page and 'name="override_reason"' in page
+    response = client.post(
+        f"/curation/models/{broken.pk}/activate/", {"override_reason": "short"}, follow=True
+    )
+    assert "Give a reason" in _messages(response) and registry.active_version() is None
+    reason = "Validated by hand on 40 local karyograms; the synthetic set is not our stain."
+    client.post(f"/curation/models/{broken.pk}/activate/", {"override_reason": reason})
+    assert registry.active_version() == broken
+    event = AuditEvent.objects.get(action="model-activate-override")
+    assert event.username == "admin-user" and event.target["reason"] == reason
+    assert event.target["model"] == "broken" and event.target["pk"] == str(broken.pk)
+    assert event.target["failed"] == [
+        "synthetic_pairs: foreground SSIM 0.070 is below the poor input's 0.412"
+    ]
+
+
+def test_the_shipped_model_can_be_compared(make_user):
+    client = _client(make_user, "curator")
+    shipped = registry.shipped_version()
+    assert (
+        f'<option value="{shipped.pk}">{shipped.name}</option>'
+        in client.get("/curation/models/").content.decode()
+    )
+    compare = client.get(f"/curation/models/compare/?a={shipped.pk}&b={shipped.pk}")
+    assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18
