@@ -19,19 +19,29 @@ WIDTH, HEIGHT = 900, 750
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_corrects_the_unsure_slots_of_the_guess(page, live_server, log_in, make_user, celery_worker,
-                                                             monkeypatch):
+def test_technologist_corrects_the_unsure_slots_of_the_guess(
+    page, live_server, log_in, make_user, celery_worker, monkeypatch
+):
     user = make_user("technologist", username="tom")
-    made = synthesize("46,XY", seed=202, quality="poor", severity="moderate", width=WIDTH, height=HEIGHT,
-                      shorten=False)
+    made = synthesize(
+        "46,XY", seed=202, quality="poor", severity="moderate", width=WIDTH, height=HEIGHT, shorten=False
+    )
     truth = {s["label"]: s["box"] for s in made.truth["slots"]}
     case = Case.objects.create(accession="BOX-1", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("refused.png", encode_karyogram(
-        made.image, ImageInfo("PNG", WIDTH, HEIGHT, 1, 8))), user)
+    karyogram = services.add_karyogram(
+        case,
+        SimpleUploadedFile(
+            "refused.png", encode_karyogram(made.image, ImageInfo("PNG", WIDTH, HEIGHT, 1, 8))
+        ),
+        user,
+    )
     # The slicer refuses it with a best guess that is unsure of three slots, each wrong in its own way.
     x0, y0, x1, y1 = truth["3"]
-    wrong = {"3": [x0 + 40, y0 + 20, x1 + 40, y1 + 20], "17": [440, 330, 460, 350],
-             "Y": [v - 30 if i % 2 == 0 else v for i, v in enumerate(truth["Y"])]}
+    wrong = {
+        "3": [x0 + 40, y0 + 20, x1 + 40, y1 + 20],
+        "17": [440, 330, 460, 350],
+        "Y": [v - 30 if i % 2 == 0 else v for i, v in enumerate(truth["Y"])],
+    }
     guess = guess_from_truth(made.truth["slots"], WIDTH, HEIGHT, wrong)
     monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
     failed = services.start_job(karyogram, user, enqueue=False)
@@ -58,7 +68,9 @@ def test_technologist_corrects_the_unsure_slots_of_the_guess(page, live_server, 
     def drag(frm: tuple[float, float], to: tuple[float, float]) -> None:
         """Drag between two points in image pixels, scrolled into view as a person would."""
         svg = page.locator("#layout-editor svg").bounding_box()
-        page.evaluate("dy => window.scrollBy(0, dy)", svg["y"] + (frm[1] + to[1]) / 2 * svg["height"] / HEIGHT - 450)
+        page.evaluate(
+            "dy => window.scrollBy(0, dy)", svg["y"] + (frm[1] + to[1]) / 2 * svg["height"] / HEIGHT - 450
+        )
         svg = page.locator("#layout-editor svg").bounding_box()
 
         def screen(x: float, y: float) -> tuple[float, float]:

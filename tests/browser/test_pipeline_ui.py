@@ -12,8 +12,9 @@ from webapp.cases.models import EnhancementJob
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log_in, make_user, celery_worker,
-                                                          karyogram_png, tmp_path):
+def test_technologist_enhances_a_karyogram_in_the_browser(
+    page, live_server, log_in, make_user, celery_worker, karyogram_png, tmp_path
+):
     make_user("technologist", username="tina")
     log_in("tina")
     page.get_by_role("link", name="Cases").click()
@@ -44,8 +45,11 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log
     # The viewer fits the karyogram to the window: on a 900-px-tall screen the slider is in view.
     page.wait_for_function("[...document.querySelectorAll('#viewer img')].every(i => i.complete)")
     assert page.evaluate("window.scrollY") == 0
-    assert page.locator(".pane img[data-enhanced]").bounding_box()["y"] + \
-        page.locator(".pane img[data-enhanced]").bounding_box()["height"] <= 900
+    assert (
+        page.locator(".pane img[data-enhanced]").bounding_box()["y"]
+        + page.locator(".pane img[data-enhanced]").bounding_box()["height"]
+        <= 900
+    )
     page.get_by_role("button", name="Slider").click()
     slider = page.locator("[data-slider]").bounding_box()
     assert slider["y"] + slider["height"] <= 900
@@ -66,15 +70,19 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log
     assert cell_1.get_attribute("src") != shown_before
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=cell_1.element_handle())
     assert job.cell_rows.get(label="1").strength == 0.0
-    with default_storage.open(services.cell_preview_path(job, "1", "enhanced"), "rb") as enhanced, \
-            default_storage.open(services.cell_preview_path(job, "1", "original"), "rb") as original:
+    with (
+        default_storage.open(services.cell_preview_path(job, "1", "enhanced"), "rb") as enhanced,
+        default_storage.open(services.cell_preview_path(job, "1", "original"), "rb") as original,
+    ):
         assert enhanced.read() == original.read()  # strength 0 gives back the original cell
 
     # "Apply to all" sets every cell at once, still in place.
     page.get_by_role("slider", name="Strength for all cells").fill("0.5")
     page.get_by_role("button", name="Apply to all").click()
-    page.wait_for_function("!document.getElementById('strengths').hasAttribute('aria-busy')"
-                           " && document.querySelector('[data-strength-status]').textContent === 'Applied.'")
+    page.wait_for_function(
+        "!document.getElementById('strengths').hasAttribute('aria-busy')"
+        " && document.querySelector('[data-strength-status]').textContent === 'Applied.'"
+    )
     assert set(job.cell_rows.values_list("strength", flat=True)) == {0.5}
     assert page.evaluate("window.notReloaded") is True
     assert page.get_by_role("slider", name="Strength of cell 1", exact=True).input_value() == "0.5"

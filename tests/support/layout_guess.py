@@ -16,8 +16,15 @@ REFUSAL = "Found 3 rows of chromosomes where a karyogram has 4; give the slot bo
 def guess_from_truth(slots: list[dict], width: int, height: int, unsure: dict[str, list[int]]) -> dict:
     """The guess a slicer would give (`Layout.to_json()` plus `unsure`): the true `slots`, except the
     labels in `unsure`, whose boxes are the given wrong ones."""
-    cells = [{"label": s["label"], "box": list(unsure.get(s["label"], s["box"])), "objects": 2,
-              "unsure": s["label"] in unsure} for s in slots]
+    cells = [
+        {
+            "label": s["label"],
+            "box": list(unsure.get(s["label"], s["box"])),
+            "objects": 2,
+            "unsure": s["label"] in unsure,
+        }
+        for s in slots
+    ]
     return {"image": {"width": width, "height": height}, "cells": cells}
 
 

@@ -12,7 +12,13 @@ from webapp.accounts.roles import Role, role_permission
 
 from . import services
 from .models import Case, EnhancementJob, JobState
-from .serializers import CaseSerializer, JobSerializer, KaryogramSerializer, StrengthsSerializer, UploadSerializer
+from .serializers import (
+    CaseSerializer,
+    JobSerializer,
+    KaryogramSerializer,
+    StrengthsSerializer,
+    UploadSerializer,
+)
 
 TechnologistOrAdmin = role_permission(Role.TECHNOLOGIST, Role.ADMIN)
 

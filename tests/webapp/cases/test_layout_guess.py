@@ -51,7 +51,9 @@ def test_the_api_exposes_the_guess_of_a_failed_job(refused_job, client):
 
 def _editor_start(client, job) -> dict:
     page = client.get(f"/jobs/{job.pk}/").content.decode()
-    return json.loads(unescape(re.search(r'<textarea id="layout-json"[^>]*>(.*?)</textarea>', page, re.S)[1]))
+    return json.loads(
+        unescape(re.search(r'<textarea id="layout-json"[^>]*>(.*?)</textarea>', page, re.DOTALL)[1])
+    )
 
 
 def test_the_editor_starts_from_the_guess_with_unsure_slots_marked(refused_job, client):

@@ -7,6 +7,7 @@ from django.db import connection
 
 from enhancer.io import read_karyogram
 from tests.conftest import PASSWORD
+from webapp.audit.models import AuditEvent
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobCell, JobState, Karyogram
 from workers import tasks
@@ -20,7 +21,9 @@ def done_job(make_user, karyogram_png, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", "result-tech")
     case = Case.objects.create(accession="RES-1", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("metaphase 7 (copy).png", karyogram_png), user)
+    karyogram = services.add_karyogram(
+        case, SimpleUploadedFile("metaphase 7 (copy).png", karyogram_png), user
+    )
     job = services.start_job(karyogram, user, enqueue=False)
     for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
         step(job_pk=job.pk)
@@ -34,8 +37,9 @@ def _preview(job, label: str, kind: str) -> bytes:
         return f.read()
 
 
-def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(done_job, api_as,
-                                                                         django_capture_on_commit_callbacks):
+def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(
+    done_job, api_as, django_capture_on_commit_callbacks
+):
     api = api_as("technologist")
     before = {"result": done_job.result.name, "enhanced-2": _preview(done_job, "2", "enhanced")}
     assert _preview(done_job, "1", "enhanced") != _preview(done_job, "1", "original")
@@ -43,12 +47,15 @@ def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(done_j
         response = api.post(f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.0}}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
+    assert AuditEvent.objects.filter(action="api-job-strengths", target={"pk": str(done_job.pk)}).exists()
     assert {c["label"]: c["strength"] for c in body["cells"]}["1"] == 0.0
     assert {c["strength"] for c in body["cells"] if c["label"] != "1"} == {1.0}
     done_job.refresh_from_db()
     assert body["updated"] and done_job.result.name != before["result"]
     assert not default_storage.exists(before["result"])  # the replaced file is gone
-    assert _preview(done_job, "1", "enhanced") == _preview(done_job, "1", "original")  # strength 0: the original
+    assert _preview(done_job, "1", "enhanced") == _preview(
+        done_job, "1", "original"
+    )  # strength 0: the original
     assert _preview(done_job, "2", "enhanced") == before["enhanced-2"]
     with done_job.result.open("rb") as f:
         result = read_karyogram(f.read())
@@ -60,8 +67,12 @@ def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(done_j
 
 def test_bad_strengths_are_refused_and_change_nothing(done_job, api_as):
     api = api_as("technologist")
-    for strengths, says in [({"1": 1.5}, "less than or equal"), ({"ZZ": 0.5}, "no cell ZZ"), ({}, "empty"),
-                            ({"1": "strong"}, "valid number")]:
+    for strengths, says in [
+        ({"1": 1.5}, "less than or equal"),
+        ({"ZZ": 0.5}, "no cell ZZ"),
+        ({}, "empty"),
+        ({"1": "strong"}, "valid number"),
+    ]:
         response = api.post(f"/api/jobs/{done_job.pk}/strengths/", {"strengths": strengths}, format="json")
         assert response.status_code == 400 and says in str(response.json()), (strengths, response.json())
     assert set(JobCell.objects.filter(job=done_job).values_list("strength", flat=True)) == {1.0}
@@ -70,8 +81,9 @@ def test_bad_strengths_are_refused_and_change_nothing(done_job, api_as):
 
 def test_strengths_of_an_unfinished_job_are_refused(done_job, api_as):
     type(done_job).objects.filter(pk=done_job.pk).update(state=JobState.FAILED)
-    response = api_as("technologist").post(f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.5}},
-                                           format="json")
+    response = api_as("technologist").post(
+        f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.5}}, format="json"
+    )
     assert response.status_code == 400 and "finished job" in str(response.json())
 
 
@@ -89,12 +101,15 @@ def test_the_render_runs_outside_any_transaction(done_job, monkeypatch):
     assert seen == [depth_outside]
 
 
-def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(done_job, monkeypatch,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(
+    done_job, monkeypatch, django_capture_on_commit_callbacks
+):
     blend = services.reassemble
 
     def overtaken(*args, **kwargs):
-        JobCell.objects.filter(job=done_job, label="2").update(strength=0.25)  # another request commits meanwhile
+        JobCell.objects.filter(job=done_job, label="2").update(
+            strength=0.25
+        )  # another request commits meanwhile
         return blend(*args, **kwargs)
 
     monkeypatch.setattr(services, "reassemble", overtaken)
@@ -110,17 +125,35 @@ def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(done_j
 def test_downloads_are_named_after_the_uploaded_file_and_the_job(done_job, api_as):
     api = api_as("technologist")
     response = api.get(f"/api/jobs/{done_job.pk}/result/")
-    assert response["Content-Disposition"] == f'attachment; filename="metaphase_7_copy-enhanced-job{done_job.pk}.png"'
-    other = services.add_karyogram(done_job.karyogram.case, SimpleUploadedFile(
-        "../ß;\"évil\r\nname.png", done_job.karyogram.original.open("rb").read()), done_job.created_by)
-    job = type(done_job).objects.create(karyogram=other, state=JobState.DONE, created_by=done_job.created_by,
-                                        result=done_job.result.name, result_png=done_job.result_png.name)
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="metaphase_7_copy-enhanced-job{done_job.pk}.png"'
+    )
+    other = services.add_karyogram(
+        done_job.karyogram.case,
+        SimpleUploadedFile('../ß;"évil\r\nname.png', done_job.karyogram.original.open("rb").read()),
+        done_job.created_by,
+    )
+    job = type(done_job).objects.create(
+        karyogram=other,
+        state=JobState.DONE,
+        created_by=done_job.created_by,
+        result=done_job.result.name,
+        result_png=done_job.result_png.name,
+    )
     disposition = api.get(f"/api/jobs/{job.pk}/result/?as=png")["Content-Disposition"]
     assert disposition == f'attachment; filename="evil_name-enhanced-job{job.pk}.png"'
 
 
-@pytest.mark.parametrize(("name", "expected"), [("CASE-7 metaphase.tif", "CASE-7_metaphase"), ("…", "karyogram"),
-                                                ("a.b.c.jpg", "a_b_c"), ("Ünïcödé Ωmega.png", "Unicode_mega")])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("CASE-7 metaphase.tif", "CASE-7_metaphase"),
+        ("…", "karyogram"),
+        ("a.b.c.jpg", "a_b_c"),
+        ("Ünïcödé Ωmega.png", "Unicode_mega"),
+    ],
+)
 def test_download_names_keep_safe_characters_only(name, expected):
     job = EnhancementJob(pk=12, karyogram=Karyogram(original_name=name, format="TIFF"))
     assert services.download_name(job) == f"{expected}-enhanced-job12.tif"
@@ -129,11 +162,17 @@ def test_download_names_keep_safe_characters_only(name, expected):
 
 def test_the_case_page_shows_a_failed_jobs_reason_and_the_editor(done_job, client):
     failed = services.start_job(done_job.karyogram, done_job.created_by, enqueue=False)
-    type(failed).objects.filter(pk=failed.pk).update(state=JobState.FAILED,
-                                                     error="The karyogram could not be sliced: Found 3 rows")
+    type(failed).objects.filter(pk=failed.pk).update(
+        state=JobState.FAILED, error="The karyogram could not be sliced: Found 3 rows"
+    )
     client.login(username="result-tech", password=PASSWORD)
     page = client.get(done_job.karyogram.case.get_absolute_url()).content.decode()
-    row = page[page.index(f">job {failed.pk}<"):page.index(f">job {done_job.pk}<")]
+    row = page[page.index(f">job {failed.pk}<") : page.index(f">job {done_job.pk}<")]
     assert "The karyogram could not be sliced: Found 3 rows" in row
-    assert f'href="/jobs/{failed.pk}/#correct-layout"' in row and "hidden" not in row.split("#correct-layout")[1][:40]
-    assert page.count("#correct-layout") == 2 and 'hidden>Correct the slot boxes' in page  # the done job's is hidden
+    assert (
+        f'href="/jobs/{failed.pk}/#correct-layout"' in row
+        and "hidden" not in row.split("#correct-layout")[1][:40]
+    )
+    assert (
+        page.count("#correct-layout") == 2 and "hidden>Correct the slot boxes" in page
+    )  # the done job's is hidden
