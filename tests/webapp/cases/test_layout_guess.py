@@ -81,3 +81,16 @@ def test_without_a_guess_the_editor_starts_from_the_template(refused_job, client
     job.save()
     client.login(username="guess-tech", password=PASSWORD)
     assert _editor_start(client, job)["cells"] == template_slots(WIDTH, HEIGHT)
+
+
+def test_a_23_cell_guess_keeps_x_and_y_together(refused_job, client):
+    job, guess = refused_job
+    cells = [c for c in guess["cells"] if c["label"] not in ("X", "Y")]
+    job.layout_guess = {
+        **guess,
+        "cells": [*cells, {"label": "XY", "box": [600, 560, 880, 700], "unsure": False}],
+    }
+    job.save()
+    client.login(username="guess-tech", password=PASSWORD)
+    start = {c["label"]: c for c in _editor_start(client, job)["cells"]}
+    assert len(start) == 23 and "X" not in start and start["XY"]["box"] == [600, 560, 880, 700]
