@@ -31,7 +31,8 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = EnhancementJob
         fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "strength",
-                  "cells", "layout_guess", "timings", "created", "started", "finished", "updated", "result_url"]
+                  "cells", "layout_guess", "timings", "created", "started", "finished", "updated",
+                  "result_url"]
         read_only_fields = fields
 
     def get_result_url(self, job: EnhancementJob) -> str | None:
@@ -43,8 +44,9 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class StrengthsSerializer(serializers.Serializer):
-    strengths = serializers.DictField(child=serializers.FloatField(min_value=0.0, max_value=1.0), allow_empty=False,
-                                      help_text="cell label → strength between 0 (the original) and 1")
+    strengths = serializers.DictField(
+        child=serializers.FloatField(min_value=0.0, max_value=1.0), allow_empty=False,
+        help_text="cell label → strength between 0 (the original) and 1")
 
 
 class KaryogramSerializer(serializers.ModelSerializer):

@@ -174,7 +174,7 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
 
 
 def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[Decoded, Layout, np.ndarray]:
-    """The original with the model's change of each cell blended in at `strengths` (the model does not run)."""
+    """The original with the model's change of each cell blended in at `strengths` (no model run)."""
     decoded = read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
@@ -213,7 +213,7 @@ def _result_files(job: EnhancementJob) -> set[str]:
 
 
 def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[str, float]:
-    """Check and save new strengths of some cells in one short transaction; the strengths of all cells after."""
+    """Check and save new strengths of some cells in one short transaction; return those of all cells."""
     with transaction.atomic():
         rows = list(job.cell_rows.select_for_update())
         unknown = set(strengths) - {c.label for c in rows}
@@ -232,9 +232,9 @@ def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[s
 def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None:
     """Change per-cell strengths and re-render: only the blend runs, not the model.
 
-    The strengths are saved in a short transaction and the render (~0.2 s) runs outside it, holding no
-    row lock. Its files replace the job's only if no other change of strengths committed meanwhile (that
-    change's own render then wins), so the result always shows the strengths stored.
+    The strengths are saved in a short transaction and the render runs outside it, holding no row lock.
+    Its files replace the job's only if no other change of strengths committed meanwhile (that change's
+    own render then wins), so the result always shows the strengths stored.
     """
     wanted = _store_strengths(job, strengths)
     decoded, layout, pixels = _blend(job, wanted)
@@ -247,7 +247,8 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
         if won:
             current.result.name, current.result_png.name = job.result.name, job.result_png.name
             current.save(update_fields=["result", "result_png", "updated"])
-        job.result.name, job.result_png.name, job.updated = current.result.name, current.result_png.name, current.updated
+        job.result.name, job.result_png.name = current.result.name, current.result_png.name
+        job.updated = current.updated
         stale = replaced - rendered if won else rendered - replaced
         transaction.on_commit(lambda: [default_storage.delete(name) for name in stale])
     if won:
@@ -257,11 +258,11 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
 def download_name(job: EnhancementJob, png: bool = False) -> str:
     """The file name a result downloads as: the uploaded file's stem, the job, the format's suffix.
 
-    Accents are dropped and only ASCII letters, digits, '-' and '_' are kept, so several karyograms of one case never collide
-    and the name is safe in a Content-Disposition header and on any file system.
+    Accents are dropped and only ASCII letters, digits, '-' and '_' are kept, so several karyograms of one
+    case never collide and the name is safe in a Content-Disposition header and on any file system.
     """
-    ascii_stem = unicodedata.normalize("NFKD", PurePath(job.karyogram.original_name).stem).encode("ascii", "ignore")
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_stem.decode()).strip("_-")[:80]
+    stem = unicodedata.normalize("NFKD", PurePath(job.karyogram.original_name).stem)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem.encode("ascii", "ignore").decode()).strip("_-")[:80]
     return f"{stem or 'karyogram'}-enhanced-job{job.pk}{'.png' if png else job.karyogram.suffix}"
 
 
@@ -282,6 +283,9 @@ def editor_start(job: EnhancementJob) -> dict:
         if any(c["label"] == label for c in cells):
             continue
         guess = found.get(label)
-        cells.append({"label": label, "box": [int(v) for v in guess["box"]], "unsure": bool(guess.get("unsure"))}
-                     if guess else {**slot, "unsure": True})
+        if guess:
+            box = [int(v) for v in guess["box"]]
+            cells.append({"label": label, "box": box, "unsure": bool(guess.get("unsure"))})
+        else:
+            cells.append({**slot, "unsure": True})
     return {"image": image, "cells": cells}
