@@ -22,7 +22,15 @@ ROWS = (LABELS_24[0:5], LABELS_24[5:12], LABELS_24[12:18], LABELS_24[18:24])
 
 
 class LayoutError(ValueError):
-    """The image cannot be read as one karyogram; the message says why and what to do."""
+    """The image cannot be read as one karyogram; the message says why and what to do.
+
+    `guess`, when not None, is the best layout found, as `Layout.to_json()` with an extra
+    `"unsure": bool` per cell, so a person can start from it instead of a blank template.
+    """
+
+    def __init__(self, message: str, guess: dict | None = None):
+        super().__init__(message)
+        self.guess = guess
 
 
 @dataclass

@@ -76,15 +76,19 @@ def storage_failure(job_pk: int, exc: OSError, saving: str) -> None:
                  "free space on the server (or fix its storage) and retry the job.")
 
 
-def fail(pk: int, message: str, model: type[TrackedWork] = EnhancementJob) -> None:
-    """Fail a job (or a training run) with a message a person can act on."""
+def fail(pk: int, message: str, model: type[TrackedWork] = EnhancementJob, **fields) -> None:
+    """Fail a job (or a training run) with a message a person can act on, and any other `fields` of the row
+    (e.g. the slicer's best guess) in the same write."""
     with transaction.atomic():
-        _fail(model.objects.select_for_update().get(pk=pk), message)
+        _fail(model.objects.select_for_update().get(pk=pk), message, fields)
 
 
-def _fail(row: TrackedWork, message: str) -> None:
+def _fail(row: TrackedWork, message: str, fields: dict | None = None) -> None:
+    fields = fields or {}
+    for name, value in fields.items():
+        setattr(row, name, value)
     row.state = JobState.FAILED  # "failed" in both state machines
     row.error = message
     row.finished = timezone.now()
-    row.save(update_fields=["state", "error", "finished", "updated"])
+    row.save(update_fields=["state", "error", "finished", "updated", *fields])
 

@@ -42,8 +42,11 @@ def slice_karyogram_task(*, job_pk: int) -> None:
     try:
         decoded = services.read_stored(job.karyogram)
         layout = slice_karyogram(decoded.grey, cells=job.cells, layout=job.layout)
-    except (ImageError, LayoutError) as exc:
+    except ImageError as exc:
         jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}")
+        return
+    except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them
+        jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}", layout_guess=exc.guess)
         return
     background = background_level(decoded.grey)
     inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}

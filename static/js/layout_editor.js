@@ -1,17 +1,26 @@
 // Slot-box editor: the karyogram with one box per slot, drawn in image pixels (SVG viewBox).
-// Drag a box to move it, its corner handle to resize, or pick a label and drag on the image to
-// draw that slot's box anew. The JSON textarea stays the source of truth and the no-script fallback.
+// It starts from the slicer's best guess, with the slots it is unsure of marked, or the template.
+// Drag a box to move it, its corner handle to resize. "Draw a new box for slot N" and a drag anywhere
+// (or a drag on empty image) draws that slot's box: it never grabs the box under the pointer.
+// Undo steps back one change, Reset returns to the start. The JSON textarea stays the source of
+// truth and the no-script fallback.
 (function () {
   const editor = document.getElementById("layout-editor");
   if (!editor) return;
   const textarea = document.querySelector(editor.dataset.target);
   const svg = editor.querySelector("svg");
   const picker = editor.querySelector("[data-label-picker]");
+  const drawButton = editor.querySelector("[data-draw]");
+  const undoButton = editor.querySelector("[data-undo]");
+  const resetButton = editor.querySelector("[data-reset]");
+  const unsureNote = editor.querySelector("[data-unsure-note]");
   const status = editor.querySelector("[data-editor-status]");
   const NS = "http://www.w3.org/2000/svg";
   const width = Number(editor.dataset.width), height = Number(editor.dataset.height);
   const handle = Math.max(8, Math.round(width / 120));
-  let layout = null, action = null;
+  const initial = textarea.value;
+  const history = [];
+  let layout = null, action = null, drawing = false;
 
   function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
 
@@ -28,9 +37,7 @@
     }
   }
 
-  function write() {
-    textarea.value = JSON.stringify(layout, null, 1);
-  }
+  function write() { textarea.value = JSON.stringify(layout, null, 1); }
 
   function point(evt) {
     const p = svg.createSVGPoint();
@@ -41,12 +48,22 @@
 
   function cellFor(label) { return layout.cells.find((c) => String(c.label) === label); }
 
+  function controls() {
+    drawButton.textContent = `Draw a new box for slot ${picker.value}`;
+    drawButton.setAttribute("aria-pressed", String(drawing));
+    svg.classList.toggle("drawing", drawing);
+    undoButton.disabled = history.length === 0;
+    const unsure = layout ? layout.cells.filter((c) => c.unsure).map((c) => c.label) : [];
+    unsureNote.textContent = unsure.length ? `Unsure: ${unsure.join(", ")}` : "";
+  }
+
   function draw() {
     svg.querySelectorAll("g.slot").forEach((g) => g.remove());
     layout.cells.forEach((cell) => {
       const [x0, y0, x1, y1] = cell.box.map(Number);
       const g = document.createElementNS(NS, "g");
-      g.setAttribute("class", "slot" + (picker.value === String(cell.label) ? " selected" : ""));
+      g.setAttribute("class", "slot" + (picker.value === String(cell.label) ? " selected" : "")
+        + (cell.unsure ? " unsure" : ""));
       g.dataset.label = cell.label;
       const rect = document.createElementNS(NS, "rect");
       rect.setAttribute("x", x0); rect.setAttribute("y", y0);
@@ -60,22 +77,28 @@
       const text = document.createElementNS(NS, "text");
       text.setAttribute("x", x0 + 4); text.setAttribute("y", y0 + handle * 2);
       text.setAttribute("font-size", handle * 2);
-      text.textContent = cell.label;
+      text.textContent = cell.label + (cell.unsure ? " ?" : "");
       g.append(rect, corner, text);
       svg.append(g);
     });
+    controls();
   }
 
   function fillPicker() {
     const chosen = picker.value;
-    picker.replaceChildren(...layout.cells.map((c) => new Option(c.label, c.label)));
+    picker.replaceChildren(...layout.cells.map((c) => new Option(c.label + (c.unsure ? " (unsure)" : ""), c.label)));
     if (chosen && cellFor(chosen)) picker.value = chosen;
+  }
+
+  function show(json) {
+    textarea.value = json;
+    if (read()) { fillPicker(); draw(); }
   }
 
   svg.addEventListener("pointerdown", (evt) => {
     if (!layout) return;
     const start = point(evt);
-    const g = evt.target.closest("g.slot");
+    const g = drawing ? null : evt.target.closest("g.slot");
     if (g && evt.target.dataset.role) {
       picker.value = g.dataset.label;
       const cell = cellFor(g.dataset.label);
@@ -83,8 +106,9 @@
     } else {
       const cell = cellFor(picker.value);
       if (!cell) return;
-      action = { kind: "draw", cell, start, box: [start.x, start.y, start.x, start.y] };
+      action = { kind: "draw", cell, start, box: cell.box.map(Number) };
     }
+    action.before = textarea.value;
     svg.setPointerCapture(evt.pointerId);
     evt.preventDefault();
     draw();
@@ -104,20 +128,41 @@
       action.cell.box = [Math.min(ax, p.x), Math.min(ay, p.y), Math.max(ax, p.x, Math.min(ax, p.x) + 1),
         Math.max(ay, p.y, Math.min(ay, p.y) + 1)];
     }
+    action.moved = true;
     draw();
   });
 
   function finish() {
     if (!action) return;
+    const done = action;
     action = null;
-    write();
+    if (done.moved) {
+      done.cell.unsure = false;  // a person has placed it
+      drawing = false;
+      history.push(done.before);
+      write();
+      fillPicker();
+    }
+    draw();
   }
   svg.addEventListener("pointerup", finish);
   svg.addEventListener("pointercancel", finish);
   picker.addEventListener("change", draw);
+  drawButton.addEventListener("click", () => { drawing = !drawing; controls(); });
+  undoButton.addEventListener("click", () => { if (history.length) show(history.pop()); });
+  resetButton.addEventListener("click", () => {
+    if (textarea.value === initial) return;
+    history.push(textarea.value);
+    show(initial);
+  });
   textarea.addEventListener("input", () => { if (read()) { fillPicker(); draw(); } });
 
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  if (read()) { fillPicker(); draw(); }
+  if (read()) {
+    fillPicker();
+    const firstUnsure = layout.cells.find((c) => c.unsure);
+    if (firstUnsure) picker.value = firstUnsure.label;
+    draw();
+  }
   editor.hidden = false;
 })();

@@ -30,4 +30,13 @@
     stage.addEventListener("pointerup", () => { dragging = null; });
   });
   if (slider) slider.addEventListener("input", () => { overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`; });
+
+  // Fit the images to the window by default: the whole karyogram and the slider below it are in view.
+  function fit() {
+    const top = container.getBoundingClientRect().top + window.scrollY;
+    const below = 90;  // caption, slider and margins
+    viewer.style.setProperty("--fit-height", `${Math.max(240, window.innerHeight - top - below)}px`);
+  }
+  window.addEventListener("resize", fit);
+  fit();
 })();

@@ -1,4 +1,5 @@
-"""A technologist corrects the slot boxes of a karyogram the slicer refused, in Chromium, and runs it again."""
+"""A technologist corrects, in Chromium, the slot boxes of a karyogram the slicer refused, starting from its
+best guess: only the slots marked unsure are moved or drawn, then the job runs again and finishes."""
 
 import json
 
@@ -7,56 +8,115 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
+from tests.support.layout_guess import guess_from_truth, refusing_slicer
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState
+from workers import tasks
 
-
-def _wait_state(job: EnhancementJob, states: set[str], page, timeout_ms: int = 120_000) -> None:
-    for _ in range(timeout_ms // 250):
-        job.refresh_from_db()
-        if job.state in states:
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"job stayed {job.state}")
+WIDTH, HEIGHT = 900, 750
 
 
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_draws_slot_boxes_after_slicing_fails(page, live_server, log_in, make_user, celery_worker):
+def test_technologist_corrects_the_unsure_slots_of_the_guess(
+    page, live_server, log_in, make_user, celery_worker, monkeypatch
+):
     user = make_user("technologist", username="tom")
-    made = synthesize("46,XY", seed=202, quality="poor", severity="severe", shorten=False)  # the slicer refuses it
-    height, width = made.image.shape
-    png = encode_karyogram(made.image, ImageInfo("PNG", width, height, 1, 8))
+    made = synthesize(
+        "46,XY", seed=202, quality="poor", severity="moderate", width=WIDTH, height=HEIGHT, shorten=False
+    )
+    truth = {s["label"]: s["box"] for s in made.truth["slots"]}
     case = Case.objects.create(accession="BOX-1", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("severe.png", png), user)
-    failed = services.start_job(karyogram, user)
-    _wait_state(failed, {JobState.FAILED, JobState.DONE}, page)
-    assert failed.state == JobState.FAILED and "could not be sliced" in failed.error
+    karyogram = services.add_karyogram(
+        case,
+        SimpleUploadedFile(
+            "refused.png", encode_karyogram(made.image, ImageInfo("PNG", WIDTH, HEIGHT, 1, 8))
+        ),
+        user,
+    )
+    # The slicer refuses it with a best guess that is unsure of three slots, each wrong in its own way.
+    x0, y0, x1, y1 = truth["3"]
+    wrong = {
+        "3": [x0 + 40, y0 + 20, x1 + 40, y1 + 20],
+        "17": [440, 330, 460, 350],
+        "Y": [v - 30 if i % 2 == 0 else v for i, v in enumerate(truth["Y"])],
+    }
+    guess = guess_from_truth(made.truth["slots"], WIDTH, HEIGHT, wrong)
+    monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
+    failed = services.start_job(karyogram, user, enqueue=False)
+    tasks.slice_karyogram_task(job_pk=failed.pk)  # this process's slicer; the rerun goes to the real worker
+    failed.refresh_from_db()
+    assert failed.state == JobState.FAILED and failed.layout_guess == guess
 
     log_in("tom")
-    page.goto(live_server.url + failed.get_absolute_url())
+    page.goto(live_server.url + case.get_absolute_url())
+    page.get_by_role("link", name="Correct the slot boxes and run again").click()
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
     assert page.locator("#layout-editor g.slot").count() == 24
+    unsure = page.locator("#layout-editor g.slot.unsure")
+    assert sorted(unsure.evaluate_all("gs => gs.map(g => g.dataset.label)")) == ["17", "3", "Y"]
+    assert page.locator("[data-unsure-note]").inner_text() == "Unsure: 3, 17, Y"
 
-    svg = page.locator("#layout-editor svg").bounding_box()
+    def boxes() -> dict[str, list[int]]:
+        return {c["label"]: c["box"] for c in json.loads(page.input_value("#layout-json"))["cells"]}
 
-    def to_screen(x: float, y: float) -> tuple[float, float]:
-        return svg["x"] + x * svg["width"] / width, svg["y"] + y * svg["height"] / height
+    start = {c["label"]: c["box"] for c in guess["cells"]}
+    assert boxes() == start
+    page.wait_for_function("document.querySelector('#layout-editor img').complete")
 
-    page.select_option("[data-label-picker]", "1")
-    for x, y, action in [(20, 40, "down"), (100, 150, "move"), (180, 300, "move"), (180, 300, "up")]:
-        page.mouse.move(*to_screen(x, y))
-        if action == "down":
-            page.mouse.down()
-        elif action == "up":
-            page.mouse.up()
-    drawn = {c["label"]: c["box"] for c in json.loads(page.input_value("#layout-json"))["cells"]}
-    assert drawn["1"] == pytest.approx([20, 40, 180, 300], abs=3)
+    def drag(frm: tuple[float, float], to: tuple[float, float]) -> None:
+        """Drag between two points in image pixels, scrolled into view as a person would."""
+        svg = page.locator("#layout-editor svg").bounding_box()
+        page.evaluate(
+            "dy => window.scrollBy(0, dy)", svg["y"] + (frm[1] + to[1]) / 2 * svg["height"] / HEIGHT - 450
+        )
+        svg = page.locator("#layout-editor svg").bounding_box()
+
+        def screen(x: float, y: float) -> tuple[float, float]:
+            return svg["x"] + x * svg["width"] / WIDTH, svg["y"] + y * svg["height"] / HEIGHT
+
+        page.mouse.move(*screen(*frm))
+        page.mouse.down()
+        page.mouse.move(*screen(*to), steps=5)
+        page.mouse.up()
+
+    def centre(box: list[int]) -> tuple[float, float]:
+        return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+    # A slip on a slot the slicer was sure of is undone; Reset returns to the guess.
+    drag(centre(truth["1"]), (centre(truth["1"])[0] + 50, centre(truth["1"])[1]))
+    assert boxes()["1"] != start["1"]
+    page.get_by_role("button", name="Undo").click()
+    assert boxes() == start
+    drag(centre(truth["2"]), (centre(truth["2"])[0], centre(truth["2"])[1] + 30))
+    page.get_by_role("button", name="Reset").click()
+    assert boxes() == start and unsure.count() == 3
+
+    # Drawing never grabs the box under the pointer: a draw for slot 17 that starts inside slot 16.
+    page.select_option("[data-label-picker]", "17")
+    page.get_by_role("button", name="Draw a new box for slot 17").click()
+    inside_16 = centre(truth["16"])
+    drag(inside_16, (inside_16[0] + 30, inside_16[1] + 40))
+    assert boxes()["16"] == start["16"]
+    assert boxes()["17"] == pytest.approx([*inside_16, inside_16[0] + 30, inside_16[1] + 40], abs=2)
+    page.get_by_role("button", name="Undo").click()
+
+    # Now the real corrections, of the unsure slots only.
+    page.get_by_role("button", name="Draw a new box for slot 17").click()
+    drag(tuple(truth["17"][:2]), tuple(truth["17"][2:]))
+    drag(centre(wrong["3"]), (centre(wrong["3"])[0] - 40, centre(wrong["3"])[1] - 20))
+    drag(centre(wrong["Y"]), (centre(wrong["Y"])[0] + 30, centre(wrong["Y"])[1]))
+    corrected = boxes()
+    assert {label for label in corrected if corrected[label] != start[label]} == {"3", "17", "Y"}
+    for label in ("3", "17", "Y"):
+        assert corrected[label] == pytest.approx(truth[label], abs=2), label
+    assert unsure.count() == 0 and page.locator("[data-unsure-note]").inner_text() == ""
 
     page.get_by_role("button", name="Run with these boxes").click()
     page.wait_for_selector("text=Before and after", timeout=120_000)
     rerun = EnhancementJob.objects.exclude(pk=failed.pk).get(karyogram=karyogram)
     assert rerun.state == JobState.DONE
-    assert {c["label"]: c["box"] for c in rerun.layout["cells"]}["1"] == drawn["1"]
-    assert list(rerun.cell_rows.get(label="1").box) == drawn["1"]
+    rows = {c.label: c for c in rerun.cell_rows.all()}
+    assert {label: list(rows[label].box) for label in rows} == corrected
+    assert all(rows[label].object_count >= 1 for label in ("3", "17", "Y"))

@@ -3,14 +3,18 @@
 import os
 
 import pytest
+from django.core.files.storage import default_storage
 
+from webapp.cases import services
+from webapp.cases.models import EnhancementJob
 
 
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log_in, make_user, celery_worker,
-                                                          karyogram_png, tmp_path):
+def test_technologist_enhances_a_karyogram_in_the_browser(
+    page, live_server, log_in, make_user, celery_worker, karyogram_png, tmp_path
+):
     make_user("technologist", username="tina")
     log_in("tina")
     page.get_by_role("link", name="Cases").click()
@@ -36,10 +40,50 @@ def test_technologist_enhances_a_karyogram_in_the_browser(page, live_server, log
     page.wait_for_selector("text=Before and after", timeout=120_000)  # the page follows the job live
     assert page.locator("progress").first.get_attribute("value") == "100"
     assert page.locator(".gallery .cell").count() == 24
+    job = EnhancementJob.objects.get(karyogram__case__accession="UI-1")
+
+    # The viewer fits the karyogram to the window: on a 900-px-tall screen the slider is in view.
+    page.wait_for_function("[...document.querySelectorAll('#viewer img')].every(i => i.complete)")
+    assert page.evaluate("window.scrollY") == 0
+    assert (
+        page.locator(".pane img[data-enhanced]").bounding_box()["y"]
+        + page.locator(".pane img[data-enhanced]").bounding_box()["height"]
+        <= 900
+    )
     page.get_by_role("button", name="Slider").click()
+    slider = page.locator("[data-slider]").bounding_box()
+    assert slider["y"] + slider["height"] <= 900
     page.locator("[data-slider]").fill("20")
     page.get_by_role("button", name="Zoom in").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download (PNG)").click()  # a PNG original: one download, as PNG
-    assert download.value.suggested_filename == "UI-1-enhanced.png"
+    assert download.value.suggested_filename == f"karyogram-enhanced-job{job.pk}.png"
+
+    # A cell's strength slider re-blends that cell in place: no page reload, the preview follows.
+    page.evaluate("window.notReloaded = true")
+    assert not page.get_by_role("button", name="Apply strengths").is_visible()  # each change applies at once
+    cell_1 = page.locator("[data-cell='1'] img[data-cell-enhanced]")
+    shown_before = cell_1.get_attribute("src")
+    page.get_by_role("slider", name="Strength of cell 1", exact=True).fill("0")
+    page.wait_for_selector("[data-strength-status]:has-text('Applied.')")
+    assert page.evaluate("window.notReloaded") is True
+    assert cell_1.get_attribute("src") != shown_before
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=cell_1.element_handle())
+    assert job.cell_rows.get(label="1").strength == 0.0
+    with (
+        default_storage.open(services.cell_preview_path(job, "1", "enhanced"), "rb") as enhanced,
+        default_storage.open(services.cell_preview_path(job, "1", "original"), "rb") as original,
+    ):
+        assert enhanced.read() == original.read()  # strength 0 gives back the original cell
+
+    # "Apply to all" sets every cell at once, still in place.
+    page.get_by_role("slider", name="Strength for all cells").fill("0.5")
+    page.get_by_role("button", name="Apply to all").click()
+    page.wait_for_function(
+        "!document.getElementById('strengths').hasAttribute('aria-busy')"
+        " && document.querySelector('[data-strength-status]').textContent === 'Applied.'"
+    )
+    assert set(job.cell_rows.values_list("strength", flat=True)) == {0.5}
+    assert page.evaluate("window.notReloaded") is True
+    assert page.get_by_role("slider", name="Strength of cell 1", exact=True).input_value() == "0.5"
     page.screenshot(path=os.environ.get("CHROMO_SCREENSHOT", str(tmp_path / "viewer.png")), full_page=True)

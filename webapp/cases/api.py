@@ -5,16 +5,27 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from webapp.accounts.roles import Role, role_permission
 
 from . import services
 from .models import Case, EnhancementJob, JobState
-from .serializers import CaseSerializer, JobSerializer, KaryogramSerializer, UploadSerializer
+from .serializers import (
+    CaseSerializer,
+    JobSerializer,
+    KaryogramSerializer,
+    StrengthsSerializer,
+    UploadSerializer,
+)
 
 TechnologistOrAdmin = role_permission(Role.TECHNOLOGIST, Role.ADMIN)
+
+
+class StorageUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -61,6 +72,25 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
             new = services.start_job(job.karyogram, request.user, job.strength, job.cells, job.layout)
         return Response(JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=StrengthsSerializer, responses={200: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def strengths(self, request, pk=None):
+        """Set the strength of some cells of a finished job (JSON `{"strengths": {"1": 0.5}}`); only the blend
+        runs again, not the model. Answers the job with its cells and the time of the new result."""
+        job = self.get_object()
+        if job.state != JobState.DONE:
+            raise ValidationError({"state": [f"The job is {job.state}; strengths apply to a finished job."]})
+        form = StrengthsSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.set_cell_strengths(job, form.validated_data["strengths"])
+        except ValueError as exc:
+            raise ValidationError({"strengths": [str(exc)]}) from exc
+        except OSError as exc:
+            raise StorageUnavailable(f"The result could not be saved ({exc.strerror or exc}); the original "
+                                     "is intact, try again once the server's storage is fixed.") from exc
+        return Response(JobSerializer(self.get_queryset().get(pk=job.pk), context={"request": request}).data)
+
     @extend_schema(responses={(200, "image/*"): bytes})
     @action(detail=True, methods=["get"], url_path="result", url_name="result")
     def result(self, request, pk=None):
@@ -68,6 +98,6 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         job = self.get_object()
         if job.state != JobState.DONE or not job.result:
             raise ValidationError({"state": [f"The job is {job.state}; there is no result yet."]})
-        field = job.result_png if request.query_params.get("as") == "png" else job.result
-        name = f"{job.karyogram.case.accession}-enhanced{'.png' if field is job.result_png else job.karyogram.suffix}"
-        return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+        png = request.query_params.get("as") == "png"
+        field = job.result_png if png else job.result
+        return FileResponse(field.open("rb"), as_attachment=True, filename=services.download_name(job, png))

@@ -108,6 +108,10 @@ class EnhancementJob(TrackedWork):
     strength = models.FloatField(default=1.0)
     cells = models.PositiveSmallIntegerField(default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")])
     layout = models.JSONField(null=True, blank=True, help_text="slot boxes given by a person, instead of detection")
+    layout_guess = models.JSONField(
+        null=True, blank=True,
+        help_text="the slicer's best boxes when it refused the layout, with the slots it is unsure of; "
+                  "where the editor starts")
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)

@@ -31,7 +31,8 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = EnhancementJob
         fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "strength",
-                  "cells", "timings", "created", "started", "finished", "result_url"]
+                  "cells", "layout_guess", "timings", "created", "started", "finished", "updated",
+                  "result_url"]
         read_only_fields = fields
 
     def get_result_url(self, job: EnhancementJob) -> str | None:
@@ -40,6 +41,12 @@ class JobSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = reverse("api-job-result", args=[job.pk])
         return request.build_absolute_uri(url) if request else url
+
+
+class StrengthsSerializer(serializers.Serializer):
+    strengths = serializers.DictField(
+        child=serializers.FloatField(min_value=0.0, max_value=1.0), allow_empty=False,
+        help_text="cell label → strength between 0 (the original) and 1")
 
 
 class KaryogramSerializer(serializers.ModelSerializer):

@@ -7,8 +7,11 @@ the enhanced karyogram is one function used by the worker and by strength change
 
 import hashlib
 import io
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
+from pathlib import PurePath
 
 import numpy as np
 from PIL import Image
@@ -22,6 +25,7 @@ from enhancer.io import ImageError, ImageInfo, Karyogram as Decoded, encode_kary
 from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
 from enhancer.slicing import Cell, Layout
+from enhancer.template import template_slots
 
 from .models import Case, EnhancementJob, JobState, Karyogram
 
@@ -169,42 +173,119 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def render_result(job: EnhancementJob) -> None:
-    """Blend the model's change into the original with each cell's strength; store both files."""
+def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[Decoded, Layout, np.ndarray]:
+    """The original with the model's change of each cell blended in at `strengths` (no model run)."""
     decoded = read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)
     transforms = {c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs}
-    strengths = {c.label: c.strength for c in job.cell_rows.all()}
-    pixels = reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), strengths)
+    return decoded, layout, reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), strengths)
+
+
+def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> None:
+    """Store the enhanced karyogram in the original's format and as PNG under new names, set on `job`.
+
+    New names each time: the files a committed row points at stay whole until the row moves on.
+    """
     info = decoded.info
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
-    # New names each time: the files a committed row points at stay whole until the row moves on.
-    previous = {job.result.name, job.result_png.name} - {""}
     version = secrets.token_hex(4)
     job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}",
                                encode_karyogram(pixels, info))
     job.result_png.name = job.result.name if png_info == info else put_file(  # a PNG original: one file
         f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info))
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in previous
-                                   if name not in (job.result.name, job.result_png.name)])
+
+
+def render_result(job: EnhancementJob) -> None:
+    """Blend the model's change into the original with each cell's strength; store both files and the
+    gallery's cell previews (the worker's last step; the caller saves the row)."""
+    decoded, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
+    _write_result(job, decoded, pixels)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, decoded.pixels, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")
 
 
-@transaction.atomic
-def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None:
-    """Change per-cell strengths and re-render: only the blend runs, not the model."""
-    for cell in job.cell_rows.select_for_update():
-        if cell.label in strengths:
-            value = float(strengths[cell.label])
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"strength of cell {cell.label} must be between 0 and 1")
-            cell.strength = value
-            cell.save(update_fields=["strength"])
-    render_result(job)
-    job.save(update_fields=["result", "result_png", "updated"])
+def _result_files(job: EnhancementJob) -> set[str]:
+    return {job.result.name, job.result_png.name} - {""}
 
+
+def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[str, float]:
+    """Check and save new strengths of some cells in one short transaction; return those of all cells."""
+    with transaction.atomic():
+        rows = list(job.cell_rows.select_for_update())
+        unknown = set(strengths) - {c.label for c in rows}
+        if unknown:
+            raise ValueError(f"the job has no cell {', '.join(sorted(unknown))}")
+        for cell in rows:
+            if cell.label in strengths:
+                value = float(strengths[cell.label])
+                if not 0.0 <= value <= 1.0:
+                    raise ValueError(f"strength of cell {cell.label} must be between 0 and 1")
+                cell.strength = value
+                cell.save(update_fields=["strength"])
+        return {c.label: c.strength for c in rows}
+
+
+def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None:
+    """Change per-cell strengths and re-render: only the blend runs, not the model.
+
+    The strengths are saved in a short transaction and the render runs outside it, holding no row lock.
+    Its files replace the job's only if no other change of strengths committed meanwhile (that change's
+    own render then wins), so the result always shows the strengths stored.
+    """
+    wanted = _store_strengths(job, strengths)
+    decoded, layout, pixels = _blend(job, wanted)
+    _write_result(job, decoded, pixels)
+    rendered = _result_files(job)
+    with transaction.atomic():
+        current = EnhancementJob.objects.select_for_update().get(pk=job.pk)
+        won = dict(current.cell_rows.values_list("label", "strength")) == wanted
+        replaced = _result_files(current)
+        if won:
+            current.result.name, current.result_png.name = job.result.name, job.result_png.name
+            current.save(update_fields=["result", "result_png", "updated"])
+        job.result.name, job.result_png.name = current.result.name, current.result_png.name
+        job.updated = current.updated
+        stale = replaced - rendered if won else rendered - replaced
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in stale])
+    if won:
+        _save_cell_previews(job, layout, pixels, "enhanced")
+
+
+def download_name(job: EnhancementJob, png: bool = False) -> str:
+    """The file name a result downloads as: the uploaded file's stem, the job, the format's suffix.
+
+    Accents are dropped and only ASCII letters, digits, '-' and '_' are kept, so several karyograms of one
+    case never collide and the name is safe in a Content-Disposition header and on any file system.
+    """
+    stem = unicodedata.normalize("NFKD", PurePath(job.karyogram.original_name).stem)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem.encode("ascii", "ignore").decode()).strip("_-")[:80]
+    return f"{stem or 'karyogram'}-enhanced-job{job.pk}{'.png' if png else job.karyogram.suffix}"
+
+
+def editor_start(job: EnhancementJob) -> dict:
+    """Where the slot-box editor starts: the boxes a person gave, else the slicer's best guess (slots it
+    did not find are taken from the template and marked unsure), else the template."""
+    karyogram = job.karyogram
+    if job.layout:
+        return job.layout
+    template = template_slots(karyogram.width, karyogram.height)
+    image = {"width": karyogram.width, "height": karyogram.height}
+    if not job.layout_guess:
+        return {"image": image, "cells": template}
+    found = {str(c["label"]): c for c in job.layout_guess.get("cells", [])}
+    cells = []
+    for slot in template:
+        label = "XY" if slot["label"] in ("X", "Y") and "XY" in found else slot["label"]
+        if any(c["label"] == label for c in cells):
+            continue
+        guess = found.get(label)
+        if guess:
+            box = [int(v) for v in guess["box"]]
+            cells.append({"label": label, "box": box, "unsure": bool(guess.get("unsure"))})
+        else:
+            cells.append({**slot, "unsure": True})
+    return {"image": image, "cells": cells}

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import CreateView, DetailView, UpdateView
 
-from enhancer.template import template_slots
 from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
@@ -93,8 +92,7 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
-        start = job.layout or {"cells": template_slots(job.karyogram.width, job.karyogram.height)}
-        context["layout_form"] = LayoutForm(initial={"layout": start})
+        context["layout_form"] = LayoutForm(initial={"layout": services.editor_start(job)})
         context["case"] = job.karyogram.case
         return context
 

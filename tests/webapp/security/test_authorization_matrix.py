@@ -24,7 +24,8 @@ ACCESS = {
     "api-root": SIGNED_IN,
     **dict.fromkeys(["case-list", "case-create", "case-detail", "case-edit", "case-upload", "job-detail", "job-image",
                      "job-cell-image", "job-strengths", "job-retry", "api-case-list", "api-case-detail",
-                     "api-case-karyograms", "api-job-list", "api-job-detail", "api-job-result", "api-job-retry"], TECH),
+                     "api-case-karyograms", "api-job-list", "api-job-detail", "api-job-result", "api-job-retry",
+                     "api-job-strengths"], TECH),
     **dict.fromkeys(["rate-home", "rate-study", "rate-image", "api-study-next", "api-study-ratings"], RATER),
     **dict.fromkeys(["api-study-list", "api-study-detail"], RATER | CURATOR),
     **dict.fromkeys(["study-list", "study-create", "study-detail", "study-state", "study-statistics", "study-csv",
@@ -35,7 +36,8 @@ ACCESS = {
 }
 # Views that only accept POST (a GET by an allowed role answers 405).
 POST_ONLY = {"job-strengths", "job-retry", "study-state", "training-create", "training-cancel", "model-upload",
-             "model-activate", "api-case-karyograms", "api-job-retry", "api-study-ratings", "api-study-close",
+             "model-activate", "api-case-karyograms", "api-job-retry", "api-job-strengths", "api-study-ratings",
+             "api-study-close",
              "api-study-reopen", "logout"}
 
 
@@ -75,7 +77,8 @@ def world(make_user, finished_karyograms):
         "rate-image": {"token": token}, "study-csv": {"pk": study.pk, "what": "ratings"},
         "karyogram-thumbnail": {"pk": karyograms[0].pk},
     }
-    for name in ("job-detail", "job-strengths", "job-retry", "api-job-detail", "api-job-result", "api-job-retry"):
+    for name in ("job-detail", "job-strengths", "job-retry", "api-job-detail", "api-job-result", "api-job-retry",
+                 "api-job-strengths"):
         kwargs[name] = {"pk": job.pk}
     for name in ("rate-study", "study-detail", "study-state", "study-statistics", "api-study-detail",
                  "api-study-next", "api-study-ratings", "api-study-statistics", "api-study-export", "api-study-close",

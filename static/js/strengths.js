@@ -1,0 +1,65 @@
+// Per-cell strength sliders of the result page: a change is sent to the job API (only the blend runs
+// again, not the model) and the cell's preview and the enhanced karyogram update in place, without a
+// page reload. "Apply to all" sets every cell at once. Without script the form posts as before.
+(function () {
+  const form = document.getElementById("strengths");
+  if (!form) return;
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const status = form.querySelector("[data-strength-status]");
+  const sliders = [...form.querySelectorAll("input[data-strength]")];
+  const all = form.querySelector("[data-strength-all]");
+  let pending = {}, busy = false;
+
+  function show(slider) { slider.closest("p, .cell").querySelector("output").value = Number(slider.value).toFixed(2); }
+
+  function message(body, response) {
+    const detail = body.strengths || body.state || body.detail || response.statusText;
+    return typeof detail === "string" ? detail : JSON.stringify(detail);
+  }
+
+  async function send() {
+    if (busy || Object.keys(pending).length === 0) return;
+    const strengths = pending;
+    pending = {};
+    busy = true;
+    form.setAttribute("aria-busy", "true");
+    status.textContent = "Applying…";
+    try {
+      const response = await fetch(`/api/jobs/${form.dataset.job}/strengths/`, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify({ strengths }),
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(message(body, response));
+      const version = "?v=" + encodeURIComponent(body.updated);
+      Object.keys(strengths).forEach((label) => {
+        const img = form.querySelector(`[data-cell='${label}'] img[data-cell-enhanced]`);
+        if (img) img.src = img.dataset.cellEnhanced + version;
+      });
+      document.querySelectorAll("img[data-enhanced]").forEach((img) => { img.src = img.dataset.enhanced + version; });
+      body.cells.forEach((cell) => {
+        const slider = sliders.find((s) => s.dataset.strength === cell.label);
+        if (slider && !(cell.label in pending)) { slider.value = cell.strength; show(slider); }
+      });
+      status.textContent = "Applied.";
+    } catch (err) {
+      status.textContent = "Not applied: " + err.message;
+    } finally {
+      busy = false;
+      form.removeAttribute("aria-busy");
+      send();
+    }
+  }
+
+  sliders.forEach((slider) => {
+    slider.addEventListener("input", () => show(slider));
+    slider.addEventListener("change", () => { pending[slider.dataset.strength] = Number(slider.value); send(); });
+  });
+  all.addEventListener("input", () => show(all));
+  form.querySelector("[data-apply-all]").addEventListener("click", () => {
+    sliders.forEach((slider) => { slider.value = all.value; show(slider); pending[slider.dataset.strength] = Number(all.value); });
+    send();
+  });
+  form.querySelector("[data-strength-all-row]").hidden = false;
+  form.querySelector("[data-apply]").hidden = true;  // each change applies at once
+})();

@@ -1,0 +1,178 @@
+"""The result page's per-cell strengths as a JSON call, download names, and failed jobs on the case page."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from enhancer.io import read_karyogram
+from tests.conftest import PASSWORD
+from webapp.audit.models import AuditEvent
+from webapp.cases import services
+from webapp.cases.models import Case, EnhancementJob, JobCell, JobState, Karyogram
+from workers import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def done_job(make_user, karyogram_png, settings, tmp_path):
+    """A karyogram enhanced by the pipeline's own steps, run in this process."""
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", "result-tech")
+    case = Case.objects.create(accession="RES-1", created_by=user)
+    karyogram = services.add_karyogram(
+        case, SimpleUploadedFile("metaphase 7 (copy).png", karyogram_png), user
+    )
+    job = services.start_job(karyogram, user, enqueue=False)
+    for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
+        step(job_pk=job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE, job.error
+    return job
+
+
+def _preview(job, label: str, kind: str) -> bytes:
+    with default_storage.open(services.cell_preview_path(job, label, kind), "rb") as f:
+        return f.read()
+
+
+def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(
+    done_job, api_as, django_capture_on_commit_callbacks
+):
+    api = api_as("technologist")
+    before = {"result": done_job.result.name, "enhanced-2": _preview(done_job, "2", "enhanced")}
+    assert _preview(done_job, "1", "enhanced") != _preview(done_job, "1", "original")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.0}}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert AuditEvent.objects.filter(action="api-job-strengths", target={"pk": str(done_job.pk)}).exists()
+    assert {c["label"]: c["strength"] for c in body["cells"]}["1"] == 0.0
+    assert {c["strength"] for c in body["cells"] if c["label"] != "1"} == {1.0}
+    done_job.refresh_from_db()
+    assert body["updated"] and done_job.result.name != before["result"]
+    assert not default_storage.exists(before["result"])  # the replaced file is gone
+    assert _preview(done_job, "1", "enhanced") == _preview(
+        done_job, "1", "original"
+    )  # strength 0: the original
+    assert _preview(done_job, "2", "enhanced") == before["enhanced-2"]
+    with done_job.result.open("rb") as f:
+        result = read_karyogram(f.read())
+    x0, y0, x1, y1 = done_job.cell_rows.get(label="1").box
+    with done_job.karyogram.original.open("rb") as f:
+        original = read_karyogram(f.read())
+    assert (result.pixels[y0:y1, x0:x1] == original.pixels[y0:y1, x0:x1]).all()
+
+
+def test_bad_strengths_are_refused_and_change_nothing(done_job, api_as):
+    api = api_as("technologist")
+    for strengths, says in [
+        ({"1": 1.5}, "less than or equal"),
+        ({"ZZ": 0.5}, "no cell ZZ"),
+        ({}, "empty"),
+        ({"1": "strong"}, "valid number"),
+    ]:
+        response = api.post(f"/api/jobs/{done_job.pk}/strengths/", {"strengths": strengths}, format="json")
+        assert response.status_code == 400 and says in str(response.json()), (strengths, response.json())
+    assert set(JobCell.objects.filter(job=done_job).values_list("strength", flat=True)) == {1.0}
+    assert done_job.result.name == type(done_job).objects.get(pk=done_job.pk).result.name
+
+
+def test_strengths_of_an_unfinished_job_are_refused(done_job, api_as):
+    type(done_job).objects.filter(pk=done_job.pk).update(state=JobState.FAILED)
+    response = api_as("technologist").post(
+        f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.5}}, format="json"
+    )
+    assert response.status_code == 400 and "finished job" in str(response.json())
+
+
+def test_the_render_runs_outside_any_transaction(done_job, monkeypatch):
+    depth_outside = len(connection.savepoint_ids)  # the test's own transaction
+    seen = []
+    blend = services.reassemble
+
+    def watched(*args, **kwargs):
+        seen.append(len(connection.savepoint_ids))
+        return blend(*args, **kwargs)
+
+    monkeypatch.setattr(services, "reassemble", watched)
+    services.set_cell_strengths(done_job, {"5": 0.5})
+    assert seen == [depth_outside]
+
+
+def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(
+    done_job, monkeypatch, django_capture_on_commit_callbacks
+):
+    blend = services.reassemble
+
+    def overtaken(*args, **kwargs):
+        JobCell.objects.filter(job=done_job, label="2").update(
+            strength=0.25
+        )  # another request commits meanwhile
+        return blend(*args, **kwargs)
+
+    monkeypatch.setattr(services, "reassemble", overtaken)
+    kept = done_job.result.name
+    files_before = set(default_storage.listdir(f"jobs/{done_job.uid}")[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_cell_strengths(done_job, {"1": 0.0})
+    done_job.refresh_from_db()
+    assert done_job.result.name == kept and default_storage.exists(kept)
+    assert set(default_storage.listdir(f"jobs/{done_job.uid}")[1]) == files_before  # its files were discarded
+
+
+def test_downloads_are_named_after_the_uploaded_file_and_the_job(done_job, api_as):
+    api = api_as("technologist")
+    response = api.get(f"/api/jobs/{done_job.pk}/result/")
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="metaphase_7_copy-enhanced-job{done_job.pk}.png"'
+    )
+    other = services.add_karyogram(
+        done_job.karyogram.case,
+        SimpleUploadedFile('../ß;"évil\r\nname.png', done_job.karyogram.original.open("rb").read()),
+        done_job.created_by,
+    )
+    job = type(done_job).objects.create(
+        karyogram=other,
+        state=JobState.DONE,
+        created_by=done_job.created_by,
+        result=done_job.result.name,
+        result_png=done_job.result_png.name,
+    )
+    disposition = api.get(f"/api/jobs/{job.pk}/result/?as=png")["Content-Disposition"]
+    assert disposition == f'attachment; filename="evil_name-enhanced-job{job.pk}.png"'
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("CASE-7 metaphase.tif", "CASE-7_metaphase"),
+        ("…", "karyogram"),
+        ("a.b.c.jpg", "a_b_c"),
+        ("Ünïcödé Ωmega.png", "Unicode_mega"),
+    ],
+)
+def test_download_names_keep_safe_characters_only(name, expected):
+    job = EnhancementJob(pk=12, karyogram=Karyogram(original_name=name, format="TIFF"))
+    assert services.download_name(job) == f"{expected}-enhanced-job12.tif"
+    assert services.download_name(job, png=True) == f"{expected}-enhanced-job12.png"
+
+
+def test_the_case_page_shows_a_failed_jobs_reason_and_the_editor(done_job, client):
+    failed = services.start_job(done_job.karyogram, done_job.created_by, enqueue=False)
+    type(failed).objects.filter(pk=failed.pk).update(
+        state=JobState.FAILED, error="The karyogram could not be sliced: Found 3 rows"
+    )
+    client.login(username="result-tech", password=PASSWORD)
+    page = client.get(done_job.karyogram.case.get_absolute_url()).content.decode()
+    row = page[page.index(f">job {failed.pk}<") : page.index(f">job {done_job.pk}<")]
+    assert "The karyogram could not be sliced: Found 3 rows" in row
+    assert (
+        f'href="/jobs/{failed.pk}/#correct-layout"' in row
+        and "hidden" not in row.split("#correct-layout")[1][:40]
+    )
+    assert (
+        page.count("#correct-layout") == 2 and "hidden>Correct the slot boxes" in page
+    )  # the done job's is hidden
