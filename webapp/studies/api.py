@@ -99,10 +99,13 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=None, responses={(200, "text/csv"): str})
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
-        """Raw ratings as CSV (`?what=results` for the statistics per rater and hypothesis)."""
+        """Raw ratings as CSV (`?what=results`: statistics per rater and hypothesis; `?what=agreement`)."""
         study = self.get_object()
-        if request.query_params.get("what") == "results":
+        what = request.query_params.get("what")
+        if what == "results":
             body, name = exports.results_csv(study_statistics(services.rating_records(study))), "results"
+        elif what == "agreement":
+            body, name = exports.agreement_csv(study_statistics(services.rating_records(study))), "agreement"
         else:
             body, name = exports.ratings_csv(study), "ratings"
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")

@@ -182,7 +182,8 @@ def rating_records(study: Study) -> list[RatingRecord]:
         assignment = rating.assignment
         case = assignment.image.study_case.job.karyogram.case
         records.append(RatingRecord(
-            rater=assignment.rater.username, case=case.accession, arm=assignment.image.arm,
+            rater=assignment.rater.username, study_case=str(assignment.image.study_case_id), case=case.accession,
+            arm=assignment.image.arm,
             quality=rating.quality, sharpness=rating.sharpness, duration=rating.duration_seconds,
             abnormality=rating.abnormality, repeat=assignment.repeat, known_karyotype=case.known_karyotype or ""))
     return records

@@ -143,6 +143,8 @@ class StudyCsvView(CuratorPage, View):
             body = exports.ratings_csv(study)
         elif what == "results":
             body = exports.results_csv(study_statistics(services.rating_records(study)))
+        elif what == "agreement":
+            body = exports.agreement_csv(study_statistics(services.rating_records(study)))
         else:
             raise Http404("unknown export")
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -157,7 +159,7 @@ def _plots(records) -> list[tuple[str, list[str]]]:
         mine = [r for r in records if r.rater == rater and not r.repeat]
         by_case: dict[str, dict[str, object]] = {}
         for r in mine:
-            by_case.setdefault(r.case, {})[r.arm] = r
+            by_case.setdefault(r.study_case, {})[r.arm] = r
         pairs = [(c["original"], c["enhanced"]) for c in by_case.values() if len(c) == 2]
         svgs = [
             plots.slope_plot([(a.quality, b.quality) for a, b in pairs], "Quality (5 excellent)", 1, 5),
