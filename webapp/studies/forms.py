@@ -29,6 +29,7 @@ class StudyForm(forms.ModelForm):
 class RatingForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput, max_length=64)
     abnormality = forms.CharField(max_length=500, label="Suspected abnormality",
+                                  widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
                                   help_text="ISCN if you can, e.g. +8 or del(5q); \"none\" when you see none")
     quality = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
                                      widget=forms.RadioSelect, label="Overall quality (1 poor … 5 excellent)")

@@ -6,7 +6,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
 
@@ -120,6 +120,23 @@ def next_assignment(study: Study, rater) -> Assignment | None:
     return assignment
 
 
+def upcoming(study: Study, rater) -> Assignment | None:
+    """The rater's first unrated item, without marking it shown."""
+    return study.assignments.filter(rater=rater, ratings__isnull=True).order_by("position").first()
+
+
+def own_assignment(study: Study, rater, token: str) -> Assignment | None:
+    return study.assignments.filter(rater=rater, token=str(token)).first()
+
+
+def rated_before(study: Study, rater, position: int | None) -> Assignment | None:
+    """The rater's last rated item before `position` (before the end when None): what "previous" goes back to."""
+    rated = study.assignments.filter(rater=rater, ratings__isnull=False).distinct()
+    if position is not None:
+        rated = rated.filter(position__lt=position)
+    return rated.order_by("-position").first()
+
+
 def _score(name: str, value) -> int:
     whole = isinstance(value, int) and not isinstance(value, bool)
     if not (whole or (isinstance(value, str) and value.strip().isdigit())):
@@ -149,8 +166,13 @@ def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality,
         raise StudyError("The suspected abnormality is longer than 500 characters.")
     reason = (reason or "").strip()[:500]
     quality, sharpness = _score("Overall quality", quality), _score("Band sharpness", sharpness)
-    measured = (timezone.now() - assignment.shown_at).total_seconds()
-    duration = measured
+    previous = assignment.ratings.order_by("-version").first()
+    if previous is not None and not reason:
+        raise StudyError("This item is already rated; give a reason to correct your rating.")
+    # A correction keeps the time of the first answer: the time since the first showing would count the
+    # other items rated meanwhile.
+    measured = previous.measured_seconds if previous else (timezone.now() - assignment.shown_at).total_seconds()
+    duration = previous.duration_seconds if previous else measured
     if duration_seconds not in (None, ""):
         try:
             duration = float(duration_seconds)
@@ -160,10 +182,8 @@ def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality,
             raise StudyError("The corrected time must be between 0 and 86400 seconds.")
         if not reason:
             raise StudyError("Give a reason when you correct the measured time.")
-    latest = assignment.ratings.aggregate(v=Max("version"))["v"] or 0
-    if latest and not reason:
-        raise StudyError("This item is already rated; give a reason to correct your rating.")
-    return Rating.objects.create(assignment=assignment, version=latest + 1, abnormality=abnormality,
+    return Rating.objects.create(assignment=assignment, version=previous.version + 1 if previous else 1,
+                                 abnormality=abnormality,
                                  quality=quality, sharpness=sharpness, measured_seconds=measured,
                                  duration_seconds=duration, reason=reason)
 
