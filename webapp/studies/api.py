@@ -53,7 +53,8 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         try:
             serializer.instance = services.create_study(
                 name=data["name"], instructions=data.get("instructions", ""), karyograms=data["karyograms"],
-                raters=data["raters"], created_by=self.request.user, repeats=data.get("repeats", 0))
+                raters=data["raters"], created_by=self.request.user, repeats=data.get("repeats", 0),
+                blank_text=data.get("blank_text", False))
         except services.StudyError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
 

@@ -16,6 +16,11 @@ class StudyForm(forms.ModelForm):
         queryset=get_user_model().objects.filter(groups__name=Role.RATER.value).order_by("username"),
         widget=forms.CheckboxSelectMultiple)
 
+    blank_text = forms.BooleanField(
+        required=False, label="Blank text outside the slots",
+        help_text="headers, footers and margin notes (e.g. a diagnosis) are painted over with the background, "
+                  "identically in both arms; slot labels stay")
+
     class Meta:
         model = Study
         fields = ["name", "instructions", "repeats"]

@@ -16,6 +16,7 @@ from webapp.accounts.roles import Role, has_role
 from webapp.cases.models import EnhancementJob, Karyogram
 from webapp.cases.services import latest_finished_job
 
+from .blinding import TextCheck, blank, check_text
 from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
 from .ordering import rater_order, rater_seed
 
@@ -24,16 +25,21 @@ class StudyError(ValueError):
     """A request about a study that cannot be honoured; the message says why, for the person who sent it."""
 
 
-def blinded_png(data: bytes) -> bytes:
-    """Any karyogram file → 8-bit grey PNG, stored uncompressed and without metadata.
+def blinded_png(grey: np.ndarray) -> bytes:
+    """A grey karyogram in [0, 1] → 8-bit grey PNG, stored uncompressed and without metadata.
 
     Uncompressed so that the file size depends on the dimensions alone: an enhanced image
     compresses better than a noisy original, and a size that differs would unblind.
     """
-    grey = np.clip(np.rint(read_karyogram(data).grey * 255), 0, 255).astype(np.uint8)
+    grey = np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, format="PNG", compress_level=0)
     return buffer.getvalue()
+
+
+def _grey(field) -> np.ndarray:
+    with field.open("rb") as f:
+        return read_karyogram(f.read()).grey
 
 
 def finished_job(karyogram: Karyogram) -> EnhancementJob:
@@ -43,9 +49,32 @@ def finished_job(karyogram: Karyogram) -> EnhancementJob:
     return job
 
 
+def check_texts(karyograms: list[Karyogram]) -> dict[int, TextCheck | None]:
+    """Per karyogram (by pk): text outside the slots of its latest finished job; None when it has no slot boxes."""
+    checks = {}
+    for karyogram in karyograms:
+        slots = [tuple(box) for box in finished_job(karyogram).cell_rows.values_list("box", flat=True)]
+        checks[karyogram.pk] = check_text(_grey(karyogram.original), slots) if slots else None
+    return checks
+
+
+def _arm_images(job: EnhancementJob, regions, background: float | None) -> dict[str, bytes]:
+    """Both arms as blinded PNGs, with the same `regions` painted over in each."""
+    greys = {Arm.ORIGINAL: _grey(job.karyogram.original), Arm.ENHANCED: _grey(job.result)}
+    if regions and greys[Arm.ORIGINAL].shape != greys[Arm.ENHANCED].shape:
+        raise StudyError(f"Job {job.pk}: the enhanced image differs in size from the original; text cannot be "
+                         "blanked identically in both.")
+    return {arm: blinded_png(blank(grey, regions, background) if regions else grey) for arm, grey in greys.items()}
+
+
 def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], raters: list, created_by,
-                 repeats: int = 0) -> Study:
-    """A study of the karyograms' latest finished enhancements, with each rater's order stored."""
+                 repeats: int = 0, blank_text: bool = False,
+                 text_checks: dict[int, TextCheck | None] | None = None) -> Study:
+    """A study of the karyograms' latest finished enhancements, with each rater's order stored.
+
+    Text outside the slots is looked for in every original (`text_checks`, when given, saves doing it
+    again) and recorded per study case; with `blank_text` it is painted over in both arms alike.
+    """
     if len(set(k.pk for k in karyograms)) != len(karyograms):
         raise StudyError("A karyogram is listed twice.")
     if len(karyograms) < 2:
@@ -56,19 +85,25 @@ def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], r
     if not_raters:
         raise StudyError("These users do not have the rater role: " + ", ".join(not_raters))
     jobs = [finished_job(k) for k in karyograms]
+    checks = text_checks if text_checks is not None else check_texts(karyograms)
     written: list[StudyImage] = []
     try:
         with transaction.atomic():
-            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by)
+            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by,
+                                         blank_text=blank_text)
             study.raters.set(raters)
             images: list[dict[str, StudyImage]] = []
-            for job in jobs:
-                study_case = StudyCase.objects.create(study=study, job=job)
+            for karyogram, job in zip(karyograms, jobs, strict=True):
+                check = checks.get(karyogram.pk)
+                regions = list(check.regions) if check and blank_text else []
+                study_case = StudyCase.objects.create(
+                    study=study, job=job, text_checked=check is not None,
+                    text_outside=[f.to_json() for f in check.found] if check else [],
+                    blanked=[list(r) for r in regions])
                 arms = {}
-                for arm, field in ((Arm.ORIGINAL, job.karyogram.original), (Arm.ENHANCED, job.result)):
-                    with field.open("rb") as f:
-                        image = StudyImage(study_case=study_case, arm=arm)
-                        image.image.save("item.png", ContentFile(blinded_png(f.read())), save=True)
+                for arm, png in _arm_images(job, regions, check.background if check else None).items():
+                    image = StudyImage(study_case=study_case, arm=arm)
+                    image.image.save("item.png", ContentFile(png), save=True)
                     written.append(image)
                     arms[arm.value] = image
                 images.append(arms)

@@ -116,15 +116,25 @@ class StudyCreateView(CuratorPage, CreateView):
     template_name = "studies/study_form.html"
 
     def form_valid(self, form):
+        """Text outside the slots stops creation once, with a warning: blank it in both arms, or keep it."""
+        karyograms = list(form.cleaned_data["karyograms"])
+        choice = self.request.POST.get("text_action")  # "blank" or "keep", from the warning's buttons
+        blank_text = form.cleaned_data["blank_text"] or choice == "blank"
         try:
+            checks = services.check_texts(karyograms)
+            flagged = [(k, checks[k.pk]) for k in karyograms if checks[k.pk] and checks[k.pk].found]
+            if flagged and not blank_text and choice != "keep":
+                return self.render_to_response(self.get_context_data(form=form, text_warnings=flagged))
             study = services.create_study(
                 name=form.cleaned_data["name"], instructions=form.cleaned_data["instructions"],
-                karyograms=list(form.cleaned_data["karyograms"]), raters=list(form.cleaned_data["raters"]),
-                created_by=self.request.user, repeats=form.cleaned_data["repeats"])
+                karyograms=karyograms, raters=list(form.cleaned_data["raters"]), created_by=self.request.user,
+                repeats=form.cleaned_data["repeats"], blank_text=blank_text, text_checks=checks)
         except services.StudyError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        messages.success(self.request, f"Study “{study.name}” created and open for its raters.")
+        unchecked = study.study_cases.filter(text_checked=False).count()
+        note = f" {unchecked} karyogram(s) had no slot boxes, so were not checked for text." if unchecked else ""
+        messages.success(self.request, f"Study “{study.name}” created and open for its raters.{note}")
         return redirect(study)
 
 
