@@ -75,7 +75,7 @@ def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], r
     Text outside the slots is looked for in every original (`text_checks`, when given, saves doing it
     again) and recorded per study case; with `blank_text` it is painted over in both arms alike.
     """
-    if len(set(k.pk for k in karyograms)) != len(karyograms):
+    if len({k.pk for k in karyograms}) != len(karyograms):
         raise StudyError("A karyogram is listed twice.")
     if len(karyograms) < 2:
         raise StudyError("A study needs at least two karyograms.")
