@@ -80,3 +80,11 @@ def test_renewed_link_and_refusals(make_user):
         make_user(role, f"x-{role}")
         assert _client(f"x-{role}").post("/accounts/raters/", {"username": "sneaky"}).status_code == 403
     assert not get_user_model().objects.filter(username="sneaky").exists()
+
+
+def test_invite_forms_need_their_csrf_token(make_user):
+    make_user("curator", "coord")
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="coord", password=PASSWORD)
+    assert client.post("/accounts/raters/", {"username": "no-token"}).status_code == 403
+    assert not get_user_model().objects.filter(username="no-token").exists()
