@@ -31,7 +31,7 @@ def _rate(client, study_id, item, **values):
 
 
 def test_curator_creates_a_study_with_stored_orders(study_setup):
-    curator, raters, study = study_setup
+    _, raters, study = study_setup
     assert study["raters"] == ["rater1", "rater2"] and study["cases"] == 4 and study["state"] == "open"
     saved = Study.objects.get(pk=study["id"])
     for client in raters:
