@@ -1,6 +1,7 @@
 """Statistics of a blinded original-versus-enhanced rating study (the paper's Table 1, and more).
 
-Input is one record per rating; per rater, each case is a pair (original, enhanced). Three
+Input is one record per rating; per rater, each study case (one karyogram: its original and its
+enhanced image) is a pair. Several karyograms of one patient case are separate study cases. Three
 one-sided hypotheses as in the paper: H1 quality is higher when enhanced, H2 band sharpness
 is better (a lower score, 1 sharp … 5 fuzzy) when enhanced, H3 analysis takes longer when
 enhanced. The paired t-test is the paper's; the Wilcoxon signed-rank test is there because
@@ -8,7 +9,6 @@ the scales are ordinal. Holm's correction runs over every rater × hypothesis t-
 """
 
 import math
-import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,13 +18,21 @@ import numpy as np
 import pandas as pd
 import pingouin
 from scipy import stats
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.inter_rater import cohens_kappa
 from statsmodels.stats.multitest import multipletests
+
+from .iscn import IscnError, detected
 
 ARMS = ("original", "enhanced")
 SCALE = [1, 2, 3, 4, 5]
+# Below this many cases a reliability figure is not to be relied on (Koo & Li 2016 ask for at least 30);
+# below MIN_CASES_* it is not computed at all.
+RELIABLE_CASES = 30
+MIN_CASES_ICC, MIN_CASES_KAPPA = 3, 2
+# Wilcoxon: exact null distribution up to this many non-zero differences without ties (as scipy's own
+# threshold), exhaustive permutations with ties up to EXACT_WITH_TIES, otherwise the normal approximation.
+EXACT_NO_TIES, EXACT_WITH_TIES = 50, 13
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,16 @@ HYPOTHESES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RatingRecord:
-    """The latest rating of one shown item. `repeat` marks a hidden repeat of an item already shown."""
+    """The latest rating of one shown item. `repeat` marks a hidden repeat of an item already shown.
+
+    `study_case` identifies the pair (one karyogram's original and enhanced images) and is what ratings
+    are paired by; `case` is the patient case it belongs to, for reading only.
+    """
 
     rater: str
+    study_case: str
     case: str
     arm: str  # "original" or "enhanced"
     quality: int
@@ -70,7 +83,8 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
     original, enhanced = np.asarray(original, float), np.asarray(enhanced, float)
     n = len(original)
     result = {"n": n, "mean_original": None, "mean_enhanced": None, "mean_diff": None, "ci95": [None, None],
-              "t": None, "p_ttest": None, "p_wilcoxon": None, "effect_size": None}
+              "t": None, "p_ttest": None, "p_wilcoxon": None, "wilcoxon": wilcoxon_test(np.array([]), alternative),
+              "effect_size": None}
     if n == 0:
         return result
     diff = enhanced - original
@@ -86,11 +100,36 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
                       effect_size=_number(diff.mean() / sd))
     else:  # every pair differs by the same amount: no spread, no test
         result["ci95"] = [_number(diff.mean()), _number(diff.mean())]
-    if np.any(diff != 0):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # small samples: scipy notes the exact/normal switch
-            result["p_wilcoxon"] = _number(stats.wilcoxon(enhanced, original, alternative=alternative).pvalue)
+    result["wilcoxon"] = wilcoxon_test(diff, alternative)
+    result["p_wilcoxon"] = result["wilcoxon"]["p"]
     return result
+
+
+def wilcoxon_test(diff: np.ndarray, alternative: str) -> dict:
+    """Wilcoxon signed-rank test of the differences, saying which variant gave the p-value.
+
+    Zero differences are dropped (Wilcoxon's own method); the p-value is exact without ties up to
+    EXACT_NO_TIES differences, from all sign permutations with ties up to EXACT_WITH_TIES, and otherwise
+    the normal approximation with the tie-corrected variance and no continuity correction.
+    """
+    diff = np.asarray(diff, float)
+    nonzero = diff[diff != 0]
+    m = len(nonzero)
+    ties = len(np.unique(np.abs(nonzero))) < m
+    if m == 0:
+        method, variant = None, "not computed: no non-zero difference"
+    elif not ties and m <= EXACT_NO_TIES:
+        method, variant = "exact", "exact null distribution (no ties)"
+    elif m <= EXACT_WITH_TIES:
+        method, variant = stats.PermutationMethod(n_resamples=2**m), "exact: all 2^n sign permutations (ties)"
+    else:
+        method = "asymptotic"
+        variant = "normal approximation, tie-corrected variance, no continuity correction"
+    p = None
+    if method is not None:
+        p = _number(stats.wilcoxon(nonzero, alternative=alternative, method=method).pvalue)
+    return {"p": p, "variant": variant, "zero_method": "zero differences dropped (Wilcoxon)",
+            "n_nonzero": m, "zeros_dropped": len(diff) - m, "ties": bool(ties)}
 
 
 def _frame(records: Iterable[RatingRecord]) -> pd.DataFrame:
@@ -100,9 +139,9 @@ def _frame(records: Iterable[RatingRecord]) -> pd.DataFrame:
 
 
 def _pairs(frame: pd.DataFrame, rater: str, score: str) -> pd.DataFrame:
-    """Cases the rater scored in both arms (first showings only): columns original, enhanced."""
+    """Study cases the rater scored in both arms (first showings only): columns original, enhanced."""
     mine = frame[(frame.rater == rater) & ~frame.repeat]
-    wide = mine.pivot_table(index="case", columns="arm", values=score, aggfunc="first")
+    wide = mine.pivot(index="study_case", columns="arm", values=score)
     return wide.reindex(columns=list(ARMS)).dropna()
 
 
@@ -125,47 +164,88 @@ def hypothesis_tests(frame: pd.DataFrame) -> dict[str, dict[str, dict]]:
     return results
 
 
-def _kappa(a: pd.Series, b: pd.Series) -> float | None:
-    if len(a) < 2:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)  # one category only: kappa undefined (None)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _number(cohen_kappa_score(a.astype(int), b.astype(int), labels=SCALE, weights="quadratic"))
+def _reading(n: int, minimum: int, value: float | None) -> tuple[bool, str]:
+    """Whether a reliability figure on `n` cases can be relied on, and a sentence saying what it means."""
+    if n < minimum:
+        return False, f"not computed: {n} case(s) with ratings from both raters, {minimum} needed"
+    if value is None:
+        return False, "undefined: every score is the same, so agreement cannot be told from chance"
+    notes = []
+    if n < RELIABLE_CASES:
+        notes.append(f"only {n} cases (at least {RELIABLE_CASES} are needed for a reliable figure): read the 95 % CI")
+    if value < 0:
+        notes.append("below 0: less agreement than chance, i.e. none")
+    return n >= RELIABLE_CASES, "; ".join(notes) or f"{n} cases"
+
+
+def kappa(a: pd.Series, b: pd.Series) -> dict:
+    """Quadratic-weighted Cohen's kappa of two raters on the 1–5 scale, with its asymptotic 95 % CI."""
+    n = len(a)
+    value, low, high = None, None, None
+    if n >= MIN_CASES_KAPPA:
+        table = pd.crosstab(pd.Categorical(a.astype(int), SCALE), pd.Categorical(b.astype(int), SCALE),
+                            dropna=False).to_numpy()
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = cohens_kappa(table, wt="quadratic")
+        value = _number(result.kappa)
+        if value is not None:
+            low, high = _number(result.kappa_low), _number(result.kappa_upp)
+    reliable, note = _reading(n, MIN_CASES_KAPPA, value)
+    return {"form": "Cohen's kappa, quadratic weights", "n": n, "kappa": value, "ci95": [low, high],
+            "reliable": reliable, "note": note}
 
 
 def agreement(frame: pd.DataFrame) -> dict:
     """Between raters, per arm and score: quadratic-weighted kappa for each pair, ICC(2,1) and ICC(2,k).
 
-    The ICCs are two-way random effects, absolute agreement (pingouin's ICC(A,1) and ICC(A,k)).
+    The ICCs are two-way random effects, absolute agreement (pingouin's ICC(A,1) and ICC(A,k)), on the
+    study cases every rater scored.
     """
     firsts = frame[~frame.repeat]
     raters = sorted(firsts.rater.unique())
     out: dict = {}
     for arm in ARMS:
         for score in ("quality", "sharpness"):
-            wide = firsts[firsts.arm == arm].pivot_table(index="case", columns="rater", values=score,
-                                                         aggfunc="first")
+            wide = firsts[firsts.arm == arm].pivot(index="study_case", columns="rater", values=score)
             pairs = []
             for a, b in combinations(raters, 2):
-                both = wide[[a, b]].dropna() if {a, b} <= set(wide.columns) else wide.iloc[0:0]
-                pairs.append({"raters": [a, b], "n": len(both), "kappa": _kappa(both[a], both[b])
-                              if len(both) else None})
-            out[f"{arm}_{score}"] = {"kappa_quadratic": pairs, **_icc(wide)}
+                both = wide[[a, b]].dropna() if {a, b} <= set(wide.columns) else pd.DataFrame(columns=[a, b])
+                pairs.append({"raters": [a, b], **kappa(both[a], both[b])})
+            out[f"{arm}_{score}"] = {"kappa_quadratic": pairs, "icc": icc(wide)}
     return out
 
 
-def _icc(wide: pd.DataFrame) -> dict:
+ICC_FORMS = {
+    "ICC(2,1)": ("ICC(A,1)", "two-way random effects, absolute agreement, one rater's score"),
+    "ICC(2,k)": ("ICC(A,k)", "two-way random effects, absolute agreement, mean of the k raters' scores"),
+}
+
+
+def icc(wide: pd.DataFrame) -> list[dict]:
+    """ICC(2,1) and ICC(2,k) with 95 % CI, number of cases and raters, and whether they mean anything."""
     complete = wide.dropna()
-    result = {"icc_n": len(complete), "icc2_1": None, "icc2_k": None}
-    if complete.shape[1] < 2 or len(complete) < 3 or complete.to_numpy().std() == 0:
-        return result
-    long = complete.reset_index().melt(id_vars="case", var_name="rater", value_name="score")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        table = pingouin.intraclass_corr(long, targets="case", raters="rater", ratings="score").set_index("Type")
-    result.update(icc2_1=_number(table.loc["ICC(A,1)", "ICC"]), icc2_k=_number(table.loc["ICC(A,k)", "ICC"]))
-    return result
+    n, k = len(complete), complete.shape[1]
+    table = None
+    if k >= 2 and n >= MIN_CASES_ICC and complete.to_numpy().std() > 0:
+        long = complete.reset_index().melt(id_vars="study_case", var_name="rater", value_name="score")
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = pingouin.intraclass_corr(long, targets="study_case", raters="rater",
+                                             ratings="score").set_index("Type")
+    out = []
+    for form, (row, description) in ICC_FORMS.items():
+        value, ci = None, [None, None]
+        if table is not None:
+            value, ci = _number(table.loc[row, "ICC"]), [_number(c) for c in table.loc[row, "CI95"]]
+        reliable, note = _reading(n, MIN_CASES_ICC, value)
+        if value is not None and None in ci:
+            reliable, note = False, note + "; no 95 % CI: the raters differ by a constant, no residual variance"
+        if k < 2:
+            reliable, note = False, "not computed: needs at least two raters"
+        out.append({"form": form, "description": description, "value": value, "ci95": ci, "n": n, "raters": k,
+                    "reliable": reliable, "note": note})
+    return out
 
 
 def consistency(frame: pd.DataFrame) -> dict[str, dict]:
@@ -173,49 +253,35 @@ def consistency(frame: pd.DataFrame) -> dict[str, dict]:
     out = {}
     for rater in sorted(frame.rater.unique()):
         mine = frame[frame.rater == rater]
-        first = mine[~mine.repeat].set_index(["case", "arm"])
-        again = mine[mine.repeat].set_index(["case", "arm"])
+        first = mine[~mine.repeat].set_index(["study_case", "arm"])
+        again = mine[mine.repeat].drop_duplicates(["study_case", "arm"]).set_index(["study_case", "arm"])
         common = again.index.intersection(first.index)
         entry = {"n": len(common)}
         for score in ("quality", "sharpness"):
             a, b = first.loc[common, score], again.loc[common, score]
             entry[score] = {"exact_agreement": _number((a == b).mean()) if len(common) else None,
                             "mean_abs_diff": _number((a - b).abs().mean()) if len(common) else None,
-                            "kappa_quadratic": _kappa(a, b)}
+                            "kappa_quadratic": kappa(a, b)}
         out[rater] = entry
     return out
 
 
-_NORMAL_WORDS = re.compile(r"^(none|normal|noabnormality|nad|-)?$")  # matched with the spaces removed
-_ABNORMALITY_CORE = re.compile(r"^([+-]\w+|[a-z]+\([^)]*\))")
-
-
-def abnormalities(karyotype: str) -> list[str]:
-    """The abnormality cores of an ISCN karyotype: '47,XY,+8,del(5)(q13q33)' → ['+8', 'del(5)']."""
-    parts = (p.strip().lower().replace(" ", "") for p in karyotype.split(",")[2:])
-    return [found.group(1) for found in map(_ABNORMALITY_CORE.match, parts) if found]
-
-
-def detected(suspected: str, karyotype: str) -> bool:
-    """Whether a rater's suspected abnormality names the known one (or says none for a normal karyotype)."""
-    said = suspected.strip().lower().replace(" ", "")
-    expected = abnormalities(karyotype)
-    if not expected:
-        return bool(_NORMAL_WORDS.match(said))
-    shorthand = {e: re.sub(r"^del\((\w+)\)$", r"del(\1q)", e) for e in expected}
-    return any(e in said or shorthand[e] in said for e in expected)
-
-
 def detection(frame: pd.DataFrame) -> dict[str, dict]:
-    """Per rater: how often the known karyotype was named in each arm, and McNemar's exact test."""
-    known = frame[~frame.repeat & (frame.known_karyotype.str.strip() != "")]
+    """Per rater: how often the known karyotype was named in each arm, and McNemar's exact test.
+
+    Study cases whose known karyotype is not readable ISCN are left out and counted as `unreadable`.
+    """
+    known = frame[~frame.repeat & (frame.known_karyotype.str.strip() != "")].copy()
+    known["hit"] = [_hit(s, k) for s, k in zip(known.abnormality, known.known_karyotype, strict=True)]
     out = {}
     for rater in sorted(frame.rater.unique()):
-        mine = known[known.rater == rater].copy()
-        mine["hit"] = [detected(s, k) for s, k in zip(mine.abnormality, mine.known_karyotype, strict=True)]
+        mine = known[known.rater == rater]
+        unreadable = sorted(set(mine[mine.hit.isna()].known_karyotype))
+        mine = mine.dropna(subset=["hit"]).astype({"hit": bool})
         entry = {arm: {"n": int((mine.arm == arm).sum()), "detected": int(mine[mine.arm == arm].hit.sum())}
                  for arm in ARMS}
-        wide = mine.pivot_table(index="case", columns="arm", values="hit", aggfunc="first").reindex(
+        entry["unreadable"] = unreadable
+        wide = mine.pivot(index="study_case", columns="arm", values="hit").reindex(
             columns=list(ARMS)).dropna().astype(bool)
         table = [[int((wide.original & wide.enhanced).sum()), int((wide.original & ~wide.enhanced).sum())],
                  [int((~wide.original & wide.enhanced).sum()), int((~wide.original & ~wide.enhanced).sum())]]
@@ -225,6 +291,13 @@ def detection(frame: pd.DataFrame) -> dict[str, dict]:
         entry["p_mcnemar"] = _number(mcnemar(table, exact=True).pvalue) if discordant else None
         out[rater] = entry
     return out
+
+
+def _hit(answer: str, karyotype: str) -> bool | None:
+    try:
+        return detected(answer, karyotype)
+    except IscnError:
+        return None
 
 
 def study_statistics(records: Iterable[RatingRecord]) -> dict:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("webapp.cases.urls")),
     path("", include("webapp.studies.urls")),
     path("", include("webapp.curation.urls")),
+    path("", include("webapp.accounts.urls")),
     # Sign-in and password change; no e-mailed password reset (an admin sets one with `changepassword`).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

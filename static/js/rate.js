@@ -1,4 +1,6 @@
-// Rater portal: a running timer (the server measures the real time) and zoom and pan of the item.
+// Rater portal: a running timer (the server measures the real time), zoom and pan of the item, and the keyboard:
+// Enter moves from the text to the first unanswered score and submits once all are answered, the keys 1–5 set the
+// focused (or first unanswered) score and move on, Esc leaves the text box, P opens the previous item to correct it.
 (function () {
   const timer = document.querySelector("[data-timer]");
   if (timer) {
@@ -6,19 +8,73 @@
     const tick = () => { timer.textContent = Math.floor((Date.now() - shown) / 1000) + " s"; };
     setInterval(tick, 1000);
   }
+
+  const form = document.querySelector(".rating-form");
+  const previous = document.querySelector("[data-previous]");
+  const typing = (el) => el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+    (el.tagName === "INPUT" && !["radio", "checkbox", "button", "submit"].includes(el.type)));
+  const groups = form ? [...form.querySelectorAll("fieldset[data-score]")] : [];
+  const unanswered = () => groups.find((g) => !g.querySelector("input:checked"));
+  const focusGroup = (g) => (g.querySelector("input:checked") || g.querySelector("input")).focus();
+  if (form) {
+    form.querySelector("[data-keys-hint]").hidden = false;
+    // Give the item its own address in the history, so that the browser's Back opens the previous item.
+    const item = form.querySelector("input[name=item]").value;
+    const url = new URL(window.location.href);
+    if (item && url.searchParams.get("item") !== item) {
+      url.searchParams.set("item", item);
+      history.replaceState(null, "", url);
+    }
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+    const target = e.target;
+    if (form && /^[1-5]$/.test(e.key) && !typing(target)) {
+      const group = groups.find((g) => g.contains(target)) || unanswered();
+      if (!group) return;
+      e.preventDefault();
+      group.querySelector(`input[value="${e.key}"]`).checked = true;
+      const next = groups[groups.indexOf(group) + 1];
+      if (next) focusGroup(next); else form.querySelector("button[type=submit]").focus();
+    } else if (form && e.key === "Enter" && form.contains(target) && typing(target)) {
+      e.preventDefault();  // Enter in a text box: to the first unanswered score, or submit when all are answered
+      const gap = unanswered();
+      if (gap) focusGroup(gap); else form.requestSubmit();
+    } else if (form && e.key === "Enter" && target.type === "radio" && form.contains(target)) {
+      e.preventDefault();
+      const gap = unanswered();
+      if (gap) focusGroup(gap); else form.requestSubmit();
+    } else if (e.key === "Escape" && typing(target)) {
+      target.blur();  // out of the text box, so that P and the number keys work
+    } else if ((e.key === "p" || e.key === "P") && previous && !typing(target)) {
+      e.preventDefault();
+      window.location.href = previous.href;
+    }
+  });
+
   const viewer = document.getElementById("rate-viewer");
   if (!viewer) return;
   const stage = viewer.querySelector(".stage");
   const img = stage.querySelector("img");
   let scale = 1, x = 0, y = 0, dragging = null;
-  const apply = () => { img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
+  const apply = () => {
+    img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    stage.classList.toggle("zoomed", scale > 1);  // unzoomed, a finger scrolls the page and pinches natively
+  };
   viewer.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
     if (b.dataset.zoom === "in") scale *= 1.5; else if (b.dataset.zoom === "out") scale = Math.max(1, scale / 1.5);
     else { scale = 1; x = 0; y = 0; }
+    if (scale === 1) { x = 0; y = 0; }
     apply();
   }));
   stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); apply(); });
-  stage.addEventListener("pointerdown", (e) => { dragging = { sx: e.clientX - x, sy: e.clientY - y }; stage.setPointerCapture(e.pointerId); });
+  stage.addEventListener("pointerdown", (e) => {
+    if (scale === 1 && e.pointerType !== "mouse") return;
+    dragging = { sx: e.clientX - x, sy: e.clientY - y };
+    stage.setPointerCapture(e.pointerId);
+  });
   stage.addEventListener("pointermove", (e) => { if (dragging) { x = e.clientX - dragging.sx; y = e.clientY - dragging.sy; apply(); } });
-  stage.addEventListener("pointerup", () => { dragging = null; });
+  const stop = () => { dragging = null; };
+  stage.addEventListener("pointerup", stop);
+  stage.addEventListener("pointercancel", stop);
 })();

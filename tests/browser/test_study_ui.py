@@ -57,6 +57,110 @@ def test_rater_resumes_and_curator_reads_statistics(page, live_server, log_in, m
     assert page.locator("svg.plot").count() >= 3
     with page.expect_download() as download:
         page.get_by_role("link", name="Ratings (CSV)").first.click()
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
     assert len(rows) == 5 and {r["rater"] for r in rows} == {"rita"}
     assert download.value.suggested_filename == f"study-{study.pk}-ratings.csv"
+
+
+LAYOUT_PROBE = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return {x: r.left, y: r.top, r: r.right, b: r.bottom}; };
+  const header = [...document.querySelectorAll('.topbar .brand, .topbar nav > a, .topbar nav > span, .topbar nav > form')]
+    .filter((el) => el.getClientRects().length).map(box);
+  return {
+    viewport: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+    image: box(document.querySelector('#rate-viewer .stage img')), form: box(document.querySelector('.rating-form')),
+    header, viewportMeta: document.querySelector('meta[name=viewport]').content,
+    touchAction: getComputedStyle(document.querySelector('#rate-viewer .stage')).touchAction,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (768, 1024)])
+def test_rater_portal_on_phone_and_tablet(browser, live_server, make_user, finished_karyograms, width, height):
+    """Issue 14: at 390 px the item was a ~45-px thumbnail beside the form and the header text overlapped."""
+    from tests.conftest import PASSWORD
+
+    curator = make_user("curator", "cora")
+    rater = make_user("rater", "rita-with-a-long-name")
+    study = services.create_study(name="Phone study", instructions="", karyograms=finished_karyograms(2),
+                                  raters=[rater], created_by=curator)
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 600,
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", rater.username)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/rate/{study.pk}/")
+        page.wait_for_function("() => document.querySelector('.stage img').complete")
+        probe = page.evaluate(LAYOUT_PROBE)
+        assert probe["viewport"] == width and probe["scrollWidth"] <= width  # nothing sticks out sideways
+        image, form = probe["image"], probe["form"]
+        assert image["r"] - image["x"] >= 0.9 * width, probe  # the item fills the width
+        assert form["y"] >= image["b"], probe  # the form is below the item, not beside it
+        header = probe["header"]
+        assert len(header) >= 4
+        for i, a in enumerate(header):
+            assert 0 <= a["x"] and a["r"] <= width, (a, probe)
+            for b in header[i + 1:]:
+                overlap = min(a["r"], b["r"]) - max(a["x"], b["x"]) > 0 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 0
+                assert not overlap, (a, b)
+        assert "user-scalable=no" not in probe["viewportMeta"].replace(" ", "") and "maximum-scale" not in probe[
+            "viewportMeta"]
+        # the browser's own pinch-zoom (and scrolling) work on the item ("manipulation" = pan-x pan-y pinch-zoom)
+        assert probe["touchAction"] in ("manipulation", "pan-x pan-y pinch-zoom")
+        page.get_by_role("button", name="Zoom in").click()
+        assert page.evaluate(LAYOUT_PROBE)["touchAction"] == "pinch-zoom"  # zoomed in: a drag pans the item
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_rating_by_keyboard_and_correcting_the_previous_item(page, live_server, log_in, make_user,
+                                                              finished_karyograms):
+    from webapp.studies.models import Rating
+
+    curator = make_user("curator", "cora")
+    rater = make_user("rater", "rita")
+    study = services.create_study(name="Keyboard study", instructions="", karyograms=finished_karyograms(2),
+                                  raters=[rater], created_by=curator)
+    log_in("rita")
+    page.goto(f"{live_server.url}/rate/{study.pk}/")
+    page.wait_for_selector("text=Item 1")
+    assert page.evaluate("document.activeElement.id") == "id_abnormality"  # no Tabs to reach the first field
+    first = page.input_value("input[name=item]")
+    assert f"item={first}" in page.url  # the item has its own address in the history
+    page.keyboard.type("+8")
+    page.keyboard.press("Enter")  # scores not given yet: Enter moves to them instead of submitting
+    assert page.evaluate("document.activeElement.name") == "quality"
+    page.keyboard.press("4")
+    assert page.evaluate("document.activeElement.name") == "sharpness"
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Item 2")
+    assert "1 of 4 rated" in page.inner_text("main")
+    assert [(r.quality, r.sharpness, r.abnormality) for r in Rating.objects.filter(assignment__token=first)] == [
+        (4, 2, "+8")]
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("p")  # back to the previous item
+    page.wait_for_selector("text=Correcting item 1")
+    assert page.input_value("#id_abnormality") == "+8" and page.is_checked("input[name=quality][value='4']")
+    assert page.evaluate("document.activeElement.name") == "reason"
+    page.keyboard.type("meant 5")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("5")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Item 2")
+    versions = [(r.version, r.quality, r.reason) for r in
+                Rating.objects.filter(assignment__token=first).order_by("version")]
+    assert versions == [(1, 4, ""), (2, 5, "meant 5")]  # append-only: the first answer stays
+    page.go_back()  # the browser's Back also opens the previous item, in its corrected state
+    page.wait_for_selector("text=Correcting item 1")
+    assert page.is_checked("input[name=quality][value='5']")

@@ -1,13 +1,16 @@
 """Blind-study statistics against scipy and pingouin, on simulated studies with and without an effect."""
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pingouin
 import pytest
 from scipy import stats
+from sklearn.metrics import cohen_kappa_score
 
-from enhancer.study_statistics import (
-    HYPOTHESES, RatingRecord, abnormalities, detected, paired_test, study_statistics,
-)
+from enhancer.iscn import abnormalities
+from enhancer.study_statistics import HYPOTHESES, RatingRecord, paired_test, study_statistics, wilcoxon_test
 
 KARYOTYPES = ["46,XY", "47,XY,+8", "46,XX,del(5)(q13q33)", "46,XY,t(9;22)(q34;q11.2)", "45,XX,-7"]
 
@@ -29,13 +32,12 @@ def simulate(effect: bool, cases: int = 60, raters: tuple[str, ...] = ("speciali
                 duration = float(rng.normal(120 + (25 if lift else 0), 20))
                 seen = lift or rng.random() < 0.4
                 said = abnormalities(karyotype)[0] if abnormalities(karyotype) and seen else "none"
-                records.append(RatingRecord(rater, f"C{c:03d}", arm, quality, sharp, round(duration, 1), said,
-                                            known_karyotype=karyotype))
+                records.append(RatingRecord(rater=rater, study_case=f"S{c:03d}", case=f"C{c:03d}", arm=arm,
+                                            quality=quality, sharpness=sharp, duration=round(duration, 1),
+                                            abnormality=said, known_karyotype=karyotype))
         for c in range(repeats):
             first = next(r for r in records if r.rater == rater and r.case == f"C{c:03d}" and r.arm == "original")
-            records.append(RatingRecord(rater, first.case, "original", first.quality, first.sharpness,
-                                        first.duration, first.abnormality, repeat=True,
-                                        known_karyotype=first.known_karyotype))
+            records.append(replace(first, repeat=True))
     return records
 
 
@@ -56,7 +58,12 @@ def test_simulated_effect_reproduces_table_1_and_matches_scipy_and_pingouin():
             assert r["n"] == 60
             reference = stats.ttest_rel(enh, orig, alternative=h.alternative)
             assert r["t"] == reference.statistic and r["p_ttest"] == reference.pvalue  # to the last digit
-            assert r["p_wilcoxon"] == stats.wilcoxon(enh, orig, alternative=h.alternative).pvalue
+            d = (enh - orig)[enh != orig]
+            assert r["wilcoxon"]["n_nonzero"] == len(d) and r["wilcoxon"]["zeros_dropped"] == 60 - len(d)
+            assert r["wilcoxon"]["variant"].startswith("normal approximation")  # > 13 differences, with ties
+            assert r["p_wilcoxon"] == stats.wilcoxon(d, alternative=h.alternative, method="asymptotic").pvalue
+            assert r["p_wilcoxon"] == pytest.approx(  # zeros dropped = zero_method "wilcox"
+                stats.wilcoxon(enh, orig, zero_method="wilcox", alternative=h.alternative, method="asymptotic").pvalue)
             pg = pingouin.ttest(enh, orig, paired=True, alternative=h.alternative)
             assert r["p_ttest"] == pytest.approx(pg["p_val"].iloc[0], rel=1e-9)
             two_sided = pingouin.ttest(enh, orig, paired=True)
@@ -82,13 +89,21 @@ def test_agreement_consistency_and_detection():
     result = study_statistics(records)
     quality = result["agreement"]["original_quality"]
     assert quality["kappa_quadratic"][0]["raters"] == ["specialist1", "specialist2"]
-    assert quality["kappa_quadratic"][0]["n"] == 60
-    import pandas as pd
-    long = pd.DataFrame([{"case": r.case, "rater": r.rater, "score": r.quality} for r in records
-                         if r.arm == "original" and not r.repeat])
+    pair = quality["kappa_quadratic"][0]
+    assert pair["n"] == 60 and pair["reliable"] and pair["form"] == "Cohen's kappa, quadratic weights"
+    firsts = [r for r in records if r.arm == "original" and not r.repeat]
+    assert pair["kappa"] == pytest.approx(cohen_kappa_score(
+        [r.quality for r in firsts if r.rater == "specialist1"], [r.quality for r in firsts if r.rater == "specialist2"],
+        labels=[1, 2, 3, 4, 5], weights="quadratic"))
+    assert pair["ci95"][0] < pair["kappa"] < pair["ci95"][1]
+    long = pd.DataFrame([{"case": r.case, "rater": r.rater, "score": r.quality} for r in firsts])
     icc = pingouin.intraclass_corr(long, targets="case", raters="rater", ratings="score").set_index("Type")
-    assert quality["icc2_k"] == pytest.approx(icc.loc["ICC(A,k)", "ICC"])
-    assert quality["icc2_1"] == pytest.approx(icc.loc["ICC(A,1)", "ICC"])
+    icc21, icc2k = quality["icc"]
+    assert (icc21["form"], icc2k["form"]) == ("ICC(2,1)", "ICC(2,k)")
+    assert "absolute agreement" in icc21["description"] and icc21["n"] == 60 and icc21["raters"] == 2
+    assert icc2k["value"] == pytest.approx(icc.loc["ICC(A,k)", "ICC"])
+    assert icc21["value"] == pytest.approx(icc.loc["ICC(A,1)", "ICC"])
+    assert icc21["ci95"] == pytest.approx(list(icc.loc["ICC(A,1)", "CI95"])) and icc21["reliable"]
     # The simulated repeats copy the first answer: perfect self-agreement.
     assert result["consistency"]["specialist1"]["n"] == 4
     assert result["consistency"]["specialist1"]["quality"]["exact_agreement"] == 1.0
@@ -107,11 +122,55 @@ def test_paired_test_without_spread_or_pairs_reports_none():
     assert study_statistics([])["raters"] == {}
 
 
-@pytest.mark.parametrize(("said", "karyotype", "hit"), [
-    ("+8", "47,XY,+8", True), ("trisomy 8 (+8)", "47,XY,+8", True), ("none", "47,XY,+8", False),
-    ("del(5q)", "46,XX,del(5)(q13q33)", True), ("del(5)(q13q33)", "46,XX,del(5)(q13q33)", True),
-    ("t(9;22)", "46,XY,t(9;22)(q34;q11.2)", True), ("t(9;21)", "46,XY,t(9;22)(q34;q11.2)", False),
-    ("none", "46,XY", True), ("Normal", "46,XX", True), ("No abnormality", "46,XY", True), ("+8", "46,XY", False), ("-7", "45,XX,-7", True),
+def test_two_karyograms_of_one_case_are_paired_per_karyogram():
+    """Pairs are study cases: two karyograms of one patient case are two pairs, never crossed (issue 14)."""
+    records = []
+    for rater in ("r1", "r2"):
+        for k, (orig, enh) in enumerate([(1, 2), (2, 4), (3, 5), (1, 4)]):
+            for arm, q in (("original", orig), ("enhanced", enh)):
+                records.append(RatingRecord(rater=rater, study_case=f"S{k}", case="ACC-1" if k < 2 else f"ACC-{k}",
+                                            arm=arm, quality=q, sharpness=3, duration=60.0, abnormality="none",
+                                            known_karyotype="47,XXY"))
+    records.append(replace(records[0], repeat=True))  # a hidden repeat of one karyogram of the shared case
+    result = study_statistics(records)
+    h1 = result["raters"]["r1"]["H1"]
+    assert h1["n"] == 4 and h1["mean_diff"] == pytest.approx(np.mean([1, 2, 2, 3]))
+    assert result["consistency"]["r1"]["n"] == 1
+    assert result["detection"]["r1"]["original"] == {"n": 4, "detected": 0}  # "none" does not name 47,XXY
+    assert result["detection"]["r1"]["pairs"] == 4
+
+
+def test_too_few_cases_are_flagged_not_interpreted():
+    scores = {"a": [1, 2, 4, 5, 3, 3, 2, 4], "b": [2, 2, 5, 4, 3, 4, 1, 5]}  # 4 cases × (original, enhanced)
+    records = [RatingRecord(rater=r, study_case=f"S{c}", case=f"C{c}", arm=arm, quality=scores[r][2 * c + j],
+                            sharpness=2, duration=1.0, abnormality="none")
+               for r in scores for c in range(4) for j, arm in enumerate(("original", "enhanced"))]
+    result = study_statistics(records)
+    icc21, _ = result["agreement"]["original_quality"]["icc"]
+    assert icc21["n"] == 4 and not icc21["reliable"] and "only 4 cases" in icc21["note"]
+    assert icc21["value"] is not None and icc21["ci95"][0] < icc21["value"] < icc21["ci95"][1]
+    pair = result["agreement"]["original_quality"]["kappa_quadratic"][0]
+    assert not pair["reliable"] and "only 4 cases" in pair["note"]
+    two = study_statistics(records[:4] + records[8:12])["agreement"]["original_quality"]
+    assert two["icc"][0]["value"] is None and "not computed" in two["icc"][0]["note"]
+    assert "needs at least two raters" in study_statistics(records[:8])["agreement"]["original_quality"]["icc"][0][
+        "note"]
+
+
+@pytest.mark.parametrize(("diff", "variant"), [
+    ([1, 2, 3, -4, 5, 6], "exact null distribution (no ties)"),
+    ([1, 1, 2, 0, 0, -1, 2, 1], "exact: all 2^n sign permutations (ties)"),
+    ([1, 1, 2, -1, 2, 1, 1, 1, 2, 1, -1, 1, 2, 1, 1, 0], (
+        "normal approximation, tie-corrected variance, no continuity correction")),
 ])
-def test_detection_matches_iscn_abnormalities(said, karyotype, hit):
-    assert detected(said, karyotype) is hit
+def test_wilcoxon_says_which_variant_it_used(diff, variant):
+    result = wilcoxon_test(np.array(diff, float), "greater")
+    nonzero = [d for d in diff if d]
+    assert result["variant"] == variant and result["n_nonzero"] == len(nonzero)
+    assert result["zeros_dropped"] == diff.count(0)
+    if variant.startswith("exact: all"):  # with ties, the permutation p-value is the share of sign flips as extreme
+        signs = np.array(np.meshgrid(*[[-1, 1]] * len(nonzero))).reshape(len(nonzero), -1).T
+        ranks = stats.rankdata(np.abs(nonzero))
+        observed = ranks[np.array(nonzero) > 0].sum()
+        assert result["p"] == pytest.approx(np.mean((signs > 0) @ ranks >= observed - 1e-9))
+    assert wilcoxon_test(np.zeros(3), "greater")["p"] is None

@@ -53,7 +53,8 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         try:
             serializer.instance = services.create_study(
                 name=data["name"], instructions=data.get("instructions", ""), karyograms=data["karyograms"],
-                raters=data["raters"], created_by=self.request.user, repeats=data.get("repeats", 0))
+                raters=data["raters"], created_by=self.request.user, repeats=data.get("repeats", 0),
+                blank_text=data.get("blank_text", False))
         except services.StudyError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
 
@@ -99,10 +100,13 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=None, responses={(200, "text/csv"): str})
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
-        """Raw ratings as CSV (`?what=results` for the statistics per rater and hypothesis)."""
+        """Raw ratings as CSV (`?what=results`: statistics per rater and hypothesis; `?what=agreement`)."""
         study = self.get_object()
-        if request.query_params.get("what") == "results":
+        what = request.query_params.get("what")
+        if what == "results":
             body, name = exports.results_csv(study_statistics(services.rating_records(study))), "results"
+        elif what == "agreement":
+            body, name = exports.agreement_csv(study_statistics(services.rating_records(study))), "agreement"
         else:
             body, name = exports.ratings_csv(study), "ratings"
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")

@@ -1,4 +1,4 @@
-"""CSV files of a study: the raw ratings and the statistics per rater and hypothesis."""
+"""CSV files of a study: the raw ratings, the statistics per rater and hypothesis, and rater agreement."""
 
 import csv
 import io
@@ -8,34 +8,152 @@ from enhancer.study_statistics import HYPOTHESES
 from .models import Study
 from .services import latest_ratings
 
-RATING_COLUMNS = ["rater", "case_accession", "arm", "quality", "sharpness", "duration_seconds", "abnormality",
-                  "position", "repeat", "version", "measured_seconds", "reason", "rated_at"]
-RESULT_COLUMNS = ["rater", "hypothesis", "n", "mean_original", "mean_enhanced", "mean_diff", "ci95_low", "ci95_high",
-                  "t", "p_ttest", "p_wilcoxon", "effect_size", "p_holm"]
+RATING_COLUMNS = [
+    "rater",
+    "study_case",
+    "karyogram",
+    "case_accession",
+    "arm",
+    "quality",
+    "sharpness",
+    "duration_seconds",
+    "abnormality",
+    "position",
+    "repeat",
+    "version",
+    "measured_seconds",
+    "reason",
+    "rated_at",
+]
+RESULT_COLUMNS = [
+    "rater",
+    "hypothesis",
+    "n",
+    "mean_original",
+    "mean_enhanced",
+    "mean_diff",
+    "ci95_low",
+    "ci95_high",
+    "t",
+    "p_ttest",
+    "p_wilcoxon",
+    "wilcoxon_variant",
+    "wilcoxon_zero_differences_dropped",
+    "wilcoxon_n_nonzero",
+    "effect_size",
+    "p_holm",
+]
+AGREEMENT_COLUMNS = [
+    "arm_score",
+    "statistic",
+    "raters",
+    "n_cases",
+    "value",
+    "ci95_low",
+    "ci95_high",
+    "reliable",
+    "note",
+]
+
+
+def _csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def ratings_csv(study: Study) -> str:
-    """One row per rated showing, latest version (older versions stay in the database)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RATING_COLUMNS)
+    """One row per rated showing, latest version (older versions stay in the database).
+
+    `study_case` is the pairing unit (one karyogram's original and enhanced images); a patient case
+    with several karyograms has several study cases.
+    """
+    rows = []
     for r in latest_ratings(study):
         a = r.assignment
-        writer.writerow([a.rater.username, a.image.study_case.job.karyogram.case.accession, a.image.arm, r.quality,
-                         r.sharpness, round(r.duration_seconds, 3), r.abnormality, a.position + 1, int(a.repeat),
-                         r.version, round(r.measured_seconds, 3), r.reason, r.created.isoformat()])
-    return out.getvalue()
+        study_case = a.image.study_case
+        rows.append(
+            [
+                a.rater.username,
+                study_case.pk,
+                study_case.job.karyogram.original_name,
+                study_case.job.karyogram.case.accession,
+                a.image.arm,
+                r.quality,
+                r.sharpness,
+                round(r.duration_seconds, 3),
+                r.abnormality,
+                a.position + 1,
+                int(a.repeat),
+                r.version,
+                round(r.measured_seconds, 3),
+                r.reason,
+                r.created.isoformat(),
+            ]
+        )
+    return _csv(RATING_COLUMNS, rows)
 
 
 def results_csv(statistics: dict) -> str:
-    """The Table-1 numbers: one row per rater and hypothesis."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RESULT_COLUMNS)
+    """The Table-1 numbers: one row per rater and hypothesis, with the Wilcoxon variant used."""
+    rows = []
     for rater, by_h in statistics["raters"].items():
         for h in HYPOTHESES:
             r = by_h[h.key]
-            writer.writerow([rater, h.key, r["n"], r["mean_original"], r["mean_enhanced"], r["mean_diff"],
-                             r["ci95"][0], r["ci95"][1], r["t"], r["p_ttest"], r["p_wilcoxon"], r["effect_size"],
-                             r["p_holm"]])
-    return out.getvalue()
+            w = r["wilcoxon"]
+            rows.append(
+                [
+                    rater,
+                    h.key,
+                    r["n"],
+                    r["mean_original"],
+                    r["mean_enhanced"],
+                    r["mean_diff"],
+                    r["ci95"][0],
+                    r["ci95"][1],
+                    r["t"],
+                    r["p_ttest"],
+                    r["p_wilcoxon"],
+                    w["variant"],
+                    w["zeros_dropped"],
+                    w["n_nonzero"],
+                    r["effect_size"],
+                    r["p_holm"],
+                ]
+            )
+    return _csv(RESULT_COLUMNS, rows)
+
+
+def agreement_csv(statistics: dict) -> str:
+    """Kappa per pair of raters and ICC(2,1)/ICC(2,k), each with its 95 % CI, n and what it can mean."""
+    rows = []
+    for key, a in statistics["agreement"].items():
+        for pair in a["kappa_quadratic"]:
+            rows.append(
+                [
+                    key,
+                    pair["form"],
+                    " – ".join(pair["raters"]),
+                    pair["n"],
+                    pair["kappa"],
+                    *pair["ci95"],
+                    int(pair["reliable"]),
+                    pair["note"],
+                ]
+            )
+        for icc in a["icc"]:
+            rows.append(
+                [
+                    key,
+                    f"{icc['form']}: {icc['description']}",
+                    icc["raters"],
+                    icc["n"],
+                    icc["value"],
+                    *icc["ci95"],
+                    int(icc["reliable"]),
+                    icc["note"],
+                ]
+            )
+    return _csv(AGREEMENT_COLUMNS, rows)

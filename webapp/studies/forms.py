@@ -16,6 +16,11 @@ class StudyForm(forms.ModelForm):
         queryset=get_user_model().objects.filter(groups__name=Role.RATER.value).order_by("username"),
         widget=forms.CheckboxSelectMultiple)
 
+    blank_text = forms.BooleanField(
+        required=False, label="Blank text outside the slots",
+        help_text="headers, footers and margin notes (e.g. a diagnosis) are painted over with the background, "
+                  "identically in both arms; slot labels stay")
+
     class Meta:
         model = Study
         fields = ["name", "instructions", "repeats"]
@@ -29,6 +34,7 @@ class StudyForm(forms.ModelForm):
 class RatingForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput, max_length=64)
     abnormality = forms.CharField(max_length=500, label="Suspected abnormality",
+                                  widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
                                   help_text="ISCN if you can, e.g. +8 or del(5q); \"none\" when you see none")
     quality = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
                                      widget=forms.RadioSelect, label="Overall quality (1 poor … 5 excellent)")

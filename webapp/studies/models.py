@@ -24,6 +24,7 @@ class Study(models.Model):
     instructions = models.TextField(blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     repeats = models.PositiveSmallIntegerField(default=0, help_text="hidden repeats per rater, for consistency")
+    blank_text = models.BooleanField(default=False, help_text="text outside the slots blanked in both arms")
     secret = models.CharField(max_length=64, default=_token, editable=False,
                               help_text="seeds each rater's order (HMAC of study and rater)")
     raters = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rated_studies")
@@ -46,6 +47,10 @@ class StudyCase(models.Model):
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="study_cases")
     job = models.ForeignKey(EnhancementJob, on_delete=models.PROTECT, related_name="+")
+    text_checked = models.BooleanField(default=False, help_text="False when the job had no slot boxes to check against")
+    text_outside = models.JSONField(default=list, blank=True,
+                                    help_text="text found outside the slots: [{where, box}], header/footer/margin")
+    blanked = models.JSONField(default=list, blank=True, help_text="boxes painted with the background in both arms")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["study", "job"], name="one_job_once_per_study")]

@@ -6,7 +6,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
 
@@ -16,6 +16,7 @@ from webapp.accounts.roles import Role, has_role
 from webapp.cases.models import EnhancementJob, Karyogram
 from webapp.cases.services import latest_finished_job
 
+from .blinding import TextCheck, blank, check_text
 from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
 from .ordering import rater_order, rater_seed
 
@@ -24,16 +25,21 @@ class StudyError(ValueError):
     """A request about a study that cannot be honoured; the message says why, for the person who sent it."""
 
 
-def blinded_png(data: bytes) -> bytes:
-    """Any karyogram file → 8-bit grey PNG, stored uncompressed and without metadata.
+def blinded_png(grey: np.ndarray) -> bytes:
+    """A grey karyogram in [0, 1] → 8-bit grey PNG, stored uncompressed and without metadata.
 
     Uncompressed so that the file size depends on the dimensions alone: an enhanced image
     compresses better than a noisy original, and a size that differs would unblind.
     """
-    grey = np.clip(np.rint(read_karyogram(data).grey * 255), 0, 255).astype(np.uint8)
+    grey = np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, format="PNG", compress_level=0)
     return buffer.getvalue()
+
+
+def _grey(field) -> np.ndarray:
+    with field.open("rb") as f:
+        return read_karyogram(f.read()).grey
 
 
 def finished_job(karyogram: Karyogram) -> EnhancementJob:
@@ -43,10 +49,33 @@ def finished_job(karyogram: Karyogram) -> EnhancementJob:
     return job
 
 
+def check_texts(karyograms: list[Karyogram]) -> dict[int, TextCheck | None]:
+    """Per karyogram (by pk): text outside the slots of its latest finished job; None when it has no slot boxes."""
+    checks = {}
+    for karyogram in karyograms:
+        slots = [tuple(box) for box in finished_job(karyogram).cell_rows.values_list("box", flat=True)]
+        checks[karyogram.pk] = check_text(_grey(karyogram.original), slots) if slots else None
+    return checks
+
+
+def _arm_images(job: EnhancementJob, regions, background: float | None) -> dict[str, bytes]:
+    """Both arms as blinded PNGs, with the same `regions` painted over in each."""
+    greys = {Arm.ORIGINAL: _grey(job.karyogram.original), Arm.ENHANCED: _grey(job.result)}
+    if regions and greys[Arm.ORIGINAL].shape != greys[Arm.ENHANCED].shape:
+        raise StudyError(f"Job {job.pk}: the enhanced image differs in size from the original; text cannot be "
+                         "blanked identically in both.")
+    return {arm: blinded_png(blank(grey, regions, background) if regions else grey) for arm, grey in greys.items()}
+
+
 def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], raters: list, created_by,
-                 repeats: int = 0) -> Study:
-    """A study of the karyograms' latest finished enhancements, with each rater's order stored."""
-    if len(set(k.pk for k in karyograms)) != len(karyograms):
+                 repeats: int = 0, blank_text: bool = False,
+                 text_checks: dict[int, TextCheck | None] | None = None) -> Study:
+    """A study of the karyograms' latest finished enhancements, with each rater's order stored.
+
+    Text outside the slots is looked for in every original (`text_checks`, when given, saves doing it
+    again) and recorded per study case; with `blank_text` it is painted over in both arms alike.
+    """
+    if len({k.pk for k in karyograms}) != len(karyograms):
         raise StudyError("A karyogram is listed twice.")
     if len(karyograms) < 2:
         raise StudyError("A study needs at least two karyograms.")
@@ -56,19 +85,25 @@ def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], r
     if not_raters:
         raise StudyError("These users do not have the rater role: " + ", ".join(not_raters))
     jobs = [finished_job(k) for k in karyograms]
+    checks = text_checks if text_checks is not None else check_texts(karyograms)
     written: list[StudyImage] = []
     try:
         with transaction.atomic():
-            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by)
+            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by,
+                                         blank_text=blank_text)
             study.raters.set(raters)
             images: list[dict[str, StudyImage]] = []
-            for job in jobs:
-                study_case = StudyCase.objects.create(study=study, job=job)
+            for karyogram, job in zip(karyograms, jobs, strict=True):
+                check = checks.get(karyogram.pk)
+                regions = list(check.regions) if check and blank_text else []
+                study_case = StudyCase.objects.create(
+                    study=study, job=job, text_checked=check is not None,
+                    text_outside=[f.to_json() for f in check.found] if check else [],
+                    blanked=[list(r) for r in regions])
                 arms = {}
-                for arm, field in ((Arm.ORIGINAL, job.karyogram.original), (Arm.ENHANCED, job.result)):
-                    with field.open("rb") as f:
-                        image = StudyImage(study_case=study_case, arm=arm)
-                        image.image.save("item.png", ContentFile(blinded_png(f.read())), save=True)
+                for arm, png in _arm_images(job, regions, check.background if check else None).items():
+                    image = StudyImage(study_case=study_case, arm=arm)
+                    image.image.save("item.png", ContentFile(png), save=True)
                     written.append(image)
                     arms[arm.value] = image
                 images.append(arms)
@@ -120,6 +155,23 @@ def next_assignment(study: Study, rater) -> Assignment | None:
     return assignment
 
 
+def upcoming(study: Study, rater) -> Assignment | None:
+    """The rater's first unrated item, without marking it shown."""
+    return study.assignments.filter(rater=rater, ratings__isnull=True).order_by("position").first()
+
+
+def own_assignment(study: Study, rater, token: str) -> Assignment | None:
+    return study.assignments.filter(rater=rater, token=str(token)).first()
+
+
+def rated_before(study: Study, rater, position: int | None) -> Assignment | None:
+    """The rater's last rated item before `position` (before the end when None): what "previous" goes back to."""
+    rated = study.assignments.filter(rater=rater, ratings__isnull=False).distinct()
+    if position is not None:
+        rated = rated.filter(position__lt=position)
+    return rated.order_by("-position").first()
+
+
 def _score(name: str, value) -> int:
     whole = isinstance(value, int) and not isinstance(value, bool)
     if not (whole or (isinstance(value, str) and value.strip().isdigit())):
@@ -149,8 +201,13 @@ def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality,
         raise StudyError("The suspected abnormality is longer than 500 characters.")
     reason = (reason or "").strip()[:500]
     quality, sharpness = _score("Overall quality", quality), _score("Band sharpness", sharpness)
-    measured = (timezone.now() - assignment.shown_at).total_seconds()
-    duration = measured
+    previous = assignment.ratings.order_by("-version").first()
+    if previous is not None and not reason:
+        raise StudyError("This item is already rated; give a reason to correct your rating.")
+    # A correction keeps the time of the first answer: the time since the first showing would count the
+    # other items rated meanwhile.
+    measured = previous.measured_seconds if previous else (timezone.now() - assignment.shown_at).total_seconds()
+    duration = previous.duration_seconds if previous else measured
     if duration_seconds not in (None, ""):
         try:
             duration = float(duration_seconds)
@@ -160,10 +217,8 @@ def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality,
             raise StudyError("The corrected time must be between 0 and 86400 seconds.")
         if not reason:
             raise StudyError("Give a reason when you correct the measured time.")
-    latest = assignment.ratings.aggregate(v=Max("version"))["v"] or 0
-    if latest and not reason:
-        raise StudyError("This item is already rated; give a reason to correct your rating.")
-    return Rating.objects.create(assignment=assignment, version=latest + 1, abnormality=abnormality,
+    return Rating.objects.create(assignment=assignment, version=previous.version + 1 if previous else 1,
+                                 abnormality=abnormality,
                                  quality=quality, sharpness=sharpness, measured_seconds=measured,
                                  duration_seconds=duration, reason=reason)
 
@@ -182,7 +237,8 @@ def rating_records(study: Study) -> list[RatingRecord]:
         assignment = rating.assignment
         case = assignment.image.study_case.job.karyogram.case
         records.append(RatingRecord(
-            rater=assignment.rater.username, case=case.accession, arm=assignment.image.arm,
+            rater=assignment.rater.username, study_case=str(assignment.image.study_case_id), case=case.accession,
+            arm=assignment.image.arm,
             quality=rating.quality, sharpness=rating.sharpness, duration=rating.duration_seconds,
             abnormality=rating.abnormality, repeat=assignment.repeat, known_karyotype=case.known_karyotype or ""))
     return records

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView
@@ -32,43 +33,76 @@ class RaterHomeView(RaterPage, View):
 
 
 class RateView(RaterPage, View):
-    """The rater's current item: image, form and a running timer; the server keeps the time."""
+    """The rater's current item: image, form and a running timer; the server keeps the time.
+
+    `?item=TOKEN` names the item: the current one, or an item already rated, shown again with its answers
+    to correct (a new version with a reason). Each item has its own address, so the browser's Back goes
+    to the previous item.
+    """
 
     def _study(self, request, pk) -> Study:
         return get_object_or_404(Study.objects.filter(raters=request.user), pk=pk)
 
     def get(self, request, pk):
-        return self._page(request, self._study(request, pk), RatingForm())
+        study = self._study(request, pk)
+        token = request.GET.get("item")
+        if token:
+            assignment = services.own_assignment(study, request.user, token)
+            if assignment is None:
+                raise Http404("No such item.")
+            latest = assignment.ratings.order_by("-version").first()
+            if latest is not None:
+                initial = {"item": assignment.token, "abnormality": latest.abnormality, "quality": latest.quality,
+                           "sharpness": latest.sharpness}
+                return self._page(request, study, RatingForm(initial=initial), correcting=assignment)
+            if assignment != services.upcoming(study, request.user):
+                return redirect("rate-study", pk=study.pk)  # items are rated in order: no skipping ahead
+        return self._page(request, study, RatingForm())
 
     def post(self, request, pk):
         study = self._study(request, pk)
         form = RatingForm(request.POST)
+        correcting = None
         if form.is_valid():
             data = form.cleaned_data
             try:
                 services.submit_rating(study, request.user, data["item"], abnormality=data["abnormality"],
                                        quality=data["quality"], sharpness=data["sharpness"],
                                        duration_seconds=data["duration_seconds"], reason=data["reason"])
-                return redirect("rate-study", pk=study.pk)
+                upcoming = services.upcoming(study, request.user)
+                url = reverse("rate-study", args=[study.pk])
+                return redirect(f"{url}?item={upcoming.token}" if upcoming else url)
             except services.StudyError as exc:
                 form.add_error(None, str(exc))
-        return self._page(request, study, form, status=400)
+        posted = services.own_assignment(study, request.user, request.POST.get("item", ""))
+        if posted is not None and posted.ratings.exists():
+            correcting = posted
+        return self._page(request, study, form, status=400, correcting=correcting)
 
-    def _page(self, request, study: Study, form: RatingForm, status: int = 200):
-        context = {"study": study}
+    def _page(self, request, study: Study, form: RatingForm, status: int = 200, correcting=None):
+        if study.state != Study.State.OPEN:
+            correcting = None  # a closed study takes no corrections either
+        context = {"study": study, "correcting": correcting}
         try:
-            assignment = services.next_assignment(study, request.user)
+            assignment = correcting or services.next_assignment(study, request.user)
         except services.StudyError as exc:
             context["closed"] = str(exc)
             assignment = None
         rated, total = services.progress(study, request.user)
         context.update(rated=rated, total=total, form=form)
-        if assignment is not None:
+        previous = services.rated_before(study, request.user, assignment.position if assignment else None)
+        context["previous"] = previous if study.state == Study.State.OPEN else None
+        if correcting is not None:
+            form.fields["reason"].required = True
+            context.update(assignment=correcting, position=correcting.position + 1, elapsed=None)
+        elif assignment is not None:
             form.initial["item"] = assignment.token
             form.fields["item"].initial = assignment.token
             context.update(assignment=assignment, position=rated + 1,
                            elapsed=int((timezone.now() - assignment.shown_at).total_seconds()))
-        return render(request, "studies/rate.html", context, status=status)
+        response = render(request, "studies/rate.html", context, status=status)
+        response["Cache-Control"] = "private, no-store"  # Back fetches the item again, in its corrected state
+        return response
 
 
 class StudyListView(CuratorPage, ListView):
@@ -82,15 +116,25 @@ class StudyCreateView(CuratorPage, CreateView):
     template_name = "studies/study_form.html"
 
     def form_valid(self, form):
+        """Text outside the slots stops creation once, with a warning: blank it in both arms, or keep it."""
+        karyograms = list(form.cleaned_data["karyograms"])
+        choice = self.request.POST.get("text_action")  # "blank" or "keep", from the warning's buttons
+        blank_text = form.cleaned_data["blank_text"] or choice == "blank"
         try:
+            checks = services.check_texts(karyograms)
+            flagged = [(k, checks[k.pk]) for k in karyograms if checks[k.pk] and checks[k.pk].found]
+            if flagged and not blank_text and choice != "keep":
+                return self.render_to_response(self.get_context_data(form=form, text_warnings=flagged))
             study = services.create_study(
                 name=form.cleaned_data["name"], instructions=form.cleaned_data["instructions"],
-                karyograms=list(form.cleaned_data["karyograms"]), raters=list(form.cleaned_data["raters"]),
-                created_by=self.request.user, repeats=form.cleaned_data["repeats"])
+                karyograms=karyograms, raters=list(form.cleaned_data["raters"]), created_by=self.request.user,
+                repeats=form.cleaned_data["repeats"], blank_text=blank_text, text_checks=checks)
         except services.StudyError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        messages.success(self.request, f"Study “{study.name}” created and open for its raters.")
+        unchecked = study.study_cases.filter(text_checked=False).count()
+        note = f" {unchecked} karyogram(s) had no slot boxes, so were not checked for text." if unchecked else ""
+        messages.success(self.request, f"Study “{study.name}” created and open for its raters.{note}")
         return redirect(study)
 
 
@@ -143,6 +187,8 @@ class StudyCsvView(CuratorPage, View):
             body = exports.ratings_csv(study)
         elif what == "results":
             body = exports.results_csv(study_statistics(services.rating_records(study)))
+        elif what == "agreement":
+            body = exports.agreement_csv(study_statistics(services.rating_records(study)))
         else:
             raise Http404("unknown export")
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -157,7 +203,7 @@ def _plots(records) -> list[tuple[str, list[str]]]:
         mine = [r for r in records if r.rater == rater and not r.repeat]
         by_case: dict[str, dict[str, object]] = {}
         for r in mine:
-            by_case.setdefault(r.case, {})[r.arm] = r
+            by_case.setdefault(r.study_case, {})[r.arm] = r
         pairs = [(c["original"], c["enhanced"]) for c in by_case.values() if len(c) == 2]
         svgs = [
             plots.slope_plot([(a.quality, b.quality) for a, b in pairs], "Quality (5 excellent)", 1, 5),

@@ -20,7 +20,8 @@ SIGNED_IN = set(ROLES) - {"anonymous"}
 
 ACCESS = {
     "home": ANYONE, "healthz": ANYONE, "favicon": ANYONE, "login": ANYONE, "api-token": ANYONE, "api-schema": ANYONE,
-    "api-docs": ANYONE, "logout": SIGNED_IN, "password_change": SIGNED_IN, "password_change_done": SIGNED_IN,
+    "api-docs": ANYONE, "rater-invite-accept": ANYONE, "logout": SIGNED_IN, "password_change": SIGNED_IN,
+    "password_change_done": SIGNED_IN,
     "api-root": SIGNED_IN,
     **dict.fromkeys(["case-list", "case-create", "case-detail", "case-edit", "case-upload", "job-detail", "job-image",
                      "job-cell-image", "job-strengths", "job-retry", "api-case-list", "api-case-detail",
@@ -32,13 +33,12 @@ ACCESS = {
                      "api-study-statistics", "api-study-export", "api-study-close", "api-study-reopen", "curation",
                      "karyogram-thumbnail", "dataset-list", "dataset-create", "dataset-detail", "training-create",
                      "training-detail", "training-status", "training-sample", "training-cancel", "model-list",
-                     "model-upload", "model-activate", "model-compare"], CURATOR),
+                     "model-upload", "model-activate", "model-compare", "rater-list", "rater-invite-renew"], CURATOR),
 }
 # Views that only accept POST (a GET by an allowed role answers 405).
 POST_ONLY = {"job-strengths", "job-retry", "study-state", "training-create", "training-cancel", "model-upload",
              "model-activate", "api-case-karyograms", "api-job-retry", "api-job-strengths", "api-study-ratings",
-             "api-study-close",
-             "api-study-reopen", "logout"}
+             "api-study-close", "api-study-reopen", "logout", "rater-invite-renew"}
 
 
 def url_names() -> set[str]:
@@ -89,6 +89,8 @@ def world(make_user, finished_karyograms):
     for name in ("training-detail", "training-status", "training-sample", "training-cancel"):
         kwargs[name] = {"pk": run.pk}
     kwargs["model-activate"] = {"pk": version.pk}
+    kwargs["rater-invite-renew"] = {"pk": users["rater"].pk}
+    kwargs["rater-invite-accept"] = {"uidb64": "MQ", "token": "no-such-token"}
     clients = {"anonymous": Client()}
     for role, user in users.items():
         clients[role] = Client()

@@ -31,7 +31,7 @@ def _rate(client, study_id, item, **values):
 
 
 def test_curator_creates_a_study_with_stored_orders(study_setup):
-    curator, raters, study = study_setup
+    _, raters, study = study_setup
     assert study["raters"] == ["rater1", "rater2"] and study["cases"] == 4 and study["state"] == "open"
     saved = Study.objects.get(pk=study["id"])
     for client in raters:
@@ -88,7 +88,7 @@ def test_statistics_and_export_for_curators_only(study_setup):
     stats = curator.get(f"/api/studies/{study['id']}/statistics/").json()
     h1 = stats["raters"]["rater1"]["H1"]
     assert set(h1) == {"n", "mean_original", "mean_enhanced", "mean_diff", "ci95", "t", "p_ttest", "p_wilcoxon",
-                       "effect_size", "p_holm"}
+                       "wilcoxon", "effect_size", "p_holm"}
     assert h1["n"] == 4 and h1["mean_diff"] == 0
     export = curator.get(f"/api/studies/{study['id']}/export/")
     assert export["Content-Type"].startswith("text/csv")
@@ -98,6 +98,11 @@ def test_statistics_and_export_for_curators_only(study_setup):
     assert {r["arm"] for r in rows} == {"original", "enhanced"}
     results = curator.get(f"/api/studies/{study['id']}/export/?what=results")
     assert len(list(csv.DictReader(io.StringIO(results.content.decode())))) == 6
+    agreement = list(csv.DictReader(io.StringIO(
+        curator.get(f"/api/studies/{study['id']}/export/?what=agreement").content.decode())))
+    assert {r["statistic"].split(":")[0] for r in agreement} == {"Cohen's kappa, quadratic weights", "ICC(2,1)",
+                                                                 "ICC(2,k)"}
+    assert all(r["reliable"] == "0" and r["note"] for r in agreement)  # 4 cases: never a reliable figure
     for client in raters:
         for path in ("statistics/", "export/", "close/"):
             method = client.post if path == "close/" else client.get
@@ -138,3 +143,55 @@ def test_a_rater_sees_only_their_studies(study_setup, make_user):
     assert client.get("/api/studies/").json()["results"] == []
     assert client.get(f"/api/studies/{study['id']}/").status_code == 404
     assert client.get(f"/api/studies/{study['id']}/next/").status_code == 404
+
+
+def _second_karyogram_of(case, technologist):
+    """Another finished karyogram (another metaphase) of the same patient case."""
+    import numpy as np
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from webapp.cases import services as case_services
+    from webapp.cases.models import EnhancementJob, JobState
+
+    def png(pixels) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    noisy = np.random.default_rng(9).integers(0, 256, (90, 120), dtype=np.uint8)
+    karyogram = case_services.add_karyogram(case, SimpleUploadedFile("metaphase-2.png", png(noisy)), technologist)
+    job = EnhancementJob.objects.create(karyogram=karyogram, state=JobState.DONE, progress=100,
+                                        model_version="cpu-small:abc123", created_by=technologist)
+    job.result.save("enhanced.png", ContentFile(png(np.full((90, 120), 180, np.uint8))))
+    return karyogram
+
+
+def test_two_karyograms_of_one_case_are_two_pairs(api_as, finished_karyograms):
+    """Issue 14: this answered 500 ("identically-labeled Series") with repeats, and mis-paired without."""
+    curator = api_as("curator", "cora")
+    rater = api_as("rater", "rater1")
+    karyograms = finished_karyograms(3)
+    karyograms.append(_second_karyogram_of(karyograms[0].case, karyograms[0].uploaded_by))
+    study = curator.post("/api/studies/", {"name": "Metaphases", "karyograms": [k.pk for k in karyograms],
+                                           "raters": ["rater1"], "repeats": 3}, format="json").json()
+    shared = {sc.pk for sc in Study.objects.get(pk=study["id"]).study_cases.filter(job__karyogram__case=karyograms[0].case)}
+    assert len(shared) == 2
+    while (response := rater.get(f"/api/studies/{study['id']}/next/")).status_code == 200:
+        assignment = Assignment.objects.get(token=response.json()["item"])
+        enhanced = assignment.image.arm == "enhanced"
+        # quality encodes the study case, +1 when enhanced: any crossed pair would show a difference other than 1
+        quality = 1 + (assignment.image.study_case_id % 3) + enhanced
+        assert _rate(rater, study["id"], assignment.token, quality=quality).status_code == 201
+    response = curator.get(f"/api/studies/{study['id']}/statistics/")
+    assert response.status_code == 200
+    h1 = response.json()["raters"]["rater1"]["H1"]
+    assert h1["n"] == 4 and h1["mean_diff"] == 1.0 and h1["ci95"] == [1.0, 1.0]
+    assert response.json()["consistency"]["rater1"]["n"] == 3
+    curator.force_login(curator.user)
+    page = curator.get(f"/studies/{study['id']}/statistics/")
+    assert page.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(curator.get(f"/api/studies/{study['id']}/export/").content.decode())))
+    assert {int(r["study_case"]) for r in rows if r["case_accession"] == karyograms[0].case.accession} == shared
+    assert {r["karyogram"] for r in rows} >= {"metaphase-2.png", karyograms[0].original_name}

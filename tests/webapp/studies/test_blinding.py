@@ -64,10 +64,13 @@ def test_nothing_a_rater_receives_tells_the_arm_or_the_case(make_user, finished_
     for response in list(pages.values()) + [r for k, r in responses.items() if k.startswith(("next", "/api", "done"))]:
         assert not ARM_WORDS.search(response.content.decode()), response.content.decode()[:2000]
 
-    # Every item page is the same page but for the item's token, its number and the running time.
+    # Every item page is the same page but for the item's token, its number and the running time (and, from the
+    # second item on, the link to the previous one).
     def masked(response, assignment_pk):
         text = response.content.decode()
-        text = text.replace(Assignment.objects.get(pk=assignment_pk).token, "TOKEN")
+        for token in Assignment.objects.filter(study=study, rater=rater).values_list("token", flat=True):
+            text = text.replace(token, "TOKEN")
+        text = re.sub(r'<a href="[^"]*" data-previous>[^<]*</a>', "", text)
         text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
         text = re.sub(r"\d+", "N", text)
         return text

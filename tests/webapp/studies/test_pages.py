@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from webapp.studies.models import Rating, Study
+from webapp.studies.models import Assignment, Rating, Study
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     assert stats.status_code == 200 and 'id="table1"' in html and "<svg" in html
     assert stats.context["stats"]["raters"]["rhea"]["H1"]["mean_diff"] == 2.0
     csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode()
-    assert csv_text.splitlines()[0].startswith("rater,case_accession,arm,quality") and len(csv_text.splitlines()) == 7
+    assert csv_text.splitlines()[0].startswith("rater,study_case,karyogram,case_accession,arm,quality") and len(csv_text.splitlines()) == 7
     assert curator.get(f"/studies/{study.pk}/results.csv").status_code == 200
 
     curator.post(f"/studies/{study.pk}/state/", {"state": "closed"})
@@ -73,3 +73,48 @@ def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_
     assert rating.duration_seconds == 10 and rating.measured_seconds >= 0 and rating.reason == "was interrupted"
     with pytest.raises(ValueError, match="append-only"):
         rating.save()
+
+
+def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finished_karyograms):
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    make_user("rater", "other")
+    study = services.create_study(name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater],
+                                  created_by=curator)
+    client = _client("rhea")
+    first = client.get(f"/rate/{study.pk}/")
+    assert first["Cache-Control"] == "private, no-store" and "Previous item" not in first.content.decode()
+    assert 'autofocus' in first.content.decode()  # the first field has the focus
+    token1 = first.context["assignment"].token
+    posted = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4})
+    token2 = services.upcoming(study, rater).token
+    assert posted.status_code == 302 and posted["Location"] == f"/rate/{study.pk}/?item={token2}"
+    second = client.get(posted["Location"])
+    assert second.context["assignment"].token == token2 and second.context["previous"].token == token1
+    rated_first = Rating.objects.get(assignment__token=token1)
+
+    back = client.get(f"/rate/{study.pk}/?item={token1}")
+    html = back.content.decode()
+    assert back.status_code == 200 and back.context["correcting"].token == token1
+    assert back.context["form"].initial == {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4}
+    assert "Correcting item 1" in html and 'name="reason"' in html and "data-timer" not in html
+    no_reason = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4})
+    assert no_reason.status_code == 400 and no_reason.context["correcting"].token == token1
+    corrected = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4,
+                                                   "reason": "clicked 2, meant 3"})
+    assert corrected.status_code == 302 and corrected["Location"] == f"/rate/{study.pk}/?item={token2}"
+    versions = list(Rating.objects.filter(assignment__token=token1).order_by("version"))
+    assert [(r.version, r.quality, r.reason) for r in versions] == [(1, 2, ""), (2, 3, "clicked 2, meant 3")]
+    # the correction keeps the analysis time of the first answer (not the time since the item was first shown)
+    assert versions[1].duration_seconds == rated_first.duration_seconds
+    assert versions[1].measured_seconds == rated_first.measured_seconds
+
+    later = Assignment.objects.filter(study=study, rater=rater).order_by("-position").first()
+    assert client.get(f"/rate/{study.pk}/?item={later.token}")["Location"] == f"/rate/{study.pk}/"  # no skipping
+    assert client.get(f"/rate/{study.pk}/?item=not-a-token").status_code == 404
+    assert _client("other").get(f"/rate/{study.pk}/?item={token1}").status_code == 404
+    study.state = "closed"
+    study.save()
+    assert "closed" in client.get(f"/rate/{study.pk}/?item={token1}").content.decode()

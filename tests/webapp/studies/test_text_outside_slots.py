@@ -1,0 +1,145 @@
+"""Text outside the slots (a diagnosis in a header) is found when a study is made, and blanked in both arms alike."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from enhancer.slicing import slice_karyogram
+from enhancer.synthetic.karyogram import synthesize_pair
+from tests.conftest import PASSWORD
+from webapp.cases import services as case_services
+from webapp.cases.models import Case, EnhancementJob, JobCell, JobState
+from webapp.studies.blinding import check_text
+from webapp.studies.models import Study
+
+pytestmark = pytest.mark.django_db
+
+
+def _png(grey: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _finished(accession: str, karyotype: str, seed: int, header: bool, technologist):
+    """A synthetic karyogram (poor) enhanced into its aligned excellent twin, with the slicer's slot boxes."""
+    excellent, poor = synthesize_pair(karyotype, seed=seed, severity="mild", header=header)
+    case = Case.objects.create(accession=accession, known_karyotype=karyotype, created_by=technologist)
+    karyogram = case_services.add_karyogram(
+        case, SimpleUploadedFile(f"{accession}.png", _png(poor.image)), technologist
+    )
+    job = EnhancementJob.objects.create(
+        karyogram=karyogram, state=JobState.DONE, progress=100, model_version="test", created_by=technologist
+    )
+    job.result.save("enhanced.png", ContentFile(_png(excellent.image)))
+    layout = slice_karyogram(poor.image / 255.0)
+    JobCell.objects.bulk_create(
+        [
+            JobCell(job=job, label=c.label, index=i, box=list(c.box), object_count=c.objects)
+            for i, c in enumerate(layout.cells)
+        ]
+    )
+    return karyogram, [tuple(c.box) for c in layout.cells]
+
+
+def _grey(field) -> np.ndarray:
+    with field.open("rb") as f:
+        return np.asarray(Image.open(f))
+
+
+@pytest.fixture
+def karyograms(make_user):
+    technologist = make_user("technologist", "tech")
+    with_header, slots = _finished("HDR-1", "47,XXY", 5, True, technologist)
+    plain, _ = _finished("PLN-2", "46,XY", 6, False, technologist)
+    return with_header, plain, slots
+
+
+def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_user, karyograms):
+    with_header, plain, slots = karyograms
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    client = Client()
+    assert client.login(username="cura", password=PASSWORD)
+    form = {
+        "name": "Blind",
+        "instructions": "",
+        "repeats": 0,
+        "karyograms": [with_header.pk, plain.pk],
+        "raters": [rater.pk],
+    }
+
+    warned = client.post("/studies/new/", form)
+    html = warned.content.decode()
+    assert warned.status_code == 200 and 'id="text-warning"' in html and not Study.objects.exists()
+    warning = " ".join(re.search(r'id="text-warning".*?</div>', html, re.DOTALL).group(0).split())
+    assert "HDR-1 · HDR-1.png: header" in warning and "PLN-2" not in warning
+    assert "Blank it in both arms and create" in warning and "Create without blanking" in warning
+
+    created = client.post("/studies/new/", {**form, "text_action": "blank"})
+    study = Study.objects.get()
+    assert created.status_code == 302 and study.blank_text
+    case = study.study_cases.get(job__karyogram=with_header)
+    assert case.text_checked and {t["where"] for t in case.text_outside} == {"header"}
+    top = min(box[1] for box in slots)
+    assert case.blanked and all(
+        y1 < top for _, _, _, y1 in case.blanked
+    )  # the header band, clear of every slot
+    original, enhanced = (_grey(case.images.get(arm=arm).image) for arm in ("original", "enhanced"))
+    x0, y0, x1, y1 = case.blanked[0]
+    band_original, band_enhanced = original[y0:y1, x0:x1], enhanced[y0:y1, x0:x1]
+    assert (
+        np.array_equal(band_original, band_enhanced) and len(np.unique(band_original)) == 1
+    )  # one grey, both arms
+    assert not any(
+        f.where == "header" for f in check_text(original / 255.0, slots).found
+    )  # nothing left to read
+    with with_header.original.open("rb") as f:  # below the header, the original is untouched
+        source = np.asarray(Image.open(f))
+    assert np.array_equal(original[y1:], source[y1:])
+    untouched = study.study_cases.get(job__karyogram=plain)
+    assert untouched.text_checked and untouched.text_outside == [] and untouched.blanked == []
+    detail = client.get(f"/studies/{study.pk}/").content.decode()
+    assert "header" in detail and "blanked in both arms" in detail
+
+
+def test_keeping_the_text_is_a_recorded_choice_and_the_api_reports_it(make_user, karyograms, api_as):
+    with_header, plain, _ = karyograms
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    client = Client()
+    assert client.login(username="cura", password=PASSWORD)
+    client.post(
+        "/studies/new/",
+        {
+            "name": "Kept",
+            "instructions": "",
+            "repeats": 0,
+            "karyograms": [with_header.pk, plain.pk],
+            "raters": [rater.pk],
+            "text_action": "keep",
+        },
+    )
+    kept = Study.objects.get(name="Kept")
+    case = kept.study_cases.get(job__karyogram=with_header)
+    assert case.text_outside and case.blanked == [] and not kept.blank_text
+    assert "not blanked" in client.get(f"/studies/{kept.pk}/").content.decode()
+
+    api = api_as("curator", "api-cura")
+    response = api.post(
+        "/api/studies/",
+        {"name": "API", "karyograms": [with_header.pk, plain.pk], "raters": ["rhea"], "blank_text": True},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["blank_text"] is True
+    assert [
+        (t["karyogram"], t["blanked"], {m["where"] for m in t["text"]}) for t in body["text_outside_slots"]
+    ] == [(with_header.pk, True, {"header"})]
