@@ -62,12 +62,12 @@ def ssim_map(gt: np.ndarray, y: np.ndarray, data_range: float = 1.0) -> tuple[fl
                                  use_sample_covariance=False, full=True)
 
 
-def chromosome_threshold(gt: np.ndarray, background: float, data_range: float = 1.0) -> float:
-    """Halfway between the background and the typical chromosome grey of the reference image."""
+def chromosome_threshold(gt: np.ndarray, background: float, data_range: float = 1.0, level: float = 0.5) -> float:
+    """`level` of the way from the background to the typical chromosome grey of the reference image."""
     dark = gt[gt < background - 0.08 * data_range]
     if not dark.size:
         return background - 0.1 * data_range
-    return background - 0.5 * (background - float(np.median(dark)))
+    return background - level * (background - float(np.median(dark)))
 
 
 def chromosome_mask(image: np.ndarray, threshold: float) -> np.ndarray:

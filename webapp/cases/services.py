@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from enhancer.cells import to_model_input
+from enhancer.fidelity import capped_strengths
 from enhancer.io import ImageError, ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
 from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
@@ -170,13 +171,16 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
 
 
 def render_result(job: EnhancementJob) -> None:
-    """Blend the model's change into the original with each cell's strength; store both files."""
+    """Blend the model's change into the original with each cell's strength, capped by the fidelity
+    guard's verdict as `enhance` does; store both files."""
     decoded = read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)
     transforms = {c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs}
-    strengths = {c.label: c.strength for c in job.cell_rows.all()}
+    rows = list(job.cell_rows.all())
+    verdicts = {c.label: c.verdict for c in rows if c.verdict is not None}
+    strengths = capped_strengths({c.label: c.strength for c in rows}, verdicts, outputs)
     pixels = reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), strengths)
     info = decoded.info
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
