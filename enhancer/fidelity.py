@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.measure import label
+from skimage.segmentation import expand_labels
 
 from .metrics import (
     axis_profile,
@@ -22,7 +24,7 @@ from .metrics import (
     grid_ratio,
     mask_iou,
     medial_axes,
-    medial_length,
+    territory_length,
 )
 from .segmentation import background_level
 
@@ -41,7 +43,8 @@ MIN_BAND_COUNT = 2
 # halfway (the evaluation's rule) pale G-light bands of real chromosomes sit at the threshold, so a
 # faithful sharpening splits them off and the mask, not the chromosome, changes.
 OUTLINE_LEVEL = 0.3
-TONE_FIT_PX = 3  # the output's tone is matched to the input's within this distance of the chromosomes
+TONE_FIT_PX = 3
+TERRITORY_PX = 6  # each input chromosome's length is measured within 6 px of it (bridges do not join them)  # the output's tone is matched to the input's within this distance of the chromosomes
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class _Reference:
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
-        self.length = sum(a.length for a in self.axes)
+        self.territories = expand_labels(label(self.mask), TERRITORY_PX)
+        self.length = territory_length(self.mask, self.territories)
 
     def tone_matched(self, candidate: np.ndarray) -> np.ndarray:
         """`candidate` scaled about the background to the input's contrast (least squares near the
@@ -95,7 +99,7 @@ class _Reference:
                                                for a in self.axes])
         return {
             "mask_iou": round(mask_iou(self.mask, mask), 4),
-            "length_ratio": round(medial_length(mask) / max(self.length, 1.0), 4),
+            "length_ratio": round(territory_length(mask, self.territories) / max(self.length, 1.0), 4),
             "grid_ratio": round(grid_ratio(candidate, self.image, self.mask, self.data_range), 3),
             "input_bands": bands.reference,
             "bands_created": bands.created,
