@@ -28,6 +28,10 @@ from skimage.morphology import disk, opening, remove_small_objects, skeletonize
 from .segmentation import background_level
 
 FG_DILATION_PX = 3
+# Chromosome masks are cut this far from the background towards the typical chromosome grey: at
+# halfway, pale G-light bands sit at the threshold and chromosomes fall apart into band blobs (and a
+# faithful sharpening splits them differently), so a third of the way keeps each chromosome whole.
+OUTLINE_LEVEL = 0.3
 # A band is a peak of the darkness profile at least this prominent, in units of data_range: 0.03 is
 # 8 grey levels of 255, about the smallest step a reader sees on a screen, and 3× the noise left in a
 # profile of a moderately noisy cell (σ 0.03 per pixel, averaged over the 7-px strip).
@@ -62,7 +66,8 @@ def ssim_map(gt: np.ndarray, y: np.ndarray, data_range: float = 1.0) -> tuple[fl
                                  use_sample_covariance=False, full=True)
 
 
-def chromosome_threshold(gt: np.ndarray, background: float, data_range: float = 1.0, level: float = 0.5) -> float:
+def chromosome_threshold(gt: np.ndarray, background: float, data_range: float = 1.0,
+                         level: float = OUTLINE_LEVEL) -> float:
     """`level` of the way from the background to the typical chromosome grey of the reference image."""
     dark = gt[gt < background - 0.08 * data_range]
     if not dark.size:
