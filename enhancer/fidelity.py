@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.measure import label
+from skimage.measure import label as label_objects
 from skimage.segmentation import expand_labels
 
 from .metrics import (
@@ -40,6 +40,7 @@ MAX_CREATED_BANDS = 0.34  # band peaks the input does not show, per input band (
 MAX_ERASED_BANDS = 0.34  # input band peaks gone from the output, per input band (and at least 2)
 MIN_BAND_COUNT = 2
 TONE_FIT_PX = 3
+CROP_MARGIN_PX = 12  # measured in the box around the input's chromosomes, this much larger
 TERRITORY_PX = 6  # each input chromosome's length is measured within 6 px of it (bridges do not join them)  # the output's tone is matched to the input's within this distance of the chromosomes
 
 
@@ -70,16 +71,24 @@ class _Reference:
     """What the guard needs from a cell's input, computed once for every strength tried."""
 
     def __init__(self, image: np.ndarray, data_range: float):
-        self.image, self.data_range = image, data_range
+        self.data_range = data_range
         self.background = background_level(image / data_range) * data_range
         self.threshold = chromosome_threshold(image, self.background, data_range)
+        # Everything is measured in the box around the chromosomes (most of a cell is background).
+        rows, cols = np.nonzero(image < self.threshold)
+        if len(rows):
+            self.box = (slice(max(rows.min() - CROP_MARGIN_PX, 0), rows.max() + CROP_MARGIN_PX + 1),
+                        slice(max(cols.min() - CROP_MARGIN_PX, 0), cols.max() + CROP_MARGIN_PX + 1))
+        else:
+            self.box = (slice(None), slice(None))
+        self.image = image = image[self.box]
         self.mask = chromosome_mask(image, self.threshold)
         self.near = ndi.binary_dilation(self.mask, iterations=TONE_FIT_PX)
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
-        self.territories = expand_labels(label(self.mask), TERRITORY_PX)
-        self.length = territory_length(self.mask, self.territories)
+        self.territories = expand_labels(label_objects(self.mask), TERRITORY_PX)
+        self.length = sum(a.length for a in self.axes)
 
     def tone_matched(self, candidate: np.ndarray) -> np.ndarray:
         """`candidate` scaled about the background to the input's contrast (least squares near the
@@ -88,36 +97,45 @@ class _Reference:
         gain = float(darkness @ self.darkness) / max(float(darkness @ darkness), 1e-12)
         return self.background - gain * (self.background - candidate)
 
-    def measure(self, candidate: np.ndarray) -> dict[str, float]:
-        candidate = self.tone_matched(candidate)
-        mask = chromosome_mask(candidate, self.threshold)
+    def measure(self, candidate: np.ndarray, until_wrong: bool = False) -> dict[str, float]:
+        """The guard's measures of `candidate`, cheapest first; with `until_wrong`, only up to the first
+        that fails (enough to reject a lower strength)."""
+        candidate = self.tone_matched(candidate[self.box])
+        measures: dict[str, float] = {
+            "grid_ratio": round(grid_ratio(candidate, self.image, self.mask, self.data_range), 3)}
+        if until_wrong and problems(measures):
+            return measures
         bands = band_agreement(self.profiles, [axis_profile(candidate, a, self.mask, self.data_range)
                                                for a in self.axes])
-        return {
-            "mask_iou": round(mask_iou(self.mask, mask), 4),
-            "length_ratio": round(territory_length(mask, self.territories) / max(self.length, 1.0), 4),
-            "grid_ratio": round(grid_ratio(candidate, self.image, self.mask, self.data_range), 3),
-            "input_bands": bands.reference,
-            "bands_created": bands.created,
-            "bands_erased": bands.erased,
-        }
+        measures |= {"input_bands": bands.reference, "bands_created": bands.created, "bands_erased": bands.erased}
+        if until_wrong and problems(measures):
+            return measures
+        mask = chromosome_mask(candidate, self.threshold)
+        measures["mask_iou"] = round(mask_iou(self.mask, mask), 4)
+        if until_wrong and problems(measures):
+            return measures
+        measures["length_ratio"] = round(territory_length(mask, self.territories) / max(self.length, 1.0), 4)
+        return measures
 
 
 def problems(measures: Mapping[str, float]) -> list[str]:
-    """What is wrong with an output, in plain words, most serious first (empty: it passes)."""
+    """What is wrong with an output, in plain words, most serious first (empty: it passes); only the
+    measures present are judged."""
     found = []
-    if measures["mask_iou"] < MIN_MASK_IOU:
+    if measures.get("mask_iou", 1.0) < MIN_MASK_IOU:
         found.append(f"the model changed its outline (mask IoU {measures['mask_iou']:.2f})")
-    change = measures["length_ratio"] - 1
+    change = measures.get("length_ratio", 1.0) - 1
     if abs(change) > MAX_LENGTH_CHANGE:
         found.append(f"the model made it {'longer' if change > 0 else 'shorter'} by {abs(change):.0%}")
     if measures["grid_ratio"] > MAX_GRID_RATIO:
         found.append(f"the model added a checkerboard texture ({measures['grid_ratio']:.1f}× the original's)")
-    allowed = max(MIN_BAND_COUNT, MAX_CREATED_BANDS * measures["input_bands"])
-    if measures["bands_created"] > allowed:
-        found.append(f"the model drew {measures['bands_created']} bands the original does not show")
-    if measures["bands_erased"] > max(MIN_BAND_COUNT, MAX_ERASED_BANDS * measures["input_bands"]):
-        found.append(f"the model erased {measures['bands_erased']} of the original's {measures['input_bands']} bands")
+    if "input_bands" in measures:
+        allowed = max(MIN_BAND_COUNT, MAX_CREATED_BANDS * measures["input_bands"])
+        if measures["bands_created"] > allowed:
+            found.append(f"the model drew {measures['bands_created']} bands the original does not show")
+        if measures["bands_erased"] > max(MIN_BAND_COUNT, MAX_ERASED_BANDS * measures["input_bands"]):
+            found.append(f"the model erased {measures['bands_erased']} of the original's "
+                         f"{measures['input_bands']} bands")
     return found
 
 
@@ -132,7 +150,7 @@ def judge_cell(model_input: np.ndarray, model_output: np.ndarray, data_range: fl
         return Verdict(1.0, "", full)
     why = "; ".join(wrong)
     for strength in GUARD_STRENGTHS[1:]:
-        if not problems(reference.measure(model_input + strength * (model_output - model_input))):
+        if not problems(reference.measure(model_input + strength * (model_output - model_input), until_wrong=True)):
             return Verdict(strength, f"enhanced at {strength:.0%} strength — at full strength {why}", full)
     return Verdict(0.0, f"left as original — {why}", full)
 

@@ -5,8 +5,8 @@ from enhancer.cli import main
 from enhancer.inference import Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram
 from enhancer.model.checkpoint import save_generator
-from enhancer.segmentation import background_level
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
+from enhancer.segmentation import background_level
 from enhancer.synthetic import synthesize
 
 

@@ -9,7 +9,14 @@ from scipy import ndimage as ndi
 
 from enhancer.baselines import BASELINES, classical_pipeline, noise_sigma, tune_classical
 from enhancer.io import read_karyogram
-from enhancer.metrics import band_agreement, cell_metrics, karyogram_fidelity, medial_axes, medial_length, ssim_map
+from enhancer.metrics import (
+    band_agreement,
+    cell_metrics,
+    karyogram_fidelity,
+    medial_axes,
+    medial_length,
+    ssim_map,
+)
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
 from tests.enhancer.conftest import REAL_KARYOGRAMS, real_karyogram
