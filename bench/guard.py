@@ -14,6 +14,7 @@ time per karyogram.
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -98,7 +99,8 @@ def calibrate(args) -> None:
                 verdicts += [judge_cell(cells[k], outputs[k]) for k in labels]
             m = [v.measures for v in verdicts if v.measures]
             q = {k: np.percentile([x[k] for x in m], (5, 95)) for k in m[0]}
-            reasons = Counter(p.split(" (")[0].split(" by ")[0] for x in m for p in problems(x))
+            reasons = Counter(re.sub(r" \(.*| by .*|\d+ (of the original's \d+ )?", "", p).replace("the model ", "")
+                              for x in m for p in problems(x))
             caps = Counter(v.strength_cap for v in verdicts)
             print(f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
                   f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
@@ -120,7 +122,9 @@ def real(args) -> None:
         except LayoutError as exc:
             print(f"{path.name}: skipped, {exc}")
             continue
+        start = time.perf_counter()
         unguarded = enhancer.enhance(karyogram, layout=given, guard=False)
+        whole = time.perf_counter() - start
         timings = []
         for _ in range(3):
             start = time.perf_counter()
@@ -131,7 +135,7 @@ def real(args) -> None:
         boxes = [c.box for c in guarded.layout.cells]
         caps = Counter(v.strength_cap for v in guarded.guard.values())
         print(f"\n## {path.name}: {len(guarded.guard)} cells, passed {caps[1.0]}, capped {caps[0.5]}, "
-              f"original {caps[0.0]}; guard {1000 * min(timings):.0f} ms")
+              f"original {caps[0.0]}; guard {1000 * min(timings):.0f} ms, enhance without it {1000 * whole:.0f} ms")
         for label, verdict in guarded.guard.items():
             if not verdict.passed:
                 print("   ", verdict.describe(label))
