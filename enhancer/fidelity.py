@@ -17,11 +17,12 @@ from skimage.measure import label as label_objects
 from skimage.segmentation import expand_labels
 
 from .metrics import (
+    GRID_FLOOR,
     axis_profile,
     band_agreement,
     chromosome_mask,
     chromosome_threshold,
-    grid_ratio,
+    grid_energy,
     mask_iou,
     medial_axes,
     territory_length,
@@ -84,6 +85,8 @@ class _Reference:
         self.image = image = image[self.box]
         self.mask = chromosome_mask(image, self.threshold)
         self.near = ndi.binary_dilation(self.mask, iterations=TONE_FIT_PX)
+        self.inner = ndi.binary_erosion(self.mask, iterations=2)
+        self.grid = max(grid_energy(image, self.inner, data_range, eroded=True), GRID_FLOOR)
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
@@ -102,7 +105,8 @@ class _Reference:
         that fails (enough to reject a lower strength)."""
         candidate = self.tone_matched(candidate[self.box])
         measures: dict[str, float] = {
-            "grid_ratio": round(grid_ratio(candidate, self.image, self.mask, self.data_range), 3)}
+            "grid_ratio": round(max(grid_energy(candidate, self.inner, self.data_range, eroded=True), GRID_FLOOR)
+                                / self.grid, 3)}
         if until_wrong and problems(measures):
             return measures
         bands = band_agreement(self.profiles, [axis_profile(candidate, a, self.mask, self.data_range)
