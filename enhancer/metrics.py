@@ -339,11 +339,9 @@ def _longest_path(skeleton: np.ndarray) -> np.ndarray:
     nodes = np.argwhere(skeleton)
     if len(nodes) < 2:
         return nodes.astype(float)
-    costs = np.where(skeleton, 1.0, np.inf)
-    sweep = MCP_Geometric(costs)
+    sweep = MCP_Geometric(np.where(skeleton, 1.0, np.inf))
     reached = sweep.find_costs([tuple(nodes[0])])[0]
     start = np.unravel_index(np.argmax(np.where(np.isfinite(reached), reached, -1)), skeleton.shape)
-    sweep = MCP_Geometric(costs)
     reached = sweep.find_costs([start])[0]
     end = np.unravel_index(np.argmax(np.where(np.isfinite(reached), reached, -1)), skeleton.shape)
     return np.array(sweep.traceback(end), float)
@@ -357,11 +355,11 @@ def _resample(path: np.ndarray, mask: np.ndarray) -> Axis:
     along the axis, to the outline."""
     if path[0, 0] > path[-1, 0] or (path[0, 0] == path[-1, 0] and path[0, 1] > path[-1, 1]):
         path = path[::-1]
-    distance = ndi.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
     if len(path) < 3:
-        return Axis(path[:1], np.array([[0.0, 1.0]]), float(2 * distance.max()))
+        return Axis(path[:1], np.array([[0.0, 1.0]]), float(max(mask.shape)))
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
-    trim = min(TIP_TRIM * float(np.median(distance[path[:, 0].astype(int), path[:, 1].astype(int)])), arc[-1] / 3)
+    half_width = mask.sum() / (2 * (arc[-1] + 1))
+    trim = min(TIP_TRIM * half_width, arc[-1] / 3)
     path = path[(arc >= trim) & (arc <= arc[-1] - trim)]
     smooth = ndi.gaussian_filter1d(path, 2.0, axis=0, mode="nearest")
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(smooth, axis=0).T))])
