@@ -41,6 +41,7 @@ BAND_TOLERANCE_PX = 3  # along the axis, at cell scale (256 px): about half the 
 TIP_TRIM = 1.5  # half-widths of skeleton cut off each end before running straight to the tip
 # Peaks this close to a tip are the outline fading (blur makes a tip paler), not bands.
 TIP_MARGIN_PX = 5
+AXIS_REACH_PX = 20  # `length_along` looks this far past each tip for a lengthened chromosome
 STRIP_HALF_WIDTH_PX = 3  # the profile averages darkness ±3 px across the axis
 MIN_OBJECT_PX = 60  # smaller objects are specks, not chromosomes
 PROFILE_SAMPLES = 64  # homolog profiles are compared after resampling to this many points
@@ -134,11 +135,19 @@ def medial_length(mask: np.ndarray) -> float:
     return float(sum(a.length for a in medial_axes(mask)))
 
 
-def territory_length(mask: np.ndarray, territories: np.ndarray) -> float:
-    """Medial-axis length of `mask` measured separately inside each labelled territory (e.g. the
-    reference's objects grown by a few pixels), so that two chromosomes bridged by a few pixels
-    are not read as one long one."""
-    return medial_length(np.where(mask, territories, 0))
+def length_along(mask: np.ndarray, axes: Sequence[Axis], reach: int = AXIS_REACH_PX) -> float:
+    """Pixels of `mask` on given medial axes, each run on `reach` px past both tips: the length of
+    another image's chromosomes measured along the reference's axes. Bridges to a neighbour and
+    side spurs do not count; a lengthened tip, a shortened one or a gap does."""
+    total = 0.0
+    for axis in axes:
+        ends = min(5, len(axis.points) - 1)
+        head, tail = axis.points[0] - axis.points[ends], axis.points[-1] - axis.points[-1 - ends]
+        steps = np.arange(reach, 0, -1)[:, None]
+        path = np.concatenate([axis.points[0] + steps * head / max(np.hypot(*head), 1e-9), axis.points,
+                               axis.points[-1] + steps[::-1] * tail / max(np.hypot(*tail), 1e-9)])
+        total += ndi.map_coordinates(mask.astype(np.uint8), path.T, order=0, mode="constant", cval=0).sum()
+    return float(total)
 
 
 def axis_profile(image: np.ndarray, axis: Axis, mask: np.ndarray, data_range: float = 1.0) -> np.ndarray:
