@@ -1,4 +1,5 @@
-"""Command line: `python -m enhancer {slice,synth} ...`. Works with no database or server."""
+"""Command line: `python -m enhancer {slice,synth,cells,train,enhance,evaluate} ...`. Works with no database
+or server. `enhance` prints one line per cell the fidelity guard held back, with the reason."""
 
 import argparse
 import json
@@ -222,7 +223,11 @@ def _enhance(args) -> int:
     result = enhancer.enhance(karyogram, cells=args.cells, strength=args.strength, layout=given)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_karyogram(result.pixels, karyogram.info, args.output)
-    print(f"enhanced {len(result.outputs)} cells on {enhancer.device}; written to {args.output}")
+    guarded = {label: v for label, v in result.guard.items() if not v.passed}
+    for label, verdict in guarded.items():
+        print(verdict.describe(label))
+    print(f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
+          f"guard); written to {args.output}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 `Enhancer` loads a model once and is reused (a worker process keeps one). Batch-norm
 models run with per-image statistics, exactly as the reference's test.py without --eval.
+Every cell's output passes the fidelity guard (`enhancer.fidelity`), which caps its strength.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import numpy as np
 import torch
 
 from .cells import CellTransform, to_model_input
+from .fidelity import Verdict, capped_strengths, guard_cells
 from .io import Karyogram
 from .model.checkpoint import load_generator
 from .model.device import select_device
@@ -30,10 +32,12 @@ class EnhancedKaryogram:
     inputs: dict[str, np.ndarray]  # per cell, the 256×256 model input in [0, 1]
     outputs: dict[str, np.ndarray]  # per cell, the model output in [0, 1]
     transforms: dict[str, CellTransform]
+    guard: dict[str, Verdict]  # per cell, the fidelity guard's verdict (empty when the guard was off)
 
     def reblend(self, karyogram: Karyogram, strength: float | dict[str, float]) -> np.ndarray:
-        """Pixels for other strengths without running the model again (the blend only)."""
-        return reassemble(karyogram, self.layout, cell_deltas(self.inputs, self.outputs, self.transforms), strength)
+        """Pixels for other strengths without running the model again (the blend only), capped by the guard."""
+        return reassemble(karyogram, self.layout, cell_deltas(self.inputs, self.outputs, self.transforms),
+                          capped_strengths(strength, self.guard, self.outputs))
 
 
 class Enhancer:
@@ -60,7 +64,10 @@ class Enhancer:
         return np.concatenate([self.enhance_cells(images[i:i + batch]) for i in range(0, len(images), batch)])
 
     def enhance(self, karyogram: Karyogram, cells: int = 24, strength: float | dict[str, float] = 1.0,
-                layout: dict | None = None) -> EnhancedKaryogram:
+                layout: dict | None = None, guard: bool = True) -> EnhancedKaryogram:
+        """Slice, enhance every cell in one batch, check each with the fidelity guard, reassemble.
+
+        `guard=False` skips the guard (for measuring the model itself); the product always guards."""
         found = slice_karyogram(karyogram.grey, cells=cells, layout=layout)
         background = background_level(karyogram.grey)
         inputs, transforms = {}, {}
@@ -70,5 +77,7 @@ class Enhancer:
         labels = list(inputs)
         enhanced = self.enhance_cells(np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256)))
         outputs = dict(zip(labels, enhanced, strict=True))
-        pixels = reassemble(karyogram, found, cell_deltas(inputs, outputs, transforms), strength)
-        return EnhancedKaryogram(pixels, found, inputs, outputs, transforms)
+        verdicts = guard_cells(inputs, outputs) if guard else {}
+        pixels = reassemble(karyogram, found, cell_deltas(inputs, outputs, transforms),
+                            capped_strengths(strength, verdicts, outputs))
+        return EnhancedKaryogram(pixels, found, inputs, outputs, transforms, verdicts)

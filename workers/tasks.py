@@ -11,6 +11,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from enhancer.cells import to_model_input
+from enhancer.fidelity import guard_cells
 from enhancer.io import ImageError
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError, slice_karyogram
@@ -70,7 +71,7 @@ def slice_karyogram_task(*, job_pk: int) -> None:
 
 @shared_task(name="workers.tasks.enhance_cells", **RETRY)
 def enhance_cells_task(*, job_pk: int) -> None:
-    """Run every cell of the karyogram through the model in one batch."""
+    """Run every cell of the karyogram through the model in one batch, then the fidelity guard."""
     job = jobflow.claim(job_pk, JobState.ENHANCING)
     if job is None:
         return
@@ -80,6 +81,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
     labels = list(inputs)
     batch = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
     outputs = dict(zip(labels, enhancer.enhance_cells(batch), strict=True))
+    verdicts = guard_cells(inputs, outputs)
     try:
         services.save_arrays(job, "outputs", outputs)
     except OSError as exc:
@@ -88,6 +90,10 @@ def enhance_cells_task(*, job_pk: int) -> None:
 
     def write(current):
         current.model_version = version
+        rows = list(current.cell_rows.filter(label__in=verdicts))
+        for row in rows:
+            row.guard = verdicts[row.label].to_json()
+        JobCell.objects.bulk_update(rows, ["guard"])
 
     jobflow.advance(job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write,
                     then=reassemble_task)

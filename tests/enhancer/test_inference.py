@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 
+from enhancer.cli import main
 from enhancer.inference import Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
+from enhancer.segmentation import background_level
 from enhancer.synthetic import synthesize
 
 
@@ -24,21 +26,21 @@ def test_all_cells_go_through_the_model_in_one_forward_pass(tiny_model, karyogra
     enhancer = Enhancer(tiny_model, device="cpu")
     calls = []
     enhancer.generator.register_forward_hook(lambda module, args, out: calls.append(args[0].shape[0]))
-    result = enhancer.enhance(karyogram)
+    result = enhancer.enhance(karyogram, guard=False)
     assert calls == [24]
     assert result.pixels.shape == karyogram.pixels.shape and result.pixels.dtype == karyogram.pixels.dtype
 
 
 def test_strength_zero_returns_the_original_and_reblend_needs_no_model(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
-    result = enhancer.enhance(karyogram, strength=1.0)
+    result = enhancer.enhance(karyogram, strength=1.0, guard=False)
     assert not np.array_equal(result.pixels, karyogram.pixels)
     assert np.array_equal(result.reblend(karyogram, 0.0), karyogram.pixels)
     assert np.array_equal(result.reblend(karyogram, 1.0), result.pixels)
 
 
 def test_only_chromosome_pixels_change(tiny_model, karyogram):
-    result = Enhancer(tiny_model, device="cpu").enhance(karyogram)
+    result = Enhancer(tiny_model, device="cpu").enhance(karyogram, guard=False)
     inside = np.zeros(karyogram.pixels.shape, bool)
     for cell in result.layout.cells:
         x0, y0, x1, y1 = cell.box
@@ -49,3 +51,35 @@ def test_only_chromosome_pixels_change(tiny_model, karyogram):
 def test_23_cells(tiny_model, karyogram):
     result = Enhancer(tiny_model, device="cpu").enhance(karyogram, cells=23)
     assert [c.label for c in result.layout.cells][-1] == "XY" and len(result.outputs) == 23
+
+
+def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(tiny_model, karyogram, tmp_path, capsys):
+    result = Enhancer(tiny_model, device="cpu").enhance(karyogram)
+    assert np.array_equal(result.pixels, karyogram.pixels)
+    assert set(result.guard) == set(result.outputs) and len(result.guard) == 24
+    for verdict in result.guard.values():
+        assert verdict.strength_cap == 0.0 and verdict.reason.startswith("left as original — the model ")
+    assert np.array_equal(result.reblend(karyogram, 1.0), karyogram.pixels)  # the cap holds for any strength
+
+    source = tmp_path / "in.png"
+    source.write_bytes(encode_karyogram(karyogram.pixels, karyogram.info))
+    assert main(["enhance", str(source), "-o", str(tmp_path / "out.png"), "--model", str(tiny_model),
+                 "--device", "cpu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:24]] == [f"cell {v}" for v in result.guard]
+    assert all("left as original — the model" in line for line in lines[:24])
+    assert "24 held back by the fidelity guard" in lines[-1]
+    assert np.array_equal(read_karyogram(tmp_path / "out.png").pixels, karyogram.pixels)
+
+
+def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
+    enhancer = Enhancer(tiny_model, device="cpu")
+    def more_contrast(images):  # ×1.3 about each cell's background
+        backgrounds = np.array([background_level(x) for x in images])[:, None, None]
+        return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1)
+
+    enhancer.enhance_cells = more_contrast
+    guarded, unguarded = enhancer.enhance(karyogram), enhancer.enhance(karyogram, guard=False)
+    assert all(v.passed and v.reason == "" for v in guarded.guard.values()) and len(guarded.guard) == 24
+    assert np.array_equal(guarded.pixels, unguarded.pixels)
+    assert not np.array_equal(guarded.pixels, karyogram.pixels)

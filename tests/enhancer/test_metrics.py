@@ -1,8 +1,25 @@
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from PIL import Image
+from scipy import ndimage as ndi
 
 from enhancer.baselines import BASELINES, classical_pipeline, noise_sigma, tune_classical
-from enhancer.metrics import cell_metrics, ssim_map
+from enhancer.io import read_karyogram
+from enhancer.metrics import (
+    band_agreement,
+    cell_metrics,
+    karyogram_fidelity,
+    medial_axes,
+    medial_length,
+    ssim_map,
+)
+from enhancer.slicing import slice_karyogram
+from enhancer.synthetic import synthesize
+from tests.enhancer.conftest import REAL_KARYOGRAMS, real_karyogram
 
 
 def _cell(length: int = 120, noise: float = 0.0, seed: int = 0) -> np.ndarray:
@@ -63,3 +80,84 @@ def test_classical_pipeline_is_tuned_on_validation_cells():
     method, params = tune_classical(pairs, lambda gt, y: float(ssim_map(gt, y)[0]))
     assert set(params) == {"nlm_strength", "low", "high", "amount"}
     assert np.allclose(method(pairs[0][0]), classical_pipeline(pairs[0][0], **params))
+
+
+def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:
+    """The mask of a chromosome bent along an arc, with rounded tips."""
+    centre_line = np.zeros((256, 256), bool)
+    angle = np.linspace(-0.6, 0.6, 3000)
+    centre_line[np.rint(128 + radius * np.sin(angle)).astype(int), np.rint(20 + radius * np.cos(angle)).astype(int)] = 1
+    return ndi.distance_transform_edt(~centre_line) <= half_width
+
+
+def test_length_follows_the_medial_axis_of_bent_chromosomes():
+    true_length = 150.0 * 1.2 + 2 * 10  # arc plus the two rounded tips
+    assert medial_length(_bent()) == pytest.approx(true_length, rel=0.02)
+    homologs = _bent() | np.roll(_bent(), 60, axis=1)
+    assert len(medial_axes(homologs)) == 2 and medial_length(homologs) == pytest.approx(2 * true_length, rel=0.02)
+
+
+def test_invented_stripes_score_a_worse_false_band_rate_than_blur_or_an_honest_stretch():
+    truth = np.full((256, 256), 0.95, np.float32)
+    truth[60:190, 110:140] = (0.6 + 0.2 * np.sin(np.arange(130) / 5.0))[:, None]  # 6 broad dark bands
+    blurred = ndi.gaussian_filter(truth, 2.0)
+    stretched = 0.95 - 1.5 * (0.95 - blurred)  # honest: more contrast, no new structure
+    thin = (np.arange(256) % 6 == 0)[:, None] & (blurred < 0.85)
+    striped = np.where(thin, blurred - 0.2, blurred)  # thin barcode stripes the truth does not have
+    scores = {name: cell_metrics(truth, y, background=0.95, model_input=blurred)
+              for name, y in (("blurred", blurred), ("stretched", stretched), ("striped", striped))}
+    assert scores["blurred"]["false_band_rate"] == scores["stretched"]["false_band_rate"] == 0
+    assert scores["striped"]["false_band_rate"] > 1.0
+    assert scores["striped"]["band_precision"] < 0.5 < scores["stretched"]["band_precision"]
+    assert scores["stretched"]["band_recall"] == 1.0
+
+
+def test_band_agreement_counts_matches_within_the_tolerance():
+    x = np.linspace(0, 8 * np.pi, 200)
+    reference = 0.5 + 0.1 * np.sin(x)
+    shifted = np.roll(reference, 2)  # within the tolerance
+    assert band_agreement([reference], [shifted]).precision == 1.0
+    extra = reference + 0.2 * (np.arange(200) % 10 == 5)
+    agreement = band_agreement([reference], [extra])
+    assert agreement.created > 10 and agreement.false_band_rate > 2 and agreement.recall == 1.0
+
+
+def test_grid_ratio_and_halo_see_the_model_artifacts():
+    gt = _cell(noise=0.01, seed=4)
+    checker = 0.03 * (np.indices(gt.shape).sum(axis=0) % 2 * 2 - 1)
+    assert cell_metrics(gt, gt + checker, background=0.95, model_input=gt)["grid_ratio"] > 3
+    assert cell_metrics(gt, ndi.gaussian_filter(gt, 1), background=0.95, model_input=gt)["grid_ratio"] < 0.5
+    mask = gt < 0.7
+    rim = mask & ~ndi.binary_erosion(mask, iterations=2)
+    assert cell_metrics(gt, np.where(rim, 0.85, gt), background=0.95)["halo"] > 0.3
+
+
+def test_karyogram_fidelity_without_a_reference():
+    made = synthesize("46,XY", seed=5, quality="excellent", width=900, height=750)
+    grey = made.image.astype(np.float64) / 255
+    boxes = [tuple(s["box"]) for s in made.truth["slots"]]
+    same = karyogram_fidelity(grey, grey, boxes)
+    assert same["mask_iou"] == 1 and same["length_ratio"] == 1 and same["grid_ratio"] == 1
+    assert same["homolog_pairs"] >= 15 and same["homolog_corr_after"] == same["homolog_corr_before"] > 0.5
+    blurred = karyogram_fidelity(grey, ndi.gaussian_filter(grey, 2), boxes)
+    assert blurred["band_contrast_ratio"] < 0.8 and blurred["grid_ratio"] < 1
+    assert blurred["homolog_corr_after"] != blurred["homolog_corr_before"]
+
+
+def test_karyogram_fidelity_agrees_in_direction_with_the_outside_check(tmp_path):
+    path = real_karyogram("nhgri_46XY_unlabeled_4rows.png")
+    tool = REAL_KARYOGRAMS.parents[2] / "tools" / "real_eval.py"
+    original = read_karyogram(path)
+    grey = original.grey.astype(np.float64)
+    boxes = [c.box for c in slice_karyogram(original.grey).cells]
+    checker = 0.02 * (np.indices(grey.shape).sum(axis=0) % 2 * 2 - 1)
+    sharpened = grey + (grey - ndi.gaussian_filter(grey, 2))
+    for changed in (ndi.gaussian_filter(grey, 1.5), sharpened, grey + checker):
+        out = tmp_path / "changed.png"
+        Image.fromarray(np.clip(np.rint(changed * 255), 0, 255).astype(np.uint8)).save(out)
+        ours = karyogram_fidelity(grey, read_karyogram(out).grey.astype(np.float64), boxes)
+        theirs = json.loads(subprocess.run([sys.executable, str(tool), str(path), str(out)], capture_output=True,
+                                           text=True, check=True).stdout)
+        assert np.sign(ours["grid_ratio"] - 1) == np.sign(theirs["grid_artifact_ratio"] - 1)
+        assert np.sign(ours["band_contrast_ratio"] - 1) == np.sign(theirs["band_contrast_ratio"] - 1)
+        assert (ours["mask_iou"] < 1) == (theirs["mask_iou"] < 1)

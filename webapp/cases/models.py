@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from enhancer.fidelity import Verdict
 from webapp.core.models import TrackedWork
 
 
@@ -139,7 +140,9 @@ class JobCell(models.Model):
     index = models.PositiveSmallIntegerField()
     box = models.JSONField()
     object_count = models.PositiveSmallIntegerField()
-    strength = models.FloatField(default=1.0)
+    strength = models.FloatField(default=1.0)  # as the user set it; the guard's cap applies on top
+    guard = models.JSONField(default=dict, blank=True,
+                             help_text="the fidelity guard's verdict (strength_cap, reason, measures)")
 
     class Meta:
         ordering = ["index"]
@@ -147,3 +150,8 @@ class JobCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.label}"
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The fidelity guard's verdict on this cell (None for cells enhanced before the guard existed)."""
+        return Verdict.from_json(self.guard) if self.guard else None

@@ -16,11 +16,21 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_by", "created", "updated"]
 
 
+class GuardSerializer(serializers.Serializer):
+    """The fidelity guard's verdict on a cell: the strength it allows and why."""
+
+    strength_cap = serializers.FloatField(help_text="1 passed; lower: enhanced at most this much; 0 left as original")
+    reason = serializers.CharField(help_text="plain words; empty when the cell passed")
+    measures = serializers.DictField(child=serializers.FloatField(),
+                                     help_text="mask IoU, length ratio, grid ratio, band counts at full strength")
+
+
 class JobCellSerializer(serializers.Serializer):
     label = serializers.CharField()
     box = serializers.ListField(child=serializers.IntegerField())
     objects = serializers.IntegerField(source="object_count")
-    strength = serializers.FloatField()
+    strength = serializers.FloatField(help_text="as set; the result uses min(strength, guard.strength_cap)")
+    guard = GuardSerializer(source="verdict", allow_null=True, read_only=True)
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from enhancer.cells import to_model_input
+from enhancer.fidelity import capped_strengths
 from enhancer.io import ImageError, ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
 from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
@@ -174,13 +175,16 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
 
 
 def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[Decoded, Layout, np.ndarray]:
-    """The original with the model's change of each cell blended in at `strengths` (no model run)."""
+    """The original with the model's change of each cell blended in at `strengths`, capped by the
+    fidelity guard's verdicts as `enhance` does (no model run)."""
     decoded = read_stored(job.karyogram)
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)
     transforms = {c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs}
-    return decoded, layout, reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), strengths)
+    verdicts = {c.label: c.verdict for c in job.cell_rows.all() if c.verdict is not None}
+    capped = capped_strengths(strengths, verdicts, outputs)
+    return decoded, layout, reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), capped)
 
 
 def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> None:

@@ -1,0 +1,169 @@
+"""The fidelity guard measured: how often it passes honest enhancements and the model, and its cost.
+
+    .venv/bin/python bench/guard.py calibrate [--synthetic 6]
+    .venv/bin/python bench/guard.py real OUT_DIR [--model DIR]
+
+`calibrate` judges every cell of the real karyograms in ../shared (those that slice) and of
+synthetic poor karyograms, enhanced by honest methods (identity, ×1.5 contrast stretch,
+Gaussian σ 1 then unsharp radius 4 amount 1, NLM) and by the model, and prints per method the
+share of cells passed, capped and left as original, the quantiles of each measure and what failed.
+`real` enhances each real karyogram with the guard on and off, writes both, prints
+`enhancer.metrics.karyogram_fidelity` and ../shared/tools/real_eval.py for each, and the guard's
+time per karyogram.
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage import filters
+
+from enhancer.baselines import nlm
+from enhancer.cells import to_model_input
+from enhancer.fidelity import guard_cells, judge_cell, problems
+from enhancer.inference import SHIPPED_MODEL, Enhancer
+from enhancer.io import ImageInfo, encode_karyogram, read_karyogram, write_karyogram
+from enhancer.metrics import karyogram_fidelity
+from enhancer.segmentation import background_level
+from enhancer.slicing import LayoutError, slice_karyogram
+from enhancer.synthetic import synthesize
+
+SHARED = ROOT.parent / "shared"
+REAL = SHARED / "data" / "real" / "karyograms"
+REAL_EVAL = SHARED / "tools" / "real_eval.py"
+
+
+def stretch(x: np.ndarray) -> np.ndarray:
+    """×1.5 contrast about the background, less where that would clip the darkest band."""
+    background = background_level(x)
+    gain = min(1.5, background / max(background - float(x.min()), 1e-6))
+    return np.clip(background - gain * (background - x), 0, 1)
+
+
+def classical(x: np.ndarray) -> np.ndarray:
+    return filters.unsharp_mask(ndi.gaussian_filter(x, 1.0), radius=4, amount=1.0, preserve_range=True).clip(0, 1)
+
+
+def real_karyograms() -> list[Path]:
+    return sorted(p for p in REAL.iterdir() if p.is_file())
+
+
+def cell_inputs(karyogram) -> dict[str, np.ndarray]:
+    layout = slice_karyogram(karyogram.grey)
+    background = background_level(karyogram.grey)
+    return {c.label: to_model_input(karyogram.grey, c, background)[0] for c in layout.cells if c.objects}
+
+
+def calibrate(args) -> None:
+    sources = []
+    for path in real_karyograms():
+        try:
+            sources.append((path.name, cell_inputs(read_karyogram(path))))
+        except LayoutError:
+            print(f"{path.name}: does not slice, skipped")
+    for i in range(args.synthetic):
+        made = synthesize("46,XY", seed=70000 + i, quality="poor", severity=("mild", "moderate", "severe")[i % 3],
+                          width=1200, height=1000)
+        try:
+            sources.append((f"synthetic-{i}", cell_inputs(read_karyogram(encode_karyogram(
+                made.image, ImageInfo("PNG", 1200, 1000, 1, 8))))))
+        except LayoutError as exc:
+            print(f"synthetic-{i}: does not slice ({exc}), skipped")
+    enhancer = Enhancer(args.model or SHIPPED_MODEL, device="cpu")
+    methods = {"identity": lambda x: x, "stretch x1.5": stretch, "gauss+unsharp": classical, "nlm": nlm}
+    for kind in ("real", "synthetic"):
+        chosen = [cells for name, cells in sources if name.startswith("synthetic") == (kind == "synthetic")]
+        print(f"\n## {kind}: {len(chosen)} karyograms, {sum(len(c) for c in chosen)} cells")
+        print("| method | passed | capped | original | mask IoU p5 | length p5–p95 | grid p95 | created p95 |"
+              " erased p95 | failures |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for name in [*methods, "model"]:
+            verdicts = []
+            for cells in chosen:
+                labels = list(cells)
+                if name == "model":
+                    outputs = dict(zip(labels, enhancer.enhance_cells(np.stack([cells[k] for k in labels])),
+                                       strict=True))
+                else:
+                    outputs = {k: methods[name](cells[k]).astype(np.float32) for k in labels}
+                verdicts += [judge_cell(cells[k], outputs[k]) for k in labels]
+            m = [v.measures for v in verdicts if v.measures]
+            q = {k: np.percentile([x[k] for x in m], (5, 95)) for k in m[0]}
+            reasons = Counter(re.sub(r" \(.*| by .*|\d+ (of the original's \d+ )?", "", p).replace("the model ", "")
+                              for x in m for p in problems(x))
+            caps = Counter(v.strength_cap for v in verdicts)
+            print(f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
+                  f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
+                  f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | "
+                  + ", ".join(f"{k}: {n}" for k, n in reasons.most_common()) + " |")
+
+
+def real(args) -> None:
+    enhancer = Enhancer(args.model or SHIPPED_MODEL, device="cpu")
+    args.output.mkdir(parents=True, exist_ok=True)
+    for path in real_karyograms():
+        karyogram = read_karyogram(path)
+        given = None
+        layout_file = args.layouts / f"{path.stem}.json" if args.layouts else None
+        if layout_file and layout_file.exists():
+            given = json.loads(layout_file.read_text())
+        try:
+            guarded = enhancer.enhance(karyogram, layout=given)
+        except LayoutError as exc:
+            print(f"{path.name}: skipped, {exc}")
+            continue
+        start = time.perf_counter()
+        unguarded = enhancer.enhance(karyogram, layout=given, guard=False)
+        whole = time.perf_counter() - start
+        timings = []
+        for _ in range(3):
+            start = time.perf_counter()
+            guard_cells(guarded.inputs, guarded.outputs)
+            timings.append(time.perf_counter() - start)
+        layout_path = args.output / f"{path.stem}.layout.json"
+        guarded.layout.save(layout_path)
+        boxes = [c.box for c in guarded.layout.cells]
+        caps = Counter(v.strength_cap for v in guarded.guard.values())
+        print(f"\n## {path.name}: {len(guarded.guard)} cells, passed {caps[1.0]}, capped {caps[0.5]}, "
+              f"original {caps[0.0]}; guard {1000 * min(timings):.0f} ms, enhance without it {1000 * whole:.0f} ms")
+        for label, verdict in guarded.guard.items():
+            if not verdict.passed:
+                print("   ", verdict.describe(label))
+        for name, result in (("guard off", unguarded), ("guard on", guarded)):
+            out = args.output / f"{path.stem}.{name.replace(' ', '_')}{path.suffix}"
+            write_karyogram(result.pixels, karyogram.info, out)
+            ours = karyogram_fidelity(karyogram.grey, read_karyogram(out).grey, boxes)
+            outside = subprocess.run([sys.executable, str(REAL_EVAL), str(path), str(out), "--layout",
+                                      str(layout_path)], capture_output=True, text=True, check=False).stdout.strip()
+            print(f"  {name}: ours " + json.dumps({k: round(v, 3) for k, v in ours.items()}))
+            print(f"  {name}: real_eval {outside}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    cal = commands.add_parser("calibrate")
+    cal.add_argument("--synthetic", type=int, default=6)
+    cal.add_argument("--model", type=Path)
+    cal.set_defaults(run=calibrate)
+    rea = commands.add_parser("real")
+    rea.add_argument("output", type=Path)
+    rea.add_argument("--model", type=Path)
+    rea.add_argument("--layouts", type=Path, help="folder of STEM.json layouts for karyograms that do not slice")
+    rea.set_defaults(run=real)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from enhancer.fidelity import GUARD_STRENGTHS, Verdict, capped_strengths, guard_cells, judge_cell
+
+BACKGROUND = 0.95
+
+
+def _input(seed: int = 0) -> np.ndarray:
+    """A blurred, slightly noisy cell with two upright banded homologs (the kind of cell the model gets)."""
+    image = np.full((256, 256), BACKGROUND, np.float32)
+    bands = 0.55 + 0.2 * np.sin(np.arange(130) / 5.0)
+    for x0 in (90, 140):
+        image[60:190, x0:x0 + 26] = bands[:, None]
+    image = ndi.gaussian_filter(image, 1.5)
+    return np.clip(image + np.random.default_rng(seed).normal(0, 0.01, image.shape), 0, 1).astype(np.float32)
+
+
+def _checkerboard(amplitude: float) -> np.ndarray:
+    return amplitude * (np.indices((256, 256)).sum(axis=0) % 2 * 2 - 1)
+
+
+def test_identity_and_honest_enhancements_pass_untouched():
+    x = _input()
+    stretched = BACKGROUND - 1.5 * (BACKGROUND - x)
+    smooth = ndi.gaussian_filter(x, 1)  # denoise, then unsharp mask radius 4 amount 1 (the issue's recipe)
+    sharpened = smooth + 1.0 * (smooth - ndi.gaussian_filter(smooth, 4))
+    for y in (x, stretched, sharpened):
+        verdict = judge_cell(x, np.clip(y, 0, 1))
+        assert verdict.passed and verdict.strength_cap == 1.0 and verdict.reason == "", verdict
+
+
+def test_a_changed_outline_is_left_as_original_with_the_reason():
+    x = _input()
+    fatter = np.minimum(x, ndi.grey_erosion(x, size=(1, 9)))  # every chromosome 8 px wider
+    verdict = judge_cell(x, fatter)
+    assert verdict.strength_cap == 0.0
+    assert verdict.reason.startswith("left as original — the model changed its outline (mask IoU 0.")
+    assert verdict.measures["mask_iou"] < 0.9
+    assert verdict.describe("7").startswith("cell 7: left as original — the model changed its outline")
+
+
+def test_invented_stripes_are_named():
+    x = _input()
+    stripes = (np.arange(256) % 5 == 0)[:, None] & (x < 0.85)
+    verdict = judge_cell(x, np.where(stripes, x - 0.25, x).astype(np.float32))
+    assert verdict.strength_cap < 1.0 and "bands the original does not show" in verdict.reason
+    assert verdict.measures["bands_created"] > 5
+
+
+def test_a_mild_checkerboard_is_enhanced_at_a_lower_strength():
+    x = _input()
+    verdict = judge_cell(x, (x + _checkerboard(0.006)).astype(np.float32))
+    assert verdict.strength_cap == GUARD_STRENGTHS[1]
+    assert verdict.reason.startswith("enhanced at 50% strength — at full strength the model added a checkerboard")
+    strong = judge_cell(x, (x + _checkerboard(0.05)).astype(np.float32))
+    assert strong.strength_cap == 0.0 and "checkerboard texture" in strong.reason
+
+
+def test_an_empty_cell_is_left_as_original():
+    blank = np.full((256, 256), BACKGROUND, np.float32)
+    verdict = judge_cell(blank, blank * 0.5)
+    assert verdict.strength_cap == 0.0 and "no chromosome" in verdict.reason
+
+
+def test_guard_cells_and_capped_strengths():
+    x = _input()
+    verdicts = guard_cells({"1": x, "2": x}, {"1": x.copy(), "2": (x + _checkerboard(0.05)).astype(np.float32)})
+    assert verdicts["1"].passed and verdicts["2"].strength_cap == 0.0
+    assert capped_strengths(0.7, verdicts, ["1", "2"]) == {"1": 0.7, "2": 0.0}
+    assert capped_strengths({"2": 0.3}, verdicts, ["1", "2", "3"]) == {"1": 1.0, "2": 0.0, "3": 1.0}
+    with pytest.raises(ValueError, match="strength for cell 1"):
+        capped_strengths(1.5, verdicts, ["1"])
+
+
+def test_verdicts_survive_json():
+    verdict = judge_cell(_input(), (_input() + _checkerboard(0.05)).astype(np.float32))
+    assert Verdict.from_json(verdict.to_json()) == verdict
