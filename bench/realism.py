@@ -19,17 +19,21 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
-from enhancer.synthetic import random_karyotype, synthesize  # noqa: E402
-from enhancer.synthetic.realism import STATISTICS, Crop, chromosome_crops, compare  # noqa: E402
+from enhancer.synthetic import random_karyotype, synthesize
+from enhancer.synthetic.realism import STATISTICS, Crop, chromosome_crops, compare
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SHARP = [*sorted((DATA / "real" / "chromosomes").glob("gband_pool_*.png")),
-         DATA / "real" / "karyograms" / "nhgri_46XY_unlabeled_4rows.png",
-         *sorted((DATA / "train").glob("*.jpg"))]
-POOR = sorted((DATA / "real" / "karyograms").glob("cytovision_*"))  # the journal figure is too small (4 px wide)
+SHARP = [
+    *sorted((DATA / "real" / "chromosomes").glob("gband_pool_*.png")),
+    DATA / "real" / "karyograms" / "nhgri_46XY_unlabeled_4rows.png",
+    *sorted((DATA / "train").glob("*.jpg")),
+]
+POOR = sorted(
+    (DATA / "real" / "karyograms").glob("cytovision_*")
+)  # the journal figure is too small (4 px wide)
 
 
 def real_crops(paths: list[Path]) -> list[Crop]:
@@ -52,21 +56,29 @@ def synthetic_crops(n: int, quality: str, seed: int) -> list[Crop]:
     return crops
 
 
-ROWS = [("classifier accuracy, pixels (50 % = indistinguishable)", "classifier_pixels"),
-        ("classifier accuracy, statistics", "classifier_statistics"),
-        ("in-mask darkness, Wasserstein distance", "darkness_wasserstein")]
+ROWS = [
+    ("classifier accuracy, pixels (50 % = indistinguishable)", "classifier_pixels"),
+    ("classifier accuracy, statistics", "classifier_statistics"),
+    ("in-mask darkness, Wasserstein distance", "darkness_wasserstein"),
+]
 
 
 def table(results: dict[str, dict], columns: list[str]) -> str:
     lines = ["| measure | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     first = next(iter(results.values()))
-    lines.append("| crops (real / synthetic) | " + " | ".join(
-        f"{results[c]['n_real']} / {results[c]['n_synthetic']}" for c in columns) + " |")
+    lines.append(
+        "| crops (real / synthetic) | "
+        + " | ".join(f"{results[c]['n_real']} / {results[c]['n_synthetic']}" for c in columns)
+        + " |"
+    )
     for name, key in ROWS:
         lines.append(f"| {name} | " + " | ".join(f"{results[c][key]:.3f}" for c in columns) + " |")
     for stat in STATISTICS:
-        lines.append(f"| {stat}: real {first[stat + '_real']:.3f}, synthetic | "
-                     + " | ".join(f"{results[c][stat + '_synthetic']:.3f}" for c in columns) + " |")
+        lines.append(
+            f"| {stat}: real {first[stat + '_real']:.3f}, synthetic | "
+            + " | ".join(f"{results[c][stat + '_synthetic']:.3f}" for c in columns)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -81,8 +93,10 @@ def main() -> None:
         sys.exit(f"../shared is absent ({DATA}): no real crops to compare with")
 
     results = {}
-    for name, paths, quality in (("excellent vs real sharp", SHARP, "excellent"),
-                                 ("poor vs real poor", POOR, "poor")):
+    for name, paths, quality in (
+        ("excellent vs real sharp", SHARP, "excellent"),
+        ("poor vs real poor", POOR, "poor"),
+    ):
         results[name] = compare(real_crops(paths), synthetic_crops(args.karyograms, quality, args.seed))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -22,8 +22,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 CROP_SHAPE = (48, 16)  # rows × columns every crop is resized to for the pixel classifier
-STATISTICS = ("width_over_length", "width_cv", "edge_width", "mean_darkness", "profile_contrast",
-              "fine_band_power", "grain")
+STATISTICS = (
+    "width_over_length",
+    "width_cv",
+    "edge_width",
+    "mean_darkness",
+    "profile_contrast",
+    "fine_band_power",
+    "grain",
+)
 
 
 @dataclass(frozen=True)
@@ -51,19 +58,26 @@ def chromosome_crops(grey: np.ndarray, data_range: float = 1.0, min_area: int = 
     smooth = ndi.gaussian_filter(dark, 1.0)
     level = max(0.5 * threshold_otsu(smooth), 0.08)
     labels = label(smooth > level)
-    regions = [r for r in regionprops(labels, intensity_image=dark)
-               if r.area >= min_area and not _touches_border(r, labels.shape)]
+    regions = [
+        r
+        for r in regionprops(labels, intensity_image=dark)
+        if r.area >= min_area and not _touches_border(r, labels.shape)
+    ]
     if not regions:
         return []
     shape = {r.label: (_width(r.image), np.percentile(r.image_intensity[r.image], 90)) for r in regions}
-    big = sorted(regions, key=lambda r: r.area)[len(regions) // 2:]
+    big = sorted(regions, key=lambda r: r.area)[len(regions) // 2 :]
     typical_width = float(np.median([shape[r.label][0] for r in big]))
     typical_ink = float(np.median([shape[r.label][1] for r in big]))
     crops = []
     for r in regions:
         width, ink = shape[r.label]
-        if (not 0.6 * typical_width <= width <= 1.6 * typical_width or r.axis_major_length < 1.3 * width
-                or ink < 0.5 * typical_ink or _endpoints(r.image) > 3):
+        if (
+            not 0.6 * typical_width <= width <= 1.6 * typical_width
+            or r.axis_major_length < 1.3 * width
+            or ink < 0.5 * typical_ink
+            or _endpoints(r.image) > 3
+        ):
             continue  # text, lines, specks, faint blotches, overlapping chromosomes
         mask = np.zeros_like(labels, dtype=bool)
         y0, x0, y1, x1 = r.bbox
@@ -100,7 +114,9 @@ def crop_pixels(crop: Crop) -> np.ndarray:
     return np.concatenate([small.ravel(), detail.ravel()])
 
 
-def two_sample_accuracy(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, folds: int = 5) -> tuple[float, float]:
+def two_sample_accuracy(
+    real: np.ndarray, synthetic: np.ndarray, seed: int = 0, folds: int = 5
+) -> tuple[float, float]:
     """Cross-validated accuracy (mean, sd over folds) of a logistic regression telling the rows of
     `real` from those of `synthetic`; the larger set is subsampled so that chance is 50 %."""
     rng = np.random.default_rng(seed)
@@ -117,15 +133,24 @@ def compare(real: list[Crop], synthetic: list[Crop], seed: int = 0) -> dict[str,
     Wasserstein distance between the pooled in-mask darkness distributions."""
     stats_real = np.array([[crop_statistics(c)[k] for k in STATISTICS] for c in real])
     stats_synth = np.array([[crop_statistics(c)[k] for k in STATISTICS] for c in synthetic])
-    pixels_acc, pixels_sd = two_sample_accuracy(np.array([crop_pixels(c) for c in real]),
-                                                np.array([crop_pixels(c) for c in synthetic]), seed)
+    pixels_acc, pixels_sd = two_sample_accuracy(
+        np.array([crop_pixels(c) for c in real]), np.array([crop_pixels(c) for c in synthetic]), seed
+    )
     stats_acc, stats_sd = two_sample_accuracy(stats_real, stats_synth, seed)
-    result = {"n_real": len(real), "n_synthetic": len(synthetic),
-              "classifier_pixels": pixels_acc, "classifier_pixels_sd": pixels_sd,
-              "classifier_statistics": stats_acc, "classifier_statistics_sd": stats_sd,
-              "darkness_wasserstein": float(wasserstein_distance(np.concatenate([c.darkness[c.mask] for c in real]),
-                                                                 np.concatenate([c.darkness[c.mask]
-                                                                                 for c in synthetic])))}
+    result = {
+        "n_real": len(real),
+        "n_synthetic": len(synthetic),
+        "classifier_pixels": pixels_acc,
+        "classifier_pixels_sd": pixels_sd,
+        "classifier_statistics": stats_acc,
+        "classifier_statistics_sd": stats_sd,
+        "darkness_wasserstein": float(
+            wasserstein_distance(
+                np.concatenate([c.darkness[c.mask] for c in real]),
+                np.concatenate([c.darkness[c.mask] for c in synthetic]),
+            )
+        ),
+    }
     for i, name in enumerate(STATISTICS):
         result[f"{name}_real"] = float(np.median(stats_real[:, i]))
         result[f"{name}_synthetic"] = float(np.median(stats_synth[:, i]))
@@ -171,7 +196,7 @@ def _profile(crop: Crop, width: float) -> np.ndarray:
     rows = np.nonzero(crop.mask.any(axis=1))[0]
     mask = crop.mask[rows]
     profile = (crop.darkness[rows] * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
-    n = max(int(round(len(profile) / width * 8)), 8)
+    n = max(round(len(profile) / width * 8), 8)
     return np.interp(np.linspace(0, len(profile) - 1, n), np.arange(len(profile)), profile)
 
 
@@ -187,8 +212,12 @@ def _edge_width(dark: np.ndarray, mask: np.ndarray) -> float:
     """10–90 % rise of the median darkness across the outline, in pixels."""
     signed = ndi.distance_transform_edt(mask) - ndi.distance_transform_edt(~mask)
     bins = np.arange(-6, 7)
-    levels = np.array([np.median(dark[np.abs(signed - b) < 0.5]) if np.any(np.abs(signed - b) < 0.5) else np.nan
-                       for b in bins])
+    levels = np.array(
+        [
+            np.median(dark[np.abs(signed - b) < 0.5]) if np.any(np.abs(signed - b) < 0.5) else np.nan
+            for b in bins
+        ]
+    )
     valid = ~np.isnan(levels)
     bins, levels = bins[valid], np.maximum.accumulate(levels[valid])
     low, high = levels[0], levels[-1]
