@@ -37,6 +37,7 @@ class Degradation:
     gamma: float = 1.0
     fuzz: float = 0.0  # fuzzy outlines: σ of a blur confined to a ring around the outline
     fuzz_texture: float = 0.0  # "hairy" outline: noise in that ring
+    mottle: float = 0.0  # coarse blotchy chromatin (poorly spread bone-marrow metaphases), relative
     n_debris: int = 0
     psf_sigma: float = 0.0  # Gaussian defocus
     disk_radius: float = 0.0  # pillbox (true defocus) PSF
@@ -101,6 +102,7 @@ _STAGES = {
     "fuzzy": lambda s, rng: {
         "fuzz": _jitter(0.1 + 0.35 * s, rng),
         "fuzz_texture": _jitter(0.25 * s, rng),
+        "mottle": _jitter(0.1 + 0.3 * s, rng),
         "psf_sigma": _jitter(0.04 + 0.06 * s, rng),
     },
     "noisy": lambda s, rng: {
@@ -149,6 +151,10 @@ def degrade_content(
         blurred = ndi.gaussian_filter(x, params.fuzz * w)
         hairy = params.fuzz_texture * (bg - blurred) * ndi.gaussian_filter(rng.normal(size=x.shape), 0.6)
         x = x + ring * (blurred - x + hairy)
+    if params.mottle > 0:
+        blotches = ndi.gaussian_filter(rng.normal(size=x.shape), 0.08 * w)
+        blotches /= blotches.std() + 1e-9
+        x = bg - (bg - x) * np.clip(1 + params.mottle * blotches, 0, None)
     for _ in range(params.n_debris):
         cy, cx = rng.uniform(0, height), rng.uniform(0, width_px)
         radius, opacity = rng.uniform(0.05, 0.2) * w, rng.uniform(0.2, 0.6)

@@ -23,7 +23,7 @@ from .karyotype import KARYOTYPES, parse_karyotype
 from .render import OPTICS_SIGMA, Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
-INK = 0.92  # darkness of a fully stained, fully covered pixel
+INK = 1.0  # darkness of a fully stained, fully covered pixel
 
 
 @dataclass
@@ -129,8 +129,8 @@ def _render(karyotype, seed, width, height, background, cytobands, condensed: bo
             slot_boxes.append(slot)
             cx = (slot["box"][0] + slot["box"][2]) / 2
             members = slots[label]
-            max_bend = 0.6 * chrom_width
-            spacing = chrom_width + 2.8 * max_bend + 0.4 * chrom_width  # homologs never touch
+            max_bend = 0.9 * chrom_width
+            spacing = chrom_width + 2.4 * max_bend + 0.4 * chrom_width  # homologs never touch
             for i, chromosome in enumerate(members):
                 pose = Pose.draw(geometry, max_bend=max_bend)
                 ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)

@@ -157,6 +157,18 @@ def compare(real: list[Crop], synthetic: list[Crop], seed: int = 0) -> dict[str,
     return result
 
 
+def background_noise(grey: np.ndarray, data_range: float = 1.0) -> float:
+    """Noise level of an image: robust sd (MAD) of the fine detail over its flat background."""
+    x = grey.astype(np.float64) / data_range
+    detail = x - ndi.uniform_filter(x, 5)
+    smooth = ndi.gaussian_filter(x, 3)
+    flat = ndi.binary_erosion(smooth > np.percentile(smooth, 90) - 0.02, iterations=4)
+    if not flat.any():
+        return 0.0
+    values = detail[flat]
+    return float(1.4826 * np.median(np.abs(values - np.median(values))) / np.sqrt(1 - 1 / 25))
+
+
 def _touches_border(region, shape: tuple[int, int]) -> bool:
     y0, x0, y1, x1 = region.bbox
     return y0 == 0 or x0 == 0 or y1 == shape[0] or x1 == shape[1]

@@ -12,7 +12,7 @@ Returns `ink` (darkness × coverage, 0..1) and `alpha` (coverage) on a small can
 caller can composite several chromosomes onto a karyogram.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -23,11 +23,11 @@ from .karyotype import Chromosome
 # Stain density (0 = unstained, 1 = darkest) of the cytoband classes, and the spread of each
 # band's darkness around it: G-dark bands of one class are not all equally dark.
 STAIN_DENSITY = {
-    "gneg": 0.08,
+    "gneg": 0.05,
     "gpos25": 0.33,
     "gpos50": 0.52,
     "gpos75": 0.72,
-    "gpos100": 0.9,
+    "gpos100": 0.98,
     "gvar": 0.75,
     "stalk": 0.12,
     "acen": 0.42,
@@ -162,6 +162,8 @@ def render_chromosome(
     ink = alpha * np.clip(density * (0.75 + 0.25 * chromatid) * groove * (1 + look.grain * grain), 0, 1)
     ink = np.pad(ink, ((pad, pad), (0, 0)))
     alpha = np.pad(alpha, ((pad, pad), (0, 0)))
+    stiff = min(1.0, length / (6 * width_px))  # short chromosomes hardly bend
+    pose = replace(pose, bend=pose.bend * stiff, s_bend=pose.s_bend * stiff)
     return _bend_and_rotate(ink, pose), _bend_and_rotate(alpha, pose)
 
 
