@@ -18,9 +18,16 @@ from scipy import ndimage as ndi
 from ..slicing import ROWS
 from ..template import BASELINE_Y, template_slots
 from .cytoband import Cytobands, load_cytobands
-from .degrade import EXCELLENT, TRAINING_FAMILIES, Degradation, degrade_content, draw_degradation, encode
+from .degrade import (
+    TRAINING_FAMILIES,
+    Degradation,
+    degrade_content,
+    draw_degradation,
+    encode,
+    excellent_capture,
+)
 from .karyotype import KARYOTYPES, parse_karyotype
-from .render import OPTICS_SIGMA, Look, Pose, render_chromosome
+from .render import Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
 INK = 1.0  # darkness of a fully stained, fully covered pixel
@@ -39,6 +46,7 @@ class _Scene:
 
     dark: np.ndarray
     mask: np.ndarray
+    look: Look
     background: float
     width_px: float
     slot_boxes: list[dict]
@@ -68,7 +76,7 @@ def synthesize(
     poor = quality == "poor"
     scene = _render(karyotype, seed, width, height, background, cytobands, condensed=poor and shorten)
     if not poor:
-        return _finish(scene, EXCELLENT, seed, header)
+        return _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header)
     return _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity)
 
 
@@ -91,7 +99,7 @@ def synthesize_pair(
     )
     header = kwargs.get("header", False)
     return (
-        _finish(scene, EXCELLENT, seed, header),
+        _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header),
         _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity),
     )
 
@@ -159,21 +167,21 @@ def _render(karyotype, seed, width, height, background, cytobands, condensed: bo
         },
         "look": {k: round(v, 4) for k, v in vars(look).items()},
     }
-    return _Scene(dark, cover > 0.5, bg, chrom_width, slot_boxes, truth)
+    return _Scene(dark, cover > 0.5, look, bg, chrom_width, slot_boxes, truth)
 
 
 def _finish(
     scene: _Scene, params: Degradation, seed: int, header: bool, severity: str | float | None = None
 ) -> SyntheticKaryogram:
     """Optics, then the degradation of the chromosome image, then the software's annotations, then export."""
-    dark = ndi.gaussian_filter(scene.dark, OPTICS_SIGMA * scene.width_px)
+    dark = ndi.gaussian_filter(scene.dark, scene.look.optics * scene.width_px)
     grey = scene.background * (1 - INK * dark)
     rng = np.random.default_rng([seed, 2])
     grey = degrade_content(grey, scene.mask, params, rng, scene.background, scene.width_px)
     truth = scene.truth
     height, width = grey.shape
     grey = _draw_annotations(grey, truth["karyotype"] if header else None, scene.slot_boxes, width, height)
-    quality = "excellent" if params is EXCELLENT else "poor"
+    quality = "excellent" if params.family == "excellent" else "poor"
     truth = {**truth, "quality": quality, "severity": severity, "degradation": params.as_dict()}
     return SyntheticKaryogram(encode(grey, params), truth, scene.mask.copy())
 

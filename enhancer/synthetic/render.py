@@ -5,8 +5,8 @@ distinct gpos25/50/75/100 levels, each dark band varies a little in darkness, an
 bands blend. Condensation (the band level, 300–850) sets length, width and band merging
 together. Two sister chromatids with a groove between them, a width that wanders along the
 axis and narrows at the centromere, rounded telomeres, chromatin grain, then a bend and a
-slight rotation. Outline softness comes from the optics, applied by the caller to the whole
-image (`OPTICS_SIGMA`).
+slight rotation. Outline softness comes from the optics (`Look.optics`), applied by the caller
+to the whole image.
 
 Returns `ink` (darkness × coverage, 0..1) and `alpha` (coverage) on a small canvas, so the
 caller can composite several chromosomes onto a karyogram.
@@ -33,9 +33,6 @@ STAIN_DENSITY = {
     "acen": 0.42,
 }
 DENSITY_SPREAD = 0.06
-# Measured on real sharp G-banded crops (bench/realism.py): 10–90 % edge rise ≈ 0.2 W, which a
-# Gaussian point spread of 0.08 chromosome widths gives.
-OPTICS_SIGMA = 0.08
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,9 @@ class Look:
     grain: float = 0.12  # chromatin texture, relative amplitude
     chromatid_split: float = 0.15  # depth of the groove between the sister chromatids
     base_density: float = 0.22  # darkness of unstained chromatin
+    # σ of the microscope's point spread, in chromosome widths. Real sharp G-banded crops show a
+    # 10–90 % edge rise of about 0.2–0.3 W (bench/realism.py), which 0.065–0.1 W gives.
+    optics: float = 0.08
 
     @classmethod
     def draw(cls, rng: np.random.Generator, band_level: int | None = None) -> "Look":
@@ -64,6 +64,7 @@ class Look:
             grain=float(rng.uniform(0.08, 0.16)),
             chromatid_split=float(rng.uniform(0.05, 0.3) * (0.4 + 0.6 * level / 850)),
             base_density=float(rng.uniform(0.24, 0.36)),
+            optics=float(rng.uniform(0.065, 0.1)),
         )
 
 
@@ -139,9 +140,9 @@ def render_chromosome(
     profile = np.clip(profile + pose.dark_jitter[np.arange(length) % len(pose.dark_jitter)], 0, 1)
 
     t = np.arange(length) + 0.5
-    sigma = 0.6 * width_px  # width wanders by ±9 % (1 sd) over about a chromosome width
+    sigma = 0.6 * width_px  # width wanders by ±12 % (1 sd) over about a chromosome width
     wander = ndi.gaussian_filter1d(rng.normal(0, 1, length + 2048), sigma)[1024 : 1024 + length]
-    half = width_px / 2 * (1 + 0.09 * wander * np.sqrt(2 * sigma * np.sqrt(np.pi)))
+    half = width_px / 2 * (1 + 0.12 * wander * np.sqrt(2 * sigma * np.sqrt(np.pi)))
     for c in centromeres:
         half *= 1 - rng.uniform(0.25, 0.4) * np.exp(-(((t - c) / (0.45 * width_px)) ** 2))
     cap = min(0.55 * width_px, 0.3 * length)
