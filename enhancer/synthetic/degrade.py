@@ -46,7 +46,7 @@ class Degradation:
     down: float = 1.0  # resolution loss factor
     poisson_peak: float = 0.0  # shot noise, photons at white (0 = none)
     gauss_sigma: float = 0.0  # read noise
-    background_clip: float = 0.0  # export with background removal: lighter than 1 − this → white
+    background_clip: float = 0.0  # export's background removal: lighter than bg·(1 − this) → bg
     jpeg_quality: int = 0  # 0 = no JPEG
 
     def as_dict(self) -> dict:
@@ -193,7 +193,7 @@ def degrade_content(
     if params.gauss_sigma > 0:
         x = x + rng.normal(0, params.gauss_sigma, x.shape)
     if params.background_clip > 0:
-        x = np.where(x > bg * (1 - params.background_clip), np.maximum(x, 1.0), x)
+        x = np.where(x > bg * (1 - params.background_clip), np.maximum(x, bg), x)
     return np.clip(x, 0, 1)
 
 

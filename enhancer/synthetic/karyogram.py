@@ -85,19 +85,14 @@ def synthesize_pair(
     seed: int = 0,
     severity: str | float = "moderate",
     family: str | None = None,
-    **kwargs,
+    width: int = 1200,
+    height: int = 1000,
+    header: bool = False,
+    background: str = "white",
+    cytobands: Cytobands | None = None,
 ) -> tuple[SyntheticKaryogram, SyntheticKaryogram]:
     """The same karyogram excellent and poor: one rendering, pixel-aligned, same band level and length."""
-    scene = _render(
-        karyotype,
-        seed,
-        kwargs.get("width", 1200),
-        kwargs.get("height", 1000),
-        kwargs.get("background", "white"),
-        kwargs.get("cytobands"),
-        condensed=False,
-    )
-    header = kwargs.get("header", False)
+    scene = _render(karyotype, seed, width, height, background, cytobands, condensed=False)
     return (
         _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header),
         _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity),

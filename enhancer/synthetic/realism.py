@@ -21,6 +21,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .degrade import chromosome_width
+
 CROP_SHAPE = (48, 16)  # rows × columns every crop is resized to for the pixel classifier
 STATISTICS = (
     "width_over_length",
@@ -65,7 +67,9 @@ def chromosome_crops(grey: np.ndarray, data_range: float = 1.0, min_area: int = 
     ]
     if not regions:
         return []
-    shape = {r.label: (_width(r.image), np.percentile(r.image_intensity[r.image], 90)) for r in regions}
+    shape = {
+        r.label: (chromosome_width(r.image), np.percentile(r.image_intensity[r.image], 90)) for r in regions
+    }
     big = sorted(regions, key=lambda r: r.area)[len(regions) // 2 :]
     typical_width = float(np.median([shape[r.label][0] for r in big]))
     typical_ink = float(np.median([shape[r.label][1] for r in big]))
@@ -172,12 +176,6 @@ def background_noise(grey: np.ndarray, data_range: float = 1.0) -> float:
 def _touches_border(region, shape: tuple[int, int]) -> bool:
     y0, x0, y1, x1 = region.bbox
     return y0 == 0 or x0 == 0 or y1 == shape[0] or x1 == shape[1]
-
-
-def _width(mask: np.ndarray) -> float:
-    """Twice the mean distance to the outline along the skeleton."""
-    distance = ndi.distance_transform_edt(np.pad(mask, 1))
-    return 2 * float(distance[skeletonize(np.pad(mask, 1))].mean())
 
 
 def _endpoints(mask: np.ndarray) -> int:

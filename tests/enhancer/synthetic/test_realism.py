@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from enhancer.synthetic import synthesize
-from enhancer.synthetic.realism import STATISTICS, chromosome_crops, compare, crop_statistics, two_sample_accuracy
+from enhancer.synthetic.realism import (
+    STATISTICS,
+    chromosome_crops,
+    compare,
+    crop_statistics,
+    two_sample_accuracy,
+)
 
 
 @pytest.fixture(scope="module")
