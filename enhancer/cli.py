@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from .io import ImageError, read_karyogram
 from .slicing import LayoutError, slice_karyogram
+from .synthetic.degrade import FAMILIES, HELD_OUT_FAMILY
 from .training.config import PRESETS
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--karyotype", help='ISCN, e.g. "47,XY,+8" (default: drawn per karyogram)')
     synth.add_argument("--severity", choices=("mild", "moderate", "severe", "mixed"), default="moderate",
                        help="mixed cycles through mild, moderate and severe")
+    synth.add_argument("--family", choices=FAMILIES,
+                       help=f"degradation family of poor karyograms (default: drawn per seed from all but the "
+                            f"held-out {HELD_OUT_FAMILY!r}, so training data never holds it)")
     synth.add_argument("--seed", type=int, default=0, help="first seed; karyogram i uses seed + i")
     synth.add_argument("--width", type=int, default=1200)
     synth.add_argument("--height", type=int, default=1000)
@@ -130,9 +134,9 @@ def _synth(args) -> int:
         severity = ("mild", "moderate", "severe")[i % 3] if args.severity == "mixed" else args.severity
         karyotype = args.karyotype or random_karyotype(np.random.default_rng([seed, 7]))
         if args.quality == "pair":
-            made = synthesize_pair(karyotype, seed, severity, **size)
+            made = synthesize_pair(karyotype, seed, severity, family=args.family, **size)
         else:
-            made = (synthesize(karyotype, seed, args.quality, severity, **size),)
+            made = (synthesize(karyotype, seed, args.quality, severity, family=args.family, **size),)
         for item in made:
             stem = args.output / f"synth_{seed:06d}_{item.truth['quality']}"
             Image.fromarray(item.image).save(stem.with_suffix(".png"))

@@ -13,8 +13,14 @@ CHROMOSOMES = tuple([str(i) for i in range(1, 23)] + ["X", "Y"])
 BAND_LEVELS = (300, 400, 550, 850)
 # Darkness (0 = unstained, 1 = darkest) of each Giemsa stain class.
 STAIN_DARKNESS = {
-    "gneg": 0.04, "gpos25": 0.30, "gpos50": 0.52, "gpos75": 0.74, "gpos100": 0.95,
-    "gvar": 0.62, "stalk": 0.12, "acen": 0.35,
+    "gneg": 0.04,
+    "gpos25": 0.30,
+    "gpos50": 0.52,
+    "gpos75": 0.74,
+    "gpos100": 0.95,
+    "gvar": 0.62,
+    "stalk": 0.12,
+    "acen": 0.35,
 }
 
 
@@ -69,14 +75,17 @@ class Cytobands:
         bands = list(self._bands[chrom])
         target = max(2, round(len(bands) * level / self._haploid_count))
         while len(bands) > target:
-            pairs = [(bands[i + 1].end - bands[i].start, i) for i in range(len(bands) - 1)
-                     if _mergeable(bands[i], bands[i + 1])]
+            pairs = [
+                (bands[i + 1].end - bands[i].start, i)
+                for i in range(len(bands) - 1)
+                if _mergeable(bands[i], bands[i + 1])
+            ]
             if not pairs:
                 break
             _, i = min(pairs)
             a, b = bands[i], bands[i + 1]
             dark = (a.darkness * (a.end - a.start) + b.darkness * (b.end - b.start)) / (b.end - a.start)
-            bands[i:i + 2] = [Band(a.name.partition(".")[0], a.start, b.end, "merged", dark)]
+            bands[i : i + 2] = [Band(a.name.partition(".")[0], a.start, b.end, "merged", dark)]
         return bands
 
     @property

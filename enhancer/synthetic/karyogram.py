@@ -1,8 +1,11 @@
 """Compose synthetic karyograms laid out like a CytoVision-style export, with ground truth.
 
 Four rows of 5/7/6/6 slots, an underline and a number label under each slot, optional
-header text, white or grey background. Excellent and poor versions of one seed share
-every pose and position, so `pair` quality gives pixel-aligned ground truth.
+header text, white or grey background. The chromosomes of a karyogram are rendered once, at
+one condensation (band level 300–850, drawn per seed); the excellent image is that rendering
+through good optics, and a poor image is the same rendering degraded (`degrade`). So the two
+images of a pair share band level, length and geometry exactly, pixel for pixel, and the
+excellent one holds no band that the poor one does not.
 """
 
 from dataclasses import dataclass
@@ -10,45 +13,90 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage as ndi
 
 from ..slicing import ROWS
 from ..template import BASELINE_Y, template_slots
 from .cytoband import Cytobands, load_cytobands
-from .degrade import EXCELLENT_IMAGE, EXCELLENT_LOOK, degrade_image, describe, poor_image, poor_look
+from .degrade import (
+    TRAINING_FAMILIES,
+    Degradation,
+    degrade_content,
+    draw_degradation,
+    encode,
+    excellent_capture,
+)
 from .karyotype import KARYOTYPES, parse_karyotype
 from .render import Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
-
-CHR1_LENGTH = 0.17  # of the image height, at full length
-CHROMOSOME_WIDTH = 0.024
+INK = 1.0  # darkness of a fully stained, fully covered pixel
 
 
 @dataclass
 class SyntheticKaryogram:
     image: np.ndarray  # uint8 grey
-    truth: dict  # karyotype, slots, chromosomes, quality and degradation parameters
+    truth: dict  # karyotype, slots, chromosomes, condensation, quality and degradation parameters
+    mask: np.ndarray | None = None  # chromosome pixels before degradation (identical within a pair)
 
 
-def synthesize(karyotype: str = "46,XY", seed: int = 0, quality: str = "excellent", severity: str = "moderate",
-               width: int = 1200, height: int = 1000, header: bool = False, background: str = "white",
-               shorten: bool = True, cytobands: Cytobands | None = None) -> SyntheticKaryogram:
-    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs)."""
-    if quality == "excellent":
-        return _compose(karyotype, seed, EXCELLENT_LOOK, EXCELLENT_IMAGE, "excellent", severity, width, height,
-                        header, background, cytobands)
-    if quality != "poor":
+@dataclass
+class _Scene:
+    """The rendered chromosomes of one karyogram, before optics, annotations and degradation."""
+
+    dark: np.ndarray
+    mask: np.ndarray
+    look: Look
+    background: float
+    width_px: float
+    slot_boxes: list[dict]
+    truth: dict
+
+
+def synthesize(
+    karyotype: str = "46,XY",
+    seed: int = 0,
+    quality: str = "excellent",
+    severity: str | float = "moderate",
+    width: int = 1200,
+    height: int = 1000,
+    header: bool = False,
+    background: str = "white",
+    shorten: bool = True,
+    cytobands: Cytobands | None = None,
+    family: str | None = None,
+) -> SyntheticKaryogram:
+    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs).
+
+    A poor karyogram is degraded by `family` (default: one of TRAINING_FAMILIES drawn per seed, so
+    the held-out family never appears unless named). With `shorten`, an unpaired poor karyogram is
+    drawn at the condensed end (300–400 bands), as bone-marrow preparations often are."""
+    if quality not in ("excellent", "poor"):
         raise ValueError("quality must be 'excellent' or 'poor'")
-    rng = np.random.default_rng([seed, 1])
-    return _compose(karyotype, seed, poor_look(severity, rng, shorten), poor_image(severity, rng), "poor",
-                    severity, width, height, header, background, cytobands)
+    poor = quality == "poor"
+    scene = _render(karyotype, seed, width, height, background, cytobands, condensed=poor and shorten)
+    if not poor:
+        return _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header)
+    return _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity)
 
 
-def synthesize_pair(karyotype: str = "46,XY", seed: int = 0, severity: str = "moderate",
-                    **kwargs) -> tuple[SyntheticKaryogram, SyntheticKaryogram]:
-    """The same karyogram excellent and poor, pixel-aligned (no shortening)."""
-    return (synthesize(karyotype, seed, "excellent", severity, **kwargs),
-            synthesize(karyotype, seed, "poor", severity, shorten=False, **kwargs))
+def synthesize_pair(
+    karyotype: str = "46,XY",
+    seed: int = 0,
+    severity: str | float = "moderate",
+    family: str | None = None,
+    width: int = 1200,
+    height: int = 1000,
+    header: bool = False,
+    background: str = "white",
+    cytobands: Cytobands | None = None,
+) -> tuple[SyntheticKaryogram, SyntheticKaryogram]:
+    """The same karyogram excellent and poor: one rendering, pixel-aligned, same band level and length."""
+    scene = _render(karyotype, seed, width, height, background, cytobands, condensed=False)
+    return (
+        _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header),
+        _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity),
+    )
 
 
 def random_karyotype(rng: np.random.Generator) -> str:
@@ -58,15 +106,22 @@ def random_karyotype(rng: np.random.Generator) -> str:
     return str(rng.choice(KARYOTYPES[2:]))
 
 
-def _compose(karyotype, seed, look: Look, degradation, quality, severity, width, height, header, background,
-             cytobands) -> SyntheticKaryogram:
+def _poor_degradation(seed: int, severity: str | float, family: str | None) -> Degradation:
+    rng = np.random.default_rng([seed, 1])
+    chosen = family or str(rng.choice(TRAINING_FAMILIES))
+    return draw_degradation(chosen, severity, rng)
+
+
+def _render(karyotype, seed, width, height, background, cytobands, condensed: bool) -> _Scene:
     bands = cytobands or load_cytobands(str(CYTOBAND_FILE))
     slots = parse_karyotype(karyotype, bands)
-    geometry = np.random.default_rng([seed, 0])  # poses and positions: identical for a pair
+    geometry = np.random.default_rng([seed, 0])  # condensation, poses and positions
+    look = Look.draw(geometry, band_level=int(geometry.choice([300, 400])) if condensed else None)
     bg = 1.0 if background == "white" else 0.9
-    px_per_bp = CHR1_LENGTH * height / bands.length("1")
-    chrom_width = CHROMOSOME_WIDTH * height
+    px_per_bp = look.chr1_length * height / bands.length("1")
+    chrom_width = look.width * height
     dark = np.zeros((height, width))
+    cover = np.zeros((height, width))
     chromosomes, slot_boxes = [], []
 
     template = iter(template_slots(width, height))
@@ -77,43 +132,83 @@ def _compose(karyotype, seed, look: Look, degradation, quality, severity, width,
             slot_boxes.append(slot)
             cx = (slot["box"][0] + slot["box"][2]) / 2
             members = slots[label]
-            max_bend = 0.35 * chrom_width
-            spacing = chrom_width + 2 * max_bend + 0.4 * chrom_width  # homologs never touch
+            max_bend = 0.9 * chrom_width
+            spacing = chrom_width + 2.4 * max_bend + 0.4 * chrom_width  # homologs never touch
             for i, chromosome in enumerate(members):
                 pose = Pose.draw(geometry, max_bend=max_bend)
                 ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)
                 x_centre = cx + (i - (len(members) - 1) / 2) * spacing + geometry.normal(0, 1.5)
-                box = _paste(dark, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
-                chromosomes.append({"label": label, "index": i, "box": box,
-                                    "segments": [[s.chrom, s.start, s.end, s.reverse] for s in chromosome]})
+                box = _paste(dark, cover, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
+                chromosomes.append(
+                    {
+                        "label": label,
+                        "index": i,
+                        "box": box,
+                        "segments": [[s.chrom, s.start, s.end, s.reverse] for s in chromosome],
+                    }
+                )
 
-    grey = bg * (1 - 0.9 * dark)
-    grey = _draw_annotations(grey, karyotype if header else None, slot_boxes, width, height)
-    rng = np.random.default_rng([seed, 2])
-    image = degrade_image(grey, bg, degradation, rng)
     truth = {
-        "karyotype": karyotype, "seed": seed, "quality": quality,
-        "severity": severity if quality == "poor" else None, "background": background,
+        "karyotype": karyotype,
+        "seed": seed,
+        "background": background,
         "image": {"width": width, "height": height},
-        "slots": slot_boxes, "chromosomes": chromosomes, "degradation": describe(look, degradation),
+        "slots": slot_boxes,
+        "chromosomes": chromosomes,
+        "condensation": {
+            "band_level": look.band_level,
+            "chromosome_1_px": round(look.chr1_length * height, 1),
+            "width_px": round(chrom_width, 1),
+        },
+        "look": {k: round(v, 4) for k, v in vars(look).items()},
     }
-    return SyntheticKaryogram(image, truth)
+    return _Scene(dark, cover > 0.5, look, bg, chrom_width, slot_boxes, truth)
 
 
-def _paste(dark: np.ndarray, ink: np.ndarray, alpha: np.ndarray, x_centre: float, bottom: int) -> list[int]:
+def _finish(
+    scene: _Scene, params: Degradation, seed: int, header: bool, severity: str | float | None = None
+) -> SyntheticKaryogram:
+    """Optics, then the degradation of the chromosome image, then the software's annotations, then export."""
+    dark = ndi.gaussian_filter(scene.dark, scene.look.optics * scene.width_px)
+    grey = scene.background * (1 - INK * dark)
+    rng = np.random.default_rng([seed, 2])
+    grey = degrade_content(grey, scene.mask, params, rng, scene.background, scene.width_px)
+    truth = scene.truth
+    height, width = grey.shape
+    grey = _draw_annotations(grey, truth["karyotype"] if header else None, scene.slot_boxes, width, height)
+    quality = "excellent" if params.family == "excellent" else "poor"
+    truth = {**truth, "quality": quality, "severity": severity, "degradation": params.as_dict()}
+    return SyntheticKaryogram(encode(grey, params), truth, scene.mask.copy())
+
+
+def _paste(
+    dark: np.ndarray, cover: np.ndarray, ink: np.ndarray, alpha: np.ndarray, x_centre: float, bottom: int
+) -> list[int]:
     """Composite `ink` with its bottom at `bottom`; returns the chromosome's box (alpha > 0.5)."""
     rows, cols = np.nonzero(alpha > 0.5)
     y_off = bottom - rows.max() - 1
-    x_off = int(round(x_centre - (cols.min() + cols.max()) / 2))
+    x_off = round(x_centre - (cols.min() + cols.max()) / 2)
     h, w = dark.shape
-    ys, xs = slice(max(y_off, 0), min(y_off + ink.shape[0], h)), slice(max(x_off, 0), min(x_off + ink.shape[1], w))
-    sub = ink[ys.start - y_off:ys.stop - y_off, xs.start - x_off:xs.stop - x_off]
+    ys, xs = (
+        slice(max(y_off, 0), min(y_off + ink.shape[0], h)),
+        slice(max(x_off, 0), min(x_off + ink.shape[1], w)),
+    )
+    sub = ink[ys.start - y_off : ys.stop - y_off, xs.start - x_off : xs.stop - x_off]
     dark[ys, xs] = np.maximum(dark[ys, xs], sub)
-    return [int(cols.min() + x_off), int(rows.min() + y_off), int(cols.max() + x_off + 1), int(rows.max() + y_off + 1)]
+    cover[ys, xs] = np.maximum(
+        cover[ys, xs], alpha[ys.start - y_off : ys.stop - y_off, xs.start - x_off : xs.stop - x_off]
+    )
+    return [
+        int(cols.min() + x_off),
+        int(rows.min() + y_off),
+        int(cols.max() + x_off + 1),
+        int(rows.max() + y_off + 1),
+    ]
 
 
-def _draw_annotations(grey: np.ndarray, header: str | None, slot_boxes: list[dict], width: int,
-                      height: int) -> np.ndarray:
+def _draw_annotations(
+    grey: np.ndarray, header: str | None, slot_boxes: list[dict], width: int, height: int
+) -> np.ndarray:
     image = Image.fromarray(np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=max(10, int(0.02 * height)))

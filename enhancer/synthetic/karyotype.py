@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from .cytoband import CHROMOSOMES, Cytobands
 
 KARYOTYPES = (
-    "46,XX", "46,XY", "47,XY,+8", "45,XX,-7", "46,XY,del(5)(q13q33)",
-    "46,XY,t(9;22)(q34;q11.2)", "46,XX,inv(16)(p13.1q22)", "47,XXY", "45,X",
+    "46,XX",
+    "46,XY",
+    "47,XY,+8",
+    "45,XX,-7",
+    "46,XY,del(5)(q13q33)",
+    "46,XY,t(9;22)(q34;q11.2)",
+    "46,XX,inv(16)(p13.1q22)",
+    "47,XXY",
+    "45,X",
 )
 
 
@@ -91,7 +98,10 @@ def _apply(item: str, slots: dict[str, list[Chromosome]], bands: Cytobands) -> N
     if m := re.fullmatch(r"inv\((\d+|X|Y)\)\(([pq][\d.]+)([pq][\d.]+)\)", item):
         chrom, first, second = m.groups()
         lo, hi = sorted((_breakpoint(chrom, first, bands), _breakpoint(chrom, second, bands)))
-        slots[chrom][-1] = (Segment(chrom, 0, lo), Segment(chrom, lo, hi, reverse=True),
-                            Segment(chrom, hi, bands.length(chrom)))
+        slots[chrom][-1] = (
+            Segment(chrom, 0, lo),
+            Segment(chrom, lo, hi, reverse=True),
+            Segment(chrom, hi, bands.length(chrom)),
+        )
         return
     raise KaryotypeError(f"{item!r} is not a supported ISCN item (+N, -N, del, t of q arms, inv)")

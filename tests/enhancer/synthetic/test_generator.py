@@ -41,7 +41,7 @@ def test_structural_karyotypes_change_the_right_chromosomes():
     slots = parse_karyotype("46,XY,t(9;22)(q34;q11.2)", BANDS)
     der9, der22 = slots["9"][-1], slots["22"][-1]
     assert [s.chrom for s in der9] == ["9", "22"] and [s.chrom for s in der22] == ["22", "9"]
-    length = lambda c: sum(s.length for s in c)  # noqa: E731
+    length = lambda c: sum(s.length for s in c)
     assert length(der22) < length(slots["22"][0])  # the Philadelphia chromosome is short
     deleted = parse_karyotype("46,XY,del(5)(q13q33)", BANDS)["5"][-1]
     assert length(deleted) < 0.75 * BANDS.length("5")
@@ -67,11 +67,38 @@ def test_same_seed_same_karyogram_and_other_seed_differs():
 def test_pair_is_pixel_aligned_and_poor_is_worse():
     excellent, poor = synthesize_pair("46,XX", seed=5, severity="moderate", width=900, height=750)
     assert excellent.image.shape == poor.image.shape
-    # Same poses and positions; only the outline softness differs, by at most a pixel.
     for a, b in zip(excellent.truth["chromosomes"], poor.truth["chromosomes"], strict=True):
-        assert np.abs(np.subtract(a["box"], b["box"])).max() <= 1
-    assert poor.truth["degradation"]["chromosome"]["band_level"] < 850
-    assert poor.image.std() < excellent.image.std()  # lower contrast
+        assert a["box"] == b["box"]
+    assert poor.image[excellent.mask].std() < excellent.image[excellent.mask].std()  # less band contrast
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_truth_holds_no_band_its_input_cannot_show(seed):
+    """Condensation, band level, length and geometry are one rendering for both images of a pair."""
+    excellent, poor = synthesize_pair("46,XY", seed=seed, severity="severe", width=600, height=500)
+    assert excellent.truth["condensation"] == poor.truth["condensation"]
+    assert excellent.truth["look"] == poor.truth["look"]
+    assert np.array_equal(excellent.mask, poor.mask) and excellent.mask.any()
+    assert poor.truth["degradation"]["family"] != "excellent"
+    # The poor image is the excellent one degraded: their chromosome profiles still agree.
+    rows = excellent.mask.any(axis=1)
+    r = np.corrcoef(excellent.image[rows].mean(axis=1), poor.image[rows].mean(axis=1))[0, 1]
+    assert r > 0.8
+
+
+def test_condensation_varies_between_pairs_and_sets_length_and_band_level_together():
+    looks = [synthesize_pair("46,XY", seed=s, width=400, height=400)[0].truth for s in range(8)]
+    levels = {t["condensation"]["band_level"] for t in looks}
+    assert len(levels) >= 2 and levels <= {300, 400, 550, 850}
+    by_level = sorted(looks, key=lambda t: t["condensation"]["band_level"])
+    assert by_level[0]["condensation"]["chromosome_1_px"] < by_level[-1]["condensation"]["chromosome_1_px"]
+
+
+def test_unpaired_poor_is_condensed_but_pairs_are_not_shortened():
+    poor = synthesize("46,XY", seed=4, quality="poor", width=400, height=400)
+    assert poor.truth["condensation"]["band_level"] in (300, 400)
+    paired = synthesize("46,XY", seed=4, quality="poor", shorten=False, width=400, height=400)
+    assert np.array_equal(paired.image, synthesize_pair("46,XY", seed=4, width=400, height=400)[1].image)
 
 
 def test_truth_holds_karyotype_slots_and_chromosome_boxes():

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0002_karyogram_included_karyogram_length"),
+        ("cases", "0003_job_layout_guess"),
     ]
 
     operations = [
