@@ -24,7 +24,7 @@ from .model.checkpoint import load_generator
 from .model.networks import per_image_normalisation
 from .segmentation import background_level
 from .slicing import layout_from_boxes
-from .synthetic.real_content import HELD_OUT_FAMILY, real_content_pairs
+from .synthetic.real_content import real_content_pairs
 from .training.data import unit_to_model
 
 VALIDATION_FRACTION = 0.15
@@ -66,7 +66,7 @@ def real_content_cells(real_dir: Path, per_image: int = REAL_CONTENT_CELLS_PER_I
         raise ValueError(f"none of {', '.join(SHARP_REAL_KARYOGRAMS)} in {real_dir}")
     return [{"karyogram": pair["source"], "label": "real", "input": pair["input"], "truth": pair["truth"],
              "background": pair["background"]}
-            for pair in real_content_pairs(paths, per_image, seed, family=HELD_OUT_FAMILY)]
+            for pair in real_content_pairs(paths, per_image, seed, held_out=True)]
 
 
 def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: str = "auto",

@@ -4,17 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from enhancer.synthetic.real_content import (
-    HELD_OUT_FAMILY,
-    TRAINING_FAMILY,
-    ContentDegradation,
-    chromosome_mask,
-    chromosome_width,
-    degrade_cell,
-    excellent_cells,
-    random_degradation,
-)
-from enhancer.synthetic.degrade import ImageDegradation
+from enhancer.synthetic.degrade import HELD_OUT_FAMILY, chromosome_width
+from enhancer.synthetic.real_content import chromosome_mask, degrade_cell, excellent_cells, real_content_pairs
 
 
 def banded_chromosomes(height: int = 400, width: int = 400) -> np.ndarray:
@@ -49,9 +40,7 @@ def test_cells_are_square_flat_outside_and_scaled_like_karyogram_cells():
 def test_degradation_keeps_geometry_and_background_and_loses_contrast():
     rng = np.random.default_rng(1)
     image, mask, background = next(excellent_cells(banded_chromosomes(), 1, rng))
-    poor = degrade_cell(image, mask, background, ContentDegradation(0.5, 1.0, 1.5),
-                        ImageDegradation(global_contrast=0.7, psf_sigma=1.2, poisson_peak=800, gauss_sigma=0.005,
-                                         jpeg_quality=70), rng)
+    poor = degrade_cell(image, mask, background, "mixed", 0.7, seed=3)
     assert poor.shape == image.shape and poor.dtype == np.float32
     far = ~ndi.binary_dilation(mask, iterations=4)
     assert np.allclose(poor[far], background, atol=1e-6)  # flat background, as the product's cells
@@ -61,14 +50,14 @@ def test_degradation_keeps_geometry_and_background_and_loses_contrast():
     assert same_outline.sum() > 0.8 * mask.sum()  # the chromosome is where it was
 
 
-@pytest.mark.parametrize("family", [TRAINING_FAMILY, HELD_OUT_FAMILY])
-def test_families_draw_parameters(family):
-    content, image, disk = random_degradation(np.random.default_rng(2), family)
-    assert 0 < content.band_contrast <= 1
-    assert (disk > 0) == (family == HELD_OUT_FAMILY)
-    assert image.jpeg_quality == 0 or 20 <= image.jpeg_quality <= 95
+def test_pairs_draw_training_families_unless_the_held_out_one_is_asked_for(tmp_path):
+    from PIL import Image
 
-
-def test_unknown_family_is_refused():
-    with pytest.raises(ValueError, match="family"):
-        random_degradation(np.random.default_rng(0), "sepia")
+    Image.fromarray((banded_chromosomes() * 255).astype(np.uint8)).save(tmp_path / "sharp.png")
+    trained = list(real_content_pairs([tmp_path / "sharp.png"], 6, seed=0))
+    held_out = list(real_content_pairs([tmp_path / "sharp.png"], 2, seed=0, held_out=True))
+    assert len(trained) == 6 and HELD_OUT_FAMILY not in {p["family"] for p in trained}
+    assert {p["family"] for p in held_out} == {HELD_OUT_FAMILY}
+    for pair in trained + held_out:
+        assert pair["input"].shape == pair["truth"].shape == (256, 256)
+        assert pair["source"] == "sharp.png"
