@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from . import baselines
 from .cells import to_model_input
+from .fidelity import guard_cells
 from .inference import Enhancer
 from .io import read_karyogram
 from .metrics import cell_metrics, ssim_map
@@ -99,10 +100,12 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
     summary: dict = {"classical_best_params": params, "validation_cells": len(validation), "sets": {}}
     details: dict = {}
     for set_name, test in sets.items():
-        outputs = {"cyclegan": list(enhancer.enhance_batches(np.stack([c["input"] for c in test])))}
+        raw = enhancer.enhance_batches(np.stack([c["input"] for c in test]))
+        outputs = {"cyclegan": list(raw), "cyclegan_guarded": guarded(test, raw)}
         for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
             outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
-        per_cell = {name: [cell_metrics(c["truth"], y, c["background"]) for c, y in zip(test, ys, strict=True)]
+        per_cell = {name: [cell_metrics(c["truth"], y, c["background"], model_input=c["input"])
+                           for c, y in zip(test, ys, strict=True)]
                     for name, ys in outputs.items()}
         summary["sets"][set_name] = {
             "n": len(test),
@@ -114,6 +117,14 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
     if reverse.exists():
         summary["paper_protocol"] = paper_protocol(enhancer, reverse, sets["synthetic"])
     return summary, details
+
+
+def guarded(cells: list[dict], outputs: np.ndarray) -> list[np.ndarray]:
+    """The model's outputs as the product shows them: each cell's change capped by the fidelity guard."""
+    verdicts = guard_cells({str(i): c["input"] for i, c in enumerate(cells)},
+                           {str(i): y for i, y in enumerate(outputs)})
+    return [c["input"] + verdicts[str(i)].strength_cap * (y - c["input"]) for i, (c, y) in
+            enumerate(zip(cells, outputs, strict=True))]
 
 
 @torch.inference_mode()

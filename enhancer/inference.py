@@ -22,7 +22,7 @@ from .segmentation import background_level
 from .slicing import Layout, slice_karyogram
 from .training.data import unit_to_model
 
-SHIPPED_MODEL = Path(__file__).with_name("models") / "chromoenhancer-cpu-small"
+SHIPPED_MODEL = Path(__file__).with_name("models") / "chromoenhancer-cpu-restore"
 
 
 @dataclass
