@@ -33,6 +33,7 @@ VALIDATION_FRACTION = 0.15
 SHARP_REAL_KARYOGRAMS = ("nhgri_46XY_unlabeled_4rows.png", "wellcome_45X_turner_labeled.jpg")
 REAL_CONTENT_CELLS_PER_IMAGE = 60
 REAL_CONTENT_SEED = 424242
+FLAT_TOLERANCE = 1e-4  # a cell pixel this close to its background fill is background, not chromosome
 
 
 def paired_cells(data_dir: Path, limit: int | None = None) -> list[dict]:
@@ -54,7 +55,7 @@ def paired_cells(data_dir: Path, limit: int | None = None) -> list[dict]:
             gt, _ = to_model_input(excellent.grey, cell_e, bg_e)
             x, _ = to_model_input(poor.grey, cell_p, bg_p)
             cells.append({"karyogram": exc_path.stem, "label": cell_e.label, "input": x, "truth": gt,
-                          "background": bg_e})
+                          "background": bg_e, "input_background": bg_p})
     return cells
 
 
@@ -66,7 +67,7 @@ def real_content_cells(real_dir: Path, per_image: int = REAL_CONTENT_CELLS_PER_I
     if not paths:
         raise ValueError(f"none of {', '.join(SHARP_REAL_KARYOGRAMS)} in {real_dir}")
     return [{"karyogram": pair["source"], "label": "real", "input": pair["input"], "truth": pair["truth"],
-             "background": pair["background"]}
+             "background": pair["background"], "input_background": pair["background"]}
             for pair in real_content_pairs(paths, per_image, seed, held_out=True)]
 
 
@@ -120,11 +121,13 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
 
 
 def guarded(cells: list[dict], outputs: np.ndarray) -> list[np.ndarray]:
-    """The model's outputs as the product shows them: each cell's change capped by the fidelity guard."""
+    """The model's outputs as the product shows them: each cell's change capped by the fidelity
+    guard and applied to the chromosome pixels only (cells are flat background elsewhere)."""
     verdicts = guard_cells({str(i): c["input"] for i, c in enumerate(cells)},
                            {str(i): y for i, y in enumerate(outputs)})
-    return [c["input"] + verdicts[str(i)].strength_cap * (y - c["input"]) for i, (c, y) in
-            enumerate(zip(cells, outputs, strict=True))]
+    return [np.where(np.abs(c["input"] - c["input_background"]) > FLAT_TOLERANCE, c["input"] + verdicts[str(i)].strength_cap * (y - c["input"]),
+                     c["input"]).astype(np.float32)
+            for i, (c, y) in enumerate(zip(cells, outputs, strict=True))]
 
 
 @torch.inference_mode()
