@@ -12,6 +12,7 @@ from django.db import OperationalError
 
 from enhancer.cells import to_model_input
 from enhancer.io import ImageError
+from enhancer.model.device import device_label
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError, slice_karyogram
 from webapp.cases import services
@@ -85,6 +86,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
 
     def write(current):
         current.model_version = version
+        current.device = device_label(enhancer.device)
 
     jobflow.advance(job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write,
                     then=reassemble_task)

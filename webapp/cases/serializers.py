@@ -30,8 +30,8 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnhancementJob
-        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "strength",
-                  "cells", "timings", "created", "started", "finished", "result_url"]
+        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "device",
+                  "strength", "cells", "timings", "created", "started", "finished", "result_url"]
         read_only_fields = fields
 
     def get_result_url(self, job: EnhancementJob) -> str | None:
