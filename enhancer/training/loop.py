@@ -65,22 +65,25 @@ class ImagePool:
         moves = np.array([list(written), list(written.values())], np.int64).reshape(-1)
         plan = to_device(np.concatenate([from_pool, pool_row, batch_row, moves]), batch.device)
         take_stored = plan[:n].bool()[:, None, None, None]
-        out = torch.where(take_stored, self.images.index_select(0, plan[n:2 * n]).to(batch.dtype),
-                          batch.index_select(0, plan[2 * n:3 * n]))
-        slots, rows = plan[3 * n:3 * n + len(written)], plan[3 * n + len(written):]
+        out = torch.where(
+            take_stored,
+            self.images.index_select(0, plan[n : 2 * n]).to(batch.dtype),
+            batch.index_select(0, plan[2 * n : 3 * n]),
+        )
+        slots, rows = plan[3 * n : 3 * n + len(written)], plan[3 * n + len(written) :]
         self.images.index_copy_(0, slots, batch.index_select(0, rows).to(self.images.dtype))
         return out
 
     def stored(self) -> list[torch.Tensor]:
         """The images held, oldest slot first (what a checkpoint keeps)."""
-        return [] if self.images is None else list(self.images[:self.count])
+        return [] if self.images is None else list(self.images[: self.count])
 
     def restore(self, images: list[torch.Tensor]) -> None:
         self.count, self.images = len(images), None
         if images:
             held = torch.stack(images)
             self.images = held.new_empty((self.size, *held.shape[1:]))
-            self.images[:self.count] = held
+            self.images[: self.count] = held
 
 
 def gan_loss(mode: str) -> Callable[[torch.Tensor, bool], torch.Tensor]:
@@ -90,9 +93,17 @@ def gan_loss(mode: str) -> Callable[[torch.Tensor, bool], torch.Tensor]:
     return lambda prediction, real: criterion(prediction, torch.full_like(prediction, 1.0 if real else 0.0))
 
 
-def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_dir: str | Path,
-          resume: bool = False, device: str = "auto", pairs: str | Path | None = None,
-          on_progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None) -> Path:
+def train(
+    config: TrainingConfig,
+    poor: str | Path,
+    excellent: str | Path,
+    run_dir: str | Path,
+    resume: bool = False,
+    device: str = "auto",
+    pairs: str | Path | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Path:
     """Train a CycleGAN; returns the directory of the final generator (`RUN_DIR/model`).
 
     `on_progress` is called every `config.log_every` steps and at the end of each epoch.
@@ -119,8 +130,9 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
     checkpoint_dir = run_dir / "checkpoint"
     if resume and has_state(checkpoint_dir):
         held: dict[str, list[torch.Tensor]] = {k: [] for k in pools}
-        meta = load_state(checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d}, pools=held, rng=rng,
-                          device=dev)
+        meta = load_state(
+            checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d}, pools=held, rng=rng, device=dev
+        )
         for name, pool in pools.items():
             pool.restore(held[name])
         for opt in (opt_g, opt_d):
@@ -149,7 +161,7 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
             pending: list[torch.Tensor] = []  # per-step losses not yet read back from the device
             started = time.perf_counter()
             for index in bar:
-                index_a = order[index * config.batch_size:(index + 1) * config.batch_size]
+                index_a = order[index * config.batch_size : (index + 1) * config.batch_size]
                 index_b = rng.integers(len(domain_b), size=len(index_a))
                 real_a = step.batch(cells_a, index_a, config.flip, rng)
                 real_b = step.batch(cells_b, index_b, config.flip, rng)
@@ -161,37 +173,74 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
                 for values in torch.stack(pending).tolist():  # the only wait for the device
                     iteration += 1
                     losses = dict(zip(LOSS_NAMES, values, strict=True))
-                    writer.writerow([epoch, iteration, f"{lr:.3g}", *[f"{losses[n]:.5f}" for n in LOSS_NAMES],
-                                     f"{seconds:.3f}"])
+                    writer.writerow(
+                        [
+                            epoch,
+                            iteration,
+                            f"{lr:.3g}",
+                            *[f"{losses[n]:.5f}" for n in LOSS_NAMES],
+                            f"{seconds:.3f}",
+                        ]
+                    )
                 pending, started = [], time.perf_counter()
                 bar.set_postfix(G_A=f"{losses['G_A']:.3f}", cyc=f"{losses['cycle_A']:.3f}")
                 if on_progress:
-                    on_progress({"epoch": epoch, "epochs": config.total_epochs, "iteration": iteration,
-                                 "iterations": steps * config.total_epochs, "losses": losses})
+                    on_progress(
+                        {
+                            "epoch": epoch,
+                            "epochs": config.total_epochs,
+                            "iteration": iteration,
+                            "iterations": steps * config.total_epochs,
+                            "losses": losses,
+                        }
+                    )
         with torch.no_grad():
             nets["G_A"].eval()
-            save_sample_grid(fixed, nets["G_A"](fixed), nets["G_B"](nets["G_A"](fixed)),
-                             run_dir / "samples" / f"epoch_{epoch:03d}.png")
+            save_sample_grid(
+                fixed,
+                nets["G_A"](fixed),
+                nets["G_B"](nets["G_A"](fixed)),
+                run_dir / "samples" / f"epoch_{epoch:03d}.png",
+            )
             nets["G_A"].train()
         plot_losses(log_path, run_dir / "losses.png")
-        save_state(checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d}, scheduler_epoch=epoch,
-                   epoch=epoch, iteration=iteration, pools={k: p.stored() for k, p in pools.items()}, rng=rng,
-                   extra={"config": config.to_json()})
+        save_state(
+            checkpoint_dir,
+            nets=nets,
+            optimizers={"G": opt_g, "D": opt_d},
+            scheduler_epoch=epoch,
+            epoch=epoch,
+            iteration=iteration,
+            pools={k: p.stored() for k, p in pools.items()},
+            rng=rng,
+            extra={"config": config.to_json()},
+        )
 
-    model_dir = save_generator(run_dir / "model", nets["G_A"], arch, preset=config.preset,
-                               training=config.to_json(),
-                               data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
-                               epochs_trained=min(epoch, config.total_epochs), iterations=iteration)
-    save_generator(model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor")
+    model_dir = save_generator(
+        run_dir / "model",
+        nets["G_A"],
+        arch,
+        preset=config.preset,
+        training=config.to_json(),
+        data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
+        epochs_trained=min(epoch, config.total_epochs),
+        iterations=iteration,
+    )
+    save_generator(
+        model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor"
+    )
     return model_dir
 
 
 def build_networks(config: TrainingConfig, dev: torch.device) -> dict[str, nn.Module]:
     """G_A, G_B, D_A, D_B initialised as the reference does (in this order, from torch's RNG), in train mode."""
     arch = Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm)
-    nets = {"G_A": UnetGenerator(arch), "G_B": UnetGenerator(arch),
-            "D_A": NLayerDiscriminator(1, config.ndf, norm=config.norm),
-            "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm)}
+    nets = {
+        "G_A": UnetGenerator(arch),
+        "G_B": UnetGenerator(arch),
+        "D_A": NLayerDiscriminator(1, config.ndf, norm=config.norm),
+        "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm),
+    }
     for net in nets.values():
         init_weights(net).to(dev).train()
         if config.channels_last and dev.type == "cuda":
@@ -201,13 +250,16 @@ def build_networks(config: TrainingConfig, dev: torch.device) -> dict[str, nn.Mo
     return nets
 
 
-def build_optimizers(nets: dict[str, nn.Module], config: TrainingConfig,
-                     dev: torch.device) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+def build_optimizers(
+    nets: dict[str, nn.Module], config: TrainingConfig, dev: torch.device
+) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     """Adam for both generators and for both discriminators (fused kernels on CUDA, foreach on the CPU)."""
     optimizers = []
     for pair in (("G_A", "G_B"), ("D_A", "D_B")):
         params = [p for name in pair for p in nets[name].parameters()]
-        optimizers.append(torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, 0.999), **_fast_kernels(dev)))
+        optimizers.append(
+            torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, 0.999), **_fast_kernels(dev))
+        )
     return optimizers[0], optimizers[1]
 
 
@@ -233,17 +285,35 @@ def _set_requires_grad(nets, flag: bool) -> None:
 class Step:
     """One training iteration of the four networks, with its batches cut on the device."""
 
-    def __init__(self, nets: dict[str, nn.Module], opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                 pools: dict[str, ImagePool], config: TrainingConfig, dev: torch.device):
-        self.nets, self.opt_g, self.opt_d, self.pools, self.config, self.dev = nets, opt_g, opt_d, pools, config, dev
+    def __init__(
+        self,
+        nets: dict[str, nn.Module],
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        pools: dict[str, ImagePool],
+        config: TrainingConfig,
+        dev: torch.device,
+    ):
+        self.nets, self.opt_g, self.opt_d, self.pools, self.config, self.dev = (
+            nets,
+            opt_g,
+            opt_d,
+            pools,
+            config,
+            dev,
+        )
         self.criterion, self.l1 = gan_loss(config.gan_mode), nn.L1Loss()
         cuda = dev.type == "cuda"
         if cuda:
-            torch.backends.cudnn.benchmark = True  # shapes are fixed, so the fastest convolutions are worth finding
+            torch.backends.cudnn.benchmark = (
+                True  # shapes are fixed, so the fastest convolutions are worth finding
+            )
         self.memory_format = torch.channels_last if config.channels_last and cuda else torch.contiguous_format
         self.bf16 = config.bf16 and cuda
 
-    def batch(self, cells: torch.Tensor, index: np.ndarray, flip: bool, rng: np.random.Generator) -> torch.Tensor:
+    def batch(
+        self, cells: torch.Tensor, index: np.ndarray, flip: bool, rng: np.random.Generator
+    ) -> torch.Tensor:
         """Images `index` of the resident cells in [-1, 1], each mirrored with p 0.5 when `flip`."""
         flips = to_device(rng.random(len(index)) < 0.5, self.dev) if flip else None
         batch = gather_batch(cells, to_device(np.asarray(index, np.int64), self.dev), flips)
@@ -254,7 +324,9 @@ class Step:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
+    def __call__(
+        self, real_a: torch.Tensor, real_b: torch.Tensor, target: torch.Tensor | None
+    ) -> torch.Tensor:
         """G step, then D step (the reference's order); returns the detached losses in LOSS_NAMES order."""
         g_a, g_b, d_a, d_b = self.nets["G_A"], self.nets["G_B"], self.nets["D_A"], self.nets["D_B"]
         criterion, l1, config = self.criterion, self.l1, self.config
@@ -275,7 +347,8 @@ class Step:
                 "cycle_A": l1(rec_a, real_a) * lam,
                 "cycle_B": l1(rec_b, real_b) * lam,
                 "sup": l1(fake_b, target) * config.lambda_supervised
-                if target is not None and config.lambda_supervised else zero,
+                if target is not None and config.lambda_supervised
+                else zero,
             }
             total_g = sum(losses.values())
         total_g.backward()
