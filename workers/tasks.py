@@ -13,6 +13,7 @@ from django.db import OperationalError
 from enhancer.cells import to_model_input
 from enhancer.fidelity import guard_cells
 from enhancer.io import ImageError
+from enhancer.model.device import device_label
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError, slice_karyogram
 from webapp.cases import services
@@ -90,6 +91,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
 
     def write(current):
         current.model_version = version
+        current.device = device_label(enhancer.device)
         rows = list(current.cell_rows.filter(label__in=verdicts))
         for row in rows:
             row.guard = verdicts[row.label].to_json()

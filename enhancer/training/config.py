@@ -29,6 +29,11 @@ class TrainingConfig:
     num_downs: int = 8  # U-Net levels; 7 when training on 128-px crops
     crop_size: int = 0  # train on random crops of this side (0 = whole cells); inference stays whole-cell
     epoch_size: int = 0  # images per epoch; 0 = max(|poor|, |excellent|) as in the reference
+    log_every: int = 10  # steps between reading the losses back from the device (the CSV keeps every step)
+    # CUDA only (ignored on the CPU, where they do not help): see bench/gpu.py for what each gains.
+    channels_last: bool = False
+    bf16: bool = False  # bfloat16 autocast of the forward passes and losses
+    compile: bool = False  # torch.compile each network
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -57,6 +57,17 @@ def to_model_range(batch: torch.Tensor) -> torch.Tensor:
     return batch.float() / 127.5 - 1.0
 
 
+def gather_batch(images: torch.Tensor, index: torch.Tensor, flips: torch.Tensor | None = None) -> torch.Tensor:
+    """A model batch from uint8 cells where they live (e.g. resident on the GPU): pick, scale, mirror.
+
+    `index` and `flips` (booleans, one per picked image) must be on the same device as `images`.
+    """
+    batch = to_model_range(images.index_select(0, index))
+    if flips is None:
+        return batch
+    return torch.where(flips[:, None, None, None], batch.flip(-1), batch)
+
+
 def unit_to_model(images: np.ndarray) -> torch.Tensor:
     """Float images in [0, 1] (N × S × S) to a model batch in [-1, 1] (N × 1 × S × S)."""
     return torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))[:, None] * 2 - 1

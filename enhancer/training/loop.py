@@ -1,10 +1,13 @@
 """The CycleGAN training loop, in the reference's order: generators first, then discriminators.
 
 Poor cells are domain A, excellent cells domain B; G_A (poor → excellent) is the product's
-enhancer. Losses are logged per iteration to `losses.csv` and plotted to `losses.png`;
-each epoch writes a sample grid and a checkpoint; the final G_A goes to `RUN_DIR/model`.
+enhancer. The cells stay on the training device as uint8 and batches are cut there; losses stay
+on the device and are read back every `log_every` steps, so a GPU never waits for the host.
+Every iteration still gets its row in `losses.csv` (plotted to `losses.png`); each epoch writes
+a sample grid and a checkpoint; the final G_A goes to `RUN_DIR/model`.
 """
 
+import contextlib
 import csv
 import time
 from collections.abc import Callable
@@ -16,10 +19,10 @@ from torch import nn
 from tqdm import tqdm
 
 from ..model.checkpoint import save_generator
-from ..model.device import select_device
+from ..model.device import select_device, to_device
 from ..model.networks import Architecture, NLayerDiscriminator, UnetGenerator, init_weights
 from .config import TrainingConfig
-from .data import CellSet, load_cells, to_model_range
+from .data import gather_batch, load_cells, to_model_range
 from .report import plot_losses, save_sample_grid
 from .state import has_state, load_state, save_state
 
@@ -27,26 +30,60 @@ LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"
 
 
 class ImagePool:
-    """History of generated images for the discriminators (Shrivastava et al.), per image."""
+    """History of generated images for the discriminators (Shrivastava et al.), per image.
+
+    Which image goes where is drawn on the host from `rng`, exactly as the reference draws it;
+    the images stay in one tensor on the device and move by indexed copies, never through the host.
+    """
 
     def __init__(self, size: int, rng: np.random.Generator):
-        self.size, self.rng, self.images = size, rng, []
+        self.size, self.rng = size, rng
+        self.images: torch.Tensor | None = None  # size × C × H × W once the first batch arrives
+        self.count = 0
 
     def query(self, batch: torch.Tensor) -> torch.Tensor:
+        """Per image: store it while the pool fills; then half the time swap it for a stored one."""
+        batch = batch.detach()
         if self.size == 0:
             return batch
-        out = []
-        for image in batch.detach():
-            if len(self.images) < self.size:
-                self.images.append(image.clone())
-                out.append(image)
+        n = len(batch)
+        from_pool, pool_row, batch_row = np.zeros(n, np.int64), np.zeros(n, np.int64), np.arange(n)
+        written: dict[int, int] = {}  # pool slot → the row of this batch now stored there
+        for j in range(n):
+            if self.count < self.size:
+                written[self.count] = j
+                self.count += 1
             elif self.rng.random() < 0.5:
-                i = int(self.rng.integers(self.size))
-                out.append(self.images[i].clone())
-                self.images[i] = image.clone()
-            else:
-                out.append(image)
-        return torch.stack(out)
+                slot = int(self.rng.integers(self.size))
+                if slot in written:  # swapped again within this batch: that image is the stored one
+                    batch_row[j] = written[slot]
+                else:
+                    from_pool[j], pool_row[j] = 1, slot
+                written[slot] = j
+        if self.images is None:
+            self.images = batch.new_empty((self.size, *batch.shape[1:]))
+        moves = np.array([list(written), list(written.values())], np.int64).reshape(-1)
+        plan = to_device(np.concatenate([from_pool, pool_row, batch_row, moves]), batch.device)
+        take_stored = plan[:n].bool()[:, None, None, None]
+        out = torch.where(
+            take_stored,
+            self.images.index_select(0, plan[n : 2 * n]).to(batch.dtype),
+            batch.index_select(0, plan[2 * n : 3 * n]),
+        )
+        slots, rows = plan[3 * n : 3 * n + len(written)], plan[3 * n + len(written) :]
+        self.images.index_copy_(0, slots, batch.index_select(0, rows).to(self.images.dtype))
+        return out
+
+    def stored(self) -> list[torch.Tensor]:
+        """The images held, oldest slot first (what a checkpoint keeps)."""
+        return [] if self.images is None else list(self.images[: self.count])
+
+    def restore(self, images: list[torch.Tensor]) -> None:
+        self.count, self.images = len(images), None
+        if images:
+            held = torch.stack(images)
+            self.images = held.new_empty((self.size, *held.shape[1:]))
+            self.images[: self.count] = held
 
 
 def gan_loss(mode: str) -> Callable[[torch.Tensor, bool], torch.Tensor]:
@@ -56,10 +93,21 @@ def gan_loss(mode: str) -> Callable[[torch.Tensor, bool], torch.Tensor]:
     return lambda prediction, real: criterion(prediction, torch.full_like(prediction, 1.0 if real else 0.0))
 
 
-def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_dir: str | Path,
-          resume: bool = False, device: str = "auto", pairs: str | Path | None = None,
-          on_progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None) -> Path:
-    """Train a CycleGAN; returns the directory of the final generator (`RUN_DIR/model`)."""
+def train(
+    config: TrainingConfig,
+    poor: str | Path,
+    excellent: str | Path,
+    run_dir: str | Path,
+    resume: bool = False,
+    device: str = "auto",
+    pairs: str | Path | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Path:
+    """Train a CycleGAN; returns the directory of the final generator (`RUN_DIR/model`).
+
+    `on_progress` is called every `config.log_every` steps and at the end of each epoch.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     dev = select_device(device)
@@ -70,31 +118,31 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
     aligned = load_cells(pairs, config.excluded_labels, config.image_size) if pairs else None
     if aligned is not None and len(aligned) != len(domain_a):
         raise ValueError("the aligned excellent cells must match the poor cells one to one")
+    # Every cell moves to the device once, as uint8; batches are cut and mirrored there.
+    cells_a, cells_b = domain_a.images.to(dev), domain_b.images.to(dev)
+    cells_target = aligned.images.to(dev) if aligned is not None else None
 
-    arch = Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm, upsample=config.upsample,
-                        num_downs=config.num_downs)
-    nets = {"G_A": UnetGenerator(arch), "G_B": UnetGenerator(arch),
-            "D_A": NLayerDiscriminator(1, config.ndf, norm=config.norm),
-            "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm)}
-    for net in nets.values():
-        init_weights(net).to(dev).train()
-    opt_g = torch.optim.Adam(list(nets["G_A"].parameters()) + list(nets["G_B"].parameters()),
-                             lr=config.lr, betas=(config.beta1, 0.999))
-    opt_d = torch.optim.Adam(list(nets["D_A"].parameters()) + list(nets["D_B"].parameters()),
-                             lr=config.lr, betas=(config.beta1, 0.999))
+    arch = architecture(config)
+    nets = build_networks(config, dev)
+    opt_g, opt_d = build_optimizers(nets, config, dev)
     pools = {"A": ImagePool(config.pool_size, rng), "B": ImagePool(config.pool_size, rng)}
     start_epoch, iteration = 1, 0
     checkpoint_dir = run_dir / "checkpoint"
     if resume and has_state(checkpoint_dir):
-        meta = load_state(checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d},
-                          pools={k: p.images for k, p in pools.items()}, rng=rng, device=dev)
+        held: dict[str, list[torch.Tensor]] = {k: [] for k in pools}
+        meta = load_state(
+            checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d}, pools=held, rng=rng, device=dev
+        )
+        for name, pool in pools.items():
+            pool.restore(held[name])
+        for opt in (opt_g, opt_d):
+            _use_fast_kernels(opt, dev)  # whatever device the checkpoint was written on
         start_epoch, iteration = meta["epoch"] + 1, meta["iteration"]
 
-    criterion = gan_loss(config.gan_mode)
-    l1 = nn.L1Loss()
+    step = Step(nets, opt_g, opt_d, pools, config, dev)
     epoch_size = config.epoch_size or max(len(domain_a), len(domain_b))
     steps = -(-epoch_size // config.batch_size)
-    fixed = to_model_range(domain_a.images[:4]).to(dev)
+    fixed = to_model_range(cells_a[:4])
     log_path = run_dir / "losses.csv"
     if not resume or not log_path.exists():
         log_path.write_text(",".join(["epoch", "iteration", "lr", *LOSS_NAMES, "seconds"]) + "\n")
@@ -110,42 +158,88 @@ def train(config: TrainingConfig, poor: str | Path, excellent: str | Path, run_d
         with open(log_path, "a", newline="") as log:
             writer = csv.writer(log)
             bar = tqdm(range(steps), desc=f"epoch {epoch}/{config.total_epochs}", unit="it", leave=False)
-            for step in bar:
-                started = time.perf_counter()
-                index_a = order[step * config.batch_size:(step + 1) * config.batch_size]
+            pending: list[torch.Tensor] = []  # per-step losses not yet read back from the device
+            started = time.perf_counter()
+            for index in bar:
+                index_a = order[index * config.batch_size : (index + 1) * config.batch_size]
                 index_b = rng.integers(len(domain_b), size=len(index_a))
-                crops_a = _crops(len(index_a), config, rng)
-                crops_b = _crops(len(index_b), config, rng)
+                crops_a, crops_b = _crops(len(index_a), config, rng), _crops(len(index_b), config, rng)
                 flips_a = rng.random(len(index_a)) < 0.5 if config.flip else None
-                real_a = _batch(domain_a, index_a, flips_a, dev, crops_a, config.crop_size)
-                real_b = _batch(domain_b, index_b, rng.random(len(index_b)) < 0.5 if config.flip else None, dev,
-                                crops_b, config.crop_size)
-                target = (_batch(aligned, index_a, flips_a, dev, crops_a, config.crop_size)
-                          if aligned is not None else None)
-                losses = _step(nets, opt_g, opt_d, pools, criterion, l1, config, real_a, real_b, target)
-                iteration += 1
-                writer.writerow([epoch, iteration, f"{lr:.3g}", *[f"{losses[n]:.5f}" for n in LOSS_NAMES],
-                                 f"{time.perf_counter() - started:.3f}"])
+                flips_b = rng.random(len(index_b)) < 0.5 if config.flip else None
+                real_a = step.batch(cells_a, index_a, flips_a, crops_a)
+                real_b = step.batch(cells_b, index_b, flips_b, crops_b)
+                # the aligned target is cut and mirrored exactly as its input
+                target = step.batch(cells_target, index_a, flips_a, crops_a) if cells_target is not None else None
+                pending.append(step(real_a, real_b, target))
+                if len(pending) < config.log_every and index < steps - 1:
+                    continue
+                seconds = (time.perf_counter() - started) / len(pending)
+                for values in torch.stack(pending).tolist():  # the only wait for the device
+                    iteration += 1
+                    losses = dict(zip(LOSS_NAMES, values, strict=True))
+                    writer.writerow(
+                        [
+                            epoch,
+                            iteration,
+                            f"{lr:.3g}",
+                            *[f"{losses[n]:.5f}" for n in LOSS_NAMES],
+                            f"{seconds:.3f}",
+                        ]
+                    )
+                pending, started = [], time.perf_counter()
                 bar.set_postfix(G_A=f"{losses['G_A']:.3f}", cyc=f"{losses['cycle_A']:.3f}")
                 if on_progress:
-                    on_progress({"epoch": epoch, "epochs": config.total_epochs, "iteration": iteration,
-                                 "iterations": steps * config.total_epochs, "losses": losses})
+                    on_progress(
+                        {
+                            "epoch": epoch,
+                            "epochs": config.total_epochs,
+                            "iteration": iteration,
+                            "iterations": steps * config.total_epochs,
+                            "losses": losses,
+                        }
+                    )
         with torch.no_grad():
             nets["G_A"].eval()
-            save_sample_grid(fixed, nets["G_A"](fixed), nets["G_B"](nets["G_A"](fixed)),
-                             run_dir / "samples" / f"epoch_{epoch:03d}.png")
+            save_sample_grid(
+                fixed,
+                nets["G_A"](fixed),
+                nets["G_B"](nets["G_A"](fixed)),
+                run_dir / "samples" / f"epoch_{epoch:03d}.png",
+            )
             nets["G_A"].train()
         plot_losses(log_path, run_dir / "losses.png")
-        save_state(checkpoint_dir, nets=nets, optimizers={"G": opt_g, "D": opt_d}, scheduler_epoch=epoch,
-                   epoch=epoch, iteration=iteration, pools={k: p.images for k, p in pools.items()}, rng=rng,
-                   extra={"config": config.to_json()})
+        save_state(
+            checkpoint_dir,
+            nets=nets,
+            optimizers={"G": opt_g, "D": opt_d},
+            scheduler_epoch=epoch,
+            epoch=epoch,
+            iteration=iteration,
+            pools={k: p.stored() for k, p in pools.items()},
+            rng=rng,
+            extra={"config": config.to_json()},
+        )
 
-    model_dir = save_generator(run_dir / "model", nets["G_A"], arch, preset=config.preset,
-                               training=config.to_json(),
-                               data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
-                               epochs_trained=min(epoch, config.total_epochs), iterations=iteration)
-    save_generator(model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor")
+    model_dir = save_generator(
+        run_dir / "model",
+        nets["G_A"],
+        arch,
+        preset=config.preset,
+        training=config.to_json(),
+        data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
+        epochs_trained=min(epoch, config.total_epochs),
+        iterations=iteration,
+    )
+    save_generator(
+        model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor"
+    )
     return model_dir
+
+
+def architecture(config: TrainingConfig) -> Architecture:
+    """The generator architecture a configuration trains (stored in the model card)."""
+    return Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm, upsample=config.upsample,
+                        num_downs=config.num_downs)
 
 
 def _crops(n: int, config: TrainingConfig, rng: np.random.Generator) -> np.ndarray | None:
@@ -155,18 +249,48 @@ def _crops(n: int, config: TrainingConfig, rng: np.random.Generator) -> np.ndarr
     return rng.integers(0, config.image_size - config.crop_size + 1, size=(n, 2))
 
 
-def _batch(cells: CellSet, index: np.ndarray, flips: np.ndarray | None, dev, crops: np.ndarray | None = None,
-           crop_size: int = 0) -> torch.Tensor:
-    """Images `index` of `cells` in the model's range, cropped and mirrored as drawn (same for aligned pairs)."""
-    images = cells.images[torch.as_tensor(index)]
-    if crops is not None:
-        images = torch.stack([image[:, y:y + crop_size, x:x + crop_size]
-                              for image, (y, x) in zip(images, crops, strict=True)])
-    batch = to_model_range(images)
-    if flips is not None:
-        mirrored = torch.as_tensor(flips)
-        batch[mirrored] = batch[mirrored].flip(-1)
-    return batch.to(dev)
+def build_networks(config: TrainingConfig, dev: torch.device) -> dict[str, nn.Module]:
+    """G_A, G_B, D_A, D_B initialised as the reference does (in this order, from torch's RNG), in train mode."""
+    arch = architecture(config)
+    nets = {
+        "G_A": UnetGenerator(arch),
+        "G_B": UnetGenerator(arch),
+        "D_A": NLayerDiscriminator(1, config.ndf, norm=config.norm),
+        "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm),
+    }
+    for net in nets.values():
+        init_weights(net).to(dev).train()
+        if config.channels_last and dev.type == "cuda":
+            net.to(memory_format=torch.channels_last)
+        if config.compile:
+            net.compile()
+    return nets
+
+
+def build_optimizers(
+    nets: dict[str, nn.Module], config: TrainingConfig, dev: torch.device
+) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam for both generators and for both discriminators (fused kernels on CUDA, foreach on the CPU)."""
+    optimizers = []
+    for pair in (("G_A", "G_B"), ("D_A", "D_B")):
+        params = [p for name in pair for p in nets[name].parameters()]
+        optimizers.append(
+            torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, 0.999), **_fast_kernels(dev))
+        )
+    return optimizers[0], optimizers[1]
+
+
+def _fast_kernels(dev: torch.device) -> dict:
+    return {"fused": dev.type == "cuda", "foreach": dev.type != "cuda"}
+
+
+def _use_fast_kernels(opt: torch.optim.Optimizer, dev: torch.device) -> None:
+    """Switch a loaded optimiser to this device's kernels; fused Adam keeps its step counts on the device."""
+    for group in opt.param_groups:
+        group.update(_fast_kernels(dev))
+    if dev.type == "cuda":
+        for state in opt.state.values():
+            state["step"] = state["step"].to(dev, torch.float32)
 
 
 def _set_requires_grad(nets, flag: bool) -> None:
@@ -175,35 +299,88 @@ def _set_requires_grad(nets, flag: bool) -> None:
             p.requires_grad_(flag)
 
 
-def _step(nets, opt_g, opt_d, pools, criterion, l1, config: TrainingConfig, real_a, real_b, target) -> dict:
-    g_a, g_b, d_a, d_b = nets["G_A"], nets["G_B"], nets["D_A"], nets["D_B"]
-    fake_b = g_a(real_a)
-    rec_a = g_b(fake_b)
-    fake_a = g_b(real_b)
-    rec_b = g_a(fake_a)
+class Step:
+    """One training iteration of the four networks, with its batches cut on the device."""
 
-    _set_requires_grad((d_a, d_b), False)
-    opt_g.zero_grad(set_to_none=True)
-    lam, lam_idt = config.lambda_cycle, config.lambda_identity
-    losses = {
-        "idt_A": l1(g_a(real_b), real_b) * lam * lam_idt if lam_idt > 0 else torch.zeros((), device=real_a.device),
-        "idt_B": l1(g_b(real_a), real_a) * lam * lam_idt if lam_idt > 0 else torch.zeros((), device=real_a.device),
-        "G_A": criterion(d_a(fake_b), True),
-        "G_B": criterion(d_b(fake_a), True),
-        "cycle_A": l1(rec_a, real_a) * lam,
-        "cycle_B": l1(rec_b, real_b) * lam,
-        "sup": l1(fake_b, target) * config.lambda_supervised if target is not None and config.lambda_supervised
-        else torch.zeros((), device=real_a.device),
-    }
-    sum(losses.values()).backward()
-    opt_g.step()
+    def __init__(
+        self,
+        nets: dict[str, nn.Module],
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        pools: dict[str, ImagePool],
+        config: TrainingConfig,
+        dev: torch.device,
+    ):
+        self.nets, self.opt_g, self.opt_d, self.pools, self.config, self.dev = (
+            nets,
+            opt_g,
+            opt_d,
+            pools,
+            config,
+            dev,
+        )
+        self.criterion, self.l1 = gan_loss(config.gan_mode), nn.L1Loss()
+        cuda = dev.type == "cuda"
+        if cuda:
+            torch.backends.cudnn.benchmark = (
+                True  # shapes are fixed, so the fastest convolutions are worth finding
+            )
+        self.memory_format = torch.channels_last if config.channels_last and cuda else torch.contiguous_format
+        self.bf16 = config.bf16 and cuda
 
-    _set_requires_grad((d_a, d_b), True)
-    opt_d.zero_grad(set_to_none=True)
-    pooled_b = pools["B"].query(fake_b.detach())
-    pooled_a = pools["A"].query(fake_a.detach())
-    losses["D_A"] = 0.5 * (criterion(d_a(real_b), True) + criterion(d_a(pooled_b), False))
-    losses["D_B"] = 0.5 * (criterion(d_b(real_a), True) + criterion(d_b(pooled_a), False))
-    (losses["D_A"] + losses["D_B"]).backward()
-    opt_d.step()
-    return {k: float(v.detach()) for k, v in losses.items()}
+    def batch(
+        self, cells: torch.Tensor, index: np.ndarray, flips: np.ndarray | None, crops: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Images `index` of the resident cells in [-1, 1], mirrored where `flips`, cut at `crops` (corners)."""
+        mirror = to_device(flips, self.dev) if flips is not None else None
+        batch = gather_batch(cells, to_device(np.asarray(index, np.int64), self.dev), mirror)
+        if crops is not None:
+            side = self.config.crop_size
+            batch = torch.stack([image[:, y : y + side, x : x + side] for image, (y, x) in zip(batch, crops, strict=True)])
+        return batch.contiguous(memory_format=self.memory_format)
+
+    def _precision(self):
+        if self.bf16:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def __call__(
+        self, real_a: torch.Tensor, real_b: torch.Tensor, target: torch.Tensor | None
+    ) -> torch.Tensor:
+        """G step, then D step (the reference's order); returns the detached losses in LOSS_NAMES order."""
+        g_a, g_b, d_a, d_b = self.nets["G_A"], self.nets["G_B"], self.nets["D_A"], self.nets["D_B"]
+        criterion, l1, config = self.criterion, self.l1, self.config
+        lam, lam_idt = config.lambda_cycle, config.lambda_identity
+        zero = real_a.new_zeros(())
+        with self._precision():
+            fake_b = g_a(real_a)
+            rec_a = g_b(fake_b)
+            fake_a = g_b(real_b)
+            rec_b = g_a(fake_a)
+            _set_requires_grad((d_a, d_b), False)
+            self.opt_g.zero_grad(set_to_none=True)
+            losses = {
+                "idt_A": l1(g_a(real_b), real_b) * lam * lam_idt if lam_idt > 0 else zero,
+                "idt_B": l1(g_b(real_a), real_a) * lam * lam_idt if lam_idt > 0 else zero,
+                "G_A": criterion(d_a(fake_b), True),
+                "G_B": criterion(d_b(fake_a), True),
+                "cycle_A": l1(rec_a, real_a) * lam,
+                "cycle_B": l1(rec_b, real_b) * lam,
+                "sup": l1(fake_b, target) * config.lambda_supervised
+                if target is not None and config.lambda_supervised
+                else zero,
+            }
+            total_g = sum(losses.values())
+        total_g.backward()
+        self.opt_g.step()
+
+        _set_requires_grad((d_a, d_b), True)
+        self.opt_d.zero_grad(set_to_none=True)
+        with self._precision():
+            pooled_b = self.pools["B"].query(fake_b)
+            pooled_a = self.pools["A"].query(fake_a)
+            losses["D_A"] = 0.5 * (criterion(d_a(real_b), True) + criterion(d_a(pooled_b), False))
+            losses["D_B"] = 0.5 * (criterion(d_b(real_a), True) + criterion(d_b(pooled_a), False))
+        (losses["D_A"] + losses["D_B"]).backward()
+        self.opt_d.step()
+        return torch.stack([losses[name].detach().float() for name in LOSS_NAMES])

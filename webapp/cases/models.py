@@ -106,6 +106,7 @@ def job_path(instance: "EnhancementJob", name: str) -> str:
 class EnhancementJob(TrackedWork):
     karyogram = models.ForeignKey(Karyogram, on_delete=models.CASCADE, related_name="jobs")
     model_version = models.CharField(max_length=128, blank=True)
+    device = models.CharField(max_length=128, blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)")
     strength = models.FloatField(default=1.0)
     cells = models.PositiveSmallIntegerField(default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")])
     layout = models.JSONField(null=True, blank=True, help_text="slot boxes given by a person, instead of detection")

@@ -40,8 +40,8 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnhancementJob
-        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "strength",
-                  "cells", "layout_guess", "timings", "created", "started", "finished", "updated",
+        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "device",
+                  "strength", "cells", "layout_guess", "timings", "created", "started", "finished", "updated",
                   "result_url"]
         read_only_fields = fields
 

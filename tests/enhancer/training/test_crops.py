@@ -6,27 +6,27 @@ from PIL import Image
 
 from enhancer.model.checkpoint import read_card
 from enhancer.training.config import preset
-from enhancer.training.data import CellSet
-from enhancer.training.loop import _batch, _crops, train
+from enhancer.training.loop import Step, _crops, build_networks, build_optimizers, train
 
 
 def test_aligned_batches_share_crop_and_mirror():
     rng = np.random.default_rng(0)
     images = torch.from_numpy(rng.integers(0, 255, size=(6, 1, 32, 32), dtype=np.uint8))
-    cells = CellSet(images, [f"c{i}" for i in range(6)])
     config = preset("tiny", image_size=32, crop_size=16)
     index = np.array([0, 3, 5])
     crops = _crops(len(index), config, rng)
     flips = np.array([True, False, True])
-    a = _batch(cells, index, flips, "cpu", crops, 16)
-    b = _batch(cells, index, flips, "cpu", crops, 16)
+    nets = build_networks(config, torch.device("cpu"))
+    step = Step(nets, *build_optimizers(nets, config, torch.device("cpu")), {}, config, torch.device("cpu"))
+    a = step.batch(images, index, flips, crops)
+    b = step.batch(images, index, flips, crops)
     assert a.shape == (3, 1, 16, 16)
     assert torch.equal(a, b)
     y, x = crops[1]
     expected = images[3, :, y:y + 16, x:x + 16].float() / 127.5 - 1
     assert torch.equal(a[1], expected)
     y, x = crops[0]
-    assert torch.equal(a[0], (images[0, :, y:y + 16, x:x + 16].float() / 127.5 - 1).flip(-1))
+    assert torch.equal(a[0], (images[0].float() / 127.5 - 1).flip(-1)[:, y:y + 16, x:x + 16])  # mirrored, then cut
 
 
 def test_crop_training_with_pairs_writes_a_resize_generator(tmp_path):
