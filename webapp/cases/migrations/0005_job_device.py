@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_karyogram_included_karyogram_length'),
+        ('cases', '0004_jobcell_guard'),
     ]
 
     operations = [
