@@ -369,7 +369,8 @@ def _resample(path: np.ndarray, mask: np.ndarray) -> Axis:
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
     half_width = mask.sum() / (2 * (arc[-1] + 1))
     trim = min(TIP_TRIM * half_width, arc[-1] / 3)
-    path = path[(arc >= trim) & (arc <= arc[-1] - trim)]
+    kept = (arc >= trim) & (arc <= arc[-1] - trim)
+    path = path[kept] if kept.any() else path[len(path) // 2 : len(path) // 2 + 1]  # a short, ragged axis
     smooth = ndi.gaussian_filter1d(path, 2.0, axis=0, mode="nearest")
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(smooth, axis=0).T))])
     steps = np.arange(0.0, arc[-1] + 1e-9, 1.0)
