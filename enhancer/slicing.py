@@ -102,7 +102,9 @@ def merge_sex_cells(layout: Layout, seg: Segmentation) -> Layout:
     x0, y0, x1, y1 = box
     members = [o for o in seg.objects if x0 <= _centre(o)[0] < x1 and y0 <= _centre(o)[1] < y1]
     merged = _make_cell("XY", box, members, seg)
-    return Layout(layout.width, layout.height, [c for c in layout.cells if c.label not in ("X", "Y")] + [merged])
+    return Layout(
+        layout.width, layout.height, [c for c in layout.cells if c.label not in ("X", "Y")] + [merged]
+    )
 
 
 def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
@@ -113,12 +115,15 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
             "or give the slot boxes as a layout."
         )
     if len(seg.objects) < 20:
-        raise LayoutError(f"Only {len(seg.objects)} chromosome objects were found; this does not look "
-                          "like a karyogram.")
+        raise LayoutError(
+            f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram."
+        )
     rows = _rows(seg.objects, height)
     if len(rows) != 4:
-        raise LayoutError(f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
-                          "give the slot boxes as a layout instead.")
+        raise LayoutError(
+            f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
+            "give the slot boxes as a layout instead."
+        )
     cells: list[Cell] = []
     typical_width = float(np.median([o.width for o in seg.objects]))
     split_gap = _slot_gap_threshold(rows, typical_width)
@@ -155,8 +160,12 @@ def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeO
     # Bands holding almost nothing (stray debris) or only short marks (a line of label text
     # whose underlines were too faint to find) are not rows: every row holds a chromosome
     # taller than a label.
-    return [b[2] for b in bands
-            if sum(o.area for o in b[2]) > 0.01 * total and max(o.box[3] - o.box[1] for o in b[2]) > 0.045 * height]
+    return [
+        b[2]
+        for b in bands
+        if sum(o.area for o in b[2]) > 0.01 * total
+        and max(o.box[3] - o.box[1] for o in b[2]) > 0.045 * height
+    ]
 
 
 def _underlines_for_row(lines: list[Underline], top: int, bottom: int, height: int) -> list[Underline]:
@@ -211,21 +220,27 @@ def _slots_from_groups(members, labels, typical_width: float, split_gap: float, 
             groups.append([obj])
     expected = len(labels)
     if len(groups) > 1.6 * expected:
-        raise LayoutError(f"Row {row_index + 1} has {len(groups)} chromosome groups where {expected} slots "
-                          "belong; the image may hold more than one karyogram.")
+        raise LayoutError(
+            f"Row {row_index + 1} has {len(groups)} chromosome groups where {expected} slots "
+            "belong; the image may hold more than one karyogram."
+        )
     while len(groups) > expected:  # a marker or fragment placed apart joins its nearest slot
-        gaps = [min(o.box[0] for o in groups[i + 1]) - max(o.box[2] for o in groups[i])
-                for i in range(len(groups) - 1)]
+        gaps = [
+            min(o.box[0] for o in groups[i + 1]) - max(o.box[2] for o in groups[i])
+            for i in range(len(groups) - 1)
+        ]
         i = int(np.argmin(gaps))
-        groups[i:i + 2] = [groups[i] + groups[i + 1]]
+        groups[i : i + 2] = [groups[i] + groups[i + 1]]
     if labels[-1] != "Y":
         groups = _split_widest(groups, expected)
     if len(groups) < expected:
         if labels[-1] == "Y" and len(groups) == expected - 1:
             groups = _split_or_add_y(groups, typical_width)
         else:
-            raise LayoutError(f"Row {row_index + 1} shows {len(groups)} groups where slots "
-                              f"{labels[0]}-{labels[-1]} need {expected}; give the slot boxes as a layout.")
+            raise LayoutError(
+                f"Row {row_index + 1} shows {len(groups)} groups where slots "
+                f"{labels[0]}-{labels[-1]} need {expected}; give the slot boxes as a layout."
+            )
     margin = 0.3 * typical_width
     bounds = [(min(o.box[0] for o in g), max(o.box[2] for o in g)) if g else None for g in groups]
     slots = []
@@ -254,7 +269,7 @@ def _split_widest(groups, expected: int):
         if best is None:
             break
         _, i, ordered, j = best
-        groups[i:i + 1] = [ordered[:j + 1], ordered[j + 1:]]
+        groups[i : i + 1] = [ordered[: j + 1], ordered[j + 1 :]]
     return groups
 
 
@@ -265,7 +280,9 @@ def _split_or_add_y(groups, typical_width: float):
         return groups[:-1] + [last[:-1], [last[-1]]]
     # Y slot is empty: an empty slot one typical slot width to the right of X.
     x1 = max(o.box[2] for o in last)
-    ghost = ChromosomeObject(label=0, box=(round(x1 + typical_width), 0, round(x1 + 3 * typical_width), 0), area=0)
+    ghost = ChromosomeObject(
+        label=0, box=(round(x1 + typical_width), 0, round(x1 + 3 * typical_width), 0), area=0
+    )
     return groups + [[ghost]]
 
 
