@@ -4,7 +4,7 @@ A karyogram is four rows of 5/7/6/6 slots (1-5, 6-12, 13-18, 19-22 X Y). Slots c
 the underlines when the export has them, otherwise from the gaps between chromosome
 groups. A cell is the slot's region, so every object in the slot travels with it; its
 mask holds only chromosome pixels (no underline, label text or debris). When the layout
-cannot be read, `LayoutError` says why instead of guessing.
+cannot be read, `LayoutError` says why and carries the best guess, its unsure slots marked.
 """
 
 import json
@@ -22,7 +22,15 @@ ROWS = (LABELS_24[0:5], LABELS_24[5:12], LABELS_24[12:18], LABELS_24[18:24])
 
 
 class LayoutError(ValueError):
-    """The image cannot be read as one karyogram; the message says why and what to do."""
+    """The image cannot be read as one karyogram; the message says why and what to do.
+
+    `guess`, when not None, is the best layout found, as `Layout.to_json()` with an extra
+    `"unsure": bool` per cell, so a person can start from it instead of a blank template.
+    """
+
+    def __init__(self, message: str, guess: dict | None = None):
+        super().__init__(message)
+        self.guess = guess
 
 
 @dataclass
@@ -108,42 +116,80 @@ def merge_sex_cells(layout: Layout, seg: Segmentation) -> Layout:
 
 
 def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
+    """Rows, then slots per row; on failure the LayoutError carries the best guess."""
     height, width = grey.shape
     if seg.border_lines >= 2:
         raise LayoutError(
             "The image has long border lines like a multi-panel figure; crop it to one karyogram "
-            "or give the slot boxes as a layout."
+            "or give the slot boxes as a layout.",
+            _guess(seg, width, height, {}),
         )
     if len(seg.objects) < 20:
         raise LayoutError(
-            f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram."
+            f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram.",
+            _guess(seg, width, height, {}),
         )
     rows = _rows(seg.objects, height)
     if len(rows) != 4:
         raise LayoutError(
             f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
-            "give the slot boxes as a layout instead."
+            "give the slot boxes as a layout instead.",
+            _guess(seg, width, height, {}),
         )
-    cells: list[Cell] = []
+    found: dict[str, Cell] = {}
+    problems: list[str] = []
+    spans: dict[str, tuple[int, int]] = {}  # rows found whose slots were not: their top and bottom
     typical_width = float(np.median([o.width for o in seg.objects]))
     split_gap = _slot_gap_threshold(rows, typical_width)
+    previous_bottom = 0
     for index, (labels, members) in enumerate(zip(ROWS, rows, strict=True)):
-        top = min(o.box[1] for o in members)
+        top = max(min(o.box[1] for o in members) - round(0.01 * height), 0, previous_bottom)
         bottom = max(o.box[3] for o in members)
-        lines = _underlines_for_row(seg.underlines, top, bottom, height)
-        if len(lines) == len(labels):
-            slots = _slots_from_underlines(members, lines)
-            bottom = min(lines[0].y0, bottom + round(0.01 * height))
-        else:
-            slots = _slots_from_groups(members, labels, typical_width, split_gap, index)
-            bottom = min(bottom + round(0.01 * height), height)
-        top = max(top - round(0.01 * height), 0)
-        if index > 0:
-            top = max(top, max(c.box[3] for c in cells))
+        lines = _underlines_for_row(seg.underlines, bottom, height)
+        try:
+            if len(lines) == len(labels):
+                slots = _slots_from_underlines(members, lines)
+                bottom = min(lines[0].y0, bottom + round(0.01 * height))
+            else:
+                slots = _slots_from_groups(members, labels, typical_width, split_gap, index)
+                bottom = min(bottom + round(0.01 * height), height)
+        except LayoutError as error:
+            problems.append(str(error))
+            previous_bottom = min(bottom + round(0.01 * height), height)
+            spans.update(dict.fromkeys(labels, (top, previous_bottom)))
+            continue
         for label, (x0, x1, slot_members) in zip(labels, slots, strict=True):
-            box = (max(x0, 0), top, min(x1, width), bottom)
-            cells.append(_make_cell(label, box, slot_members, seg))
-    return Layout(width, height, cells)
+            found[label] = _make_cell(label, (max(x0, 0), top, min(x1, width), bottom), slot_members, seg)
+        previous_bottom = bottom
+    if problems:
+        raise LayoutError(" ".join(problems), _guess(seg, width, height, found, spans))
+    return Layout(width, height, [found[label] for label in LABELS_24])
+
+
+def _guess(
+    seg: Segmentation,
+    width: int,
+    height: int,
+    found: dict[str, Cell],
+    spans: dict[str, tuple[int, int]] | None = None,
+) -> dict:
+    """The cells found, and the standard template's box (marked unsure) for every slot not found,
+    moved to the height of its row where the row was found."""
+    from .template import template_slots  # the template module builds on this one's ROWS
+
+    template = {slot["label"]: slot["box"] for slot in template_slots(width, height)}
+    cells = []
+    for label in LABELS_24:
+        cell = found.get(label)
+        if cell is None:
+            x0, y0, x1, y1 = template[label]
+            y0, y1 = (spans or {}).get(label, (y0, y1))
+            members = [o for o in seg.objects if x0 <= _centre(o)[0] < x1 and y0 <= _centre(o)[1] < y1]
+            cell = _make_cell(label, (x0, y0, x1, y1), members, seg)
+        cells.append(
+            {"label": label, "box": list(cell.box), "objects": cell.objects, "unsure": label not in found}
+        )
+    return {"image": {"width": width, "height": height}, "cells": cells}
 
 
 def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeObject]]:
@@ -168,7 +214,7 @@ def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeO
     ]
 
 
-def _underlines_for_row(lines: list[Underline], top: int, bottom: int, height: int) -> list[Underline]:
+def _underlines_for_row(lines: list[Underline], bottom: int, height: int) -> list[Underline]:
     near = [u for u in lines if bottom - 0.05 * height <= u.y0 <= bottom + 0.04 * height]
     if not near:
         return []
