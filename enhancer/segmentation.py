@@ -45,7 +45,7 @@ class Segmentation:
     underlines: list[Underline]
     underline_mask: np.ndarray
     text_mask: np.ndarray  # label digits, header text, arrows
-    border_lines: int = 0  # long lines spanning most of the image: panel borders
+    border_lines: int = 0  # long lines spanning most of the image away from its edges: panel borders
     debris: int = field(default=0)
 
 
@@ -127,6 +127,11 @@ def segment(grey: np.ndarray) -> Segmentation:
         if bg - np.percentile(grey_for_mask[box][labels[box] == i], 10) < 0.3 * contrast:
             debris += 1
             continue
+        # A banner or bar across the page (footer, header band) is no chromosome: none is a third
+        # of the page wide.
+        if box[1].stop - box[1].start > width / 3:
+            debris += 1
+            continue
         keep[i] = True
         objects.append(
             ChromosomeObject(
@@ -134,7 +139,44 @@ def segment(grey: np.ndarray) -> Segmentation:
             )
         )
     labels = np.where(keep[labels], labels, 0).astype(np.int32)
+    objects = _split_touching_pairs(objects, labels)
     return Segmentation(bg, objects, labels, underlines, underline_mask, text_mask, border_lines, debris)
+
+
+def _split_touching_pairs(objects: list[ChromosomeObject], labels: np.ndarray) -> list[ChromosomeObject]:
+    """Homologs set close together touch where they bend or lean: an object twice as wide as
+    a chromosome with a narrow waist of columns in its middle is cut there in two (`labels` too)."""
+    if not objects:
+        return objects
+    typical_width = float(np.median([o.width for o in objects]))
+    result = []
+    next_label = int(labels.max()) + 1
+    for obj in objects:
+        x0, y0, x1, y1 = obj.box
+        if obj.width < 1.7 * typical_width:
+            result.append(obj)
+            continue
+        inside = labels[y0:y1, x0:x1] == obj.label
+        columns = inside.sum(axis=0)
+        middle = slice(obj.width // 4, obj.width - obj.width // 4)
+        cut = middle.start + int(np.argmin(columns[middle]))
+        if columns[cut] >= 0.3 * np.median(columns[columns > 0]):
+            result.append(obj)
+            continue
+        right = inside.copy()
+        right[:, : cut + 1] = False
+        labels[y0:y1, x0:x1][right] = next_label
+        for label, part in ((obj.label, inside & ~right), (next_label, right)):
+            rows, cols = np.nonzero(part)
+            box = (
+                x0 + int(cols.min()),
+                y0 + int(rows.min()),
+                x0 + int(cols.max()) + 1,
+                y0 + int(rows.max()) + 1,
+            )
+            result.append(ChromosomeObject(label=label, box=box, area=int(part.sum())))
+        next_label += 1
+    return result
 
 
 def _noise_level(grey: np.ndarray) -> float:
@@ -161,14 +203,16 @@ def _find_lines(strong: np.ndarray, width: int, height: int) -> tuple[list[Under
         if y1 - y0 > max_thickness:
             continue
         if x1 - x0 > 0.7 * width:
-            border_lines += 1
+            border_lines += _inside(y0, y1, height, 0.15)  # a rule under a header or over a footer is not
             continue
         above = strong[max(y0 - 2, 0), x0:x1].mean()
         below = strong[min(y1 + 1, height - 1), x0:x1].mean()
         if above < 0.5 and below < 0.5:
             candidates.append(Underline(x0, x1, y0, y1))
     vertical = _line_opening(strong, max(25, round(0.6 * height)), axis=0)
-    border_lines += int(measure.label(vertical).max())
+    border_lines += sum(
+        _inside(r.bbox[1], r.bbox[3], width, 0.06) for r in measure.regionprops(measure.label(vertical))
+    )
 
     rows: list[list[Underline]] = []
     for line in sorted(candidates, key=lambda u: u.y0):
@@ -182,6 +226,11 @@ def _find_lines(strong: np.ndarray, width: int, height: int) -> tuple[list[Under
         mask[u.y0 : u.y1, u.x0 : u.x1] = True
     mask &= strong
     return underlines, mask, border_lines
+
+
+def _inside(start: int, stop: int, size: int, margin: float) -> bool:
+    """A long line away from the image's edges divides panels; one along an edge is a frame."""
+    return start > margin * size and stop < (1 - margin) * size
 
 
 def _below_underlines(strong: np.ndarray, underlines: list[Underline], height: int) -> np.ndarray:

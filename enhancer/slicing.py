@@ -118,7 +118,7 @@ def merge_sex_cells(layout: Layout, seg: Segmentation) -> Layout:
 def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     """Rows, then slots per row; on failure the LayoutError carries the best guess."""
     height, width = grey.shape
-    if seg.border_lines >= 2:
+    if seg.border_lines:
         raise LayoutError(
             "The image has long border lines like a multi-panel figure; crop it to one karyogram "
             "or give the slot boxes as a layout.",
@@ -129,7 +129,7 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
             f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram.",
             _guess(seg, width, height, {}),
         )
-    rows = _rows(seg.objects, height)
+    rows = _rows(seg.objects)
     if len(rows) != 4:
         raise LayoutError(
             f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
@@ -145,7 +145,10 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     for index, (labels, members) in enumerate(zip(ROWS, rows, strict=True)):
         top = max(min(o.box[1] for o in members) - round(0.01 * height), 0, previous_bottom)
         bottom = max(o.box[3] for o in members)
-        lines = _underlines_for_row(seg.underlines, bottom, height)
+        next_top = min(o.box[1] for o in rows[index + 1]) if index < 3 else height
+        lines = _underlines_for_row(
+            seg.underlines, bottom, min(next_top, bottom + round(0.08 * height)), height
+        )
         try:
             if len(lines) == len(labels):
                 slots = _slots_from_underlines(members, lines)
@@ -192,7 +195,7 @@ def _guess(
     return {"image": {"width": width, "height": height}, "cells": cells}
 
 
-def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeObject]]:
+def _rows(objects: list[ChromosomeObject]) -> list[list[ChromosomeObject]]:
     """Group objects into horizontal bands whose vertical extents overlap."""
     ordered = sorted(objects, key=lambda o: o.box[1])
     bands: list[list] = []
@@ -205,17 +208,19 @@ def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeO
     total = sum(o.area for o in objects)
     # Bands holding almost nothing (stray debris) or only short marks (a line of label text
     # whose underlines were too faint to find) are not rows: every row holds a chromosome
-    # taller than a label.
+    # at least 0.3 as tall as the tallest ones (13 and X are ~0.45 of chromosome 1; a label
+    # is < 0.2 even of condensed ones).
+    tallest = float(np.percentile([o.box[3] - o.box[1] for o in objects], 95))
     return [
         b[2]
         for b in bands
-        if sum(o.area for o in b[2]) > 0.01 * total
-        and max(o.box[3] - o.box[1] for o in b[2]) > 0.045 * height
+        if sum(o.area for o in b[2]) > 0.01 * total and max(o.box[3] - o.box[1] for o in b[2]) > 0.3 * tallest
     ]
 
 
-def _underlines_for_row(lines: list[Underline], bottom: int, height: int) -> list[Underline]:
-    near = [u for u in lines if bottom - 0.05 * height <= u.y0 <= bottom + 0.04 * height]
+def _underlines_for_row(lines: list[Underline], bottom: int, limit: int, height: int) -> list[Underline]:
+    """The first group of underlines at the foot of a row (short chromosomes may stand well above it)."""
+    near = [u for u in lines if bottom - 0.05 * height <= u.y0 <= limit]
     if not near:
         return []
     y = min(u.y0 for u in near)
@@ -246,14 +251,26 @@ def _gaps(members: list[ChromosomeObject]) -> list[float]:
 
 
 def _slot_gap_threshold(rows, typical_width: float) -> float:
-    """Gaps between homologs and between slots form two clusters on a log scale; split them (Otsu)."""
+    """The gap that separates slots from homologs within a slot.
+
+    Rows 1-3 never lack a slot, so in each the widest (slots - 1) gaps are between slots and the
+    rest within them; the threshold lies midway (log scale) between the two. Where rows disagree
+    (a fragment placed apart, a merged pair), gaps are split in two clusters by Otsu instead."""
+    within, between = [], []
+    for labels, row in zip(ROWS[:3], rows[:3], strict=False):
+        gaps = sorted(_gaps(row), reverse=True)
+        if len(gaps) >= len(labels) - 1:
+            between += gaps[: len(labels) - 1]
+            within += gaps[len(labels) - 1 :]
+    if between and within and min(between) > 2 * max(within) + 2:
+        return float(np.expm1((np.log1p(min(between)) + np.log1p(max(within))) / 2))
     gaps = np.log1p(np.array([g for row in rows for g in _gaps(row)], float))
     if len(np.unique(gaps)) < 2:
         return 0.6 * typical_width
     cut = threshold_otsu(gaps)
     # Midway (in log space) between the widest within-slot gap and the narrowest slot gap.
-    between = (gaps[gaps <= cut].max() + gaps[gaps > cut].min()) / 2
-    return max(float(np.expm1(between)), 0.1 * typical_width)
+    middle = (gaps[gaps <= cut].max() + gaps[gaps > cut].min()) / 2
+    return max(float(np.expm1(middle)), 0.1 * typical_width)
 
 
 def _slots_from_groups(members, labels, typical_width: float, split_gap: float, row_index: int):
@@ -324,10 +341,12 @@ def _split_or_add_y(groups, typical_width: float):
     last = sorted(groups[-1], key=lambda o: o.box[0])
     if len(last) >= 2 and last[-1].area < 0.6 * max(o.area for o in last[:-1]):
         return groups[:-1] + [last[:-1], [last[-1]]]
-    # Y slot is empty: an empty slot one typical slot width to the right of X.
-    x1 = max(o.box[2] for o in last)
+    # Y slot is empty: it follows X at the row's closest slot pitch (the template's X-to-Y step).
+    centres = [np.mean([o.cx for o in g]) for g in groups]
+    pitch = min(np.diff(centres)) if len(centres) > 1 else 4 * typical_width
+    centre = centres[-1] + pitch
     ghost = ChromosomeObject(
-        label=0, box=(round(x1 + typical_width), 0, round(x1 + 3 * typical_width), 0), area=0
+        label=0, box=(round(centre - typical_width), 0, round(centre + typical_width), 0), area=0
     )
     return groups + [[ghost]]
 

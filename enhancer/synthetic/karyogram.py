@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from ..slicing import ROWS
 from ..template import BASELINE_Y, template_slots
 from .cytoband import Cytobands, load_cytobands
 from .degrade import EXCELLENT_IMAGE, EXCELLENT_LOOK, degrade_image, describe, poor_image, poor_look
 from .karyotype import KARYOTYPES, parse_karyotype
+from .layouts import draw_annotations, page_background, save_as_jpeg, style_named
 from .render import Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
@@ -32,16 +32,18 @@ class SyntheticKaryogram:
 
 def synthesize(karyotype: str = "46,XY", seed: int = 0, quality: str = "excellent", severity: str = "moderate",
                width: int = 1200, height: int = 1000, header: bool = False, background: str = "white",
-               shorten: bool = True, cytobands: Cytobands | None = None) -> SyntheticKaryogram:
-    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs)."""
+               shorten: bool = True, cytobands: Cytobands | None = None,
+               style: str = "cytovision") -> SyntheticKaryogram:
+    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs);
+    `style` is a layout style of `layouts.STYLES`."""
     if quality == "excellent":
         return _compose(karyotype, seed, EXCELLENT_LOOK, EXCELLENT_IMAGE, "excellent", severity, width, height,
-                        header, background, cytobands)
+                        header, background, cytobands, style)
     if quality != "poor":
         raise ValueError("quality must be 'excellent' or 'poor'")
     rng = np.random.default_rng([seed, 1])
     return _compose(karyotype, seed, poor_look(severity, rng, shorten), poor_image(severity, rng), "poor",
-                    severity, width, height, header, background, cytobands)
+                    severity, width, height, header, background, cytobands, style)
 
 
 def synthesize_pair(karyotype: str = "46,XY", seed: int = 0, severity: str = "moderate",
@@ -59,12 +61,16 @@ def random_karyotype(rng: np.random.Generator) -> str:
 
 
 def _compose(karyotype, seed, look: Look, degradation, quality, severity, width, height, header, background,
-             cytobands) -> SyntheticKaryogram:
+             cytobands, style_name) -> SyntheticKaryogram:
+    style = style_named(style_name)
+    width, height = style.size or (round(width * style.width_scale), height)
+    if style.karyotypes:
+        karyotype = str(np.random.default_rng([seed, 3]).choice(style.karyotypes))
     bands = cytobands or load_cytobands(str(CYTOBAND_FILE))
     slots = parse_karyotype(karyotype, bands)
     geometry = np.random.default_rng([seed, 0])  # poses and positions: identical for a pair
-    bg = 1.0 if background == "white" else 0.9
-    px_per_bp = CHR1_LENGTH * height / bands.length("1")
+    bg = style.background or (1.0 if background == "white" else 0.9)
+    px_per_bp = style.length * CHR1_LENGTH * height / bands.length("1")
     chrom_width = CHROMOSOME_WIDTH * height
     dark = np.zeros((height, width))
     chromosomes, slot_boxes = [], []
@@ -77,23 +83,26 @@ def _compose(karyotype, seed, look: Look, degradation, quality, severity, width,
             slot_boxes.append(slot)
             cx = (slot["box"][0] + slot["box"][2]) / 2
             members = slots[label]
-            max_bend = 0.35 * chrom_width
-            spacing = chrom_width + 2 * max_bend + 0.4 * chrom_width  # homologs never touch
+            max_bend = 0.35 * chrom_width * style.bend
+            spacing = chrom_width + 2 * max_bend + style.homolog_gap * chrom_width
             for i, chromosome in enumerate(members):
                 pose = Pose.draw(geometry, max_bend=max_bend)
                 ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)
                 x_centre = cx + (i - (len(members) - 1) / 2) * spacing + geometry.normal(0, 1.5)
-                box = _paste(dark, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
+                bottom = base_y - 3 - int(geometry.integers(0, 4)) - round(style.lift * height)
+                box = _paste(dark, ink, alpha, x_centre, bottom)
                 chromosomes.append({"label": label, "index": i, "box": box,
                                     "segments": [[s.chrom, s.start, s.end, s.reverse] for s in chromosome]})
 
-    grey = bg * (1 - 0.9 * dark)
-    grey = _draw_annotations(grey, karyotype if header else None, slot_boxes, width, height)
+    grey = page_background(dark, bg, style, height) * (1 - 0.9 * dark)
+    grey = draw_annotations(grey, style, karyotype, slot_boxes, chromosomes, header, np.random.default_rng([seed, 4]))
     rng = np.random.default_rng([seed, 2])
     image = degrade_image(grey, bg, degradation, rng)
+    if style.jpeg_quality:
+        image = save_as_jpeg(image, int(rng.integers(*style.jpeg_quality, endpoint=True)))
     truth = {
         "karyotype": karyotype, "seed": seed, "quality": quality,
-        "severity": severity if quality == "poor" else None, "background": background,
+        "severity": severity if quality == "poor" else None, "background": background, "style": style_name,
         "image": {"width": width, "height": height},
         "slots": slot_boxes, "chromosomes": chromosomes, "degradation": describe(look, degradation),
     }
@@ -110,19 +119,3 @@ def _paste(dark: np.ndarray, ink: np.ndarray, alpha: np.ndarray, x_centre: float
     sub = ink[ys.start - y_off:ys.stop - y_off, xs.start - x_off:xs.stop - x_off]
     dark[ys, xs] = np.maximum(dark[ys, xs], sub)
     return [int(cols.min() + x_off), int(rows.min() + y_off), int(cols.max() + x_off + 1), int(rows.max() + y_off + 1)]
-
-
-def _draw_annotations(grey: np.ndarray, header: str | None, slot_boxes: list[dict], width: int,
-                      height: int) -> np.ndarray:
-    image = Image.fromarray(np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(10, int(0.02 * height)))
-    line = max(1, height // 900)
-    for slot in slot_boxes:
-        x0, _, x1, y = slot["box"]
-        draw.rectangle([x0, y, x1, y + line - 1], fill=25)
-        draw.text(((x0 + x1) / 2, y + 0.012 * height), slot["label"], fill=10, font=font, anchor="mt")
-    if header:
-        big = ImageFont.load_default(size=max(12, int(0.03 * height)))
-        draw.text((width / 2, 0.025 * height), header, fill=10, font=big, anchor="mt")
-    return np.asarray(image, dtype=np.float64) / 255
