@@ -25,6 +25,7 @@ import numpy as np
 from enhancer.io import grey_of, read_karyogram
 from enhancer.slicing import LABELS_24, LayoutError, slice_karyogram
 from enhancer.synthetic import random_karyotype, synthesize
+from enhancer.synthetic.layouts import STYLES, corpus_case
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "karyograms"
 # CPU ms per karyogram of this script's timing section, run on commit b7ab7eb (before the
@@ -74,10 +75,45 @@ def synthetic_timings(repeats: int) -> dict[str, tuple[float, float]]:
     return results
 
 
+def tally_slicing(made, t: collections.Counter) -> None:
+    """Slice one synthetic karyogram and add to `t`: karyograms, refused, labels right, cells, counts right."""
+    truth = collections.Counter(c["label"] for c in made.truth["chromosomes"])
+    t["karyograms"] += 1
+    try:
+        layout = slice_karyogram(grey_of(made.image, 8))
+    except LayoutError:
+        t["refused"] += 1
+        return
+    t["labels_right"] += [c.label for c in layout.cells] == list(LABELS_24)
+    t["cells"] += 24
+    t["counts_right"] += sum(c.objects == truth[c.label] for c in layout.cells)
+
+
+def style_corpus(per_style: int) -> None:
+    """The layout-style corpus (excellent and mildly poor in turn): per style, labels and counts right."""
+    print(f"== layout styles: {per_style} karyograms each, {per_style * len(STYLES)} in all")
+    print(f"  {'style':14s} {'labels right':>14s} {'counts right':>16s} {'refused':>8s}")
+    total = collections.Counter()
+    for style in STYLES:
+        t = collections.Counter()
+        for index in range(per_style):
+            tally_slicing(synthesize(**corpus_case(style, index)), t)
+        total.update(t)
+        print(
+            f"  {style:14s} {100 * t['labels_right'] / t['karyograms']:13.1f}% "
+            f"{100 * t['counts_right'] / (24 * t['karyograms']):15.1f}% {t['refused']:4d}/{t['karyograms']}"
+        )
+    print(
+        f"  {'all':14s} {100 * total['labels_right'] / total['karyograms']:13.1f}% "
+        f"{100 * total['counts_right'] / (24 * total['karyograms']):15.1f}% {total['refused']:4d}/{total['karyograms']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--per-style", type=int, default=15, help="karyograms per layout style")
     args = parser.parse_args()
 
     print("== time per karyogram (median, 1 thread): CPU ms, wall ms, CPU ms before")
@@ -91,6 +127,8 @@ def main() -> None:
             )
     for name, (cpu, wall) in synthetic_timings(args.repeats).items():
         print(f"  synthetic {name:44s} {cpu:7.0f} {wall:7.0f} {BEFORE_CPU_MS.get(name, ''):>7}")
+
+    style_corpus(args.per_style)
 
     print(f"== accuracy on {args.n} synthetic karyograms")
     tally = collections.defaultdict(lambda: collections.Counter())
@@ -107,17 +145,7 @@ def main() -> None:
             header=bool(rng.random() < 0.3),
             background="grey" if rng.random() < 0.3 else "white",
         )
-        truth = collections.Counter(c["label"] for c in made.truth["chromosomes"])
-        t = tally[group]
-        t["karyograms"] += 1
-        try:
-            layout = slice_karyogram(grey_of(made.image, 8))
-        except LayoutError:
-            t["refused"] += 1
-            continue
-        t["labels_right"] += [c.label for c in layout.cells] == list(LABELS_24)
-        t["cells"] += 24
-        t["counts_right"] += sum(c.objects == truth[c.label] for c in layout.cells)
+        tally_slicing(made, tally[group])
     for group, t in sorted(tally.items()):
         sliced = t["karyograms"] - t["refused"]
         print(
