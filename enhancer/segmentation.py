@@ -62,6 +62,7 @@ def _histogram(grey: np.ndarray) -> np.ndarray:
 def segment(grey: np.ndarray) -> Segmentation:
     """Find chromosome objects, underlines and text on a karyogram."""
     height, width = grey.shape
+    grey = _flatten_illumination(grey)
     hist = _histogram(grey)
     bg = (int(np.argmax(hist)) + 0.5) / 256
     ink = (int(np.searchsorted(np.cumsum(hist), 0.005 * hist.sum())) + 0.5) / 256  # 0.5th percentile
@@ -139,13 +140,16 @@ def segment(grey: np.ndarray) -> Segmentation:
             )
         )
     labels = np.where(keep[labels], labels, 0).astype(np.int32)
-    objects = _split_touching_pairs(objects, labels)
+    objects = _split_touching_pairs(objects, labels, np.clip(bg - grey_for_mask, 0, None))
     return Segmentation(bg, objects, labels, underlines, underline_mask, text_mask, border_lines, debris)
 
 
-def _split_touching_pairs(objects: list[ChromosomeObject], labels: np.ndarray) -> list[ChromosomeObject]:
-    """Homologs set close together touch where they bend or lean: an object twice as wide as
-    a chromosome with a narrow waist of columns in its middle is cut there in two (`labels` too)."""
+def _split_touching_pairs(
+    objects: list[ChromosomeObject], labels: np.ndarray, darkness: np.ndarray
+) -> list[ChromosomeObject]:
+    """Homologs set close together touch where they bend or lean, or blur into one: an object
+    twice as wide as a chromosome whose ink, summed per column, has a pale valley in its middle
+    between two darker sides is cut there in two (`labels` too)."""
     if not objects:
         return objects
     typical_width = float(np.median([o.width for o in objects]))
@@ -157,10 +161,10 @@ def _split_touching_pairs(objects: list[ChromosomeObject], labels: np.ndarray) -
             result.append(obj)
             continue
         inside = labels[y0:y1, x0:x1] == obj.label
-        columns = inside.sum(axis=0)
+        columns = (darkness[y0:y1, x0:x1] * inside).sum(axis=0)
         middle = slice(obj.width // 4, obj.width - obj.width // 4)
         cut = middle.start + int(np.argmin(columns[middle]))
-        if columns[cut] >= 0.3 * np.median(columns[columns > 0]):
+        if columns[cut] >= 0.3 * min(columns[:cut].max(), columns[cut + 1 :].max()):
             result.append(obj)
             continue
         right = inside.copy()
@@ -177,6 +181,23 @@ def _split_touching_pairs(objects: list[ChromosomeObject], labels: np.ndarray) -
             result.append(ChromosomeObject(label=label, box=box, area=int(part.sum())))
         next_label += 1
     return result
+
+
+def _flatten_illumination(grey: np.ndarray) -> np.ndarray:
+    """Uneven light makes broad pale shadows that pass for chromosomes: the page's own level,
+    a median over windows far wider than a chromosome pair (on a 16x smaller copy), is
+    levelled out. An evenly lit export is returned as it is."""
+    small = ndi.uniform_filter(grey, 16)[8::16, 8::16]
+    page = ndi.median_filter(small, size=13, mode="nearest")
+    if np.ptp(page) < 0.04:
+        return grey
+    page = ndi.gaussian_filter(page, 1)
+    zoom = (grey.shape[0] / page.shape[0], grey.shape[1] / page.shape[1])
+    level = ndi.zoom(page, zoom, order=1, mode="nearest", grid_mode=True)[: grey.shape[0], : grey.shape[1]]
+    level = np.pad(
+        level, ((0, grey.shape[0] - level.shape[0]), (0, grey.shape[1] - level.shape[1])), mode="edge"
+    )
+    return np.clip(grey + (np.median(page) - level), 0, 1)
 
 
 def _noise_level(grey: np.ndarray) -> float:
