@@ -289,9 +289,11 @@ def _find_text(grey: np.ndarray, strong: np.ndarray, bg: float, ink: float, heig
     glyph_width = np.maximum.reduceat(cols, starts) - np.minimum.reduceat(cols, starts) + 1
     sizes = np.diff(np.append(starts, len(rows)))
     values = grey[rows, cols]
-    median = (values[starts + (sizes - 1) // 2] + values[starts + sizes // 2]) / 2
+    # The stroke's core (its darker quarter): blur leaves a printed label's core dark but spreads
+    # pale edge pixels around it.
+    core = values[starts + (sizes - 1) // 4]
     text = np.zeros(count + 1, bool)
-    text[1:] = (glyph_height <= 0.045 * height) & (median < text_level)
+    text[1:] = (glyph_height <= 0.045 * height) & (core < text_level)
     # A stroke is thin when its half thickness is at most 0.15 * height + 2; a component too small
     # to hold a thicker one passes without being measured.
     measure_these = np.flatnonzero(
