@@ -188,7 +188,10 @@ def _flatten_illumination(grey: np.ndarray) -> np.ndarray:
     """Uneven light makes broad pale shadows that pass for chromosomes: the page's own level,
     a median over windows far wider than a chromosome pair (on a 16x smaller copy), is
     levelled out. An evenly lit export is returned as it is."""
-    small = ndi.uniform_filter(grey, 16)[8::16, 8::16]
+    rows, cols = grey.shape[0] // 16, grey.shape[1] // 16
+    if rows < 3 or cols < 3:
+        return grey
+    small = grey[: rows * 16, : cols * 16].reshape(rows, 16, cols, 16).mean(axis=(1, 3))
     page = ndi.median_filter(small, size=13, mode="nearest")
     if np.ptp(page) < 0.04:
         return grey
@@ -285,22 +288,23 @@ def _find_text(grey: np.ndarray, strong: np.ndarray, bg: float, ink: float, heig
     order = np.lexsort((grey[rows, cols], owner))
     starts = np.searchsorted(owner[order], np.arange(1, count + 1))
     rows, cols = rows[order], cols[order]
-    glyph_height = np.maximum.reduceat(rows, starts) - np.minimum.reduceat(rows, starts) + 1
-    glyph_width = np.maximum.reduceat(cols, starts) - np.minimum.reduceat(cols, starts) + 1
+    top, left = np.minimum.reduceat(rows, starts), np.minimum.reduceat(cols, starts)
+    glyph_height = np.maximum.reduceat(rows, starts) - top + 1
+    glyph_width = np.maximum.reduceat(cols, starts) - left + 1
     sizes = np.diff(np.append(starts, len(rows)))
     values = grey[rows, cols]
     # The stroke's core (its darker quarter): blur leaves a printed label's core dark but spreads
     # pale edge pixels around it.
     core = values[starts + (sizes - 1) // 4]
     text = np.zeros(count + 1, bool)
-    text[1:] = (glyph_height <= 0.045 * height) & (core < text_level)
+    # (A noise speck of a few pixels is no glyph; judging it would cost time on noisy images.)
+    text[1:] = (glyph_height <= 0.045 * height) & (core < text_level) & (sizes >= 2e-5 * height**2)
     # A stroke is thin when its half thickness is at most 0.15 * height + 2; a component too small
     # to hold a thicker one passes without being measured.
     measure_these = np.flatnonzero(
         text[1:] & ((np.minimum(glyph_height, glyph_width) + 1) / 2 > 0.15 * glyph_height + 2)
     )
-    if len(measure_these):
-        boxes = ndi.find_objects(labels, max_label=int(measure_these.max()) + 1)
-        for i in measure_these:
-            text[i + 1] = _half_thickness(labels, boxes[i], i + 1) <= 0.15 * glyph_height[i] + 2
+    for i in measure_these:
+        box = (slice(top[i], top[i] + glyph_height[i]), slice(left[i], left[i] + glyph_width[i]))
+        text[i + 1] = _half_thickness(labels, box, i + 1) <= 0.15 * glyph_height[i] + 2
     return text[labels]

@@ -15,6 +15,7 @@ import numpy as np
 from skimage.filters import threshold_otsu
 
 from .segmentation import ChromosomeObject, Segmentation, Underline, segment
+from .slot_labels import read_slot_labels
 
 LABELS_24 = tuple([str(i) for i in range(1, 23)] + ["X", "Y"])
 LABELS_23 = tuple([str(i) for i in range(1, 23)] + ["XY"])
@@ -147,9 +148,8 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
         top = max(min(o.box[1] for o in members) - round(0.01 * height), 0, previous_bottom)
         bottom = max(o.box[3] for o in members)
         next_top = min(o.box[1] for o in rows[index + 1]) if index < 3 else height
-        lines = _underlines_for_row(
-            seg.underlines, bottom, min(next_top, bottom + round(0.08 * height)), height
-        )
+        foot = min(next_top, bottom + round(0.08 * height))  # the row's underlines and labels lie above
+        lines = _underlines_for_row(seg.underlines, bottom, foot, height)
         try:
             if len(lines) == len(labels):
                 slots = _slots_from_underlines(members, lines)
@@ -158,10 +158,13 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
                 slots = _slots_from_groups(members, labels, typical_width, split_gap, index)
                 bottom = min(bottom + round(0.01 * height), height)
         except LayoutError as error:
-            problems.append(str(error))
-            previous_bottom = min(bottom + round(0.01 * height), height)
-            spans.update(dict.fromkeys(labels, (top, previous_bottom)))
-            continue
+            slots = _slots_from_labels(grey, members, labels, (bottom, foot), typical_width)
+            bottom = min(bottom + round(0.01 * height), height)
+            if slots is None:
+                problems.append(str(error))
+                previous_bottom = bottom
+                spans.update(dict.fromkeys(labels, (top, bottom)))
+                continue
         for label, (x0, x1, slot_members) in zip(labels, slots, strict=True):
             x0 = min(max(x0, 0), width - 1)  # an empty Y slot guessed past the edge stays inside
             found[label] = _make_cell(
@@ -253,6 +256,29 @@ def _slots_from_underlines(members, lines: list[Underline]):
         x0 = min([line.x0] + [o.box[0] for o in objs])
         x1 = max([line.x1] + [o.box[2] for o in objs])
         slots.append((x0, x1, objs))
+    return slots
+
+
+def _slots_from_labels(grey: np.ndarray, members, labels, band: tuple[int, int], typical_width: float):
+    """Slots anchored on the labels printed under the row (OCR), when the groups could not be read:
+    each chromosome joins the nearest label; sex chromosomes may be labelled one by one ("X X Y").
+    None unless every label of the row is read once (X and Y may repeat), in order."""
+    found = read_slot_labels(grey, band[0], band[1], labels)
+    if set(found) != set(labels) or any(len(found[label]) > 1 for label in labels if label not in ("X", "Y")):
+        return None
+    centres = [float(np.mean(found[label])) for label in labels]
+    if centres != sorted(centres):
+        return None
+    anchors = [(label, x) for label in labels for x in found[label]]
+    assigned: dict[str, list[ChromosomeObject]] = {label: [] for label in labels}
+    for obj in members:
+        assigned[min(anchors, key=lambda anchor: abs(anchor[1] - obj.cx))[0]].append(obj)
+    slots = []
+    for label in labels:
+        objs = assigned[label]
+        x0 = min([min(found[label]) - typical_width] + [o.box[0] for o in objs])
+        x1 = max([max(found[label]) + typical_width] + [o.box[2] for o in objs])
+        slots.append((round(x0), round(x1), objs))
     return slots
 
 

@@ -10,8 +10,8 @@ from tests.enhancer.conftest import real_karyogram
 
 
 def _row_two_mostly_erased() -> tuple[np.ndarray, dict]:
-    """An excellent karyogram whose slots 6-9 and row 2's underlines were wiped: row 2 cannot be
-    read, the others can."""
+    """An excellent karyogram whose slots 6-9 and row 2's underlines and labels were wiped: row 2
+    cannot be read, the others can."""
     made = synthesize("46,XY", seed=3, quality="excellent", width=900, height=750)
     grey = grey_of(made.image, 8).copy()
     for chromosome in made.truth["chromosomes"]:
@@ -19,7 +19,7 @@ def _row_two_mostly_erased() -> tuple[np.ndarray, dict]:
             x0, y0, x1, y1 = chromosome["box"]
             grey[y0 - 2 : y1 + 2, x0 - 2 : x1 + 2] = 1.0
     underline_y = next(s["box"][3] for s in made.truth["slots"] if s["label"] == "6")
-    grey[underline_y - 1 : underline_y + 3] = 1.0
+    grey[underline_y - 1 : underline_y + 35] = 1.0  # the underlines and the labels under them
     return grey, made.truth
 
 
