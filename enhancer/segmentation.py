@@ -69,7 +69,10 @@ def segment(grey: np.ndarray) -> Segmentation:
     contrast = max(bg - ink, 1e-3)
     strong = grey < bg - 0.15 * contrast  # clearly dark: text, lines, chromosome bodies
     # Pale chromosome parts too; a noisy image is denoised first so noise does not join objects
-    # (clean exports are not, so narrow gaps between homologs stay open).
+    # (clean exports are not, so narrow gaps between homologs stay open). In a noisy image the
+    # blurred pale fringe bridges homologs, labels and underlines: only the darker 70 % of the
+    # contrast counts (6 severe synthetic karyograms: object counts right in 143 of 144 slots,
+    # against 113 at 8 %).
     noise = _noise_level(grey)
     noisy = noise > 0.02
     if noisy:
@@ -77,7 +80,9 @@ def segment(grey: np.ndarray) -> Segmentation:
         noise = _noise_level(grey_for_mask)
     else:
         grey_for_mask = grey
-    inclusive = grey_for_mask < bg - max(0.08 * contrast, 4 * noise)
+    inclusive = grey_for_mask < bg - max((0.3 if noisy else 0.08) * contrast, 4 * noise)
+    if noisy:  # pale bands the stricter level cut across are closed again (chromosomes stand upright)
+        inclusive = ndi.binary_closing(inclusive, structure=np.ones((max(3, round(0.012 * height)), 1), bool))
 
     # Noise breaks thin lines into short runs: in a noisy image they are looked for after
     # smoothing along the rows only, which keeps a one-pixel line as dark as it was.

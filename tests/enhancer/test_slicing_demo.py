@@ -18,31 +18,25 @@ DEMO = (
 )
 
 
-def _sliced_into_true_slots(made, check_boxes: bool = True) -> dict[str, tuple[int, int]]:
-    """Slice; check 24 labelled cells, each over its true slot; return the slots whose count is wrong."""
+def _sliced_into_true_slots(made) -> int:
+    """24 labelled cells, each over its true slot; returns how many hold the true object count."""
     layout = slice_karyogram(grey_of(made.image, 8))
     assert [c.label for c in layout.cells] == list(LABELS_24)
     slots = {s["label"]: s["box"] for s in made.truth["slots"]}
-    for cell in layout.cells if check_boxes else []:
+    for cell in layout.cells:
         x0, _, x1, _ = cell.box
         assert slots[cell.label][0] <= (x0 + x1) / 2 <= slots[cell.label][2], cell.label
     truth = collections.Counter(c["label"] for c in made.truth["chromosomes"])
-    return {c.label: (c.objects, truth[c.label]) for c in layout.cells if c.objects != truth[c.label]}
+    return sum(c.objects == truth[c.label] for c in layout.cells)
 
 
 @pytest.mark.parametrize(("karyotype", "seed", "severity"), DEMO)
 def test_demo_karyograms_slice(karyotype, seed, severity):
-    wrong = _sliced_into_true_slots(
-        synthesize(karyotype, seed=seed, quality="poor", severity=severity, shorten=False)
-    )
-    if severity != "severe":  # severe counts are not yet right (see the README)
-        assert len(wrong) <= 1, wrong
+    made = synthesize(karyotype, seed=seed, quality="poor", severity=severity, shorten=False)
+    assert _sliced_into_true_slots(made) >= (23 if severity != "severe" else 20)  # severe: 20 measured
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_severe_karyograms_slice_into_24_labelled_cells(seed):
-    """The poorest synthetic karyograms, the ones the product exists for, were all refused before; their
-    boxes and counts are not yet all right (see the README)."""
-    _sliced_into_true_slots(
-        synthesize("46,XY", seed=seed, quality="poor", severity="severe"), check_boxes=False
-    )
+def test_severe_karyograms_slice():
+    """The poorest synthetic karyograms, the ones the product exists for, were all refused before."""
+    right = sum(_sliced_into_true_slots(synthesize("46,XY", seed, "poor", "severe")) for seed in range(6))
+    assert right >= 0.9 * 6 * 24
