@@ -33,10 +33,10 @@ def _sliced_into_true_slots(made) -> int:
 @pytest.mark.parametrize(("karyotype", "seed", "severity"), DEMO)
 def test_demo_karyograms_slice(karyotype, seed, severity):
     made = synthesize(karyotype, seed=seed, quality="poor", severity=severity, shorten=False)
-    assert _sliced_into_true_slots(made) >= (23 if severity != "severe" else 20)  # severe: 20 measured
+    assert _sliced_into_true_slots(made) >= 23
 
 
 def test_severe_karyograms_slice():
     """The poorest synthetic karyograms, the ones the product exists for, were all refused before."""
     right = sum(_sliced_into_true_slots(synthesize("46,XY", seed, "poor", "severe")) for seed in range(6))
-    assert right >= 0.9 * 6 * 24
+    assert right >= 0.95 * 6 * 24
