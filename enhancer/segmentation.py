@@ -306,14 +306,14 @@ def _find_text(grey: np.ndarray, strong: np.ndarray, bg: float, ink: float, heig
     text = np.zeros(count + 1, bool)
     # (A noise speck of a few pixels is no glyph; judging it would cost time on noisy images.)
     text[1:] = (glyph_height <= 0.045 * height) & (core < text_level) & (sizes >= 2e-5 * height**2)
-    # A stroke is thin when its half thickness is at most 0.1 * height + 2 (labels and annotations
-    # measure <= 3 px at glyph heights 10-27 px; the narrow chromosomes of the current renderer
-    # >= 5 px at 22 px, which 0.15 * height + 2 took for text); a component too small to hold a
-    # thicker one passes without being measured.
-    measure_these = np.flatnonzero(
-        text[1:] & ((np.minimum(glyph_height, glyph_width) + 1) / 2 > 0.1 * glyph_height + 2)
-    )
+    # A stroke is thin when its half thickness is at most 0.1 * its height + 2 and 0.0035 of the
+    # image height + 1 (labels and annotations measure <= 3 px at glyph heights 10-27 px on 750-1000 px
+    # pages; the narrow small chromosomes of the current renderer >= 4 px at 750 px, which
+    # 0.15 * glyph height + 2 took for text); a component too small to hold a thicker one passes
+    # without being measured.
+    thin = np.minimum(0.1 * glyph_height + 2, 0.0035 * height + 1)
+    measure_these = np.flatnonzero(text[1:] & ((np.minimum(glyph_height, glyph_width) + 1) / 2 > thin))
     for i in measure_these:
         box = (slice(top[i], top[i] + glyph_height[i]), slice(left[i], left[i] + glyph_width[i]))
-        text[i + 1] = _half_thickness(labels, box, i + 1) <= 0.1 * glyph_height[i] + 2
+        text[i + 1] = _half_thickness(labels, box, i + 1) <= thin[i]
     return text[labels]
