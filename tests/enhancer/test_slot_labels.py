@@ -34,7 +34,10 @@ needs_tesseract = pytest.mark.skipif(
 @needs_tesseract
 def test_labels_are_read_where_they_are_printed():
     grey, truth, underline_y = _row_two_without_slots_6_to_9_and_underlines()
-    found = read_slot_labels(grey, underline_y - 15, underline_y + 45, ROW_2)
+    # The strip the slicer reads: from the row's lowest chromosome end down (the realism renderer's
+    # chromosome ends, inside the old fixed 15 px margin, were read as a "7").
+    row_bottom = max(c["box"][3] for c in truth["chromosomes"] if c["label"] in ROW_2)
+    found = read_slot_labels(grey, row_bottom, underline_y + 45, ROW_2)
     slots = {s["label"]: s["box"] for s in truth["slots"]}
     assert set(found) == set(ROW_2)
     for label, xs in found.items():
