@@ -5,6 +5,8 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=webapp.settings.production
 
+# tesseract-ocr reads the slot labels of karyograms whose layout the geometry alone cannot read.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 chromo
 WORKDIR /app
 COPY requirements.txt ./

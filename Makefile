@@ -21,7 +21,8 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	@touch $@
 
 system-run:
-	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) redis-server; }
+	@command -v redis-server >/dev/null && command -v tesseract >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(APT_INSTALL) redis-server tesseract-ocr; }
 
 system-test: system-run
 	@command -v chromium >/dev/null && command -v docker-compose >/dev/null || { \

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from .io import ImageError, read_karyogram
 from .slicing import LayoutError, slice_karyogram
 from .synthetic.degrade import FAMILIES, HELD_OUT_FAMILY
+from .synthetic.layouts import STYLES
 from .training.config import PRESETS
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--seed", type=int, default=0, help="first seed; karyogram i uses seed + i")
     synth.add_argument("--width", type=int, default=1200)
     synth.add_argument("--height", type=int, default=1000)
+    synth.add_argument("--style", default="cytovision", choices=STYLES, help="layout style of the export")
     synth.set_defaults(run=_synth)
 
     cells = commands.add_parser("cells", help="write the model inputs (256×256) of every cell of karyograms")
@@ -128,7 +130,7 @@ def _synth(args) -> int:
     from .synthetic import random_karyotype, synthesize, synthesize_pair
 
     args.output.mkdir(parents=True, exist_ok=True)
-    size = {"width": args.width, "height": args.height}
+    size = {"width": args.width, "height": args.height, "style": args.style}
     for i in tqdm(range(args.n), desc="karyograms", unit="kg"):
         seed = args.seed + i
         severity = ("mild", "moderate", "severe")[i % 3] if args.severity == "mixed" else args.severity

@@ -4,7 +4,7 @@ A karyogram is four rows of 5/7/6/6 slots (1-5, 6-12, 13-18, 19-22 X Y). Slots c
 the underlines when the export has them, otherwise from the gaps between chromosome
 groups. A cell is the slot's region, so every object in the slot travels with it; its
 mask holds only chromosome pixels (no underline, label text or debris). When the layout
-cannot be read, `LayoutError` says why instead of guessing.
+cannot be read, `LayoutError` says why and carries the best guess, its unsure slots marked.
 """
 
 import json
@@ -15,6 +15,7 @@ import numpy as np
 from skimage.filters import threshold_otsu
 
 from .segmentation import ChromosomeObject, Segmentation, Underline, segment
+from .slot_labels import read_slot_labels
 
 LABELS_24 = tuple([str(i) for i in range(1, 23)] + ["X", "Y"])
 LABELS_23 = tuple([str(i) for i in range(1, 23)] + ["XY"])
@@ -110,46 +111,98 @@ def merge_sex_cells(layout: Layout, seg: Segmentation) -> Layout:
     x0, y0, x1, y1 = box
     members = [o for o in seg.objects if x0 <= _centre(o)[0] < x1 and y0 <= _centre(o)[1] < y1]
     merged = _make_cell("XY", box, members, seg)
-    return Layout(layout.width, layout.height, [c for c in layout.cells if c.label not in ("X", "Y")] + [merged])
+    return Layout(
+        layout.width, layout.height, [c for c in layout.cells if c.label not in ("X", "Y")] + [merged]
+    )
 
 
 def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
+    """Rows, then slots per row; on failure the LayoutError carries the best guess."""
     height, width = grey.shape
-    if seg.border_lines >= 2:
+    if seg.border_lines:
         raise LayoutError(
             "The image has long border lines like a multi-panel figure; crop it to one karyogram "
-            "or give the slot boxes as a layout."
+            "or give the slot boxes as a layout.",
+            _guess(seg, width, height, {}),
         )
     if len(seg.objects) < 20:
-        raise LayoutError(f"Only {len(seg.objects)} chromosome objects were found; this does not look "
-                          "like a karyogram.")
-    rows = _rows(seg.objects, height)
+        raise LayoutError(
+            f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram.",
+            _guess(seg, width, height, {}),
+        )
+    rows = _rows(seg.objects)
     if len(rows) != 4:
-        raise LayoutError(f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
-                          "give the slot boxes as a layout instead.")
-    cells: list[Cell] = []
+        raise LayoutError(
+            f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
+            "give the slot boxes as a layout instead.",
+            _guess(seg, width, height, {}),
+        )
+    found: dict[str, Cell] = {}
+    problems: list[str] = []
+    spans: dict[str, tuple[int, int]] = {}  # rows found whose slots were not: their top and bottom
     typical_width = float(np.median([o.width for o in seg.objects]))
     split_gap = _slot_gap_threshold(rows, typical_width)
-    for index, (labels, members) in enumerate(zip(ROWS, rows, strict=True)):
-        top = min(o.box[1] for o in members)
+    previous_bottom = 0
+    for index, (labels, row) in enumerate(zip(ROWS, rows, strict=True)):
+        members = _without_hanging_marks(row)
+        top = max(min(o.box[1] for o in members) - round(0.01 * height), 0, previous_bottom)
         bottom = max(o.box[3] for o in members)
-        lines = _underlines_for_row(seg.underlines, top, bottom, height)
-        if len(lines) == len(labels):
-            slots = _slots_from_underlines(members, lines)
-            bottom = min(lines[0].y0, bottom + round(0.01 * height))
-        else:
-            slots = _slots_from_groups(members, labels, typical_width, split_gap, index)
+        next_top = min(o.box[1] for o in rows[index + 1]) if index < 3 else height
+        foot = min(next_top, bottom + round(0.08 * height))  # the row's underlines and labels lie above
+        lines = _underlines_for_row(seg.underlines, bottom, foot, height)
+        try:
+            if len(lines) == len(labels):
+                slots = _slots_from_underlines(members, lines)
+                bottom = min(lines[0].y0, bottom + round(0.01 * height))
+            else:
+                slots = _slots_from_groups(members, labels, typical_width, split_gap, index)
+                bottom = min(bottom + round(0.01 * height), height)
+        except LayoutError as error:
+            slots = _slots_from_labels(grey, members, labels, (bottom, foot), typical_width)
             bottom = min(bottom + round(0.01 * height), height)
-        top = max(top - round(0.01 * height), 0)
-        if index > 0:
-            top = max(top, max(c.box[3] for c in cells))
+            if slots is None:
+                problems.append(str(error))
+                previous_bottom = bottom
+                spans.update(dict.fromkeys(labels, (top, bottom)))
+                continue
         for label, (x0, x1, slot_members) in zip(labels, slots, strict=True):
-            box = (max(x0, 0), top, min(x1, width), bottom)
-            cells.append(_make_cell(label, box, slot_members, seg))
-    return Layout(width, height, cells)
+            x0 = min(max(x0, 0), width - 1)  # an empty Y slot guessed past the edge stays inside
+            found[label] = _make_cell(
+                label, (x0, top, max(min(x1, width), x0 + 1), bottom), slot_members, seg
+            )
+        previous_bottom = bottom
+    if problems:
+        raise LayoutError(" ".join(problems), _guess(seg, width, height, found, spans))
+    return Layout(width, height, [found[label] for label in LABELS_24])
 
 
-def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeObject]]:
+def _guess(
+    seg: Segmentation,
+    width: int,
+    height: int,
+    found: dict[str, Cell],
+    spans: dict[str, tuple[int, int]] | None = None,
+) -> dict:
+    """The cells found, and the standard template's box (marked unsure) for every slot not found,
+    moved to the height of its row where the row was found."""
+    from .template import template_slots  # the template module builds on this one's ROWS
+
+    template = {slot["label"]: slot["box"] for slot in template_slots(width, height)}
+    cells = []
+    for label in LABELS_24:
+        cell = found.get(label)
+        if cell is None:
+            x0, y0, x1, y1 = template[label]
+            y0, y1 = (spans or {}).get(label, (y0, y1))
+            members = [o for o in seg.objects if x0 <= _centre(o)[0] < x1 and y0 <= _centre(o)[1] < y1]
+            cell = _make_cell(label, (x0, y0, x1, y1), members, seg)
+        cells.append(
+            {"label": label, "box": list(cell.box), "objects": cell.objects, "unsure": label not in found}
+        )
+    return {"image": {"width": width, "height": height}, "cells": cells}
+
+
+def _rows(objects: list[ChromosomeObject]) -> list[list[ChromosomeObject]]:
     """Group objects into horizontal bands whose vertical extents overlap."""
     ordered = sorted(objects, key=lambda o: o.box[1])
     bands: list[list] = []
@@ -162,13 +215,31 @@ def _rows(objects: list[ChromosomeObject], height: int) -> list[list[ChromosomeO
     total = sum(o.area for o in objects)
     # Bands holding almost nothing (stray debris) or only short marks (a line of label text
     # whose underlines were too faint to find) are not rows: every row holds a chromosome
-    # taller than a label.
-    return [b[2] for b in bands
-            if sum(o.area for o in b[2]) > 0.01 * total and max(o.box[3] - o.box[1] for o in b[2]) > 0.045 * height]
+    # at least 0.3 as tall as the tallest ones (13 and X are ~0.45 of chromosome 1; a label
+    # is < 0.2 even of condensed ones).
+    tallest = float(np.percentile([o.box[3] - o.box[1] for o in objects], 95))
+    return [
+        b[2]
+        for b in bands
+        if sum(o.area for o in b[2]) > 0.01 * total and max(o.box[3] - o.box[1] for o in b[2]) > 0.3 * tallest
+    ]
 
 
-def _underlines_for_row(lines: list[Underline], top: int, bottom: int, height: int) -> list[Underline]:
-    near = [u for u in lines if bottom - 0.05 * height <= u.y0 <= bottom + 0.04 * height]
+def _without_hanging_marks(row: list[ChromosomeObject]) -> list[ChromosomeObject]:
+    """Chromosomes stand on the row's baseline; a small mark that starts below it is a label or
+    a speck caught in the row's band, not a chromosome."""
+    baseline = float(np.median([o.box[3] for o in row]))
+    typical_height = float(np.median([o.box[3] - o.box[1] for o in row]))
+    return [
+        o
+        for o in row
+        if o.box[1] < baseline - 0.1 * typical_height or o.box[3] - o.box[1] > 0.5 * typical_height
+    ]
+
+
+def _underlines_for_row(lines: list[Underline], bottom: int, limit: int, height: int) -> list[Underline]:
+    """The first group of underlines at the foot of a row (short chromosomes may stand well above it)."""
+    near = [u for u in lines if bottom - 0.05 * height <= u.y0 <= limit]
     if not near:
         return []
     y = min(u.y0 for u in near)
@@ -188,6 +259,29 @@ def _slots_from_underlines(members, lines: list[Underline]):
     return slots
 
 
+def _slots_from_labels(grey: np.ndarray, members, labels, band: tuple[int, int], typical_width: float):
+    """Slots anchored on the labels printed under the row (OCR), when the groups could not be read:
+    each chromosome joins the nearest label; sex chromosomes may be labelled one by one ("X X Y").
+    None unless every label of the row is read once (X and Y may repeat), in order."""
+    found = read_slot_labels(grey, band[0], band[1], labels)
+    if set(found) != set(labels) or any(len(found[label]) > 1 for label in labels if label not in ("X", "Y")):
+        return None
+    centres = [float(np.mean(found[label])) for label in labels]
+    if centres != sorted(centres):
+        return None
+    anchors = [(label, x) for label in labels for x in found[label]]
+    assigned: dict[str, list[ChromosomeObject]] = {label: [] for label in labels}
+    for obj in members:
+        assigned[min(anchors, key=lambda anchor: abs(anchor[1] - obj.cx))[0]].append(obj)
+    slots = []
+    for label in labels:
+        objs = assigned[label]
+        x0 = min([min(found[label]) - typical_width] + [o.box[0] for o in objs])
+        x1 = max([max(found[label]) + typical_width] + [o.box[2] for o in objs])
+        slots.append((round(x0), round(x1), objs))
+    return slots
+
+
 def _gaps(members: list[ChromosomeObject]) -> list[float]:
     """Horizontal gaps between consecutive objects of a row (0 where they overlap)."""
     ordered = sorted(members, key=lambda o: o.box[0])
@@ -199,14 +293,26 @@ def _gaps(members: list[ChromosomeObject]) -> list[float]:
 
 
 def _slot_gap_threshold(rows, typical_width: float) -> float:
-    """Gaps between homologs and between slots form two clusters on a log scale; split them (Otsu)."""
+    """The gap that separates slots from homologs within a slot.
+
+    Rows 1-3 never lack a slot, so in each the widest (slots - 1) gaps are between slots and the
+    rest within them; the threshold lies midway (log scale) between the two. Where rows disagree
+    (a fragment placed apart, a merged pair), gaps are split in two clusters by Otsu instead."""
+    within, between = [], []
+    for labels, row in zip(ROWS[:3], rows[:3], strict=False):
+        gaps = sorted(_gaps(row), reverse=True)
+        if len(gaps) >= len(labels) - 1:
+            between += gaps[: len(labels) - 1]
+            within += gaps[len(labels) - 1 :]
+    if between and within and min(between) > 2 * max(within) + 2:
+        return float(np.expm1((np.log1p(min(between)) + np.log1p(max(within))) / 2))
     gaps = np.log1p(np.array([g for row in rows for g in _gaps(row)], float))
     if len(np.unique(gaps)) < 2:
         return 0.6 * typical_width
     cut = threshold_otsu(gaps)
     # Midway (in log space) between the widest within-slot gap and the narrowest slot gap.
-    between = (gaps[gaps <= cut].max() + gaps[gaps > cut].min()) / 2
-    return max(float(np.expm1(between)), 0.1 * typical_width)
+    middle = (gaps[gaps <= cut].max() + gaps[gaps > cut].min()) / 2
+    return max(float(np.expm1(middle)), 0.1 * typical_width)
 
 
 def _slots_from_groups(members, labels, typical_width: float, split_gap: float, row_index: int):
@@ -218,22 +324,28 @@ def _slots_from_groups(members, labels, typical_width: float, split_gap: float, 
         else:
             groups.append([obj])
     expected = len(labels)
-    if len(groups) > 1.6 * expected:
-        raise LayoutError(f"Row {row_index + 1} has {len(groups)} chromosome groups where {expected} slots "
-                          "belong; the image may hold more than one karyogram.")
+    if len(groups) > 2.2 * expected:  # two karyograms side by side (severe blur splits up to ~2x)
+        raise LayoutError(
+            f"Row {row_index + 1} has {len(groups)} chromosome groups where {expected} slots "
+            "belong; the image may hold more than one karyogram."
+        )
     while len(groups) > expected:  # a marker or fragment placed apart joins its nearest slot
-        gaps = [min(o.box[0] for o in groups[i + 1]) - max(o.box[2] for o in groups[i])
-                for i in range(len(groups) - 1)]
+        gaps = [
+            min(o.box[0] for o in groups[i + 1]) - max(o.box[2] for o in groups[i])
+            for i in range(len(groups) - 1)
+        ]
         i = int(np.argmin(gaps))
-        groups[i:i + 2] = [groups[i] + groups[i + 1]]
+        groups[i : i + 2] = [groups[i] + groups[i + 1]]
     if labels[-1] != "Y":
         groups = _split_widest(groups, expected)
     if len(groups) < expected:
         if labels[-1] == "Y" and len(groups) == expected - 1:
             groups = _split_or_add_y(groups, typical_width)
         else:
-            raise LayoutError(f"Row {row_index + 1} shows {len(groups)} groups where slots "
-                              f"{labels[0]}-{labels[-1]} need {expected}; give the slot boxes as a layout.")
+            raise LayoutError(
+                f"Row {row_index + 1} shows {len(groups)} groups where slots "
+                f"{labels[0]}-{labels[-1]} need {expected}; give the slot boxes as a layout."
+            )
     margin = 0.3 * typical_width
     bounds = [(min(o.box[0] for o in g), max(o.box[2] for o in g)) if g else None for g in groups]
     slots = []
@@ -262,7 +374,7 @@ def _split_widest(groups, expected: int):
         if best is None:
             break
         _, i, ordered, j = best
-        groups[i:i + 1] = [ordered[:j + 1], ordered[j + 1:]]
+        groups[i : i + 1] = [ordered[: j + 1], ordered[j + 1 :]]
     return groups
 
 
@@ -271,9 +383,13 @@ def _split_or_add_y(groups, typical_width: float):
     last = sorted(groups[-1], key=lambda o: o.box[0])
     if len(last) >= 2 and last[-1].area < 0.6 * max(o.area for o in last[:-1]):
         return groups[:-1] + [last[:-1], [last[-1]]]
-    # Y slot is empty: an empty slot one typical slot width to the right of X.
-    x1 = max(o.box[2] for o in last)
-    ghost = ChromosomeObject(label=0, box=(round(x1 + typical_width), 0, round(x1 + 3 * typical_width), 0), area=0)
+    # Y slot is empty: it follows X at the row's closest slot pitch (the template's X-to-Y step).
+    centres = [np.mean([o.cx for o in g]) for g in groups]
+    pitch = min(np.diff(centres)) if len(centres) > 1 else 4 * typical_width
+    centre = centres[-1] + pitch
+    ghost = ChromosomeObject(
+        label=0, box=(round(centre - typical_width), 0, round(centre + typical_width), 0), area=0
+    )
     return groups + [[ghost]]
 
 

@@ -1,7 +1,7 @@
-"""Compose synthetic karyograms laid out like a CytoVision-style export, with ground truth.
+"""Compose synthetic karyograms laid out like a karyogram export, with ground truth.
 
-Four rows of 5/7/6/6 slots, an underline and a number label under each slot, optional
-header text, white or grey background. The chromosomes of a karyogram are rendered once, at
+Four rows of 5/7/6/6 slots; the page around them (underlines, labels, header, background,
+spacing, JPEG) follows a layout style of `layouts` (default CytoVision-like). The chromosomes of a karyogram are rendered once, at
 one condensation (band level 300–850, drawn per seed); the excellent image is that rendering
 through good optics, and a poor image is the same rendering degraded (`degrade`). So the two
 images of a pair share band level, length and geometry exactly, pixel for pixel, and the
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage as ndi
 
 from ..slicing import ROWS
@@ -27,6 +26,7 @@ from .degrade import (
     excellent_capture,
 )
 from .karyotype import KARYOTYPES, parse_karyotype
+from .layouts import LayoutStyle, draw_annotations, page_background, save_as_jpeg, style_named
 from .render import Look, Pose, render_chromosome
 
 CYTOBAND_FILE = Path(__file__).with_name("data") / "hg38_cytoBand.tsv"
@@ -47,7 +47,9 @@ class _Scene:
     dark: np.ndarray
     mask: np.ndarray
     look: Look
+    style: LayoutStyle
     background: float
+    page: np.ndarray  # the page under the chromosomes (background level, halos where the style has them)
     width_px: float
     slot_boxes: list[dict]
     truth: dict
@@ -65,8 +67,10 @@ def synthesize(
     shorten: bool = True,
     cytobands: Cytobands | None = None,
     family: str | None = None,
+    style: str = "cytovision",
 ) -> SyntheticKaryogram:
-    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs).
+    """One karyogram; `quality` is "excellent" or "poor" (see `synthesize_pair` for aligned pairs);
+    `style` is a layout style of `layouts.STYLES`.
 
     A poor karyogram is degraded by `family` (default: one of TRAINING_FAMILIES drawn per seed, so
     the held-out family never appears unless named). With `shorten`, an unpaired poor karyogram is
@@ -74,7 +78,7 @@ def synthesize(
     if quality not in ("excellent", "poor"):
         raise ValueError("quality must be 'excellent' or 'poor'")
     poor = quality == "poor"
-    scene = _render(karyotype, seed, width, height, background, cytobands, condensed=poor and shorten)
+    scene = _render(karyotype, seed, width, height, background, cytobands, poor and shorten, style)
     if not poor:
         return _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header)
     return _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity)
@@ -90,9 +94,10 @@ def synthesize_pair(
     header: bool = False,
     background: str = "white",
     cytobands: Cytobands | None = None,
+    style: str = "cytovision",
 ) -> tuple[SyntheticKaryogram, SyntheticKaryogram]:
     """The same karyogram excellent and poor: one rendering, pixel-aligned, same band level and length."""
-    scene = _render(karyotype, seed, width, height, background, cytobands, condensed=False)
+    scene = _render(karyotype, seed, width, height, background, cytobands, False, style)
     return (
         _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header),
         _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity),
@@ -112,13 +117,19 @@ def _poor_degradation(seed: int, severity: str | float, family: str | None) -> D
     return draw_degradation(chosen, severity, rng)
 
 
-def _render(karyotype, seed, width, height, background, cytobands, condensed: bool) -> _Scene:
+def _render(
+    karyotype, seed, width, height, background, cytobands, condensed: bool, style_name: str
+) -> _Scene:
+    style = style_named(style_name)
+    width, height = style.size or (round(width * style.width_scale), height)
+    if style.karyotypes:
+        karyotype = str(np.random.default_rng([seed, 3]).choice(style.karyotypes))
     bands = cytobands or load_cytobands(str(CYTOBAND_FILE))
     slots = parse_karyotype(karyotype, bands)
     geometry = np.random.default_rng([seed, 0])  # condensation, poses and positions
     look = Look.draw(geometry, band_level=int(geometry.choice([300, 400])) if condensed else None)
-    bg = 1.0 if background == "white" else 0.9
-    px_per_bp = look.chr1_length * height / bands.length("1")
+    bg = style.background or (1.0 if background == "white" else 0.9)
+    px_per_bp = style.length * look.chr1_length * height / bands.length("1")
     chrom_width = look.width * height
     dark = np.zeros((height, width))
     cover = np.zeros((height, width))
@@ -132,13 +143,14 @@ def _render(karyotype, seed, width, height, background, cytobands, condensed: bo
             slot_boxes.append(slot)
             cx = (slot["box"][0] + slot["box"][2]) / 2
             members = slots[label]
-            max_bend = 0.9 * chrom_width
-            spacing = chrom_width + 2.4 * max_bend + 0.4 * chrom_width  # homologs never touch
+            max_bend = 0.9 * chrom_width * style.bend
+            spacing = chrom_width + 2.4 * max_bend + style.homolog_gap * chrom_width  # homologs never touch
             for i, chromosome in enumerate(members):
                 pose = Pose.draw(geometry, max_bend=max_bend)
                 ink, alpha = render_chromosome(chromosome, bands, px_per_bp, chrom_width, pose, look)
                 x_centre = cx + (i - (len(members) - 1) / 2) * spacing + geometry.normal(0, 1.5)
-                box = _paste(dark, cover, ink, alpha, x_centre, base_y - 3 - int(geometry.integers(0, 4)))
+                bottom = base_y - 3 - int(geometry.integers(0, 4)) - round(style.lift * height)
+                box = _paste(dark, cover, ink, alpha, x_centre, bottom)
                 chromosomes.append(
                     {
                         "label": label,
@@ -152,6 +164,7 @@ def _render(karyotype, seed, width, height, background, cytobands, condensed: bo
         "karyotype": karyotype,
         "seed": seed,
         "background": background,
+        "style": style_name,
         "image": {"width": width, "height": height},
         "slots": slot_boxes,
         "chromosomes": chromosomes,
@@ -162,7 +175,8 @@ def _render(karyotype, seed, width, height, background, cytobands, condensed: bo
         },
         "look": {k: round(v, 4) for k, v in vars(look).items()},
     }
-    return _Scene(dark, cover > 0.5, look, bg, chrom_width, slot_boxes, truth)
+    page = page_background(dark, bg, style, height)
+    return _Scene(dark, cover > 0.5, look, style, bg, page, chrom_width, slot_boxes, truth)
 
 
 def _finish(
@@ -170,15 +184,26 @@ def _finish(
 ) -> SyntheticKaryogram:
     """Optics, then the degradation of the chromosome image, then the software's annotations, then export."""
     dark = ndi.gaussian_filter(scene.dark, scene.look.optics * scene.width_px)
-    grey = scene.background * (1 - INK * dark)
+    grey = scene.page * (1 - INK * dark)
     rng = np.random.default_rng([seed, 2])
     grey = degrade_content(grey, scene.mask, params, rng, scene.background, scene.width_px)
     truth = scene.truth
-    height, width = grey.shape
-    grey = _draw_annotations(grey, truth["karyotype"] if header else None, scene.slot_boxes, width, height)
+    grey = draw_annotations(
+        grey,
+        scene.style,
+        truth["karyotype"],
+        scene.slot_boxes,
+        truth["chromosomes"],
+        header,
+        np.random.default_rng([seed, 4]),
+    )
     quality = "excellent" if params.family == "excellent" else "poor"
     truth = {**truth, "quality": quality, "severity": severity, "degradation": params.as_dict()}
-    return SyntheticKaryogram(encode(grey, params), truth, scene.mask.copy())
+    image = encode(grey, params)
+    if scene.style.jpeg_quality:  # the style's export, after the capture's own encoding
+        jpeg = np.random.default_rng([seed, 5])
+        image = save_as_jpeg(image, int(jpeg.integers(*scene.style.jpeg_quality, endpoint=True)))
+    return SyntheticKaryogram(image, truth, scene.mask.copy())
 
 
 def _paste(
@@ -204,20 +229,3 @@ def _paste(
         int(cols.max() + x_off + 1),
         int(rows.max() + y_off + 1),
     ]
-
-
-def _draw_annotations(
-    grey: np.ndarray, header: str | None, slot_boxes: list[dict], width: int, height: int
-) -> np.ndarray:
-    image = Image.fromarray(np.clip(np.rint(grey * 255), 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(10, int(0.02 * height)))
-    line = max(1, height // 900)
-    for slot in slot_boxes:
-        x0, _, x1, y = slot["box"]
-        draw.rectangle([x0, y, x1, y + line - 1], fill=25)
-        draw.text(((x0 + x1) / 2, y + 0.012 * height), slot["label"], fill=10, font=font, anchor="mt")
-    if header:
-        big = ImageFont.load_default(size=max(12, int(0.03 * height)))
-        draw.text((width / 2, 0.025 * height), header, fill=10, font=big, anchor="mt")
-    return np.asarray(image, dtype=np.float64) / 255
