@@ -59,15 +59,19 @@ def calibrated_reference(arch: Architecture) -> torch.nn.Module:
     return init_weights(UnetGenerator(arch)).train()
 
 
-def report(name: str, batched_net: torch.nn.Module, reference_net: torch.nn.Module, rate: float, repeats: int) -> None:
+def report(
+    name: str, batched_net: torch.nn.Module, reference_net: torch.nn.Module, rate: float, repeats: int
+) -> None:
     cells = torch.rand(CELLS, 1, 256, 256) * 2 - 1
     gmacs = gmacs_per_cell(batched_net)
     with torch.inference_mode():
         batched = median_seconds(lambda: batched_net(cells), repeats)
         one_by_one = median_seconds(lambda: [reference_net(c[None]) for c in cells], max(1, repeats // 2))
     floor = CELLS * gmacs / rate
-    print(f"{name:28s} {gmacs:6.3f} GMAC/cell  floor {floor:6.3f} s  batched {batched:6.3f} s "
-          f"({batched / floor:4.2f}× floor)  one-at-a-time {one_by_one:6.3f} s ({one_by_one / batched:4.2f}× batched)")
+    print(
+        f"{name:28s} {gmacs:6.3f} GMAC/cell  floor {floor:6.3f} s  batched {batched:6.3f} s "
+        f"({batched / floor:4.2f}× floor)  one-at-a-time {one_by_one:6.3f} s ({one_by_one / batched:4.2f}× batched)"
+    )
 
 
 def main() -> None:
@@ -80,12 +84,22 @@ def main() -> None:
 
     shipped, card = load_generator(SHIPPED_MODEL)
     reference_shipped = copy.deepcopy(shipped).train()
-    report(f"shipped (ngf {card['architecture']['ngf']})", per_image_normalisation(shipped).eval(),
-           reference_shipped, rate, args.repeats)
+    report(
+        f"shipped (ngf {card['architecture']['ngf']})",
+        per_image_normalisation(shipped).eval(),
+        reference_shipped,
+        rate,
+        args.repeats,
+    )
     paper_arch = Architecture(ngf=64, norm="batch")
     paper = calibrated_reference(paper_arch)
-    report("paper architecture (ngf 64)", per_image_normalisation(copy.deepcopy(paper)).eval(), paper, rate,
-           args.repeats)
+    report(
+        "paper architecture (ngf 64)",
+        per_image_normalisation(copy.deepcopy(paper)).eval(),
+        paper,
+        rate,
+        args.repeats,
+    )
 
     made = synthesize("46,XY", seed=1, quality="poor", severity="moderate")
     karyogram = read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", *made.image.shape[::-1], 1, 8)))
@@ -93,8 +107,10 @@ def main() -> None:
     whole = median_seconds(lambda: enhancer.enhance(karyogram), args.repeats)
     result = enhancer.enhance(karyogram)
     reblend = median_seconds(lambda: result.reblend(karyogram, {"1": 0.5}), args.repeats)
-    print(f"whole karyogram {karyogram.info.width}x{karyogram.info.height} with the shipped model: "
-          f"{whole:.3f} s (slice + {len(result.outputs)} cells + reassembly); strength change only: {reblend:.3f} s")
+    print(
+        f"whole karyogram {karyogram.info.width}x{karyogram.info.height} with the shipped model: "
+        f"{whole:.3f} s (slice + {len(result.outputs)} cells + reassembly); strength change only: {reblend:.3f} s"
+    )
     print(f"numpy {np.__version__}")
 
 

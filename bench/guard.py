@@ -51,7 +51,9 @@ def stretch(x: np.ndarray) -> np.ndarray:
 
 
 def classical(x: np.ndarray) -> np.ndarray:
-    return filters.unsharp_mask(ndi.gaussian_filter(x, 1.0), radius=4, amount=1.0, preserve_range=True).clip(0, 1)
+    return filters.unsharp_mask(ndi.gaussian_filter(x, 1.0), radius=4, amount=1.0, preserve_range=True).clip(
+        0, 1
+    )
 
 
 def real_karyograms() -> list[Path]:
@@ -72,11 +74,23 @@ def calibrate(args) -> None:
         except LayoutError:
             print(f"{path.name}: does not slice, skipped")
     for i in range(args.synthetic):
-        made = synthesize("46,XY", seed=70000 + i, quality="poor", severity=("mild", "moderate", "severe")[i % 3],
-                          width=1200, height=1000)
+        made = synthesize(
+            "46,XY",
+            seed=70000 + i,
+            quality="poor",
+            severity=("mild", "moderate", "severe")[i % 3],
+            width=1200,
+            height=1000,
+        )
         try:
-            sources.append((f"synthetic-{i}", cell_inputs(read_karyogram(encode_karyogram(
-                made.image, ImageInfo("PNG", 1200, 1000, 1, 8))))))
+            sources.append(
+                (
+                    f"synthetic-{i}",
+                    cell_inputs(
+                        read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", 1200, 1000, 1, 8)))
+                    ),
+                )
+            )
         except LayoutError as exc:
             print(f"synthetic-{i}: does not slice ({exc}), skipped")
     enhancer = Enhancer(args.model or SHIPPED_MODEL, device="cpu")
@@ -84,28 +98,37 @@ def calibrate(args) -> None:
     for kind in ("real", "synthetic"):
         chosen = [cells for name, cells in sources if name.startswith("synthetic") == (kind == "synthetic")]
         print(f"\n## {kind}: {len(chosen)} karyograms, {sum(len(c) for c in chosen)} cells")
-        print("| method | passed | capped | original | mask IoU p5 | length p5–p95 | grid p95 | created p95 |"
-              " erased p95 | failures |")
+        print(
+            "| method | passed | capped | original | mask IoU p5 | length p5–p95 | grid p95 | created p95 |"
+            " erased p95 | failures |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
         for name in [*methods, "model"]:
             verdicts = []
             for cells in chosen:
                 labels = list(cells)
                 if name == "model":
-                    outputs = dict(zip(labels, enhancer.enhance_cells(np.stack([cells[k] for k in labels])),
-                                       strict=True))
+                    outputs = dict(
+                        zip(labels, enhancer.enhance_cells(np.stack([cells[k] for k in labels])), strict=True)
+                    )
                 else:
                     outputs = {k: methods[name](cells[k]).astype(np.float32) for k in labels}
                 verdicts += [judge_cell(cells[k], outputs[k]) for k in labels]
             m = [v.measures for v in verdicts if v.measures]
             q = {k: np.percentile([x[k] for x in m], (5, 95)) for k in m[0]}
-            reasons = Counter(re.sub(r" \(.*| by .*|\d+ (of the original's \d+ )?", "", p).replace("the model ", "")
-                              for x in m for p in problems(x))
+            reasons = Counter(
+                re.sub(r" \(.*| by .*|\d+ (of the original's \d+ )?", "", p).replace("the model ", "")
+                for x in m
+                for p in problems(x)
+            )
             caps = Counter(v.strength_cap for v in verdicts)
-            print(f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
-                  f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
-                  f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | "
-                  + ", ".join(f"{k}: {n}" for k, n in reasons.most_common()) + " |")
+            print(
+                f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
+                f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
+                f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | "
+                + ", ".join(f"{k}: {n}" for k, n in reasons.most_common())
+                + " |"
+            )
 
 
 def real(args) -> None:
@@ -134,8 +157,10 @@ def real(args) -> None:
         guarded.layout.save(layout_path)
         boxes = [c.box for c in guarded.layout.cells]
         caps = Counter(v.strength_cap for v in guarded.guard.values())
-        print(f"\n## {path.name}: {len(guarded.guard)} cells, passed {caps[1.0]}, capped {caps[0.5]}, "
-              f"original {caps[0.0]}; guard {1000 * min(timings):.0f} ms, enhance without it {1000 * whole:.0f} ms")
+        print(
+            f"\n## {path.name}: {len(guarded.guard)} cells, passed {caps[1.0]}, capped {caps[0.5]}, "
+            f"original {caps[0.0]}; guard {1000 * min(timings):.0f} ms, enhance without it {1000 * whole:.0f} ms"
+        )
         for label, verdict in guarded.guard.items():
             if not verdict.passed:
                 print("   ", verdict.describe(label))
@@ -143,14 +168,20 @@ def real(args) -> None:
             out = args.output / f"{path.stem}.{name.replace(' ', '_')}{path.suffix}"
             write_karyogram(result.pixels, karyogram.info, out)
             ours = karyogram_fidelity(karyogram.grey, read_karyogram(out).grey, boxes)
-            outside = subprocess.run([sys.executable, str(REAL_EVAL), str(path), str(out), "--layout",
-                                      str(layout_path)], capture_output=True, text=True, check=False).stdout.strip()
+            outside = subprocess.run(
+                [sys.executable, str(REAL_EVAL), str(path), str(out), "--layout", str(layout_path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
             print(f"  {name}: ours " + json.dumps({k: round(v, 3) for k, v in ours.items()}))
             print(f"  {name}: real_eval {outside}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     cal = commands.add_parser("calibrate")
     cal.add_argument("--synthetic", type=int, default=6)
@@ -159,7 +190,9 @@ def main() -> None:
     rea = commands.add_parser("real")
     rea.add_argument("output", type=Path)
     rea.add_argument("--model", type=Path)
-    rea.add_argument("--layouts", type=Path, help="folder of STEM.json layouts for karyograms that do not slice")
+    rea.add_argument(
+        "--layouts", type=Path, help="folder of STEM.json layouts for karyograms that do not slice"
+    )
     rea.set_defaults(run=real)
     args = parser.parse_args()
     args.run(args)

@@ -20,8 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="chromo-bench-"))
-ENV = {**os.environ, "DJANGO_SETTINGS_MODULE": "webapp.settings.local", "CHROMO_VAR_DIR": str(WORK),
-       "ALLOWED_HOSTS": "127.0.0.1"}
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "webapp.settings.local",
+    "CHROMO_VAR_DIR": str(WORK),
+    "ALLOWED_HOSTS": "127.0.0.1",
+}
 os.environ.update(ENV)
 
 import django  # noqa: E402
@@ -48,10 +52,26 @@ def free_port() -> int:
 def start_gunicorn(env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """gunicorn as `make run` starts it (2 workers × 4 threads), ready to answer; returns it and its URL."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "webapp.wsgi", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "4", "--timeout", "120"], cwd=ROOT,
-                              env={**ENV, **(env or {})}, stdout=subprocess.DEVNULL,
-                              stderr=open(WORK / "gunicorn.log", "wb"))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "webapp.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env={**ENV, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=open(WORK / "gunicorn.log", "wb"),
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -77,11 +97,18 @@ class Browser:
 
     def __init__(self, base: str, timings: defaultdict):
         self.base, self.timings, self.errors = base, timings, []
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  NoRedirect())
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
+        )
 
-    def call(self, kind: str, path: str, data: dict | None = None, body: bytes | None = None,
-             content_type: str | None = None) -> tuple[int, bytes]:
+    def call(
+        self,
+        kind: str,
+        path: str,
+        data: dict | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> tuple[int, bytes]:
         if data is not None:
             body, content_type = urllib.parse.urlencode(data).encode(), "application/x-www-form-urlencoded"
         headers = {"Referer": self.base + path, **({"Content-Type": content_type} if content_type else {})}
@@ -104,8 +131,11 @@ class Browser:
         csrf = csrf_of(page)
         if csrf is None:
             return False
-        status, _ = self.call("login", "/accounts/login/", {"csrfmiddlewaretoken": csrf, "username": username,
-                                                            "password": PASSWORD})
+        status, _ = self.call(
+            "login",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": csrf, "username": username, "password": PASSWORD},
+        )
         return status == 302
 
 
@@ -124,10 +154,16 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     boundary = "----chromo" + os.urandom(8).hex()
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, (filename, data) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 

@@ -20,8 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="chromo-bench-"))
-os.environ.update(DJANGO_SETTINGS_MODULE="webapp.settings.test", CHROMO_TEST_DIR=str(WORK),
-                  DATABASE_URL=f"sqlite:///{WORK / 'bench.sqlite3'}")
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="webapp.settings.test",
+    CHROMO_TEST_DIR=str(WORK),
+    DATABASE_URL=f"sqlite:///{WORK / 'bench.sqlite3'}",
+)
 
 import django  # noqa: E402
 
@@ -49,14 +52,17 @@ def karyogram_png(seed: int) -> bytes:
 
 
 def upload(api: APIClient, case_id: int, png: bytes) -> int:
-    response = api.post(f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile("k.png", png)},
-                        format="multipart")
+    response = api.post(
+        f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile("k.png", png)}, format="multipart"
+    )
     return response.json()["job"]["id"]
 
 
 def wait_done(job_ids: list[int], timeout: float = 1800) -> None:
     deadline = time.monotonic() + timeout
-    while EnhancementJob.objects.filter(pk__in=job_ids, state__in=[JobState.DONE, JobState.FAILED]).count() < len(job_ids):
+    while EnhancementJob.objects.filter(
+        pk__in=job_ids, state__in=[JobState.DONE, JobState.FAILED]
+    ).count() < len(job_ids):
         if time.monotonic() > deadline:
             raise TimeoutError("jobs did not finish")
         time.sleep(0.05)
@@ -71,8 +77,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     redis = RedisServer(WORK / "redis").start()
     settings.REDIS_URL = settings.CELERY_BROKER_URL = app.conf.broker_url = redis.url
-    worker = CeleryWorker(redis.url, f"sqlite:///{WORK / 'bench.sqlite3'}",
-                          log_file=WORK / "worker.log").start()
+    worker = CeleryWorker(
+        redis.url, f"sqlite:///{WORK / 'bench.sqlite3'}", log_file=WORK / "worker.log"
+    ).start()
     try:
         from django.contrib.auth import get_user_model
 
@@ -101,15 +108,33 @@ def main() -> None:
             library.append(time.perf_counter() - start)
         (WORK / "k.png").write_bytes(png)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "enhancer", "enhance", str(WORK / "k.png"), "-o", str(WORK / "e.png"),
-                        "--device", "cpu"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "enhancer",
+                "enhance",
+                str(WORK / "k.png"),
+                "-o",
+                str(WORK / "e.png"),
+                "--device",
+                "cpu",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         cli = time.perf_counter() - start
         p, lib = statistics.median(pipeline), statistics.median(library)
-        print(f"one karyogram 1200x1000: upload→done {p:.3f} s, library enhance {lib:.3f} s, "
-              f"overhead {100 * (p / lib - 1):.0f}%  (cold `python -m enhancer enhance`: {cli:.2f} s)")
+        print(
+            f"one karyogram 1200x1000: upload→done {p:.3f} s, library enhance {lib:.3f} s, "
+            f"overhead {100 * (p / lib - 1):.0f}%  (cold `python -m enhancer enhance`: {cli:.2f} s)"
+        )
 
-        print("  worker time per stage (median s): " + ", ".join(
-            f"{k} {statistics.median(t[k] for t in stages):.3f}" for k in stages[0]))
+        print(
+            "  worker time per stage (median s): "
+            + ", ".join(f"{k} {statistics.median(t[k] for t in stages):.3f}" for k in stages[0])
+        )
 
         pngs = [karyogram_png(100 + i) for i in range(args.queued)]
         start = time.perf_counter()
@@ -117,9 +142,13 @@ def main() -> None:
         wait_done(ids)
         total = time.perf_counter() - start
         done = EnhancementJob.objects.filter(pk__in=ids, state=JobState.DONE).count()
-        print(f"{args.queued} queued at once: all finished in {total:.1f} s, {done} done, "
-              f"{60 * args.queued / total:.1f} karyograms/min (one worker, concurrency 1)")
-        for error in EnhancementJob.objects.filter(pk__in=ids, state=JobState.FAILED).values_list("error", flat=True):
+        print(
+            f"{args.queued} queued at once: all finished in {total:.1f} s, {done} done, "
+            f"{60 * args.queued / total:.1f} karyograms/min (one worker, concurrency 1)"
+        )
+        for error in EnhancementJob.objects.filter(pk__in=ids, state=JobState.FAILED).values_list(
+            "error", flat=True
+        ):
             print(f"  failed: {error}")
     finally:
         worker.stop()

@@ -102,7 +102,10 @@ def calibration_row(images: list[np.ndarray]) -> str:
 
 def family_table(n: int, seed: int, severity: float) -> str:
     """Each degradation family at one severity beside the real poor and real sharp karyograms."""
-    load = lambda p: np.asarray(Image.open(p).convert("L"), dtype=np.float64) / 255
+
+    def load(p):
+        return np.asarray(Image.open(p).convert("L"), dtype=np.float64) / 255
+
     lines = [
         "| images | " + " | ".join(CALIBRATION) + " | background noise |",
         "|---" * 7 + "|",

@@ -13,17 +13,15 @@ import threading
 import time
 from collections import defaultdict
 
-from harness import Browser, percentiles, prepare, run_all, start_gunicorn  # noqa: I001 - sets Django up first
-
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from harness import PASSWORD, Browser, csrf_of, percentiles, prepare, run_all, start_gunicorn  # noqa: I001 - sets Django up first  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
-from harness import PASSWORD, csrf_of  # noqa: E402
 from webapp.accounts.roles import Role, assign_role  # noqa: E402
 from webapp.cases import services as case_services  # noqa: E402
 from webapp.cases.models import Case, EnhancementJob, JobState  # noqa: E402
@@ -41,35 +39,55 @@ def make_user(username: str, role: Role):
 
 def build_study(raters: list, cases: int, name: str = "Load") -> int:
     """A study of `cases` synthetic poor karyograms with finished enhancements by the shipped model."""
-    tech = get_user_model().objects.filter(username="bench-tech").first() or make_user("bench-tech", Role.TECHNOLOGIST)
-    curator = get_user_model().objects.filter(username="bench-curator").first() or \
-        make_user("bench-curator", Role.CURATOR)
+    tech = get_user_model().objects.filter(username="bench-tech").first() or make_user(
+        "bench-tech", Role.TECHNOLOGIST
+    )
+    curator = get_user_model().objects.filter(username="bench-curator").first() or make_user(
+        "bench-curator", Role.CURATOR
+    )
     enhancer = Enhancer(SHIPPED_MODEL, device="cpu")
     karyograms = []
     for i in tqdm(range(cases), desc="cases (synthesise + enhance)"):
         made = synthesize(KARYOTYPES[i % 5], seed=1000 + i, quality="poor", severity="mild", shorten=False)
         info = ImageInfo("PNG", made.image.shape[1], made.image.shape[0], 1, 8)
         png = encode_karyogram(made.image, info)
-        case = Case.objects.create(accession=f"{name}-{i:03d}", known_karyotype=made.truth["karyotype"],
-                                   created_by=tech)
+        case = Case.objects.create(
+            accession=f"{name}-{i:03d}", known_karyotype=made.truth["karyotype"], created_by=tech
+        )
         karyogram = case_services.add_karyogram(case, SimpleUploadedFile("k.png", png), tech)
         result = enhancer.enhance(read_karyogram(png))
-        job = EnhancementJob.objects.create(karyogram=karyogram, state=JobState.DONE, progress=100, created_by=tech)
+        job = EnhancementJob.objects.create(
+            karyogram=karyogram, state=JobState.DONE, progress=100, created_by=tech
+        )
         job.result.save("enhanced.png", ContentFile(encode_karyogram(result.pixels, info)))
         karyograms.append(karyogram)
-    return study_services.create_study(name=name, instructions="", karyograms=karyograms, raters=raters,
-                                       created_by=curator).pk
+    return study_services.create_study(
+        name=name, instructions="", karyograms=karyograms, raters=raters, created_by=curator
+    ).pk
 
 
 class Rater(threading.Thread):
     """One person in the portal: open the item page, load the image, submit the form; repeat."""
 
-    def __init__(self, base: str, username: str, study_id: int, deadline: float, timings: dict,
-                 accepted: list, think: float = 0.0):
+    def __init__(
+        self,
+        base: str,
+        username: str,
+        study_id: int,
+        deadline: float,
+        timings: dict,
+        accepted: list,
+        think: float = 0.0,
+    ):
         super().__init__(daemon=True)
         self.browser = Browser(base, timings)
-        self.username, self.study_id, self.deadline, self.accepted, self.think = \
-            username, study_id, deadline, accepted, think
+        self.username, self.study_id, self.deadline, self.accepted, self.think = (
+            username,
+            study_id,
+            deadline,
+            accepted,
+            think,
+        )
 
     def run(self) -> None:
         if not self.browser.login(self.username):
@@ -82,9 +100,17 @@ class Rater(threading.Thread):
             token = page.split(b'name="item" value="', 1)[1].split(b'"', 1)[0].decode()
             self.browser.call("image", f"/api/items/{token}/image/")
             time.sleep(self.think)
-            status, _ = self.browser.call("submit rating", f"/rate/{self.study_id}/", {
-                "csrfmiddlewaretoken": csrf_of(page), "item": token, "abnormality": "none", "quality": 3,
-                "sharpness": 2})
+            status, _ = self.browser.call(
+                "submit rating",
+                f"/rate/{self.study_id}/",
+                {
+                    "csrfmiddlewaretoken": csrf_of(page),
+                    "item": token,
+                    "abnormality": "none",
+                    "quality": 3,
+                    "sharpness": 2,
+                },
+            )
             if status == 302:
                 self.accepted.append((self.username, token))
 
@@ -109,14 +135,21 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     requests = sum(len(v) for v in timings.values())
-    print(f"{args.raters} raters, {args.cases} cases ({2 * args.cases} items each), {elapsed:.1f} s, "
-          f"{requests} requests, {requests / elapsed:.1f} req/s (gunicorn 2 workers × 4 threads, SQLite)")
+    print(
+        f"{args.raters} raters, {args.cases} cases ({2 * args.cases} items each), {elapsed:.1f} s, "
+        f"{requests} requests, {requests / elapsed:.1f} req/s (gunicorn 2 workers × 4 threads, SQLite)"
+    )
     print("\n".join(percentiles(timings)))
     errors = [e for r in raters for e in r.browser.errors]
-    stored = set(Rating.objects.filter(assignment__study_id=study_id)
-                 .values_list("assignment__rater__username", "assignment__token"))
-    print(f"errors: {len(errors)} {sorted(set(errors))[:5]}; ratings accepted {len(accepted)}, "
-          f"stored {len(stored)}, lost {len(set(accepted) - stored)}")
+    stored = set(
+        Rating.objects.filter(assignment__study_id=study_id).values_list(
+            "assignment__rater__username", "assignment__token"
+        )
+    )
+    print(
+        f"errors: {len(errors)} {sorted(set(errors))[:5]}; ratings accepted {len(accepted)}, "
+        f"stored {len(stored)}, lost {len(set(accepted) - stored)}"
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def noise_sigma(x: np.ndarray) -> float:
 
 def nlm(x: np.ndarray, strength: float = 0.8) -> np.ndarray:
     sigma = noise_sigma(x)
-    return restoration.denoise_nl_means(x, h=strength * sigma, sigma=sigma, patch_size=5, patch_distance=6,
-                                        fast_mode=True)
+    return restoration.denoise_nl_means(
+        x, h=strength * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True
+    )
 
 
 def bm3d_available() -> bool:
@@ -61,7 +62,9 @@ def bm3d_denoise(x: np.ndarray) -> np.ndarray:
     return np.asarray(bm3d.bm3d(x, sigma_psd=noise_sigma(x))).clip(0, 1)
 
 
-def classical_pipeline(x: np.ndarray, nlm_strength: float, low: float, high: float, amount: float) -> np.ndarray:
+def classical_pipeline(
+    x: np.ndarray, nlm_strength: float, low: float, high: float, amount: float
+) -> np.ndarray:
     """Denoise (NLM) → contrast stretch between percentiles → mild unsharp mask."""
     y = nlm(x, nlm_strength)
     lo, hi = np.percentile(y, (low, high))
@@ -69,8 +72,9 @@ def classical_pipeline(x: np.ndarray, nlm_strength: float, low: float, high: flo
     return unsharp(y, radius=1.5, amount=amount)
 
 
-def tune_classical(validation: list[tuple[np.ndarray, np.ndarray]], score: Callable[[np.ndarray, np.ndarray], float]
-                   ) -> tuple[Method, dict]:
+def tune_classical(
+    validation: list[tuple[np.ndarray, np.ndarray]], score: Callable[[np.ndarray, np.ndarray], float]
+) -> tuple[Method, dict]:
     """Grid-search the classical pipeline on (poor, ground truth) validation cells."""
     best, best_params = -np.inf, {}
     for strength, low, high, amount in product((0.6, 1.0), (0.5, 2.0), (99.5, 100.0), (0.3, 0.7)):
@@ -82,5 +86,9 @@ def tune_classical(validation: list[tuple[np.ndarray, np.ndarray]], score: Calla
 
 
 BASELINES: dict[str, Method] = {
-    "identity": identity, "he": histogram_equalisation, "clahe": clahe, "unsharp": unsharp, "nlm": nlm,
+    "identity": identity,
+    "he": histogram_equalisation,
+    "clahe": clahe,
+    "unsharp": unsharp,
+    "nlm": nlm,
 }

@@ -28,8 +28,9 @@ class CellTransform:
     size: int  # model input side
 
 
-def to_model_input(grey: np.ndarray, cell: Cell, background: float,
-                   size: int = MODEL_SIZE) -> tuple[np.ndarray, CellTransform]:
+def to_model_input(
+    grey: np.ndarray, cell: Cell, background: float, size: int = MODEL_SIZE
+) -> tuple[np.ndarray, CellTransform]:
     """The cell as a size×size float32 image in [0, 1], and the transform to map it back."""
     x0, y0, x1, y1 = cell.box
     crop = grey[y0:y1, x0:x1]
@@ -39,7 +40,7 @@ def to_model_input(grey: np.ndarray, cell: Cell, background: float,
     side = max(height, width)
     oy, ox = (side - height) // 2, (side - width) // 2
     square = np.full((side, side), background, np.float32)
-    square[oy:oy + height, ox:ox + width] = crop
+    square[oy : oy + height, ox : ox + width] = crop
     image = resize(square, (size, size), order=1, anti_aliasing=side > size, preserve_range=True)
     return image.astype(np.float32), CellTransform(height, width, side, oy, ox, size)
 
@@ -48,4 +49,4 @@ def from_model_output(image: np.ndarray, transform: CellTransform) -> np.ndarray
     """Map a size×size model image back onto the slot's pixel grid (float, same range)."""
     t = transform
     square = resize(image, (t.side, t.side), order=1, anti_aliasing=t.size > t.side, preserve_range=True)
-    return square[t.offset_y:t.offset_y + t.height, t.offset_x:t.offset_x + t.width].astype(np.float32)
+    return square[t.offset_y : t.offset_y + t.height, t.offset_x : t.offset_x + t.width].astype(np.float32)

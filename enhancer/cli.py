@@ -35,11 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("-n", type=int, default=1, help="number of karyograms")
     synth.add_argument("--quality", choices=("excellent", "poor", "pair"), default="pair")
     synth.add_argument("--karyotype", help='ISCN, e.g. "47,XY,+8" (default: drawn per karyogram)')
-    synth.add_argument("--severity", choices=("mild", "moderate", "severe", "mixed"), default="moderate",
-                       help="mixed cycles through mild, moderate and severe")
-    synth.add_argument("--family", choices=FAMILIES,
-                       help=f"degradation family of poor karyograms (default: drawn per seed from all but the "
-                            f"held-out {HELD_OUT_FAMILY!r}, so training data never holds it)")
+    synth.add_argument(
+        "--severity",
+        choices=("mild", "moderate", "severe", "mixed"),
+        default="moderate",
+        help="mixed cycles through mild, moderate and severe",
+    )
+    synth.add_argument(
+        "--family",
+        choices=FAMILIES,
+        help=f"degradation family of poor karyograms (default: drawn per seed from all but the "
+        f"held-out {HELD_OUT_FAMILY!r}, so training data never holds it)",
+    )
     synth.add_argument("--seed", type=int, default=0, help="first seed; karyogram i uses seed + i")
     synth.add_argument("--width", type=int, default=1200)
     synth.add_argument("--height", type=int, default=1000)
@@ -55,14 +62,18 @@ def main(argv: list[str] | None = None) -> int:
     pairs = commands.add_parser("pairs", help="write aligned poor/excellent training cells (for --pairs)")
     pairs.add_argument("-o", "--output", type=Path, required=True, help="folder for poor/ and excellent/")
     pairs.add_argument("--synthetic", type=Path, help="folder from `synth --quality pair`")
-    pairs.add_argument("--real-images", type=Path, help="folder of sharp real G-banded images (licensed for training)")
+    pairs.add_argument(
+        "--real-images", type=Path, help="folder of sharp real G-banded images (licensed for training)"
+    )
     pairs.add_argument("--per-image", type=int, default=300, help="cells cut from each real image")
     pairs.add_argument("--seed", type=int, default=0)
     pairs.set_defaults(run=_pairs)
 
     trainer = commands.add_parser("train", help="train the CycleGAN on unpaired poor and excellent cells")
     trainer.add_argument("--poor", type=Path, required=True, help="folder or JSON manifest of poor cells")
-    trainer.add_argument("--excellent", type=Path, required=True, help="folder or manifest of excellent cells")
+    trainer.add_argument(
+        "--excellent", type=Path, required=True, help="folder or manifest of excellent cells"
+    )
     trainer.add_argument("-o", "--output", type=Path, required=True, help="run directory")
     trainer.add_argument("--preset", default="cpu-restore", choices=sorted(PRESETS))
     trainer.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint")
@@ -77,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     enhance = commands.add_parser("enhance", help="enhance a karyogram: slice, enhance all cells, reassemble")
     enhance.add_argument("karyogram", type=Path)
-    enhance.add_argument("-o", "--output", type=Path, required=True, help="output file (same format as input)")
+    enhance.add_argument(
+        "-o", "--output", type=Path, required=True, help="output file (same format as input)"
+    )
     enhance.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
     enhance.add_argument("--strength", type=float, default=1.0, help="0 = original, 1 = full enhancement")
     enhance.add_argument("--cells", type=int, choices=(23, 24), default=24)
@@ -96,10 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("--json", type=Path, required=True, help="where to write the summary")
     evaluation.add_argument("--report", type=Path, help="folder for report.md and pictures")
     evaluation.add_argument("--limit", type=int, help="use at most this many karyograms")
-    evaluation.add_argument("--held-out-data", type=Path,
-                            help="pairs degraded by a family kept out of training (`synth --quality pair`)")
-    evaluation.add_argument("--real", type=Path,
-                            help="folder of real karyograms: real-content pairs from its sharp ones")
+    evaluation.add_argument(
+        "--held-out-data",
+        type=Path,
+        help="pairs degraded by a family kept out of training (`synth --quality pair`)",
+    )
+    evaluation.add_argument(
+        "--real", type=Path, help="folder of real karyograms: real-content pairs from its sharp ones"
+    )
     evaluation.add_argument("--device", default="auto")
     evaluation.set_defaults(run=_evaluate)
 
@@ -174,7 +191,8 @@ def _cells(args) -> int:
                 continue
             image, _ = to_model_input(karyogram.grey, cell, background)
             Image.fromarray(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)).save(
-                args.output / f"{path.stem}_{cell.label}.png")
+                args.output / f"{path.stem}_{cell.label}.png"
+            )
             written += 1
     print(f"{written} cells from {len(paths) - refused} karyograms in {args.output}; {refused} refused")
     return 0
@@ -188,16 +206,22 @@ def _pairs(args) -> int:
         raise ValueError("give --synthetic and/or --real-images")
     made = []
     if args.synthetic:
-        made += [(f"{c['karyogram'].replace('_excellent', '')}_{c['label']}", c) for c in paired_cells(args.synthetic)]
+        made += [
+            (f"{c['karyogram'].replace('_excellent', '')}_{c['label']}", c)
+            for c in paired_cells(args.synthetic)
+        ]
     if args.real_images:
         paths = sorted(p for p in args.real_images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        made += [(f"{Path(c['source']).stem}-{i:05d}_real", c)
-                 for i, c in enumerate(real_content_pairs(paths, args.per_image, args.seed))]
+        made += [
+            (f"{Path(c['source']).stem}-{i:05d}_real", c)
+            for i, c in enumerate(real_content_pairs(paths, args.per_image, args.seed))
+        ]
     for domain, key in (("poor", "input"), ("excellent", "truth")):
         (args.output / domain).mkdir(parents=True, exist_ok=True)
         for name, cell in tqdm(made, desc=domain, unit="cell"):
             Image.fromarray(np.clip(np.rint(cell[key] * 255), 0, 255).astype(np.uint8)).save(
-                args.output / domain / f"{name}.png")
+                args.output / domain / f"{name}.png"
+            )
     print(f"{len(made)} aligned pairs in {args.output / 'poor'} and {args.output / 'excellent'}")
     return 0
 
@@ -206,13 +230,24 @@ def _train(args) -> int:
     from .training.config import preset
     from .training.loop import train
 
-    overrides = {"n_epochs": args.epochs, "n_epochs_decay": args.epochs_decay, "seed": args.seed,
-                 "lambda_supervised": args.lambda_supervised}
+    overrides = {
+        "n_epochs": args.epochs,
+        "n_epochs_decay": args.epochs_decay,
+        "seed": args.seed,
+        "lambda_supervised": args.lambda_supervised,
+    }
     if args.include_all:
         overrides["excluded_labels"] = ()
     config = preset(args.preset, **overrides)
-    model_dir = train(config, args.poor, args.excellent, args.output, resume=args.resume, device=args.device,
-                      pairs=args.pairs)
+    model_dir = train(
+        config,
+        args.poor,
+        args.excellent,
+        args.output,
+        resume=args.resume,
+        device=args.device,
+        pairs=args.pairs,
+    )
     print(f"model written to {model_dir}")
     return 0
 
@@ -232,8 +267,10 @@ def _enhance(args) -> int:
     guarded = {label: v for label, v in result.guard.items() if not v.passed}
     for label, verdict in guarded.items():
         print(verdict.describe(label))
-    print(f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
-          f"guard); written to {args.output}")
+    print(
+        f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
+        f"guard); written to {args.output}"
+    )
     return 0
 
 
@@ -248,8 +285,14 @@ def _evaluate(args) -> int:
     from .evaluation import evaluate, write_report
     from .inference import SHIPPED_MODEL
 
-    summary, details = evaluate(args.model or SHIPPED_MODEL, args.data, args.limit, args.device,
-                                held_out_dir=args.held_out_data, real_dir=args.real)
+    summary, details = evaluate(
+        args.model or SHIPPED_MODEL,
+        args.data,
+        args.limit,
+        args.device,
+        held_out_dir=args.held_out_data,
+        real_dir=args.real,
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(summary, indent=2))
     if args.report:

@@ -54,26 +54,49 @@ def paired_cells(data_dir: Path, limit: int | None = None) -> list[dict]:
                 continue
             gt, _ = to_model_input(excellent.grey, cell_e, bg_e)
             x, _ = to_model_input(poor.grey, cell_p, bg_p)
-            cells.append({"karyogram": exc_path.stem, "label": cell_e.label, "input": x, "truth": gt,
-                          "background": bg_e, "input_background": bg_p})
+            cells.append(
+                {
+                    "karyogram": exc_path.stem,
+                    "label": cell_e.label,
+                    "input": x,
+                    "truth": gt,
+                    "background": bg_e,
+                    "input_background": bg_p,
+                }
+            )
     return cells
 
 
-def real_content_cells(real_dir: Path, per_image: int = REAL_CONTENT_CELLS_PER_IMAGE,
-                       seed: int = REAL_CONTENT_SEED) -> list[dict]:
+def real_content_cells(
+    real_dir: Path, per_image: int = REAL_CONTENT_CELLS_PER_IMAGE, seed: int = REAL_CONTENT_SEED
+) -> list[dict]:
     """Pairs whose truth is real: cell-like crops of the sharp real karyograms in `real_dir`,
     degraded by the family held out of training (evaluation only; never trained on)."""
     paths = [Path(real_dir) / name for name in SHARP_REAL_KARYOGRAMS if (Path(real_dir) / name).exists()]
     if not paths:
         raise ValueError(f"none of {', '.join(SHARP_REAL_KARYOGRAMS)} in {real_dir}")
-    return [{"karyogram": pair["source"], "label": "real", "input": pair["input"], "truth": pair["truth"],
-             "background": pair["background"], "input_background": pair["background"]}
-            for pair in real_content_pairs(paths, per_image, seed, held_out=True)]
+    return [
+        {
+            "karyogram": pair["source"],
+            "label": "real",
+            "input": pair["input"],
+            "truth": pair["truth"],
+            "background": pair["background"],
+            "input_background": pair["background"],
+        }
+        for pair in real_content_pairs(paths, per_image, seed, held_out=True)
+    ]
 
 
-def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: str = "auto",
-             held_out_dir: Path | None = None, real_dir: Path | None = None,
-             real_per_image: int = REAL_CONTENT_CELLS_PER_IMAGE) -> tuple[dict, dict]:
+def evaluate(
+    model_dir: Path,
+    data_dir: Path,
+    limit: int | None = None,
+    device: str = "auto",
+    held_out_dir: Path | None = None,
+    real_dir: Path | None = None,
+    real_per_image: int = REAL_CONTENT_CELLS_PER_IMAGE,
+) -> tuple[dict, dict]:
     """Means per cell of every metric for every method, on each set of pairs; also per-cell values.
 
     Sets: `synthetic` (the test part of `data_dir`), `synthetic_held_out` (pairs degraded by a
@@ -93,8 +116,9 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
     methods = dict(baselines.BASELINES)
     if baselines.bm3d_available():
         methods["bm3d"] = baselines.bm3d_denoise
-    tuned, params = baselines.tune_classical([(c["input"], c["truth"]) for c in validation[:24]],
-                                             lambda gt, y: float(ssim_map(gt, y)[0]))
+    tuned, params = baselines.tune_classical(
+        [(c["input"], c["truth"]) for c in validation[:24]], lambda gt, y: float(ssim_map(gt, y)[0])
+    )
     methods["classical_best"] = tuned
     enhancer = Enhancer(model_dir, device=device)
 
@@ -105,15 +129,25 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
         outputs = {"cyclegan": list(raw), "cyclegan_guarded": guarded(test, raw)}
         for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
             outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
-        per_cell = {name: [cell_metrics(c["truth"], y, c["background"], model_input=c["input"])
-                           for c, y in zip(test, ys, strict=True)]
-                    for name, ys in outputs.items()}
+        per_cell = {
+            name: [
+                cell_metrics(c["truth"], y, c["background"], model_input=c["input"])
+                for c, y in zip(test, ys, strict=True)
+            ]
+            for name, ys in outputs.items()
+        }
         summary["sets"][set_name] = {
             "n": len(test),
-            "methods": {name: {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
-                        for name, rows in per_cell.items()}}
+            "methods": {
+                name: {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
+                for name, rows in per_cell.items()
+            },
+        }
         details[set_name] = {"cells": test, "outputs": outputs, "per_cell": per_cell}
-    summary["n"], summary["methods"] = summary["sets"]["synthetic"]["n"], summary["sets"]["synthetic"]["methods"]
+    summary["n"], summary["methods"] = (
+        summary["sets"]["synthetic"]["n"],
+        summary["sets"]["synthetic"]["methods"],
+    )
     reverse = Path(model_dir) / "reverse"
     if reverse.exists():
         summary["paper_protocol"] = paper_protocol(enhancer, reverse, sets["synthetic"])
@@ -123,11 +157,17 @@ def evaluate(model_dir: Path, data_dir: Path, limit: int | None = None, device: 
 def guarded(cells: list[dict], outputs: np.ndarray) -> list[np.ndarray]:
     """The model's outputs as the product shows them: each cell's change capped by the fidelity
     guard and applied to the chromosome pixels only (cells are flat background elsewhere)."""
-    verdicts = guard_cells({str(i): c["input"] for i, c in enumerate(cells)},
-                           {str(i): y for i, y in enumerate(outputs)})
-    return [np.where(np.abs(c["input"] - c["input_background"]) > FLAT_TOLERANCE, c["input"] + verdicts[str(i)].strength_cap * (y - c["input"]),
-                     c["input"]).astype(np.float32)
-            for i, (c, y) in enumerate(zip(cells, outputs, strict=True))]
+    verdicts = guard_cells(
+        {str(i): c["input"] for i, c in enumerate(cells)}, {str(i): y for i, y in enumerate(outputs)}
+    )
+    return [
+        np.where(
+            np.abs(c["input"] - c["input_background"]) > FLAT_TOLERANCE,
+            c["input"] + verdicts[str(i)].strength_cap * (y - c["input"]),
+            c["input"],
+        ).astype(np.float32)
+        for i, (c, y) in enumerate(zip(cells, outputs, strict=True))
+    ]
 
 
 @torch.inference_mode()
@@ -144,15 +184,19 @@ def paper_protocol(enhancer: Enhancer, reverse_dir: Path, cells: list[dict]) -> 
     for name, poor in (("reverse_generator", made_poor), ("reverse_generator_jpeg90", jpeg)):
         back = enhancer.enhance_batches(poor)
         metrics = [cell_metrics(t, y, c["background"]) for t, y, c in zip(truths, back, cells, strict=True)]
-        result[name] = {"psnr": float(np.mean([m["psnr"] for m in metrics])),
-                        "ssim": float(np.mean([m["ssim"] for m in metrics]))}
+        result[name] = {
+            "psnr": float(np.mean([m["psnr"] for m in metrics])),
+            "ssim": float(np.mean([m["ssim"] for m in metrics])),
+        }
     result["paper"] = {"psnr": 40.795, "ssim": 0.988}
     return result
 
 
 def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
-    Image.fromarray(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=quality)
+    Image.fromarray(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)).save(
+        buffer, "JPEG", quality=quality
+    )
     return np.asarray(Image.open(buffer), dtype=np.float32) / 255
 
 
@@ -160,7 +204,10 @@ def markdown_table(methods: dict[str, dict[str, float]]) -> str:
     """One row per method, one column per metric."""
     keys = list(next(iter(methods.values())))
     lines = ["| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    lines += [f"| {name} | " + " | ".join(f"{values[k]:.3f}" for k in keys) + " |" for name, values in methods.items()]
+    lines += [
+        f"| {name} | " + " | ".join(f"{values[k]:.3f}" for k in keys) + " |"
+        for name, values in methods.items()
+    ]
     return "\n".join(lines)
 
 

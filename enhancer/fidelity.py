@@ -36,9 +36,13 @@ GUARD_STRENGTHS = (1.0, 0.5)  # tried in this order; below the last, the cell is
 # lengths, grids and barcode stripes of the shipped CycleGAN fail (docs/fidelity-guard.md).
 MIN_MASK_IOU = 0.90  # outline; the product target is ≥ 0.95 per karyogram, single cells vary more
 MAX_LENGTH_CHANGE = 0.08  # |length ratio − 1|; 3 % is the per-karyogram target, ragged real tips vary more
-MAX_GRID_RATIO = 1.5  # period-2 energy over the input's; the classical recipe stays below 1.4 on 95 % of cells
+MAX_GRID_RATIO = (
+    1.5  # period-2 energy over the input's; the classical recipe stays below 1.4 on 95 % of cells
+)
 MAX_CREATED_BANDS = 0.34  # band peaks the input does not show, per input band (and more than MIN_BAND_COUNT)
-MAX_ERASED_BANDS = 0.34  # input band peaks gone from the output, per input band (and more than MIN_BAND_COUNT)
+MAX_ERASED_BANDS = (
+    0.34  # input band peaks gone from the output, per input band (and more than MIN_BAND_COUNT)
+)
 MIN_BAND_COUNT = 2
 TONE_FIT_PX = 3  # the output's contrast is matched to the input's within this distance of the chromosomes
 CROP_MARGIN_PX = 12  # measured in the box around the input's chromosomes, this much larger
@@ -77,8 +81,10 @@ class _Reference:
         # Everything is measured in the box around the chromosomes (most of a cell is background).
         rows, cols = np.nonzero(image < self.threshold)
         if len(rows):
-            self.box = (slice(max(rows.min() - CROP_MARGIN_PX, 0), rows.max() + CROP_MARGIN_PX + 1),
-                        slice(max(cols.min() - CROP_MARGIN_PX, 0), cols.max() + CROP_MARGIN_PX + 1))
+            self.box = (
+                slice(max(rows.min() - CROP_MARGIN_PX, 0), rows.max() + CROP_MARGIN_PX + 1),
+                slice(max(cols.min() - CROP_MARGIN_PX, 0), cols.max() + CROP_MARGIN_PX + 1),
+            )
         else:
             self.box = (slice(None), slice(None))
         self.image = image = image[self.box]
@@ -103,13 +109,21 @@ class _Reference:
         that fails (enough to reject a lower strength)."""
         candidate = self.tone_matched(candidate[self.box])
         measures: dict[str, float] = {
-            "grid_ratio": round(max(grid_energy(candidate, self.inner, self.data_range, eroded=True), GRID_FLOOR)
-                                / self.grid, 3)}
+            "grid_ratio": round(
+                max(grid_energy(candidate, self.inner, self.data_range, eroded=True), GRID_FLOOR) / self.grid,
+                3,
+            )
+        }
         if until_wrong and problems(measures):
             return measures
-        bands = band_agreement(self.profiles, [axis_profile(candidate, a, self.mask, self.data_range)
-                                               for a in self.axes])
-        measures |= {"input_bands": bands.reference, "bands_created": bands.created, "bands_erased": bands.erased}
+        bands = band_agreement(
+            self.profiles, [axis_profile(candidate, a, self.mask, self.data_range) for a in self.axes]
+        )
+        measures |= {
+            "input_bands": bands.reference,
+            "bands_created": bands.created,
+            "bands_erased": bands.erased,
+        }
         if until_wrong and problems(measures):
             return measures
         mask = chromosome_mask(candidate, self.threshold)
@@ -136,8 +150,10 @@ def problems(measures: Mapping[str, float]) -> list[str]:
         if measures["bands_created"] > allowed:
             found.append(f"the model drew {measures['bands_created']} bands the original does not show")
         if measures["bands_erased"] > max(MIN_BAND_COUNT, MAX_ERASED_BANDS * measures["input_bands"]):
-            found.append(f"the model erased {measures['bands_erased']} of the original's "
-                         f"{measures['input_bands']} bands")
+            found.append(
+                f"the model erased {measures['bands_erased']} of the original's "
+                f"{measures['input_bands']} bands"
+            )
     return found
 
 
@@ -152,19 +168,23 @@ def judge_cell(model_input: np.ndarray, model_output: np.ndarray, data_range: fl
         return Verdict(1.0, "", full)
     why = "; ".join(wrong)
     for strength in GUARD_STRENGTHS[1:]:
-        if not problems(reference.measure(model_input + strength * (model_output - model_input), until_wrong=True)):
+        if not problems(
+            reference.measure(model_input + strength * (model_output - model_input), until_wrong=True)
+        ):
             return Verdict(strength, f"enhanced at {strength:.0%} strength — at full strength {why}", full)
     return Verdict(0.0, f"left as original — {why}", full)
 
 
-def guard_cells(inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray],
-                data_range: float = 1.0) -> dict[str, Verdict]:
+def guard_cells(
+    inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray], data_range: float = 1.0
+) -> dict[str, Verdict]:
     """Verdicts for every enhanced cell (labels of `outputs`)."""
     return {label: judge_cell(inputs[label], outputs[label], data_range) for label in outputs}
 
 
-def capped_strengths(strength: float | Mapping[str, float], verdicts: Mapping[str, Verdict],
-                     labels: Iterable[str]) -> dict[str, float]:
+def capped_strengths(
+    strength: float | Mapping[str, float], verdicts: Mapping[str, Verdict], labels: Iterable[str]
+) -> dict[str, float]:
     """Per-cell strengths the user asked for, each capped by its cell's verdict (if it has one)."""
     capped = {}
     for label in labels:

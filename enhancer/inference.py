@@ -36,8 +36,12 @@ class EnhancedKaryogram:
 
     def reblend(self, karyogram: Karyogram, strength: float | dict[str, float]) -> np.ndarray:
         """Pixels for other strengths without running the model again (the blend only), capped by the guard."""
-        return reassemble(karyogram, self.layout, cell_deltas(self.inputs, self.outputs, self.transforms),
-                          capped_strengths(strength, self.guard, self.outputs))
+        return reassemble(
+            karyogram,
+            self.layout,
+            cell_deltas(self.inputs, self.outputs, self.transforms),
+            capped_strengths(strength, self.guard, self.outputs),
+        )
 
 
 class Enhancer:
@@ -61,10 +65,18 @@ class Enhancer:
         """Like `enhance_cells` for any number of cells, `batch` at a time (bounded memory)."""
         if len(images) == 0:
             return images
-        return np.concatenate([self.enhance_cells(images[i:i + batch]) for i in range(0, len(images), batch)])
+        return np.concatenate(
+            [self.enhance_cells(images[i : i + batch]) for i in range(0, len(images), batch)]
+        )
 
-    def enhance(self, karyogram: Karyogram, cells: int = 24, strength: float | dict[str, float] = 1.0,
-                layout: dict | None = None, guard: bool = True) -> EnhancedKaryogram:
+    def enhance(
+        self,
+        karyogram: Karyogram,
+        cells: int = 24,
+        strength: float | dict[str, float] = 1.0,
+        layout: dict | None = None,
+        guard: bool = True,
+    ) -> EnhancedKaryogram:
         """Slice, enhance every cell in one batch, check each with the fidelity guard, reassemble.
 
         `guard=False` skips the guard (for measuring the model itself); the product always guards."""
@@ -75,9 +87,15 @@ class Enhancer:
             if cell.objects:
                 inputs[cell.label], transforms[cell.label] = to_model_input(karyogram.grey, cell, background)
         labels = list(inputs)
-        enhanced = self.enhance_cells(np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256)))
+        enhanced = self.enhance_cells(
+            np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256))
+        )
         outputs = dict(zip(labels, enhanced, strict=True))
         verdicts = guard_cells(inputs, outputs) if guard else {}
-        pixels = reassemble(karyogram, found, cell_deltas(inputs, outputs, transforms),
-                            capped_strengths(strength, verdicts, outputs))
+        pixels = reassemble(
+            karyogram,
+            found,
+            cell_deltas(inputs, outputs, transforms),
+            capped_strengths(strength, verdicts, outputs),
+        )
         return EnhancedKaryogram(pixels, found, inputs, outputs, transforms, verdicts)

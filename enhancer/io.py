@@ -187,6 +187,7 @@ def _karyogram(pixels: np.ndarray, fmt: str) -> Karyogram:
     pixels = np.ascontiguousarray(pixels)
     bit_depth = 16 if pixels.dtype == np.uint16 else 8
     channels = 1 if pixels.ndim == 2 else pixels.shape[-1]
-    info = ImageInfo(format=fmt, width=pixels.shape[1], height=pixels.shape[0],
-                     channels=channels, bit_depth=bit_depth)
+    info = ImageInfo(
+        format=fmt, width=pixels.shape[1], height=pixels.shape[0], channels=channels, bit_depth=bit_depth
+    )
     return Karyogram(pixels=pixels, grey=grey_of(pixels, bit_depth), info=info)

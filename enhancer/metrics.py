@@ -61,12 +61,14 @@ class Axis:
 
 
 def ssim_map(gt: np.ndarray, y: np.ndarray, data_range: float = 1.0) -> tuple[float, np.ndarray]:
-    return structural_similarity(gt, y, data_range=data_range, gaussian_weights=True, sigma=1.5,
-                                 use_sample_covariance=False, full=True)
+    return structural_similarity(
+        gt, y, data_range=data_range, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, full=True
+    )
 
 
-def chromosome_threshold(gt: np.ndarray, background: float, data_range: float = 1.0,
-                         level: float = OUTLINE_LEVEL) -> float:
+def chromosome_threshold(
+    gt: np.ndarray, background: float, data_range: float = 1.0, level: float = OUTLINE_LEVEL
+) -> float:
     """`level` of the way from the background to the typical chromosome grey of the reference image."""
     dark = gt[gt < background - 0.08 * data_range]
     if not dark.size:
@@ -79,8 +81,13 @@ def chromosome_mask(image: np.ndarray, threshold: float) -> np.ndarray:
     return clean_mask(image < threshold)
 
 
-def cell_metrics(gt: np.ndarray, y: np.ndarray, background: float, data_range: float = 1.0,
-                 model_input: np.ndarray | None = None) -> dict[str, float]:
+def cell_metrics(
+    gt: np.ndarray,
+    y: np.ndarray,
+    background: float,
+    data_range: float = 1.0,
+    model_input: np.ndarray | None = None,
+) -> dict[str, float]:
     """All metrics of one enhanced cell `y` against its ground truth `gt` (same shape).
 
     `grid_ratio` compares the output's period-2 energy with `model_input`'s when given (how much
@@ -92,8 +99,10 @@ def cell_metrics(gt: np.ndarray, y: np.ndarray, background: float, data_range: f
     ssim, smap = ssim_map(gt, y, data_range)
     mse_fg = float(np.mean((gt[fg] - y[fg]) ** 2)) if fg.any() else 0.0
     axes = medial_axes(mask_gt)
-    bands = band_agreement([axis_profile(gt, a, mask_gt, data_range) for a in axes],
-                           [axis_profile(y, a, mask_gt, data_range) for a in axes])
+    bands = band_agreement(
+        [axis_profile(gt, a, mask_gt, data_range) for a in axes],
+        [axis_profile(y, a, mask_gt, data_range) for a in axes],
+    )
     grid_reference = gt if model_input is None else model_input
     return {
         "psnr": float(peak_signal_noise_ratio(gt, y, data_range=data_range)),
@@ -144,8 +153,13 @@ def length_along(mask: np.ndarray, axes: Sequence[Axis], reach: int = AXIS_REACH
         ends = min(5, len(axis.points) - 1)
         head, tail = axis.points[0] - axis.points[ends], axis.points[-1] - axis.points[-1 - ends]
         steps = np.arange(reach, 0, -1)[:, None]
-        path = np.concatenate([axis.points[0] + steps * head / max(np.hypot(*head), 1e-9), axis.points,
-                               axis.points[-1] + steps[::-1] * tail / max(np.hypot(*tail), 1e-9)])
+        path = np.concatenate(
+            [
+                axis.points[0] + steps * head / max(np.hypot(*head), 1e-9),
+                axis.points,
+                axis.points[-1] + steps[::-1] * tail / max(np.hypot(*tail), 1e-9),
+            ]
+        )
         total += ndi.map_coordinates(mask.astype(np.uint8), path.T, order=0, mode="constant", cval=0).sum()
     return float(total)
 
@@ -156,7 +170,9 @@ def axis_profile(image: np.ndarray, axis: Axis, mask: np.ndarray, data_range: fl
     coords = axis.points[:, None, :] + offsets[None, :, None] * axis.normals[:, None, :]
     flat = coords.reshape(-1, 2).T
     values = ndi.map_coordinates(image, flat, order=1, mode="nearest").reshape(coords.shape[:2])
-    inside = ndi.map_coordinates(mask.astype(np.uint8), flat, order=0, mode="nearest").reshape(coords.shape[:2])
+    inside = ndi.map_coordinates(mask.astype(np.uint8), flat, order=0, mode="nearest").reshape(
+        coords.shape[:2]
+    )
     inside[:, STRIP_HALF_WIDTH_PX] = 1  # the axis point itself always counts
     darkness = 1 - values / data_range
     return (darkness * inside).sum(axis=1) / inside.sum(axis=1)
@@ -199,15 +215,20 @@ class BandAgreement:
         return self.created / max(self.reference, 1)
 
 
-def band_agreement(reference: Sequence[np.ndarray], output: Sequence[np.ndarray],
-                   tolerance: float = BAND_TOLERANCE_PX) -> BandAgreement:
+def band_agreement(
+    reference: Sequence[np.ndarray], output: Sequence[np.ndarray], tolerance: float = BAND_TOLERANCE_PX
+) -> BandAgreement:
     """Match the band peaks of output profiles to those of reference profiles (same axes, same order)."""
     counts = np.zeros(4, int)
     weak = BAND_PROMINENCE * WEAK_BAND_FRACTION
     for ref, out in zip(reference, output, strict=True):
         ref_peaks, out_peaks = band_peaks(ref), band_peaks(out)
-        counts += (len(ref_peaks), len(out_peaks), _matched(out_peaks, band_peaks(ref, weak), tolerance),
-                   _matched(ref_peaks, band_peaks(out, weak), tolerance))
+        counts += (
+            len(ref_peaks),
+            len(out_peaks),
+            _matched(out_peaks, band_peaks(ref, weak), tolerance),
+            _matched(ref_peaks, band_peaks(out, weak), tolerance),
+        )
     return BandAgreement(*(int(c) for c in counts))
 
 
@@ -239,8 +260,9 @@ def grid_energy(image: np.ndarray, mask: np.ndarray, data_range: float = 1.0, er
 
 def grid_ratio(image: np.ndarray, reference: np.ndarray, mask: np.ndarray, data_range: float = 1.0) -> float:
     """Grid energy of `image` over that of `reference`, both floored at GRID_FLOOR."""
-    return max(grid_energy(image, mask, data_range), GRID_FLOOR) / max(grid_energy(reference, mask, data_range),
-                                                                       GRID_FLOOR)
+    return max(grid_energy(image, mask, data_range), GRID_FLOOR) / max(
+        grid_energy(reference, mask, data_range), GRID_FLOOR
+    )
 
 
 def halo(image: np.ndarray, mask: np.ndarray, background: float, data_range: float = 1.0) -> float:
@@ -266,8 +288,12 @@ def band_contrast(image: np.ndarray, mask: np.ndarray) -> float:
 # --- whole real karyograms, no reference -------------------------------------------------------------
 
 
-def karyogram_fidelity(original: np.ndarray, enhanced: np.ndarray,
-                       boxes: Sequence[tuple[int, int, int, int]], data_range: float = 1.0) -> dict[str, float]:
+def karyogram_fidelity(
+    original: np.ndarray,
+    enhanced: np.ndarray,
+    boxes: Sequence[tuple[int, int, int, int]],
+    data_range: float = 1.0,
+) -> dict[str, float]:
     """What an enhancement did to a real karyogram with no ground truth, inside the slot boxes
     (x0, y0, x1, y1): mask IoU and medial-axis length against the original (one threshold from the
     original), grid energy ratio, band contrast ratio, homolog band-profile correlation before/after."""
@@ -284,7 +310,9 @@ def karyogram_fidelity(original: np.ndarray, enhanced: np.ndarray,
         if pair is not None:
             for image, found in ((original, before), (enhanced, after)):
                 crop = image[y0:y1, x0:x1]
-                a, b = (_resampled(axis_profile(crop, axis, mask_o[y0:y1, x0:x1], data_range)) for axis in pair)
+                a, b = (
+                    _resampled(axis_profile(crop, axis, mask_o[y0:y1, x0:x1], data_range)) for axis in pair
+                )
                 found.append(_correlation(a, b))
     return {
         "mask_iou": mask_iou(mask_o, mask_e),
@@ -314,7 +342,9 @@ def _homolog_axes(mask: np.ndarray) -> tuple[Axis, Axis] | None:
 
 def clean_mask(mask: np.ndarray) -> np.ndarray:
     """Drop noise specks and spurs so that skeleton length measures chromosomes, not noise."""
-    kept = remove_small_objects(ndi.binary_opening(mask, structure=_CROSS), max_size=20)  # opening with disk(1)
+    kept = remove_small_objects(
+        ndi.binary_opening(mask, structure=_CROSS), max_size=20
+    )  # opening with disk(1)
     gaps, _ = ndi.label(~kept)
     outside = np.unique(np.concatenate([gaps[0], gaps[-1], gaps[:, 0], gaps[:, -1]]))
     return kept | ((gaps > 0) & ~np.isin(gaps, outside))  # holes filled
@@ -382,7 +412,9 @@ def _resample(path: np.ndarray, mask: np.ndarray) -> Axis:
     tail = _run_to_outline(mask, points[-1], points[-1] - points[-1 - ends])
     normals = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
     points = np.concatenate([head[::-1], points, tail])
-    normals = np.concatenate([np.repeat(normals[:1], len(head), 0), normals, np.repeat(normals[-1:], len(tail), 0)])
+    normals = np.concatenate(
+        [np.repeat(normals[:1], len(head), 0), normals, np.repeat(normals[-1:], len(tail), 0)]
+    )
     return Axis(points, normals, float(arc[-1]) + len(head) + len(tail))
 
 

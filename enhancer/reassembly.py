@@ -16,8 +16,11 @@ from .io import Karyogram
 from .slicing import Layout
 
 
-def cell_deltas(model_inputs: Mapping[str, np.ndarray], model_outputs: Mapping[str, np.ndarray],
-                transforms: Mapping[str, CellTransform]) -> dict[str, np.ndarray]:
+def cell_deltas(
+    model_inputs: Mapping[str, np.ndarray],
+    model_outputs: Mapping[str, np.ndarray],
+    transforms: Mapping[str, CellTransform],
+) -> dict[str, np.ndarray]:
     """Per cell, the model's change in grey [0, 1] units on the slot's pixel grid."""
     return {
         label: from_model_output(model_outputs[label], transforms[label])
@@ -26,8 +29,12 @@ def cell_deltas(model_inputs: Mapping[str, np.ndarray], model_outputs: Mapping[s
     }
 
 
-def reassemble(karyogram: Karyogram, layout: Layout, deltas: Mapping[str, np.ndarray],
-               strength: float | Mapping[str, float] = 1.0) -> np.ndarray:
+def reassemble(
+    karyogram: Karyogram,
+    layout: Layout,
+    deltas: Mapping[str, np.ndarray],
+    strength: float | Mapping[str, float] = 1.0,
+) -> np.ndarray:
     """Native pixels of the enhanced karyogram: the original plus each cell's masked change."""
     info = karyogram.info
     out = karyogram.pixels.astype(np.float64)

@@ -82,22 +82,38 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
     """One-sided paired comparison of enhanced against original: t-test, Wilcoxon, CI, Cohen's d_z."""
     original, enhanced = np.asarray(original, float), np.asarray(enhanced, float)
     n = len(original)
-    result = {"n": n, "mean_original": None, "mean_enhanced": None, "mean_diff": None, "ci95": [None, None],
-              "t": None, "p_ttest": None, "p_wilcoxon": None, "wilcoxon": wilcoxon_test(np.array([]), alternative),
-              "effect_size": None}
+    result = {
+        "n": n,
+        "mean_original": None,
+        "mean_enhanced": None,
+        "mean_diff": None,
+        "ci95": [None, None],
+        "t": None,
+        "p_ttest": None,
+        "p_wilcoxon": None,
+        "wilcoxon": wilcoxon_test(np.array([]), alternative),
+        "effect_size": None,
+    }
     if n == 0:
         return result
     diff = enhanced - original
-    result.update(mean_original=_number(original.mean()), mean_enhanced=_number(enhanced.mean()),
-                  mean_diff=_number(diff.mean()))
+    result.update(
+        mean_original=_number(original.mean()),
+        mean_enhanced=_number(enhanced.mean()),
+        mean_diff=_number(diff.mean()),
+    )
     if n < 2:
         return result
     sd = diff.std(ddof=1)
     if sd > 0:
         test = stats.ttest_rel(enhanced, original, alternative=alternative)
         low, high = stats.t.interval(0.95, n - 1, loc=diff.mean(), scale=sd / math.sqrt(n))  # two-sided 95%
-        result.update(t=_number(test.statistic), p_ttest=_number(test.pvalue), ci95=[_number(low), _number(high)],
-                      effect_size=_number(diff.mean() / sd))
+        result.update(
+            t=_number(test.statistic),
+            p_ttest=_number(test.pvalue),
+            ci95=[_number(low), _number(high)],
+            effect_size=_number(diff.mean() / sd),
+        )
     else:  # every pair differs by the same amount: no spread, no test
         result["ci95"] = [_number(diff.mean()), _number(diff.mean())]
     result["wilcoxon"] = wilcoxon_test(diff, alternative)
@@ -128,13 +144,18 @@ def wilcoxon_test(diff: np.ndarray, alternative: str) -> dict:
     p = None
     if method is not None:
         p = _number(stats.wilcoxon(nonzero, alternative=alternative, method=method).pvalue)
-    return {"p": p, "variant": variant, "zero_method": "zero differences dropped (Wilcoxon)",
-            "n_nonzero": m, "zeros_dropped": len(diff) - m, "ties": bool(ties)}
+    return {
+        "p": p,
+        "variant": variant,
+        "zero_method": "zero differences dropped (Wilcoxon)",
+        "n_nonzero": m,
+        "zeros_dropped": len(diff) - m,
+        "ties": bool(ties),
+    }
 
 
 def _frame(records: Iterable[RatingRecord]) -> pd.DataFrame:
-    frame = pd.DataFrame([r.__dict__ for r in records],
-                         columns=list(RatingRecord.__dataclass_fields__))
+    frame = pd.DataFrame([r.__dict__ for r in records], columns=list(RatingRecord.__dataclass_fields__))
     return frame.astype({"quality": float, "sharpness": float, "duration": float, "repeat": bool})
 
 
@@ -152,10 +173,13 @@ def hypothesis_tests(frame: pd.DataFrame) -> dict[str, dict[str, dict]]:
         results[rater] = {}
         for h in HYPOTHESES:
             pairs = _pairs(frame, rater, h.score)
-            results[rater][h.key] = paired_test(pairs["original"].to_numpy(), pairs["enhanced"].to_numpy(),
-                                                h.alternative)
+            results[rater][h.key] = paired_test(
+                pairs["original"].to_numpy(), pairs["enhanced"].to_numpy(), h.alternative
+            )
     tested = [(r, h) for r, by_h in results.items() for h, res in by_h.items() if res["p_ttest"] is not None]
-    adjusted = multipletests([results[r][h]["p_ttest"] for r, h in tested], method="holm")[1] if tested else []
+    adjusted = (
+        multipletests([results[r][h]["p_ttest"] for r, h in tested], method="holm")[1] if tested else []
+    )
     for by_h in results.values():
         for result in by_h.values():
             result["p_holm"] = None
@@ -172,7 +196,9 @@ def _reading(n: int, minimum: int, value: float | None) -> tuple[bool, str]:
         return False, "undefined: every score is the same, so agreement cannot be told from chance"
     notes = []
     if n < RELIABLE_CASES:
-        notes.append(f"only {n} cases (at least {RELIABLE_CASES} are needed for a reliable figure): read the 95 % CI")
+        notes.append(
+            f"only {n} cases (at least {RELIABLE_CASES} are needed for a reliable figure): read the 95 % CI"
+        )
     if value < 0:
         notes.append("below 0: less agreement than chance, i.e. none")
     return n >= RELIABLE_CASES, "; ".join(notes) or f"{n} cases"
@@ -183,8 +209,9 @@ def kappa(a: pd.Series, b: pd.Series) -> dict:
     n = len(a)
     value, low, high = None, None, None
     if n >= MIN_CASES_KAPPA:
-        table = pd.crosstab(pd.Categorical(a.astype(int), SCALE), pd.Categorical(b.astype(int), SCALE),
-                            dropna=False).to_numpy()
+        table = pd.crosstab(
+            pd.Categorical(a.astype(int), SCALE), pd.Categorical(b.astype(int), SCALE), dropna=False
+        ).to_numpy()
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             result = cohens_kappa(table, wt="quadratic")
@@ -192,8 +219,14 @@ def kappa(a: pd.Series, b: pd.Series) -> dict:
         if value is not None:
             low, high = _number(result.kappa_low), _number(result.kappa_upp)
     reliable, note = _reading(n, MIN_CASES_KAPPA, value)
-    return {"form": "Cohen's kappa, quadratic weights", "n": n, "kappa": value, "ci95": [low, high],
-            "reliable": reliable, "note": note}
+    return {
+        "form": "Cohen's kappa, quadratic weights",
+        "n": n,
+        "kappa": value,
+        "ci95": [low, high],
+        "reliable": reliable,
+        "note": note,
+    }
 
 
 def agreement(frame: pd.DataFrame) -> dict:
@@ -231,8 +264,9 @@ def icc(wide: pd.DataFrame) -> list[dict]:
         long = complete.reset_index().melt(id_vars="study_case", var_name="rater", value_name="score")
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            table = pingouin.intraclass_corr(long, targets="study_case", raters="rater",
-                                             ratings="score").set_index("Type")
+            table = pingouin.intraclass_corr(
+                long, targets="study_case", raters="rater", ratings="score"
+            ).set_index("Type")
     out = []
     for form, (row, description) in ICC_FORMS.items():
         value, ci = None, [None, None]
@@ -240,11 +274,24 @@ def icc(wide: pd.DataFrame) -> list[dict]:
             value, ci = _number(table.loc[row, "ICC"]), [_number(c) for c in table.loc[row, "CI95"]]
         reliable, note = _reading(n, MIN_CASES_ICC, value)
         if value is not None and None in ci:
-            reliable, note = False, note + "; no 95 % CI: the raters differ by a constant, no residual variance"
+            reliable, note = (
+                False,
+                note + "; no 95 % CI: the raters differ by a constant, no residual variance",
+            )
         if k < 2:
             reliable, note = False, "not computed: needs at least two raters"
-        out.append({"form": form, "description": description, "value": value, "ci95": ci, "n": n, "raters": k,
-                    "reliable": reliable, "note": note})
+        out.append(
+            {
+                "form": form,
+                "description": description,
+                "value": value,
+                "ci95": ci,
+                "n": n,
+                "raters": k,
+                "reliable": reliable,
+                "note": note,
+            }
+        )
     return out
 
 
@@ -259,9 +306,11 @@ def consistency(frame: pd.DataFrame) -> dict[str, dict]:
         entry = {"n": len(common)}
         for score in ("quality", "sharpness"):
             a, b = first.loc[common, score], again.loc[common, score]
-            entry[score] = {"exact_agreement": _number((a == b).mean()) if len(common) else None,
-                            "mean_abs_diff": _number((a - b).abs().mean()) if len(common) else None,
-                            "kappa_quadratic": kappa(a, b)}
+            entry[score] = {
+                "exact_agreement": _number((a == b).mean()) if len(common) else None,
+                "mean_abs_diff": _number((a - b).abs().mean()) if len(common) else None,
+                "kappa_quadratic": kappa(a, b),
+            }
         out[rater] = entry
     return out
 
@@ -278,13 +327,21 @@ def detection(frame: pd.DataFrame) -> dict[str, dict]:
         mine = known[known.rater == rater]
         unreadable = sorted(set(mine[mine.hit.isna()].known_karyotype))
         mine = mine.dropna(subset=["hit"]).astype({"hit": bool})
-        entry = {arm: {"n": int((mine.arm == arm).sum()), "detected": int(mine[mine.arm == arm].hit.sum())}
-                 for arm in ARMS}
+        entry = {
+            arm: {"n": int((mine.arm == arm).sum()), "detected": int(mine[mine.arm == arm].hit.sum())}
+            for arm in ARMS
+        }
         entry["unreadable"] = unreadable
-        wide = mine.pivot(index="study_case", columns="arm", values="hit").reindex(
-            columns=list(ARMS)).dropna().astype(bool)
-        table = [[int((wide.original & wide.enhanced).sum()), int((wide.original & ~wide.enhanced).sum())],
-                 [int((~wide.original & wide.enhanced).sum()), int((~wide.original & ~wide.enhanced).sum())]]
+        wide = (
+            mine.pivot(index="study_case", columns="arm", values="hit")
+            .reindex(columns=list(ARMS))
+            .dropna()
+            .astype(bool)
+        )
+        table = [
+            [int((wide.original & wide.enhanced).sum()), int((wide.original & ~wide.enhanced).sum())],
+            [int((~wide.original & wide.enhanced).sum()), int((~wide.original & ~wide.enhanced).sum())],
+        ]
         discordant = table[0][1] + table[1][0]
         entry["pairs"] = len(wide)
         entry["table"] = table
@@ -304,7 +361,9 @@ def study_statistics(records: Iterable[RatingRecord]) -> dict:
     """Everything the statistics page shows, as JSON-ready values."""
     frame = _frame(records)
     return {
-        "hypotheses": {h.key: {"score": h.score, "alternative": h.alternative, "text": h.text} for h in HYPOTHESES},
+        "hypotheses": {
+            h.key: {"score": h.score, "alternative": h.alternative, "text": h.text} for h in HYPOTHESES
+        },
         "raters": hypothesis_tests(frame) if len(frame) else {},
         "agreement": agreement(frame) if len(frame) else {},
         "consistency": consistency(frame) if len(frame) else {},

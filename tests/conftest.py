@@ -19,8 +19,9 @@ def make_user(django_user_model):
     from webapp.accounts.roles import Role, assign_role
 
     def make(role: str | None, username: str | None = None):
-        user = django_user_model.objects.create_user(username=username or f"user-{role or 'none'}",
-                                                     password=PASSWORD)
+        user = django_user_model.objects.create_user(
+            username=username or f"user-{role or 'none'}", password=PASSWORD
+        )
         if role:
             assign_role(user, Role(role))
         return user
@@ -64,8 +65,9 @@ def celery_worker(broker, django_db_setup, tmp_path_factory):
     """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database."""
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     # A short visibility timeout so a message whose worker was killed comes back within the test.
-    worker = CeleryWorker(broker.url, _database_url(), log_file=log,
-                          extra_env={"BROKER_VISIBILITY_TIMEOUT": "15"}).start()
+    worker = CeleryWorker(
+        broker.url, _database_url(), log_file=log, extra_env={"BROKER_VISIBILITY_TIMEOUT": "15"}
+    ).start()
     yield worker
     worker.stop()
 
@@ -76,7 +78,9 @@ def karyogram_png() -> bytes:
     from enhancer.io import ImageInfo, encode_karyogram
     from enhancer.synthetic import synthesize
 
-    made = synthesize("47,XY,+8", seed=21, quality="poor", severity="mild", width=900, height=750, shorten=False)
+    made = synthesize(
+        "47,XY,+8", seed=21, quality="poor", severity="mild", width=900, height=750, shorten=False
+    )
     return encode_karyogram(made.image, ImageInfo("PNG", 900, 750, 1, 8))
 
 
@@ -106,13 +110,22 @@ def finished_karyograms(make_user):
         rng = np.random.default_rng(5)
         made = []
         for i in range(count):
-            case = Case.objects.create(accession=f"ACC-SECRET-{i:03d}", known_karyotype=STUDY_KARYOTYPES[i % 5],
-                                       created_by=technologist)
+            case = Case.objects.create(
+                accession=f"ACC-SECRET-{i:03d}",
+                known_karyotype=STUDY_KARYOTYPES[i % 5],
+                created_by=technologist,
+            )
             noisy = rng.integers(0, 256, (90, 120), dtype=np.uint8)
-            karyogram = services.add_karyogram(case, SimpleUploadedFile(f"patient-{i}-original.png", png(noisy)),
-                                               technologist)
-            job = EnhancementJob.objects.create(karyogram=karyogram, state=JobState.DONE, progress=100,
-                                                model_version="cpu-small:abc123", created_by=technologist)
+            karyogram = services.add_karyogram(
+                case, SimpleUploadedFile(f"patient-{i}-original.png", png(noisy)), technologist
+            )
+            job = EnhancementJob.objects.create(
+                karyogram=karyogram,
+                state=JobState.DONE,
+                progress=100,
+                model_version="cpu-small:abc123",
+                created_by=technologist,
+            )
             job.result.save("enhanced.png", ContentFile(png(np.full((90, 120), 200 + i % 50, np.uint8))))
             made.append(karyogram)
         return made
@@ -136,7 +149,9 @@ def labelled_karyograms(make_user):
         case = Case.objects.create(accession="CUR-1", created_by=user)
         made = []
         for i, quality in enumerate(["poor"] * poor + ["excellent"] * excellent):
-            image = synthesize("46,XY", seed=300 + i, quality=quality, severity="mild", width=900, height=750).image
+            image = synthesize(
+                "46,XY", seed=300 + i, quality=quality, severity="mild", width=900, height=750
+            ).image
             png = encode_karyogram(image, ImageInfo("PNG", 900, 750, 1, 8))
             karyogram = services.add_karyogram(case, SimpleUploadedFile(f"{quality}-{i}.png", png), user)
             Karyogram.objects.filter(pk=karyogram.pk).update(quality=quality, length="medium")

@@ -20,8 +20,12 @@ from .enqueue import send_on_commit
 log = logging.getLogger(__name__)
 
 
-def claim(pk: int, expected: str | tuple[str, ...], running: str | None = None,
-          model: type[TrackedWork] = EnhancementJob):
+def claim(
+    pk: int,
+    expected: str | tuple[str, ...],
+    running: str | None = None,
+    model: type[TrackedWork] = EnhancementJob,
+):
     """Lock the row (an enhancement job, or a training run with `model=TrainingRun`); return it when
     this step is due (its state is one of `expected`), else None.
 
@@ -32,12 +36,20 @@ def claim(pk: int, expected: str | tuple[str, ...], running: str | None = None,
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=pk).first()
         if row is None or row.state not in expected:
-            log.info("%s %s: nothing to do for a step expecting %s (state %s)", model.__name__, pk, expected,
-                     row and row.state)
+            log.info(
+                "%s %s: nothing to do for a step expecting %s (state %s)",
+                model.__name__,
+                pk,
+                expected,
+                row and row.state,
+            )
             return None
         if row.attempts >= row.max_attempts:
-            _fail(row, f"The {row.state} step was attempted {row.attempts} times without finishing "
-                       "(the worker may have run out of memory); start it again or contact the administrator.")
+            _fail(
+                row,
+                f"The {row.state} step was attempted {row.attempts} times without finishing "
+                "(the worker may have run out of memory); start it again or contact the administrator.",
+            )
             return None
         row.attempts += 1
         row.started = row.started or timezone.now()
@@ -46,8 +58,14 @@ def claim(pk: int, expected: str | tuple[str, ...], running: str | None = None,
         return row
 
 
-def advance(job: EnhancementJob, expected: str, next_state: str, seconds: float,
-            write: Callable[[EnhancementJob], None] | None = None, then=None) -> bool:
+def advance(
+    job: EnhancementJob,
+    expected: str,
+    next_state: str,
+    seconds: float,
+    write: Callable[[EnhancementJob], None] | None = None,
+    then=None,
+) -> bool:
     """Move a claimed job on, unless something else moved it meanwhile; enqueue `then` on commit."""
     with transaction.atomic():
         current = EnhancementJob.objects.select_for_update().get(pk=job.pk)
@@ -72,8 +90,11 @@ def storage_failure(job_pk: int, exc: OSError, saving: str) -> None:
     if isinstance(exc, ConnectionError):
         raise exc
     log.exception("job %s: could not save %s", job_pk, saving)
-    fail(job_pk, f"Could not save {saving}: {exc.strerror or exc}. The original upload is intact; "
-                 "free space on the server (or fix its storage) and retry the job.")
+    fail(
+        job_pk,
+        f"Could not save {saving}: {exc.strerror or exc}. The original upload is intact; "
+        "free space on the server (or fix its storage) and retry the job.",
+    )
 
 
 def fail(pk: int, message: str, model: type[TrackedWork] = EnhancementJob, **fields) -> None:
@@ -91,4 +112,3 @@ def _fail(row: TrackedWork, message: str, fields: dict | None = None) -> None:
     row.error = message
     row.finished = timezone.now()
     row.save(update_fields=["state", "error", "finished", "updated", *fields])
-

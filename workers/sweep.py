@@ -35,8 +35,9 @@ STEP_FOR_RUN_STATE = {
 def _stale(states: dict, older_than: timedelta, queued_older_than: timedelta | None) -> Q:
     now = timezone.now()
     queued_cutoff = now - (older_than if queued_older_than is None else queued_older_than)
-    return (Q(state__in=[s for s in states if s != "queued"], updated__lte=now - older_than)
-            | Q(state="queued", updated__lte=queued_cutoff))
+    return Q(state__in=[s for s in states if s != "queued"], updated__lte=now - older_than) | Q(
+        state="queued", updated__lte=queued_cutoff
+    )
 
 
 def requeue_pending(older_than: timedelta = timedelta(0), queued_older_than: timedelta | None = None) -> int:
@@ -52,8 +53,9 @@ def requeue_pending(older_than: timedelta = timedelta(0), queued_older_than: tim
 
 def requeue_training(older_than: timedelta = timedelta(0), queued_older_than: timedelta | None = None) -> int:
     """Enqueue the due step of every unfinished training run not updated for `older_than`."""
-    runs = TrainingRun.objects.filter(_stale(STEP_FOR_RUN_STATE, older_than, queued_older_than),
-                                      cancel_requested=False)
+    runs = TrainingRun.objects.filter(
+        _stale(STEP_FOR_RUN_STATE, older_than, queued_older_than), cancel_requested=False
+    )
     count = 0
     for run in runs.only("pk", "state"):
         STEP_FOR_RUN_STATE[run.state].apply_async(kwargs={"run_pk": run.pk})
@@ -63,8 +65,11 @@ def requeue_training(older_than: timedelta = timedelta(0), queued_older_than: ti
 
 def requeue_counting(older_than: timedelta = timedelta(0)) -> int:
     """Enqueue the cell count of every dataset still counting after `older_than`."""
-    stale = list(Dataset.objects.filter(state=Dataset.State.COUNTING, updated__lte=timezone.now() - older_than)
-                 .values_list("pk", flat=True))
+    stale = list(
+        Dataset.objects.filter(
+            state=Dataset.State.COUNTING, updated__lte=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
     for pk in stale:
         count_dataset_cells_task.apply_async(kwargs={"dataset_pk": pk})
     return len(stale)
@@ -78,6 +83,8 @@ def sweep_stale() -> dict[str, int]:
     a duplicate of a queued step is a no-op once the first copy has claimed the row.
     """
     queued = timedelta(seconds=settings.STALE_QUEUED_SECONDS)
-    return {"jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS), queued),
-            "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS), queued),
-            "datasets": requeue_counting(timedelta(seconds=settings.STALE_JOB_SECONDS))}
+    return {
+        "jobs": requeue_pending(timedelta(seconds=settings.STALE_JOB_SECONDS), queued),
+        "training_runs": requeue_training(timedelta(seconds=settings.STALE_TRAINING_SECONDS), queued),
+        "datasets": requeue_counting(timedelta(seconds=settings.STALE_JOB_SECONDS)),
+    }

@@ -61,13 +61,23 @@ def slice_karyogram_task(*, job_pk: int) -> None:
 
     def write(current):
         current.cell_rows.all().delete()
-        JobCell.objects.bulk_create([
-            JobCell(job=current, label=c.label, index=i, box=list(c.box), object_count=c.objects, strength=current.strength)
-            for i, c in enumerate(layout.cells)
-        ])
+        JobCell.objects.bulk_create(
+            [
+                JobCell(
+                    job=current,
+                    label=c.label,
+                    index=i,
+                    box=list(c.box),
+                    object_count=c.objects,
+                    strength=current.strength,
+                )
+                for i, c in enumerate(layout.cells)
+            ]
+        )
 
-    jobflow.advance(job, JobState.SLICING, JobState.ENHANCING, time.perf_counter() - start, write,
-                    then=enhance_cells_task)
+    jobflow.advance(
+        job, JobState.SLICING, JobState.ENHANCING, time.perf_counter() - start, write, then=enhance_cells_task
+    )
 
 
 @shared_task(name="workers.tasks.enhance_cells", **RETRY)
@@ -97,8 +107,9 @@ def enhance_cells_task(*, job_pk: int) -> None:
             row.guard = verdicts[row.label].to_json()
         JobCell.objects.bulk_update(rows, ["guard"])
 
-    jobflow.advance(job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write,
-                    then=reassemble_task)
+    jobflow.advance(
+        job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write, then=reassemble_task
+    )
 
 
 @shared_task(name="workers.tasks.reassemble", **RETRY)

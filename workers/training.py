@@ -6,6 +6,7 @@ Thin adapters over `enhancer.training` and `webapp.curation`. A redelivered trai
 """
 
 import time
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -39,16 +40,23 @@ def count_dataset_cells_task(*, dataset_pk: int) -> None:
         count_cells(dataset)
 
 
-@shared_task(name="workers.training.train_model", time_limit=settings.TRAINING_TIME_LIMIT,
-             soft_time_limit=int(settings.TRAINING_TIME_LIMIT * 0.95), **RETRY)
+@shared_task(
+    name="workers.training.train_model",
+    time_limit=settings.TRAINING_TIME_LIMIT,
+    soft_time_limit=int(settings.TRAINING_TIME_LIMIT * 0.95),
+    **RETRY,
+)
 def train_model_task(*, run_pk: int) -> None:
     """Train the run's CycleGAN on its dataset's train split, register the model, then evaluate it."""
     run = jobflow.claim(run_pk, (RunState.QUEUED, RunState.TRAINING), RunState.TRAINING, model=TrainingRun)
     if run is None:
         return
     if not run.dataset.is_ready:
-        jobflow.fail(run_pk, "The dataset's cells are still being counted; start the training once it is ready.",
-                     model=TrainingRun)
+        jobflow.fail(
+            run_pk,
+            "The dataset's cells are still being counted; start the training once it is ready.",
+            model=TrainingRun,
+        )
         return
     work = settings.TRAINING_DIR / str(run.uid)
     cells = work / "cells"
@@ -67,14 +75,25 @@ def train_model_task(*, run_pk: int) -> None:
         history.append([p["iteration"], {k: round(v, 5) for k, v in p["losses"].items()}])
         del history[:-LOSS_SAMPLES]
         updated = TrainingRun.objects.filter(pk=run_pk, cancel_requested=False).update(
-            epoch=p["epoch"], iteration=p["iteration"], iterations=p["iterations"], losses=history,
-            progress=min(99, int(100 * p["iteration"] / max(1, p["iterations"]))))
+            epoch=p["epoch"],
+            iteration=p["iteration"],
+            iterations=p["iterations"],
+            losses=history,
+            progress=min(99, int(100 * p["iteration"] / max(1, p["iterations"]))),
+        )
         if not updated:
             raise TrainingCancelled
 
     try:
-        model_dir = train(config, cells / "poor", cells / "excellent", work, resume=True,
-                          device=settings.ENHANCER_DEVICE, on_progress=on_progress)
+        model_dir = train(
+            config,
+            cells / "poor",
+            cells / "excellent",
+            work,
+            resume=True,
+            device=settings.ENHANCER_DEVICE,
+            on_progress=on_progress,
+        )
     except TrainingCancelled:
         TrainingRun.objects.filter(pk=run_pk).update(state=RunState.CANCELLED, finished=timezone.now())
         return
@@ -83,11 +102,17 @@ def train_model_task(*, run_pk: int) -> None:
         return
     name = slugify(f"{run.dataset.name}-run{run.pk}")[:100]
     version = ModelVersion.objects.filter(name=name).first() or registry.register_directory(
-        model_dir, name=name, source=ModelVersion.Source.TRAINED, user=run.created_by, dataset=run.dataset,
-        training_params=config.to_json())
+        model_dir,
+        name=name,
+        source=ModelVersion.Source.TRAINED,
+        user=run.created_by,
+        dataset=run.dataset,
+        training_params=config.to_json(),
+    )
     with transaction.atomic():
-        TrainingRun.objects.filter(pk=run_pk).update(model=version, state=RunState.EVALUATING, progress=99,
-                                                     attempts=0)
+        TrainingRun.objects.filter(pk=run_pk).update(
+            model=version, state=RunState.EVALUATING, progress=99, attempts=0
+        )
         send_on_commit(evaluate_model_task, run_pk=run_pk)
 
 

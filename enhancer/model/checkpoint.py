@@ -25,8 +25,12 @@ def save_generator(directory: str | Path, generator: torch.nn.Module, arch: Arch
     tensors = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     save_file(tensors, directory / WEIGHTS)
     digest = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
-    full_card = {"architecture": arch.to_json(), "weights_sha256": digest,
-                 "created": datetime.now(UTC).isoformat(timespec="seconds"), **card}
+    full_card = {
+        "architecture": arch.to_json(),
+        "weights_sha256": digest,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **card,
+    }
     (directory / CARD).write_text(json.dumps(full_card, indent=2))
     return directory
 

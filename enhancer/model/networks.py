@@ -33,8 +33,10 @@ def up_layer(kind: str, in_nc: int, out_nc: int, bias: bool) -> nn.Module:
     if kind == "transpose":
         return nn.ConvTranspose2d(in_nc, out_nc, kernel_size=4, stride=2, padding=1, bias=bias)
     if kind == "resize":
-        return nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-                             nn.Conv2d(in_nc, out_nc, kernel_size=3, padding=1, bias=bias))
+        return nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+            nn.Conv2d(in_nc, out_nc, kernel_size=3, padding=1, bias=bias),
+        )
     raise ValueError(f"upsample must be 'transpose' or 'resize', not {kind!r}")
 
 
@@ -49,9 +51,17 @@ def norm_layer(kind: str):
 class UnetSkipConnectionBlock(nn.Module):
     """One level of the U-Net: down conv, the inner block, up conv, and a skip concatenation."""
 
-    def __init__(self, outer_nc: int, inner_nc: int, input_nc: int | None = None,
-                 submodule: nn.Module | None = None, outermost: bool = False, innermost: bool = False,
-                 norm: str = "batch", upsample: str = "transpose"):
+    def __init__(
+        self,
+        outer_nc: int,
+        inner_nc: int,
+        input_nc: int | None = None,
+        submodule: nn.Module | None = None,
+        outermost: bool = False,
+        innermost: bool = False,
+        norm: str = "batch",
+        upsample: str = "transpose",
+    ):
         super().__init__()
         self.outermost = outermost
         make_norm = norm_layer(norm)
@@ -68,7 +78,15 @@ class UnetSkipConnectionBlock(nn.Module):
             layers = [down_relu, down_conv, up_relu, up_conv, make_norm(outer_nc)]
         else:
             up_conv = up_layer(upsample, inner_nc * 2, outer_nc, bias=use_bias)
-            layers = [down_relu, down_conv, make_norm(inner_nc), submodule, up_relu, up_conv, make_norm(outer_nc)]
+            layers = [
+                down_relu,
+                down_conv,
+                make_norm(inner_nc),
+                submodule,
+                up_relu,
+                up_conv,
+                make_norm(outer_nc),
+            ]
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -89,8 +107,9 @@ class UnetGenerator(nn.Module):
         block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, **options)
         block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, **options)
         block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, **options)
-        self.model = UnetSkipConnectionBlock(arch.output_nc, ngf, input_nc=arch.input_nc, submodule=block,
-                                             outermost=True, **options)
+        self.model = UnetSkipConnectionBlock(
+            arch.output_nc, ngf, input_nc=arch.input_nc, submodule=block, outermost=True, **options
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -108,8 +127,11 @@ class NLayerDiscriminator(nn.Module):
         for n in range(1, n_layers + 1):
             prev, mult = mult, min(2**n, 8)
             stride = 2 if n < n_layers else 1
-            layers += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride, 1, bias=use_bias), make_norm(ndf * mult),
-                       nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(ndf * prev, ndf * mult, 4, stride, 1, bias=use_bias),
+                make_norm(ndf * mult),
+                nn.LeakyReLU(0.2, True),
+            ]
         layers.append(nn.Conv2d(ndf * mult, 1, 4, 1, 1))
         self.model = nn.Sequential(*layers)
 
@@ -138,8 +160,9 @@ def per_image_normalisation(net: nn.Module) -> nn.Module:
     """
     for name, child in net.named_children():
         if isinstance(child, nn.BatchNorm2d):
-            replacement = nn.InstanceNorm2d(child.num_features, eps=child.eps, affine=True,
-                                            track_running_stats=False)
+            replacement = nn.InstanceNorm2d(
+                child.num_features, eps=child.eps, affine=True, track_running_stats=False
+            )
             with torch.no_grad():
                 replacement.weight.copy_(child.weight)
                 replacement.bias.copy_(child.bias)

@@ -34,13 +34,17 @@ def chromosome_mask(grey: np.ndarray, background: float) -> np.ndarray:
     if not regions:
         return mask
     large = np.percentile([r.area for r in regions], 90)
-    keep = [r.label for r in regions
-            if r.area >= 0.12 * large and min(r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]) >= 6]
+    keep = [
+        r.label
+        for r in regions
+        if r.area >= 0.12 * large and min(r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]) >= 6
+    ]
     return ndi.binary_fill_holes(np.isin(labels, keep))
 
 
-def excellent_cells(grey: np.ndarray, count: int, rng: np.random.Generator,
-                    size: int = MODEL_SIZE) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
+def excellent_cells(
+    grey: np.ndarray, count: int, rng: np.random.Generator, size: int = MODEL_SIZE
+) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
     """`count` random cell-like crops of a sharp image: (image, chromosome mask, background), float32."""
     background = background_level(grey)
     mask = chromosome_mask(grey, background)
@@ -57,8 +61,8 @@ def excellent_cells(grey: np.ndarray, count: int, rng: np.random.Generator,
         i = int(rng.integers(len(ys)))
         y0 = int(np.clip(ys[i] - side // 2, 0, height_px - side))
         x0 = int(np.clip(xs[i] - side // 2, 0, width_px - side))
-        crop = flat[y0:y0 + side, x0:x0 + side]
-        crop_mask = mask[y0:y0 + side, x0:x0 + side].astype(np.float32)
+        crop = flat[y0 : y0 + side, x0 : x0 + side]
+        crop_mask = mask[y0 : y0 + side, x0 : x0 + side].astype(np.float32)
         turns, flip = int(rng.integers(4)), bool(rng.integers(2))
         crop, crop_mask = np.rot90(crop, turns), np.rot90(crop_mask, turns)
         if flip:
@@ -68,8 +72,9 @@ def excellent_cells(grey: np.ndarray, count: int, rng: np.random.Generator,
         yield image.astype(np.float32), cell_mask, background
 
 
-def degrade_cell(image: np.ndarray, mask: np.ndarray, background: float, family: str, severity: float,
-                 seed: int) -> np.ndarray:
+def degrade_cell(
+    image: np.ndarray, mask: np.ndarray, background: float, family: str, severity: float, seed: int
+) -> np.ndarray:
     """The poor version of a cell (float32 in [0, 1]), pixel-aligned with `image`, same background.
 
     Like the product's cells, pixels away from the chromosomes are flat background, and the
@@ -82,7 +87,9 @@ def degrade_cell(image: np.ndarray, mask: np.ndarray, background: float, family:
     return np.where(keep, np.clip(poor, 0, 1), background).astype(np.float32)
 
 
-def real_content_pairs(paths: list[Path], per_image: int, seed: int, held_out: bool = False) -> Iterator[dict]:
+def real_content_pairs(
+    paths: list[Path], per_image: int, seed: int, held_out: bool = False
+) -> Iterator[dict]:
     """Aligned pairs from sharp real images: dicts with input, truth, mask, background, source and
     family. Each pair draws a training family (or the held-out one) and a severity."""
     rng = np.random.default_rng(seed)
@@ -90,8 +97,15 @@ def real_content_pairs(paths: list[Path], per_image: int, seed: int, held_out: b
         grey = read_karyogram(path).grey
         for truth, mask, background in excellent_cells(grey, per_image, rng):
             family = HELD_OUT_FAMILY if held_out else str(rng.choice(TRAINING_FAMILIES))
-            poor = degrade_cell(truth, mask, background, family, float(rng.uniform(*SEVERITY_RANGE)),
-                                int(rng.integers(2**31)))
+            poor = degrade_cell(
+                truth, mask, background, family, float(rng.uniform(*SEVERITY_RANGE)), int(rng.integers(2**31))
+            )
             truth = np.where(ndi.binary_dilation(mask, iterations=MASK_CONTEXT_PX + 1), truth, background)
-            yield {"input": poor, "truth": truth.astype(np.float32), "mask": mask, "background": background,
-                   "source": Path(path).name, "family": family}
+            yield {
+                "input": poor,
+                "truth": truth.astype(np.float32),
+                "mask": mask,
+                "background": background,
+                "source": Path(path).name,
+                "family": family,
+            }

@@ -61,16 +61,37 @@ class TrainingConfig:
 PRESETS = {
     "paper": TrainingConfig(),
     # Trains the shipped model in about an hour on 2 CPU cores (see README).
-    "cpu-small": TrainingConfig(preset="cpu-small", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=6,
-                                n_epochs_decay=6, epoch_size=1200),
+    "cpu-small": TrainingConfig(
+        preset="cpu-small", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=6, n_epochs_decay=6, epoch_size=1200
+    ),
     # The shipped model: a CycleGAN with a supervised L1 term toward aligned (poor, excellent) cells,
     # resize-convolution up-sampling (no checkerboard), trained on 128-px crops (see README).
-    "cpu-restore": TrainingConfig(preset="cpu-restore", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=4,
-                                  n_epochs_decay=4, epoch_size=800, lambda_supervised=10.0, upsample="resize",
-                                  num_downs=7, crop_size=128, excluded_labels=()),
+    "cpu-restore": TrainingConfig(
+        preset="cpu-restore",
+        ngf=16,
+        ndf=16,
+        gan_mode="lsgan",
+        n_epochs=4,
+        n_epochs_decay=4,
+        epoch_size=800,
+        lambda_supervised=10.0,
+        upsample="resize",
+        num_downs=7,
+        crop_size=128,
+        excluded_labels=(),
+    ),
     # For tests: a few iterations of a tiny network on small images.
-    "tiny": TrainingConfig(preset="tiny", ngf=4, ndf=4, gan_mode="lsgan", n_epochs=1, n_epochs_decay=1,
-                           batch_size=2, pool_size=4, epoch_size=8),
+    "tiny": TrainingConfig(
+        preset="tiny",
+        ngf=4,
+        ndf=4,
+        gan_mode="lsgan",
+        n_epochs=1,
+        n_epochs_decay=1,
+        batch_size=2,
+        pool_size=4,
+        epoch_size=8,
+    ),
 }
 
 

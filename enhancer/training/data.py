@@ -57,7 +57,9 @@ def to_model_range(batch: torch.Tensor) -> torch.Tensor:
     return batch.float() / 127.5 - 1.0
 
 
-def gather_batch(images: torch.Tensor, index: torch.Tensor, flips: torch.Tensor | None = None) -> torch.Tensor:
+def gather_batch(
+    images: torch.Tensor, index: torch.Tensor, flips: torch.Tensor | None = None
+) -> torch.Tensor:
     """A model batch from uint8 cells where they live (e.g. resident on the GPU): pick, scale, mirror.
 
     `index` and `flips` (booleans, one per picked image) must be on the same device as `images`.

@@ -169,7 +169,9 @@ def train(
                 real_a = step.batch(cells_a, index_a, flips_a, crops_a)
                 real_b = step.batch(cells_b, index_b, flips_b, crops_b)
                 # the aligned target is cut and mirrored exactly as its input
-                target = step.batch(cells_target, index_a, flips_a, crops_a) if cells_target is not None else None
+                target = (
+                    step.batch(cells_target, index_a, flips_a, crops_a) if cells_target is not None else None
+                )
                 pending.append(step(real_a, real_b, target))
                 if len(pending) < config.log_every and index < steps - 1:
                     continue
@@ -238,8 +240,9 @@ def train(
 
 def architecture(config: TrainingConfig) -> Architecture:
     """The generator architecture a configuration trains (stored in the model card)."""
-    return Architecture(ngf=config.ngf, ndf=config.ndf, norm=config.norm, upsample=config.upsample,
-                        num_downs=config.num_downs)
+    return Architecture(
+        ngf=config.ngf, ndf=config.ndf, norm=config.norm, upsample=config.upsample, num_downs=config.num_downs
+    )
 
 
 def _crops(n: int, config: TrainingConfig, rng: np.random.Generator) -> np.ndarray | None:
@@ -329,14 +332,20 @@ class Step:
         self.bf16 = config.bf16 and cuda
 
     def batch(
-        self, cells: torch.Tensor, index: np.ndarray, flips: np.ndarray | None, crops: np.ndarray | None = None
+        self,
+        cells: torch.Tensor,
+        index: np.ndarray,
+        flips: np.ndarray | None,
+        crops: np.ndarray | None = None,
     ) -> torch.Tensor:
         """Images `index` of the resident cells in [-1, 1], mirrored where `flips`, cut at `crops` (corners)."""
         mirror = to_device(flips, self.dev) if flips is not None else None
         batch = gather_batch(cells, to_device(np.asarray(index, np.int64), self.dev), mirror)
         if crops is not None:
             side = self.config.crop_size
-            batch = torch.stack([image[:, y : y + side, x : x + side] for image, (y, x) in zip(batch, crops, strict=True)])
+            batch = torch.stack(
+                [image[:, y : y + side, x : x + side] for image, (y, x) in zip(batch, crops, strict=True)]
+            )
         return batch.contiguous(memory_format=self.memory_format)
 
     def _precision(self):

@@ -20,14 +20,15 @@ def plot_losses(csv_path: Path, png_path: Path) -> None:
         return
     x = np.array([int(r["iteration"]) for r in rows])
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    for ax, names in zip(axes, (("D_A", "D_B"), ("G_A", "G_B"), ("cycle_A", "cycle_B", "idt_A", "idt_B", "sup")),
-                         strict=True):
+    for ax, names in zip(
+        axes, (("D_A", "D_B"), ("G_A", "G_B"), ("cycle_A", "cycle_B", "idt_A", "idt_B", "sup")), strict=True
+    ):
         for name in names:
             y = np.array([float(r[name]) for r in rows])
             if not y.any():
                 continue
             k = min(20, len(y))
-            ax.plot(x[k - 1:], np.convolve(y, np.ones(k) / k, mode="valid"), label=name)
+            ax.plot(x[k - 1 :], np.convolve(y, np.ones(k) / k, mode="valid"), label=name)
         ax.legend(fontsize=8)
         ax.set_xlabel("iteration")
     fig.tight_layout()

@@ -18,8 +18,9 @@ from webapp.curation.models import Dataset, ModelVersion, RunState, TrainingRun
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_curator_trains_evaluates_and_activates_a_model(page, live_server, log_in, make_user, celery_worker,
-                                                         labelled_karyograms, karyogram_png):
+def test_curator_trains_evaluates_and_activates_a_model(
+    page, live_server, log_in, make_user, celery_worker, labelled_karyograms, karyogram_png
+):
     make_user("curator", "cleo")
     labelled_karyograms(2, 2)
     log_in("cleo")
@@ -38,9 +39,13 @@ def test_curator_trains_evaluates_and_activates_a_model(page, live_server, log_i
     page.fill("#id_epoch_size", "8")
     page.get_by_role("button", name="Start training").click()
     page.wait_for_selector("text=Training run")
-    page.wait_for_function("() => document.querySelectorAll('#loss-plot polyline').length >= 4", timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#loss-plot polyline').length >= 4", timeout=120_000
+    )
     page.wait_for_selector("#training-sample:not([hidden])", timeout=120_000)
-    page.wait_for_function("() => document.querySelector('[data-run-state]').textContent === 'Done'", timeout=300_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-run-state]').textContent === 'Done'", timeout=300_000
+    )
     run = TrainingRun.objects.get()
     assert run.state == RunState.DONE and run.iteration == run.iterations == 8 and len(run.losses) >= 2
     version = run.model
@@ -94,9 +99,15 @@ def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, 
     make_user("curator", "cleo")
     poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
     for name, ssim_fg in (("broken", 0.07), ("good", 0.45)):
-        ModelVersion.objects.create(name=name, source="trained", storage_prefix=f"models/{name}",
-                                    weights_sha256=name[0] * 64, evaluation={"synthetic_pairs": {"methods": {
-                                        "identity": poor, "cyclegan": {**poor, "ssim_fg": ssim_fg}}}})
+        ModelVersion.objects.create(
+            name=name,
+            source="trained",
+            storage_prefix=f"models/{name}",
+            weights_sha256=name[0] * 64,
+            evaluation={
+                "synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": ssim_fg}}}
+            },
+        )
     missing = _not_found(page)
     log_in("cleo")
     page.get_by_role("link", name="Models").click()
@@ -121,13 +132,21 @@ def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, 
 def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, make_user):
     curator = make_user("curator", "cleo")
     dataset = Dataset.objects.create(name="d", manifest=[], state="ready", created_by=curator)
-    run = TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=curator, state=RunState.TRAINING,
-                                     iterations=10, iteration=3)
+    run = TrainingRun.objects.create(
+        dataset=dataset,
+        preset="tiny",
+        created_by=curator,
+        state=RunState.TRAINING,
+        iterations=10,
+        iteration=3,
+    )
     missing = _not_found(page)
     log_in("cleo")
     page.goto(f"{live_server.url}/curation/training/{run.pk}/")
     assert page.get_by_role("button", name="Cancel").is_visible()
-    assert "columns: poor input · enhanced · cycled back to poor" in page.locator("#sample-caption").inner_text()
+    assert (
+        "columns: poor input · enhanced · cycled back to poor" in page.locator("#sample-caption").inner_text()
+    )
     TrainingRun.objects.filter(pk=run.pk).update(state=RunState.DONE, progress=100, iteration=10)
     page.wait_for_function("() => document.querySelector('[data-run-state]').textContent === 'Done'")
     assert page.get_by_role("button", name="Cancel").count() == 0

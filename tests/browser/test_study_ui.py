@@ -17,11 +17,18 @@ def _rate(page, abnormality: str, quality: int, sharpness: int) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_rater_resumes_and_curator_reads_statistics(page, live_server, log_in, make_user, finished_karyograms):
+def test_rater_resumes_and_curator_reads_statistics(
+    page, live_server, log_in, make_user, finished_karyograms
+):
     curator = make_user("curator", "cora")
     rater = make_user("rater", "rita")
-    study = services.create_study(name="Browser study", instructions="Rate carefully.",
-                                  karyograms=finished_karyograms(3), raters=[rater], created_by=curator)
+    study = services.create_study(
+        name="Browser study",
+        instructions="Rate carefully.",
+        karyograms=finished_karyograms(3),
+        raters=[rater],
+        created_by=curator,
+    )
 
     log_in("rita")
     page.get_by_role("link", name="My ratings").click()
@@ -29,7 +36,9 @@ def test_rater_resumes_and_curator_reads_statistics(page, live_server, log_in, m
     for n in range(1, 5):
         page.wait_for_selector(f"text=Item {n}")
         page.wait_for_function("() => document.querySelector('.stage img').complete")
-        assert page.locator(".stage img").evaluate("img => img.naturalWidth") == 120  # the blinded image loaded
+        assert (
+            page.locator(".stage img").evaluate("img => img.naturalWidth") == 120
+        )  # the blinded image loaded
         page.get_by_role("button", name="Zoom in").click()
         _rate(page, "none" if n % 2 else "+8", 1 + n % 5, 2)
     page.wait_for_selector("text=4 of 6 rated")
@@ -78,16 +87,27 @@ LAYOUT_PROBE = """() => {
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (768, 1024)])
-def test_rater_portal_on_phone_and_tablet(browser, live_server, make_user, finished_karyograms, width, height):
+def test_rater_portal_on_phone_and_tablet(
+    browser, live_server, make_user, finished_karyograms, width, height
+):
     """Issue 14: at 390 px the item was a ~45-px thumbnail beside the form and the header text overlapped."""
     from tests.conftest import PASSWORD
 
     curator = make_user("curator", "cora")
     rater = make_user("rater", "rita-with-a-long-name")
-    study = services.create_study(name="Phone study", instructions="", karyograms=finished_karyograms(2),
-                                  raters=[rater], created_by=curator)
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 600,
-                                  has_touch=True, device_scale_factor=2)
+    study = services.create_study(
+        name="Phone study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=curator,
+    )
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        is_mobile=width < 600,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -106,11 +126,16 @@ def test_rater_portal_on_phone_and_tablet(browser, live_server, make_user, finis
         assert len(header) >= 4
         for i, a in enumerate(header):
             assert 0 <= a["x"] and a["r"] <= width, (a, probe)
-            for b in header[i + 1:]:
-                overlap = min(a["r"], b["r"]) - max(a["x"], b["x"]) > 0 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 0
+            for b in header[i + 1 :]:
+                overlap = (
+                    min(a["r"], b["r"]) - max(a["x"], b["x"]) > 0
+                    and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 0
+                )
                 assert not overlap, (a, b)
-        assert "user-scalable=no" not in probe["viewportMeta"].replace(" ", "") and "maximum-scale" not in probe[
-            "viewportMeta"]
+        assert (
+            "user-scalable=no" not in probe["viewportMeta"].replace(" ", "")
+            and "maximum-scale" not in probe["viewportMeta"]
+        )
         # the browser's own pinch-zoom (and scrolling) work on the item ("manipulation" = pan-x pan-y pinch-zoom)
         assert probe["touchAction"] in ("manipulation", "pan-x pan-y pinch-zoom")
         page.get_by_role("button", name="Zoom in").click()
@@ -121,14 +146,20 @@ def test_rater_portal_on_phone_and_tablet(browser, live_server, make_user, finis
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_rating_by_keyboard_and_correcting_the_previous_item(page, live_server, log_in, make_user,
-                                                              finished_karyograms):
+def test_rating_by_keyboard_and_correcting_the_previous_item(
+    page, live_server, log_in, make_user, finished_karyograms
+):
     from webapp.studies.models import Rating
 
     curator = make_user("curator", "cora")
     rater = make_user("rater", "rita")
-    study = services.create_study(name="Keyboard study", instructions="", karyograms=finished_karyograms(2),
-                                  raters=[rater], created_by=curator)
+    study = services.create_study(
+        name="Keyboard study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=curator,
+    )
     log_in("rita")
     page.goto(f"{live_server.url}/rate/{study.pk}/")
     page.wait_for_selector("text=Item 1")
@@ -144,8 +175,9 @@ def test_rating_by_keyboard_and_correcting_the_previous_item(page, live_server, 
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Item 2")
     assert "1 of 4 rated" in page.inner_text("main")
-    assert [(r.quality, r.sharpness, r.abnormality) for r in Rating.objects.filter(assignment__token=first)] == [
-        (4, 2, "+8")]
+    assert [
+        (r.quality, r.sharpness, r.abnormality) for r in Rating.objects.filter(assignment__token=first)
+    ] == [(4, 2, "+8")]
 
     page.keyboard.press("Escape")
     page.keyboard.press("p")  # back to the previous item
@@ -158,8 +190,10 @@ def test_rating_by_keyboard_and_correcting_the_previous_item(page, live_server, 
     page.keyboard.press("5")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Item 2")
-    versions = [(r.version, r.quality, r.reason) for r in
-                Rating.objects.filter(assignment__token=first).order_by("version")]
+    versions = [
+        (r.version, r.quality, r.reason)
+        for r in Rating.objects.filter(assignment__token=first).order_by("version")
+    ]
     assert versions == [(1, 4, ""), (2, 5, "meant 5")]  # append-only: the first answer stays
     page.go_back()  # the browser's Back also opens the previous item, in its corrected state
     page.wait_for_selector("text=Correcting item 1")

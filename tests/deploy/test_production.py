@@ -21,8 +21,13 @@ def test_check_deploy_passes_without_warnings(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "ALLOWED_HOSTS": "karyo.lab.example",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=REPO, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr + result.stdout
 
@@ -30,8 +35,9 @@ def test_check_deploy_passes_without_warnings(tmp_path):
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env.update(DJANGO_SETTINGS_MODULE="webapp.settings.production", DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
@@ -54,8 +60,10 @@ def test_compose_has_the_production_shape():
 
 
 def _compose_command() -> list[str] | None:
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
-                                                 capture_output=True).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -65,6 +73,7 @@ def _compose_command() -> list[str] | None:
 @pytest.mark.skipif(_compose_command() is None, reason="no docker compose client on this machine")
 def test_docker_compose_config_validates():
     env = {**os.environ, "SECRET_KEY": "x" * 50, "POSTGRES_PASSWORD": "pw"}
-    result = subprocess.run([*_compose_command(), "config", "--quiet"], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*_compose_command(), "config", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr

@@ -2,12 +2,11 @@ import json
 
 import pytest
 
-from tests.enhancer.conftest import REAL_KARYOGRAMS
-
 from enhancer.cli import main
 from enhancer.evaluation import SHARP_REAL_KARYOGRAMS, evaluate
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
+from tests.enhancer.conftest import REAL_KARYOGRAMS
 
 METRICS = {"psnr", "ssim", "psnr_fg", "ssim_fg", "band_corr", "length_ratio", "mask_iou"}
 
@@ -24,10 +23,26 @@ def model_with_reverse(tmp_path_factory):
 def test_real_content_set_is_evaluated_with_every_method(model_with_reverse, tmp_path):
     if not REAL_KARYOGRAMS.exists():
         pytest.skip(f"../shared is absent on this machine ({REAL_KARYOGRAMS})")
-    main(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "501",
-          "--width", "700", "--height", "600"])
-    summary, details = evaluate(model_with_reverse, tmp_path / "pairs", device="cpu", real_dir=REAL_KARYOGRAMS,
-                                real_per_image=3)
+    main(
+        [
+            "synth",
+            "-o",
+            str(tmp_path / "pairs"),
+            "-n",
+            "2",
+            "--quality",
+            "pair",
+            "--seed",
+            "501",
+            "--width",
+            "700",
+            "--height",
+            "600",
+        ]
+    )
+    summary, details = evaluate(
+        model_with_reverse, tmp_path / "pairs", device="cpu", real_dir=REAL_KARYOGRAMS, real_per_image=3
+    )
     real = summary["sets"]["real_content"]
     assert real["n"] == 3 * len(SHARP_REAL_KARYOGRAMS)
     assert {"cyclegan", "identity", "classical_best"} <= set(real["methods"])
@@ -38,13 +53,49 @@ def test_real_content_set_is_evaluated_with_every_method(model_with_reverse, tmp
 
 
 def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_reverse, tmp_path):
-    assert main(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "500",
-                 "--width", "700", "--height", "600"]) == 0
-    assert main(["evaluate", "--model", str(model_with_reverse), "--data", str(tmp_path / "pairs"),
-                 "--json", str(tmp_path / "out.json"), "--report", str(tmp_path / "report"), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "-o",
+                str(tmp_path / "pairs"),
+                "-n",
+                "2",
+                "--quality",
+                "pair",
+                "--seed",
+                "500",
+                "--width",
+                "700",
+                "--height",
+                "600",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(model_with_reverse),
+                "--data",
+                str(tmp_path / "pairs"),
+                "--json",
+                str(tmp_path / "out.json"),
+                "--report",
+                str(tmp_path / "report"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((tmp_path / "out.json").read_text())
     assert summary["n"] > 10
-    assert {"cyclegan", "identity", "he", "clahe", "unsharp", "nlm", "classical_best"} <= set(summary["methods"])
+    assert {"cyclegan", "identity", "he", "clahe", "unsharp", "nlm", "classical_best"} <= set(
+        summary["methods"]
+    )
     assert all(set(v) == METRICS for v in summary["methods"].values())
     protocol = summary["paper_protocol"]
     assert protocol["paper"] == {"psnr": 40.795, "ssim": 0.988}

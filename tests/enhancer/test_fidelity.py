@@ -12,7 +12,7 @@ def _input(seed: int = 0) -> np.ndarray:
     image = np.full((256, 256), BACKGROUND, np.float32)
     bands = 0.55 + 0.2 * np.sin(np.arange(130) / 5.0)
     for x0 in (90, 140):
-        image[60:190, x0:x0 + 26] = bands[:, None]
+        image[60:190, x0 : x0 + 26] = bands[:, None]
     image = ndi.gaussian_filter(image, 1.5)
     return np.clip(image + np.random.default_rng(seed).normal(0, 0.01, image.shape), 0, 1).astype(np.float32)
 
@@ -53,7 +53,9 @@ def test_a_mild_checkerboard_is_enhanced_at_a_lower_strength():
     x = _input()
     verdict = judge_cell(x, (x + _checkerboard(0.006)).astype(np.float32))
     assert verdict.strength_cap == GUARD_STRENGTHS[1]
-    assert verdict.reason.startswith("enhanced at 50% strength — at full strength the model added a checkerboard")
+    assert verdict.reason.startswith(
+        "enhanced at 50% strength — at full strength the model added a checkerboard"
+    )
     strong = judge_cell(x, (x + _checkerboard(0.05)).astype(np.float32))
     assert strong.strength_cap == 0.0 and "checkerboard texture" in strong.reason
 
@@ -66,7 +68,9 @@ def test_an_empty_cell_is_left_as_original():
 
 def test_guard_cells_and_capped_strengths():
     x = _input()
-    verdicts = guard_cells({"1": x, "2": x}, {"1": x.copy(), "2": (x + _checkerboard(0.05)).astype(np.float32)})
+    verdicts = guard_cells(
+        {"1": x, "2": x}, {"1": x.copy(), "2": (x + _checkerboard(0.05)).astype(np.float32)}
+    )
     assert verdicts["1"].passed and verdicts["2"].strength_cap == 0.0
     assert capped_strengths(0.7, verdicts, ["1", "2"]) == {"1": 0.7, "2": 0.0}
     assert capped_strengths({"2": 0.3}, verdicts, ["1", "2", "3"]) == {"1": 1.0, "2": 0.0, "3": 1.0}

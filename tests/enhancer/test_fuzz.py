@@ -3,7 +3,8 @@
 import io
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from enhancer.io import ImageError, read_karyogram
@@ -39,8 +40,11 @@ def test_loader_on_arbitrary_bytes(data):
 
 
 @FUZZ
-@given(st.sampled_from(sorted(SEEDS)), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
-                                                 min_size=1, max_size=12), st.integers(0, 10_000))
+@given(
+    st.sampled_from(sorted(SEEDS)),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=12),
+    st.integers(0, 10_000),
+)
 def test_loader_on_damaged_images(fmt, flips, cut):
     data = bytearray(SEEDS[fmt])
     for position, value in flips:
@@ -55,7 +59,7 @@ def test_layout_detector_answers_or_refuses(width, height, blobs, seed):
     grey = np.clip(0.95 + rng.normal(0, rng.uniform(0, 0.1), (height, width)), 0, 1).astype(np.float32)
     for _ in range(blobs):
         y, x = rng.integers(0, height), rng.integers(0, width)
-        grey[y:y + rng.integers(2, 30), x:x + rng.integers(2, 12)] = rng.uniform(0, 0.6)
+        grey[y : y + rng.integers(2, 30), x : x + rng.integers(2, 12)] = rng.uniform(0, 0.6)
     try:
         layout = slice_karyogram(grey)
     except LayoutError as exc:

@@ -13,7 +13,9 @@ from enhancer.synthetic import synthesize
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     arch = Architecture(ngf=4, norm="batch")
-    return save_generator(tmp_path_factory.mktemp("model"), init_weights(UnetGenerator(arch)), arch, preset="test")
+    return save_generator(
+        tmp_path_factory.mktemp("model"), init_weights(UnetGenerator(arch)), arch, preset="test"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,9 @@ def test_23_cells(tiny_model, karyogram):
     assert [c.label for c in result.layout.cells][-1] == "XY" and len(result.outputs) == 23
 
 
-def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(tiny_model, karyogram, tmp_path, capsys):
+def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(
+    tiny_model, karyogram, tmp_path, capsys
+):
     result = Enhancer(tiny_model, device="cpu").enhance(karyogram)
     assert np.array_equal(result.pixels, karyogram.pixels)
     assert set(result.guard) == set(result.outputs) and len(result.guard) == 24
@@ -63,8 +67,21 @@ def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(tiny_m
 
     source = tmp_path / "in.png"
     source.write_bytes(encode_karyogram(karyogram.pixels, karyogram.info))
-    assert main(["enhance", str(source), "-o", str(tmp_path / "out.png"), "--model", str(tiny_model),
-                 "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "enhance",
+                str(source),
+                "-o",
+                str(tmp_path / "out.png"),
+                "--model",
+                str(tiny_model),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines[:24]] == [f"cell {v}" for v in result.guard]
     assert all("left as original — the model" in line for line in lines[:24])
@@ -74,6 +91,7 @@ def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(tiny_m
 
 def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
+
     def more_contrast(images):  # ×1.3 about each cell's background
         backgrounds = np.array([background_level(x) for x in images])[:, None, None]
         return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1)

@@ -16,17 +16,26 @@ GREY16 = RNG.integers(0, 65536, (40, 60), dtype=np.uint16)
 RGB8 = RNG.integers(0, 256, (40, 60, 3), dtype=np.uint8)
 
 
-@pytest.mark.parametrize(("fmt", "pixels", "channels", "depth"), [
-    ("PNG", GREY8, 1, 8), ("PNG", GREY16, 1, 16), ("PNG", RGB8, 3, 8),
-    ("TIFF", GREY8, 1, 8), ("TIFF", GREY16, 1, 16), ("TIFF", RGB8, 3, 8),
-    ("BMP", RGB8, 3, 8), ("BMP", np.dstack([RGB8, np.full((40, 60), 255, np.uint8)]), 4, 8),
-])
+@pytest.mark.parametrize(
+    ("fmt", "pixels", "channels", "depth"),
+    [
+        ("PNG", GREY8, 1, 8),
+        ("PNG", GREY16, 1, 16),
+        ("PNG", RGB8, 3, 8),
+        ("TIFF", GREY8, 1, 8),
+        ("TIFF", GREY16, 1, 16),
+        ("TIFF", RGB8, 3, 8),
+        ("BMP", RGB8, 3, 8),
+        ("BMP", np.dstack([RGB8, np.full((40, 60), 255, np.uint8)]), 4, 8),
+    ],
+)
 def test_lossless_formats_round_trip_exactly(fmt, pixels, channels, depth):
     info = ImageInfo(fmt, 60, 40, channels, depth)
     back = read_karyogram(encode_karyogram(pixels, info))
     assert back.info == info
-    np.testing.assert_array_equal(back.pixels[..., :3] if channels == 4 else back.pixels,
-                                  pixels[..., :3] if channels == 4 else pixels)
+    np.testing.assert_array_equal(
+        back.pixels[..., :3] if channels == 4 else back.pixels, pixels[..., :3] if channels == 4 else pixels
+    )
 
 
 def test_jpeg_keeps_format_and_size():
@@ -53,7 +62,12 @@ def _png_header_claiming(width: int, height: int) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _png_bytes(array) -> bytes:
@@ -62,13 +76,16 @@ def _png_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "empty"),
-    (_png_bytes(GREY8)[:60], "damaged or truncated"),
-    (b"<!DOCTYPE html><html><body>not an image</body></html>", "not an image"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not an image"),
-    (_png_header_claiming(100_000, 100_000), "limit"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (_png_bytes(GREY8)[:60], "damaged or truncated"),
+        (b"<!DOCTYPE html><html><body>not an image</body></html>", "not an image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not an image"),
+        (_png_header_claiming(100_000, 100_000), "limit"),
+    ],
+)
 def test_bad_files_raise_a_clear_image_error(data, message):
     with pytest.raises(ImageError, match=message):
         read_karyogram(data)

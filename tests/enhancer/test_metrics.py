@@ -26,7 +26,7 @@ def _cell(length: int = 120, noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """An upright banded chromosome on a white 256×256 cell."""
     image = np.full((256, 256), 0.95, np.float32)
     bands = 0.45 + 0.25 * np.sin(np.arange(length) / 4.0)
-    image[60:60 + length, 110:140] = bands[:, None]
+    image[60 : 60 + length, 110:140] = bands[:, None]
     return np.clip(image + np.random.default_rng(seed).normal(0, noise, image.shape), 0, 1).astype(np.float32)
 
 
@@ -86,7 +86,9 @@ def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:
     """The mask of a chromosome bent along an arc, with rounded tips."""
     centre_line = np.zeros((256, 256), bool)
     angle = np.linspace(-0.6, 0.6, 3000)
-    centre_line[np.rint(128 + radius * np.sin(angle)).astype(int), np.rint(20 + radius * np.cos(angle)).astype(int)] = 1
+    centre_line[
+        np.rint(128 + radius * np.sin(angle)).astype(int), np.rint(20 + radius * np.cos(angle)).astype(int)
+    ] = 1
     return ndi.distance_transform_edt(~centre_line) <= half_width
 
 
@@ -94,7 +96,9 @@ def test_length_follows_the_medial_axis_of_bent_chromosomes():
     true_length = 150.0 * 1.2 + 2 * 10  # arc plus the two rounded tips
     assert medial_length(_bent()) == pytest.approx(true_length, rel=0.02)
     homologs = _bent() | np.roll(_bent(), 60, axis=1)
-    assert len(medial_axes(homologs)) == 2 and medial_length(homologs) == pytest.approx(2 * true_length, rel=0.02)
+    assert len(medial_axes(homologs)) == 2 and medial_length(homologs) == pytest.approx(
+        2 * true_length, rel=0.02
+    )
 
 
 def test_invented_stripes_score_a_worse_false_band_rate_than_blur_or_an_honest_stretch():
@@ -104,8 +108,10 @@ def test_invented_stripes_score_a_worse_false_band_rate_than_blur_or_an_honest_s
     stretched = 0.95 - 1.5 * (0.95 - blurred)  # honest: more contrast, no new structure
     thin = (np.arange(256) % 6 == 0)[:, None] & (blurred < 0.85)
     striped = np.where(thin, blurred - 0.2, blurred)  # thin barcode stripes the truth does not have
-    scores = {name: cell_metrics(truth, y, background=0.95, model_input=blurred)
-              for name, y in (("blurred", blurred), ("stretched", stretched), ("striped", striped))}
+    scores = {
+        name: cell_metrics(truth, y, background=0.95, model_input=blurred)
+        for name, y in (("blurred", blurred), ("stretched", stretched), ("striped", striped))
+    }
     assert scores["blurred"]["false_band_rate"] == scores["stretched"]["false_band_rate"] == 0
     assert scores["striped"]["false_band_rate"] > 1.0
     assert scores["striped"]["band_precision"] < 0.5 < scores["stretched"]["band_precision"]
@@ -156,8 +162,11 @@ def test_karyogram_fidelity_agrees_in_direction_with_the_outside_check(tmp_path)
         out = tmp_path / "changed.png"
         Image.fromarray(np.clip(np.rint(changed * 255), 0, 255).astype(np.uint8)).save(out)
         ours = karyogram_fidelity(grey, read_karyogram(out).grey.astype(np.float64), boxes)
-        theirs = json.loads(subprocess.run([sys.executable, str(tool), str(path), str(out)], capture_output=True,
-                                           text=True, check=True).stdout)
+        theirs = json.loads(
+            subprocess.run(
+                [sys.executable, str(tool), str(path), str(out)], capture_output=True, text=True, check=True
+            ).stdout
+        )
         assert np.sign(ours["grid_ratio"] - 1) == np.sign(theirs["grid_artifact_ratio"] - 1)
         assert np.sign(ours["band_contrast_ratio"] - 1) == np.sign(theirs["band_contrast_ratio"] - 1)
         assert (ours["mask_iou"] < 1) == (theirs["mask_iou"] < 1)

@@ -24,6 +24,7 @@ def _run(karyogram, model, strength=1.0):
 def _synthetic_png(seed: int, quality: str = "excellent"):
     made = synthesize("47,XY,+8", seed=seed, quality=quality, severity="mild", width=900, height=750)
     from enhancer.io import ImageInfo
+
     return read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", 900, 750, 1, 8)))
 
 

@@ -40,7 +40,7 @@ def test_cell_masks_hold_no_underline_or_label_text():
         x0, y0, x1, y1 = cell.box
         covered[y0:y1, x0:x1] |= cell.mask
     for underline_y in (254, 447, 617, 810):
-        assert not covered[underline_y:underline_y + 30].any()
+        assert not covered[underline_y : underline_y + 30].any()
     assert covered.sum() > 30_000  # the chromosomes themselves are covered
 
 
@@ -50,7 +50,9 @@ def test_two_panel_figure_is_refused_with_a_reason():
         slice_karyogram(karyogram.grey)
 
 
-@pytest.mark.parametrize("image", [np.ones((600, 800), np.float32), np.random.default_rng(1).random((300, 400))])
+@pytest.mark.parametrize(
+    "image", [np.ones((600, 800), np.float32), np.random.default_rng(1).random((300, 400))]
+)
 def test_images_without_a_karyogram_are_refused(image):
     with pytest.raises(LayoutError):
         slice_karyogram(image.astype(np.float32))

@@ -15,8 +15,13 @@ from enhancer.study_statistics import HYPOTHESES, RatingRecord, paired_test, stu
 KARYOTYPES = ["46,XY", "47,XY,+8", "46,XX,del(5)(q13q33)", "46,XY,t(9;22)(q34;q11.2)", "45,XX,-7"]
 
 
-def simulate(effect: bool, cases: int = 60, raters: tuple[str, ...] = ("specialist1", "specialist2"),
-             seed: int = 7, repeats: int = 0) -> list[RatingRecord]:
+def simulate(
+    effect: bool,
+    cases: int = 60,
+    raters: tuple[str, ...] = ("specialist1", "specialist2"),
+    seed: int = 7,
+    repeats: int = 0,
+) -> list[RatingRecord]:
     """Ratings drawn per case and rater; with `effect`, enhanced quality +1, sharpness −0.7, time +25 s."""
     rng = np.random.default_rng(seed)
     records = []
@@ -28,15 +33,29 @@ def simulate(effect: bool, cases: int = 60, raters: tuple[str, ...] = ("speciali
             for arm in ("original", "enhanced"):
                 lift = effect and arm == "enhanced"
                 quality = int(np.clip(base_quality[c] + (1 if lift else 0) + rng.integers(-1, 2), 1, 5))
-                sharp = int(np.clip(base_sharp[c] - (rng.random() < 0.7 if lift else 0) + rng.integers(-1, 2), 1, 5))
+                sharp = int(
+                    np.clip(base_sharp[c] - (rng.random() < 0.7 if lift else 0) + rng.integers(-1, 2), 1, 5)
+                )
                 duration = float(rng.normal(120 + (25 if lift else 0), 20))
                 seen = lift or rng.random() < 0.4
                 said = abnormalities(karyotype)[0] if abnormalities(karyotype) and seen else "none"
-                records.append(RatingRecord(rater=rater, study_case=f"S{c:03d}", case=f"C{c:03d}", arm=arm,
-                                            quality=quality, sharpness=sharp, duration=round(duration, 1),
-                                            abnormality=said, known_karyotype=karyotype))
+                records.append(
+                    RatingRecord(
+                        rater=rater,
+                        study_case=f"S{c:03d}",
+                        case=f"C{c:03d}",
+                        arm=arm,
+                        quality=quality,
+                        sharpness=sharp,
+                        duration=round(duration, 1),
+                        abnormality=said,
+                        known_karyotype=karyotype,
+                    )
+                )
         for c in range(repeats):
-            first = next(r for r in records if r.rater == rater and r.case == f"C{c:03d}" and r.arm == "original")
+            first = next(
+                r for r in records if r.rater == rater and r.case == f"C{c:03d}" and r.arm == "original"
+            )
             records.append(replace(first, repeat=True))
     return records
 
@@ -54,7 +73,10 @@ def test_simulated_effect_reproduces_table_1_and_matches_scipy_and_pingouin():
     for rater, by_h in result["raters"].items():
         for h in HYPOTHESES:
             r = by_h[h.key]
-            orig, enh = _arm(records, rater, cases, "original", h.score), _arm(records, rater, cases, "enhanced", h.score)
+            orig, enh = (
+                _arm(records, rater, cases, "original", h.score),
+                _arm(records, rater, cases, "enhanced", h.score),
+            )
             assert r["n"] == 60
             reference = stats.ttest_rel(enh, orig, alternative=h.alternative)
             assert r["t"] == reference.statistic and r["p_ttest"] == reference.pvalue  # to the last digit
@@ -63,18 +85,24 @@ def test_simulated_effect_reproduces_table_1_and_matches_scipy_and_pingouin():
             assert r["wilcoxon"]["variant"].startswith("normal approximation")  # > 13 differences, with ties
             assert r["p_wilcoxon"] == stats.wilcoxon(d, alternative=h.alternative, method="asymptotic").pvalue
             assert r["p_wilcoxon"] == pytest.approx(  # zeros dropped = zero_method "wilcox"
-                stats.wilcoxon(enh, orig, zero_method="wilcox", alternative=h.alternative, method="asymptotic").pvalue)
+                stats.wilcoxon(
+                    enh, orig, zero_method="wilcox", alternative=h.alternative, method="asymptotic"
+                ).pvalue
+            )
             pg = pingouin.ttest(enh, orig, paired=True, alternative=h.alternative)
             assert r["p_ttest"] == pytest.approx(pg["p_val"].iloc[0], rel=1e-9)
             two_sided = pingouin.ttest(enh, orig, paired=True)
-            assert r["ci95"] == pytest.approx(list(two_sided["CI95"].iloc[0]), abs=0.006)  # pingouin rounds to 2
+            assert r["ci95"] == pytest.approx(
+                list(two_sided["CI95"].iloc[0]), abs=0.006
+            )  # pingouin rounds to 2
             assert r["effect_size"] == pytest.approx((enh - orig).mean() / (enh - orig).std(ddof=1))
             assert r["mean_diff"] == pytest.approx(enh.mean() - orig.mean())
             assert r["p_ttest"] < 0.05 and r["p_holm"] < 0.05  # every Table 1 cell significant
     ps = [result["raters"][r][h.key]["p_ttest"] for r in ("specialist1", "specialist2") for h in HYPOTHESES]
     holm = pingouin.multicomp(ps, method="holm")[1]
-    assert [result["raters"][r][h.key]["p_holm"] for r in ("specialist1", "specialist2") for h in HYPOTHESES] == \
-        pytest.approx(list(holm), rel=1e-12)
+    assert [
+        result["raters"][r][h.key]["p_holm"] for r in ("specialist1", "specialist2") for h in HYPOTHESES
+    ] == pytest.approx(list(holm), rel=1e-12)
 
 
 def test_no_effect_is_not_significant():
@@ -92,9 +120,14 @@ def test_agreement_consistency_and_detection():
     pair = quality["kappa_quadratic"][0]
     assert pair["n"] == 60 and pair["reliable"] and pair["form"] == "Cohen's kappa, quadratic weights"
     firsts = [r for r in records if r.arm == "original" and not r.repeat]
-    assert pair["kappa"] == pytest.approx(cohen_kappa_score(
-        [r.quality for r in firsts if r.rater == "specialist1"], [r.quality for r in firsts if r.rater == "specialist2"],
-        labels=[1, 2, 3, 4, 5], weights="quadratic"))
+    assert pair["kappa"] == pytest.approx(
+        cohen_kappa_score(
+            [r.quality for r in firsts if r.rater == "specialist1"],
+            [r.quality for r in firsts if r.rater == "specialist2"],
+            labels=[1, 2, 3, 4, 5],
+            weights="quadratic",
+        )
+    )
     assert pair["ci95"][0] < pair["kappa"] < pair["ci95"][1]
     long = pd.DataFrame([{"case": r.case, "rater": r.rater, "score": r.quality} for r in firsts])
     icc = pingouin.intraclass_corr(long, targets="case", raters="rater", ratings="score").set_index("Type")
@@ -112,7 +145,8 @@ def test_agreement_consistency_and_detection():
     only_enhanced, only_original = detection["table"][1][0], detection["table"][0][1]
     assert only_original == 0 and only_enhanced > 0
     assert detection["p_mcnemar"] == pytest.approx(
-        stats.binomtest(only_enhanced, only_enhanced + only_original, 0.5).pvalue)
+        stats.binomtest(only_enhanced, only_enhanced + only_original, 0.5).pvalue
+    )
 
 
 def test_paired_test_without_spread_or_pairs_reports_none():
@@ -128,9 +162,19 @@ def test_two_karyograms_of_one_case_are_paired_per_karyogram():
     for rater in ("r1", "r2"):
         for k, (orig, enh) in enumerate([(1, 2), (2, 4), (3, 5), (1, 4)]):
             for arm, q in (("original", orig), ("enhanced", enh)):
-                records.append(RatingRecord(rater=rater, study_case=f"S{k}", case="ACC-1" if k < 2 else f"ACC-{k}",
-                                            arm=arm, quality=q, sharpness=3, duration=60.0, abnormality="none",
-                                            known_karyotype="47,XXY"))
+                records.append(
+                    RatingRecord(
+                        rater=rater,
+                        study_case=f"S{k}",
+                        case="ACC-1" if k < 2 else f"ACC-{k}",
+                        arm=arm,
+                        quality=q,
+                        sharpness=3,
+                        duration=60.0,
+                        abnormality="none",
+                        known_karyotype="47,XXY",
+                    )
+                )
     records.append(replace(records[0], repeat=True))  # a hidden repeat of one karyogram of the shared case
     result = study_statistics(records)
     h1 = result["raters"]["r1"]["H1"]
@@ -142,9 +186,21 @@ def test_two_karyograms_of_one_case_are_paired_per_karyogram():
 
 def test_too_few_cases_are_flagged_not_interpreted():
     scores = {"a": [1, 2, 4, 5, 3, 3, 2, 4], "b": [2, 2, 5, 4, 3, 4, 1, 5]}  # 4 cases × (original, enhanced)
-    records = [RatingRecord(rater=r, study_case=f"S{c}", case=f"C{c}", arm=arm, quality=scores[r][2 * c + j],
-                            sharpness=2, duration=1.0, abnormality="none")
-               for r in scores for c in range(4) for j, arm in enumerate(("original", "enhanced"))]
+    records = [
+        RatingRecord(
+            rater=r,
+            study_case=f"S{c}",
+            case=f"C{c}",
+            arm=arm,
+            quality=scores[r][2 * c + j],
+            sharpness=2,
+            duration=1.0,
+            abnormality="none",
+        )
+        for r in scores
+        for c in range(4)
+        for j, arm in enumerate(("original", "enhanced"))
+    ]
     result = study_statistics(records)
     icc21, _ = result["agreement"]["original_quality"]["icc"]
     assert icc21["n"] == 4 and not icc21["reliable"] and "only 4 cases" in icc21["note"]
@@ -153,22 +209,31 @@ def test_too_few_cases_are_flagged_not_interpreted():
     assert not pair["reliable"] and "only 4 cases" in pair["note"]
     two = study_statistics(records[:4] + records[8:12])["agreement"]["original_quality"]
     assert two["icc"][0]["value"] is None and "not computed" in two["icc"][0]["note"]
-    assert "needs at least two raters" in study_statistics(records[:8])["agreement"]["original_quality"]["icc"][0][
-        "note"]
+    assert (
+        "needs at least two raters"
+        in study_statistics(records[:8])["agreement"]["original_quality"]["icc"][0]["note"]
+    )
 
 
-@pytest.mark.parametrize(("diff", "variant"), [
-    ([1, 2, 3, -4, 5, 6], "exact null distribution (no ties)"),
-    ([1, 1, 2, 0, 0, -1, 2, 1], "exact: all 2^n sign permutations (ties)"),
-    ([1, 1, 2, -1, 2, 1, 1, 1, 2, 1, -1, 1, 2, 1, 1, 0], (
-        "normal approximation, tie-corrected variance, no continuity correction")),
-])
+@pytest.mark.parametrize(
+    ("diff", "variant"),
+    [
+        ([1, 2, 3, -4, 5, 6], "exact null distribution (no ties)"),
+        ([1, 1, 2, 0, 0, -1, 2, 1], "exact: all 2^n sign permutations (ties)"),
+        (
+            [1, 1, 2, -1, 2, 1, 1, 1, 2, 1, -1, 1, 2, 1, 1, 0],
+            ("normal approximation, tie-corrected variance, no continuity correction"),
+        ),
+    ],
+)
 def test_wilcoxon_says_which_variant_it_used(diff, variant):
     result = wilcoxon_test(np.array(diff, float), "greater")
     nonzero = [d for d in diff if d]
     assert result["variant"] == variant and result["n_nonzero"] == len(nonzero)
     assert result["zeros_dropped"] == diff.count(0)
-    if variant.startswith("exact: all"):  # with ties, the permutation p-value is the share of sign flips as extreme
+    if variant.startswith(
+        "exact: all"
+    ):  # with ties, the permutation p-value is the share of sign flips as extreme
         signs = np.array(np.meshgrid(*[[-1, 1]] * len(nonzero))).reshape(len(nonzero), -1).T
         ranks = stats.rankdata(np.abs(nonzero))
         observed = ranks[np.array(nonzero) > 0].sum()

@@ -14,8 +14,12 @@ SEEDS = range(200)
 
 def _case(seed: int) -> dict:
     rng = np.random.default_rng([seed, 11])
-    return {"karyotype": random_karyotype(rng), "seed": seed, "header": bool(rng.random() < 0.3),
-            "background": "grey" if rng.random() < 0.3 else "white"}
+    return {
+        "karyotype": random_karyotype(rng),
+        "seed": seed,
+        "header": bool(rng.random() < 0.3),
+        "background": "grey" if rng.random() < 0.3 else "white",
+    }
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -26,8 +26,12 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def png_claiming(width: int, height: int) -> bytes:
     """A PNG whose header claims `width`×`height` but whose data is a few bytes."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
-        _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def decompression_bomb() -> bytes:
@@ -78,13 +82,21 @@ REFUSED = [
     ("bomb.png", decompression_bomb(), "pixels"),
     ("huge-header.png", png_claiming(100_000, 100_000), "pixels"),
     ("page.png", b"<!DOCTYPE html><html><body>not an image</body></html>", "not an image"),
-    ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "not an image"),
+    (
+        "drawing.png",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "not an image",
+    ),
     ("animated.gif", animated_gif(), "GIF"),
     ("pages.tif", multi_page_tiff(), "page"),
 ]
 # Accepted: valid images that need care.
-ACCEPTED = [("cmyk.jpg", cmyk_jpeg()), ("deep.tif", sixteen_bit_tiff()), ("blank.png", blank_png()),
-            ("polyglot.png", polyglot())]
+ACCEPTED = [
+    ("cmyk.jpg", cmyk_jpeg()),
+    ("deep.tif", sixteen_bit_tiff()),
+    ("blank.png", blank_png()),
+    ("polyglot.png", polyglot()),
+]
 
 
 def write_corpus(directory: Path) -> list[Path]:

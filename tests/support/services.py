@@ -46,9 +46,23 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed; `make test` installs it")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [server, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
-             "--appendonly", "yes" if self.appendonly else "no", "--save", "", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+            [
+                server,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes" if self.appendonly else "no",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         for _ in range(100):
@@ -68,9 +82,16 @@ class RedisServer:
 class CeleryWorker:
     """A `celery worker` subprocess consuming `queues`, with the test database and broker."""
 
-    def __init__(self, broker_url: str, database_url: str, queues: Iterable[str] = ("cpu", "gpu"),
-                 name: str = "test", log_file: Path | None = None, extra_env: dict | None = None,
-                 beat_schedule: Path | None = None):
+    def __init__(
+        self,
+        broker_url: str,
+        database_url: str,
+        queues: Iterable[str] = ("cpu", "gpu"),
+        name: str = "test",
+        log_file: Path | None = None,
+        extra_env: dict | None = None,
+        beat_schedule: Path | None = None,
+    ):
         self.beat_schedule = beat_schedule  # when given, the worker embeds Celery beat (-B) with this file
         self.broker_url = broker_url
         self.database_url = database_url
@@ -94,10 +115,30 @@ class CeleryWorker:
         }
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", ",".join(self.queues),
-             "-c", "1", "-n", self.hostname, "-l", "INFO", "--without-gossip", "--without-mingle",
-             *(["-B", "--schedule", str(self.beat_schedule)] if self.beat_schedule else [])],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "worker",
+                "-Q",
+                ",".join(self.queues),
+                "-c",
+                "1",
+                "-n",
+                self.hostname,
+                "-l",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                *(["-B", "--schedule", str(self.beat_schedule)] if self.beat_schedule else []),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             preexec_fn=_die_with_parent,
         )
         self.wait_until_consuming(timeout)

@@ -9,6 +9,11 @@ def test_schema_generates_and_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
-    for path in ("/api/studies/{id}/next/", "/api/studies/{id}/ratings/", "/api/studies/{id}/statistics/",
-                 "/api/studies/{id}/export/", "/api/items/{token}/image/"):
+    for path in (
+        "/api/studies/{id}/next/",
+        "/api/studies/{id}/ratings/",
+        "/api/studies/{id}/statistics/",
+        "/api/studies/{id}/export/",
+        "/api/items/{token}/image/",
+    ):
         assert path in text

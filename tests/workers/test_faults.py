@@ -26,8 +26,12 @@ from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SWEEPING_ENV = {"BROKER_VISIBILITY_TIMEOUT": "600", "STALE_JOB_SECONDS": "2", "STALE_TRAINING_SECONDS": "4",
-                "SWEEP_INTERVAL_SECONDS": "1"}
+SWEEPING_ENV = {
+    "BROKER_VISIBILITY_TIMEOUT": "600",
+    "STALE_JOB_SECONDS": "2",
+    "STALE_TRAINING_SECONDS": "4",
+    "SWEEP_INTERVAL_SECONDS": "1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +39,14 @@ def sweeping_worker(broker, celery_worker, django_db_setup, tmp_path_factory):
     """A worker with beat; the visibility timeout is long, so only the sweep can bring work back."""
     celery_worker.stop()
     directory = tmp_path_factory.mktemp("faults")
-    worker = CeleryWorker(broker.url, _database_url(), name="faults", log_file=directory / "worker.log",
-                          extra_env=SWEEPING_ENV, beat_schedule=directory / "beat-schedule").start()
+    worker = CeleryWorker(
+        broker.url,
+        _database_url(),
+        name="faults",
+        log_file=directory / "worker.log",
+        extra_env=SWEEPING_ENV,
+        beat_schedule=directory / "beat-schedule",
+    ).start()
     yield worker
     worker.stop()
     celery_worker.start()
@@ -66,7 +76,9 @@ def _wait(job: EnhancementJob, timeout: float = 120) -> EnhancementJob:
 
 
 def _result_files(job: EnhancementJob) -> list[str]:
-    return sorted(name for name in default_storage.listdir(f"jobs/{job.uid}")[1] if name.startswith("enhanced"))
+    return sorted(
+        name for name in default_storage.listdir(f"jobs/{job.uid}")[1] if name.startswith("enhanced")
+    )
 
 
 @pytest.mark.parametrize("stage", [JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING])
@@ -98,11 +110,18 @@ def test_redis_wiped_while_jobs_are_queued_loses_no_job(sweeping_worker, broker,
         assert _wait(job).state == JobState.DONE
 
 
-def test_worker_killed_during_training_resumes_from_the_checkpoint(sweeping_worker, make_user,
-                                                                      labelled_karyograms, settings):
+def test_worker_killed_during_training_resumes_from_the_checkpoint(
+    sweeping_worker, make_user, labelled_karyograms, settings
+):
     karyograms = labelled_karyograms(1, 1)
-    dataset = build_dataset(name="resume", karyograms=karyograms, excluded=[], test_fraction=0, seed=0,
-                            user=karyograms[0].uploaded_by)
+    dataset = build_dataset(
+        name="resume",
+        karyograms=karyograms,
+        excluded=[],
+        test_fraction=0,
+        seed=0,
+        user=karyograms[0].uploaded_by,
+    )
     count_cells(dataset)
     from dataclasses import replace
 
@@ -110,8 +129,9 @@ def test_worker_killed_during_training_resumes_from_the_checkpoint(sweeping_work
     from workers.training import train_model_task
 
     config = replace(preset("tiny", n_epochs=2, n_epochs_decay=1, epoch_size=48), excluded_labels=())
-    run = TrainingRun.objects.create(dataset=dataset, preset="tiny", params=config.to_json(),
-                                     created_by=karyograms[0].uploaded_by)
+    run = TrainingRun.objects.create(
+        dataset=dataset, preset="tiny", params=config.to_json(), created_by=karyograms[0].uploaded_by
+    )
     train_model_task.delay(run_pk=run.pk)
     deadline = time.monotonic() + 120
     while TrainingRun.objects.get(pk=run.pk).epoch < 2:  # epoch 1 is checkpointed once epoch 2 reports
@@ -153,5 +173,7 @@ def test_full_disk_while_saving_fails_the_job_clearly_and_keeps_the_original(mak
     assert "original upload is intact" in job.error
     with karyogram.original.open("rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == karyogram.sha256
-    stored = default_storage.listdir(f"jobs/{job.uid}")[1] if default_storage.exists(f"jobs/{job.uid}") else []
+    stored = (
+        default_storage.listdir(f"jobs/{job.uid}")[1] if default_storage.exists(f"jobs/{job.uid}") else []
+    )
     assert stored == []  # nothing half-written left behind

@@ -6,9 +6,23 @@ from .models import AuditEvent
 
 # Reads worth a trace: case and job pages, images and results, study items, statistics and exports.
 AUDITED_READS = {
-    "case-detail", "job-detail", "job-image", "job-cell-image", "api-case-detail", "api-job-detail",
-    "api-job-result", "rate-study", "rate-image", "api-study-next", "study-detail", "study-statistics",
-    "study-csv", "api-study-statistics", "api-study-export", "dataset-detail", "model-compare",
+    "case-detail",
+    "job-detail",
+    "job-image",
+    "job-cell-image",
+    "api-case-detail",
+    "api-job-detail",
+    "api-job-result",
+    "rate-study",
+    "rate-image",
+    "api-study-next",
+    "study-detail",
+    "study-statistics",
+    "study-csv",
+    "api-study-statistics",
+    "api-study-export",
+    "dataset-detail",
+    "model-compare",
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -23,8 +37,13 @@ class AuditMiddleware(MiddlewareMixin):
         user = getattr(request, "user", None)
         authenticated = bool(user and user.is_authenticated)
         AuditEvent.objects.create(
-            user=user if authenticated else None, username=user.get_username() if authenticated else "",
-            action=match.url_name or match.view_name, method=request.method, path=request.path[:500],
-            target={k: str(v) for k, v in match.kwargs.items()}, status=response.status_code,
-            ip=request.META.get("REMOTE_ADDR") or None)
+            user=user if authenticated else None,
+            username=user.get_username() if authenticated else "",
+            action=match.url_name or match.view_name,
+            method=request.method,
+            path=request.path[:500],
+            target={k: str(v) for k, v in match.kwargs.items()},
+            status=response.status_code,
+            ip=request.META.get("REMOTE_ADDR") or None,
+        )
         return response

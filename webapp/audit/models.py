@@ -6,13 +6,14 @@ from django.db import models
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150, blank=True, help_text="kept when the user is deleted")
     action = models.CharField(max_length=64, db_index=True, help_text="the view's URL name, e.g. case-detail")
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=500)
-    target = models.JSONField(default=dict, blank=True, help_text="the URL's arguments, e.g. {\"pk\": 12}")
+    target = models.JSONField(default=dict, blank=True, help_text='the URL\'s arguments, e.g. {"pk": 12}')
     status = models.PositiveSmallIntegerField()
     ip = models.GenericIPAddressField(null=True, blank=True)
 

@@ -28,8 +28,9 @@ class StorageUnavailable(APIException):
     default_code = "storage_unavailable"
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  viewsets.GenericViewSet):
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
     permission_classes = [TechnologistOrAdmin]
@@ -47,8 +48,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         try:
             with transaction.atomic():
                 karyogram = services.add_karyogram(case, form.validated_data["image"], request.user)
-                services.start_job(karyogram, request.user, form.validated_data["strength"],
-                                   form.validated_data["cells"])
+                services.start_job(
+                    karyogram, request.user, form.validated_data["strength"], form.validated_data["cells"]
+                )
                 # As created (queued): once this commits, a worker may already have moved the job on.
                 body = KaryogramSerializer(karyogram, context={"request": request}).data
         except services.UploadError as exc:
@@ -67,10 +69,14 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         """Run a failed or finished job again as a new job with the same options."""
         job = self.get_object()
         if job.is_active:
-            raise ValidationError({"state": [f"The job is still {job.state}; wait for it to finish or fail."]})
+            raise ValidationError(
+                {"state": [f"The job is still {job.state}; wait for it to finish or fail."]}
+            )
         with transaction.atomic():
             new = services.start_job(job.karyogram, request.user, job.strength, job.cells, job.layout)
-        return Response(JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(request=StrengthsSerializer, responses={200: JobSerializer})
     @action(detail=True, methods=["post"])
@@ -87,8 +93,10 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         except ValueError as exc:
             raise ValidationError({"strengths": [str(exc)]}) from exc
         except OSError as exc:
-            raise StorageUnavailable(f"The result could not be saved ({exc.strerror or exc}); the original "
-                                     "is intact, try again once the server's storage is fixed.") from exc
+            raise StorageUnavailable(
+                f"The result could not be saved ({exc.strerror or exc}); the original "
+                "is intact, try again once the server's storage is fixed."
+            ) from exc
         return Response(JobSerializer(self.get_queryset().get(pk=job.pk), context={"request": request}).data)
 
     @extend_schema(responses={(200, "image/*"): bytes})

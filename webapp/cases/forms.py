@@ -11,5 +11,6 @@ class CaseForm(forms.ModelForm):
 
 
 class LayoutForm(forms.Form):
-    layout = forms.JSONField(help_text="Slot boxes as in layout.json: {\"cells\": [{\"label\": \"1\", \"box\": "
-                                       "[x0, y0, x1, y1]}, ...]}")
+    layout = forms.JSONField(
+        help_text='Slot boxes as in layout.json: {"cells": [{"label": "1", "box": [x0, y0, x1, y1]}, ...]}'
+    )

@@ -36,7 +36,9 @@ class Case(models.Model):
     accession = models.CharField(max_length=64, unique=True)
     sample_type = models.CharField(max_length=32, choices=SampleType.choices, default=SampleType.BONE_MARROW)
     referral_reason = models.CharField(max_length=255, blank=True)
-    known_karyotype = models.CharField(max_length=255, blank=True, help_text="ISCN, e.g. 46,XY,t(9;22)(q34;q11.2)")
+    known_karyotype = models.CharField(
+        max_length=255, blank=True, help_text="ISCN, e.g. 46,XY,t(9;22)(q34;q11.2)"
+    )
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -95,8 +97,13 @@ class JobState(models.TextChoices):
 
 
 ACTIVE_STATES = (JobState.QUEUED, JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING)
-PROGRESS_AT = {JobState.QUEUED: 0, JobState.SLICING: 5, JobState.ENHANCING: 30, JobState.ASSEMBLING: 80,
-               JobState.DONE: 100}
+PROGRESS_AT = {
+    JobState.QUEUED: 0,
+    JobState.SLICING: 5,
+    JobState.ENHANCING: 30,
+    JobState.ASSEMBLING: 80,
+    JobState.DONE: 100,
+}
 
 
 def job_path(instance: "EnhancementJob", name: str) -> str:
@@ -106,14 +113,22 @@ def job_path(instance: "EnhancementJob", name: str) -> str:
 class EnhancementJob(TrackedWork):
     karyogram = models.ForeignKey(Karyogram, on_delete=models.CASCADE, related_name="jobs")
     model_version = models.CharField(max_length=128, blank=True)
-    device = models.CharField(max_length=128, blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)")
+    device = models.CharField(
+        max_length=128, blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)"
+    )
     strength = models.FloatField(default=1.0)
-    cells = models.PositiveSmallIntegerField(default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")])
-    layout = models.JSONField(null=True, blank=True, help_text="slot boxes given by a person, instead of detection")
+    cells = models.PositiveSmallIntegerField(
+        default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")]
+    )
+    layout = models.JSONField(
+        null=True, blank=True, help_text="slot boxes given by a person, instead of detection"
+    )
     layout_guess = models.JSONField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="the slicer's best boxes when it refused the layout, with the slots it is unsure of; "
-                  "where the editor starts")
+        "where the editor starts",
+    )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)
@@ -142,8 +157,9 @@ class JobCell(models.Model):
     box = models.JSONField()
     object_count = models.PositiveSmallIntegerField()
     strength = models.FloatField(default=1.0)  # as the user set it; the guard's cap applies on top
-    guard = models.JSONField(default=dict, blank=True,
-                             help_text="the fidelity guard's verdict (strength_cap, reason, measures)")
+    guard = models.JSONField(
+        default=dict, blank=True, help_text="the fidelity guard's verdict (strength_cap, reason, measures)"
+    )
 
     class Meta:
         ordering = ["index"]

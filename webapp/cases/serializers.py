@@ -11,18 +11,31 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "accession", "sample_type", "referral_reason", "known_karyotype", "notes", "created_by",
-                  "created", "updated"]
+        fields = [
+            "id",
+            "accession",
+            "sample_type",
+            "referral_reason",
+            "known_karyotype",
+            "notes",
+            "created_by",
+            "created",
+            "updated",
+        ]
         read_only_fields = ["id", "created_by", "created", "updated"]
 
 
 class GuardSerializer(serializers.Serializer):
     """The fidelity guard's verdict on a cell: the strength it allows and why."""
 
-    strength_cap = serializers.FloatField(help_text="1 passed; lower: enhanced at most this much; 0 left as original")
+    strength_cap = serializers.FloatField(
+        help_text="1 passed; lower: enhanced at most this much; 0 left as original"
+    )
     reason = serializers.CharField(help_text="plain words; empty when the cell passed")
-    measures = serializers.DictField(child=serializers.FloatField(),
-                                     help_text="mask IoU, length ratio, grid ratio, band counts at full strength")
+    measures = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="mask IoU, length ratio, grid ratio, band counts at full strength",
+    )
 
 
 class JobCellSerializer(serializers.Serializer):
@@ -40,9 +53,26 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnhancementJob
-        fields = ["id", "karyogram", "state", "stage", "progress", "error", "attempts", "model_version", "device",
-                  "strength", "cells", "layout_guess", "timings", "created", "started", "finished", "updated",
-                  "result_url"]
+        fields = [
+            "id",
+            "karyogram",
+            "state",
+            "stage",
+            "progress",
+            "error",
+            "attempts",
+            "model_version",
+            "device",
+            "strength",
+            "cells",
+            "layout_guess",
+            "timings",
+            "created",
+            "started",
+            "finished",
+            "updated",
+            "result_url",
+        ]
         read_only_fields = fields
 
     def get_result_url(self, job: EnhancementJob) -> str | None:
@@ -55,8 +85,10 @@ class JobSerializer(serializers.ModelSerializer):
 
 class StrengthsSerializer(serializers.Serializer):
     strengths = serializers.DictField(
-        child=serializers.FloatField(min_value=0.0, max_value=1.0), allow_empty=False,
-        help_text="cell label → strength between 0 (the original) and 1")
+        child=serializers.FloatField(min_value=0.0, max_value=1.0),
+        allow_empty=False,
+        help_text="cell label → strength between 0 (the original) and 1",
+    )
 
 
 class KaryogramSerializer(serializers.ModelSerializer):
@@ -64,8 +96,21 @@ class KaryogramSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Karyogram
-        fields = ["id", "case", "original_name", "sha256", "size_bytes", "format", "bit_depth", "channels", "width",
-                  "height", "quality", "created", "job"]
+        fields = [
+            "id",
+            "case",
+            "original_name",
+            "sha256",
+            "size_bytes",
+            "format",
+            "bit_depth",
+            "channels",
+            "width",
+            "height",
+            "quality",
+            "created",
+            "job",
+        ]
         read_only_fields = fields
 
     def get_job(self, karyogram: Karyogram) -> dict | None:

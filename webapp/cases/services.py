@@ -14,15 +14,16 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 import numpy as np
-from PIL import Image
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from PIL import Image
 
 from enhancer.cells import to_model_input
 from enhancer.fidelity import capped_strengths
-from enhancer.io import ImageError, ImageInfo, Karyogram as Decoded, encode_karyogram, read_karyogram
+from enhancer.io import ImageError, ImageInfo, encode_karyogram, read_karyogram
+from enhancer.io import Karyogram as Decoded
 from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
 from enhancer.slicing import Cell, Layout
@@ -38,11 +39,15 @@ class UploadError(ValueError):
 def read_upload(uploaded) -> tuple[bytes, Decoded]:
     """The bytes of an uploaded file and its decoded image, within the configured limits."""
     if uploaded.size > settings.MAX_UPLOAD_BYTES:
-        raise UploadError(f"{uploaded.name}: the file is {uploaded.size:,} bytes; the limit is "
-                          f"{settings.MAX_UPLOAD_BYTES:,}.")
+        raise UploadError(
+            f"{uploaded.name}: the file is {uploaded.size:,} bytes; the limit is "
+            f"{settings.MAX_UPLOAD_BYTES:,}."
+        )
     data = b"".join(uploaded.chunks())
     try:
-        decoded = read_karyogram(data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+        decoded = read_karyogram(
+            data, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS
+        )
     except ImageError as exc:
         raise UploadError(f"{uploaded.name}: {exc}") from exc
     return data, decoded
@@ -53,8 +58,15 @@ def add_karyogram(case: Case, uploaded, user) -> Karyogram:
     data, decoded = read_upload(uploaded)
     info = decoded.info
     karyogram = Karyogram(
-        case=case, original_name=uploaded.name[:255], sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
-        format=info.format, bit_depth=info.bit_depth, channels=info.channels, width=info.width, height=info.height,
+        case=case,
+        original_name=uploaded.name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        format=info.format,
+        bit_depth=info.bit_depth,
+        channels=info.channels,
+        width=info.width,
+        height=info.height,
         uploaded_by=user,
     )
     karyogram.original.save("original", ContentFile(data), save=False)
@@ -66,8 +78,14 @@ def add_karyogram(case: Case, uploaded, user) -> Karyogram:
     return karyogram
 
 
-def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24,
-              layout: dict | None = None, enqueue: bool = True) -> EnhancementJob:
+def start_job(
+    karyogram: Karyogram,
+    user,
+    strength: float = 1.0,
+    cells: int = 24,
+    layout: dict | None = None,
+    enqueue: bool = True,
+) -> EnhancementJob:
     """Create a job and enqueue its first step once the transaction commits.
 
     With `enqueue=False` the job waits in the database until `workers.sweep` sends it (used
@@ -76,8 +94,9 @@ def start_job(karyogram: Karyogram, user, strength: float = 1.0, cells: int = 24
     from workers.enqueue import send_on_commit
     from workers.tasks import slice_karyogram_task
 
-    job = EnhancementJob.objects.create(karyogram=karyogram, strength=strength, cells=cells, layout=layout,
-                                        created_by=user)
+    job = EnhancementJob.objects.create(
+        karyogram=karyogram, strength=strength, cells=cells, layout=layout, created_by=user
+    )
     if enqueue:
         send_on_commit(slice_karyogram_task, job_pk=job.pk)
     return job
@@ -91,8 +110,9 @@ def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:
 def read_stored(karyogram: Karyogram) -> Decoded:
     """The stored original, decoded within the configured limits."""
     with karyogram.original.open("rb") as f:
-        return read_karyogram(f.read(), max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
-
+        return read_karyogram(
+            f.read(), max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS
+        )
 
 
 def put_file(path: str, data: bytes) -> str:
@@ -147,7 +167,9 @@ def cell_preview_path(job: EnhancementJob, label: str, kind: str) -> str:
 def _save_cell_previews(job: EnhancementJob, layout: Layout, pixels: np.ndarray, kind: str) -> None:
     for cell in layout.cells:
         x0, y0, x1, y1 = cell.box
-        put_file(cell_preview_path(job, cell.label, kind), display_png(pixels[y0:y1, x0:x1], compress_level=1))
+        put_file(
+            cell_preview_path(job, cell.label, kind), display_png(pixels[y0:y1, x0:x1], compress_level=1)
+        )
 
 
 def cached_png(path: str, make: Callable[[], bytes]) -> bytes:
@@ -181,7 +203,9 @@ def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[Decoded, L
     layout = job_layout(job, decoded)
     inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
     background = background_level(decoded.grey)
-    transforms = {c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs}
+    transforms = {
+        c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs
+    }
     verdicts = {c.label: c.verdict for c in job.cell_rows.all() if c.verdict is not None}
     capped = capped_strengths(strengths, verdicts, outputs)
     return decoded, layout, reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), capped)
@@ -196,10 +220,16 @@ def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> 
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
-    job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}",
-                               encode_karyogram(pixels, info))
-    job.result_png.name = job.result.name if png_info == info else put_file(  # a PNG original: one file
-        f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info))
+    job.result.name = put_file(
+        f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", encode_karyogram(pixels, info)
+    )
+    job.result_png.name = (
+        job.result.name
+        if png_info == info
+        else put_file(  # a PNG original: one file
+            f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info)
+        )
+    )
 
 
 def render_result(job: EnhancementJob) -> None:

@@ -10,7 +10,9 @@ urlpatterns = [
     path("cases/<int:pk>/upload/", views.UploadView.as_view(), name="case-upload"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/image/<str:kind>.png", views.JobImageView.as_view(), name="job-image"),
-    path("jobs/<int:pk>/cells/<str:label>/<str:kind>.png", views.CellImageView.as_view(), name="job-cell-image"),
+    path(
+        "jobs/<int:pk>/cells/<str:label>/<str:kind>.png", views.CellImageView.as_view(), name="job-cell-image"
+    ),
     path("jobs/<int:pk>/strengths/", views.StrengthView.as_view(), name="job-strengths"),
     path("jobs/<int:pk>/retry/", views.RetryView.as_view(), name="job-retry"),
 ]

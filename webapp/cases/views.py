@@ -28,13 +28,19 @@ class CaseListView(TechnologistPage, View):
         query = request.GET.get("q", "").strip()
         sample_type = request.GET.get("sample_type", "")
         if query:
-            cases = cases.filter(Q(accession__icontains=query) | Q(known_karyotype__icontains=query)
-                                 | Q(referral_reason__icontains=query))
+            cases = cases.filter(
+                Q(accession__icontains=query)
+                | Q(known_karyotype__icontains=query)
+                | Q(referral_reason__icontains=query)
+            )
         if sample_type in SampleType.values:
             cases = cases.filter(sample_type=sample_type)
         page = Paginator(cases, 25).get_page(request.GET.get("page"))
-        return render(request, "cases/case_list.html", {"page": page, "q": query, "sample_type": sample_type,
-                                                        "sample_types": SampleType.choices})
+        return render(
+            request,
+            "cases/case_list.html",
+            {"page": page, "q": query, "sample_type": sample_type, "sample_types": SampleType.choices},
+        )
 
 
 class CaseCreateView(TechnologistPage, CreateView):
@@ -125,14 +131,19 @@ class StrengthView(TechnologistPage, View):
     def post(self, request, pk):
         job = get_object_or_404(EnhancementJob, pk=pk, state=JobState.DONE)
         try:
-            strengths = {key[len("strength_"):]: float(value) for key, value in request.POST.items()
-                         if key.startswith("strength_")}
+            strengths = {
+                key[len("strength_") :]: float(value)
+                for key, value in request.POST.items()
+                if key.startswith("strength_")
+            }
             services.set_cell_strengths(job, strengths)
             messages.success(request, "Strengths applied.")
         except ValueError as exc:
             messages.error(request, f"Strengths not applied: {exc}")
         except OSError as exc:
-            messages.error(request, f"Strengths not applied: the result could not be saved ({exc.strerror or exc}).")
+            messages.error(
+                request, f"Strengths not applied: the result could not be saved ({exc.strerror or exc})."
+            )
         return redirect(job)
 
 
@@ -150,5 +161,7 @@ class RetryView(TechnologistPage, View):
             layout = form.cleaned_data["layout"]
             layout.setdefault("image", {"width": job.karyogram.width, "height": job.karyogram.height})
         with transaction.atomic():
-            new = services.start_job(job.karyogram, request.user, job.strength, job.cells, layout or job.layout)
+            new = services.start_job(
+                job.karyogram, request.user, job.strength, job.cells, layout or job.layout
+            )
         return redirect(new)

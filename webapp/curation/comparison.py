@@ -44,13 +44,17 @@ def compare_versions(first: ModelVersion, second: ModelVersion) -> dict:
     """Metric rows (CycleGAN of each version on its synthetic evaluation) and cells as data URIs."""
     rows = []
     for metric in METRICS:
-        values = [v.evaluation.get("synthetic_pairs", {}).get("methods", {}).get("cyclegan", {}).get(metric)
-                  for v in (first, second)]
+        values = [
+            v.evaluation.get("synthetic_pairs", {}).get("methods", {}).get("cyclegan", {}).get(metric)
+            for v in (first, second)
+        ]
         rows.append((metric, *values))
     inputs = sample_cells()
     labels = list(inputs)
     batch = np.stack([inputs[k] for k in labels])
     outputs = [Enhancer(local_dir(v), device="auto").enhance_cells(batch) for v in (first, second)]
-    cells = [(label, _data_uri(inputs[label]), _data_uri(outputs[0][i]), _data_uri(outputs[1][i]))
-             for i, label in enumerate(labels)]
+    cells = [
+        (label, _data_uri(inputs[label]), _data_uri(outputs[0][i]), _data_uri(outputs[1][i]))
+        for i, label in enumerate(labels)
+    ]
     return {"metric_rows": rows, "cells": cells}

@@ -45,8 +45,9 @@ def cell_inputs(karyogram: Karyogram) -> dict[str, np.ndarray]:
     return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.objects}
 
 
-def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str], test_fraction: float,
-                  seed: int, user) -> Dataset:
+def build_dataset(
+    *, name: str, karyograms: list[Karyogram], excluded: list[str], test_fraction: float, seed: int, user
+) -> Dataset:
     """Snapshot the split of poor and excellent karyograms (each domain on its own).
 
     The cells are counted afterwards by `count_cells` (a worker task: it may slice every karyogram).
@@ -64,23 +65,48 @@ def build_dataset(*, name: str, karyograms: list[Karyogram], excluded: list[str]
         n_test = int(round(test_fraction * len(members))) if len(members) > 1 else 0
         for rank, index in enumerate(order):
             karyogram = members[index]
-            manifest.append({"karyogram": karyogram.pk, "sha256": karyogram.sha256, "quality": karyogram.quality,
-                             "domain": domain, "split": "test" if rank < n_test else "train", "cells": None})
+            manifest.append(
+                {
+                    "karyogram": karyogram.pk,
+                    "sha256": karyogram.sha256,
+                    "quality": karyogram.quality,
+                    "domain": domain,
+                    "split": "test" if rank < n_test else "train",
+                    "cells": None,
+                }
+            )
     manifest.sort(key=lambda m: m["karyogram"])
     with transaction.atomic():
-        return Dataset.objects.create(name=name, excluded_labels=list(excluded), test_fraction=test_fraction,
-                                      seed=seed, manifest=manifest, created_by=user)
+        return Dataset.objects.create(
+            name=name,
+            excluded_labels=list(excluded),
+            test_fraction=test_fraction,
+            seed=seed,
+            manifest=manifest,
+            created_by=user,
+        )
 
 
 def count_cells(dataset: Dataset) -> bool:
     """Record which cells of each karyogram will be used, then mark the dataset ready (once)."""
     if dataset.is_ready:
         return False
-    manifest = [{**entry, "cells": [label for label in cell_labels(Karyogram.objects.get(pk=entry["karyogram"]))
-                                    if label not in dataset.excluded_labels]}
-                for entry in dataset.manifest]
-    return bool(Dataset.objects.filter(pk=dataset.pk, state=Dataset.State.COUNTING).update(
-        manifest=manifest, state=Dataset.State.READY, updated=timezone.now()))
+    manifest = [
+        {
+            **entry,
+            "cells": [
+                label
+                for label in cell_labels(Karyogram.objects.get(pk=entry["karyogram"]))
+                if label not in dataset.excluded_labels
+            ],
+        }
+        for entry in dataset.manifest
+    ]
+    return bool(
+        Dataset.objects.filter(pk=dataset.pk, state=Dataset.State.COUNTING).update(
+            manifest=manifest, state=Dataset.State.READY, updated=timezone.now()
+        )
+    )
 
 
 def export_cells(dataset: Dataset, split: str, directory) -> dict[str, int]:
@@ -92,6 +118,7 @@ def export_cells(dataset: Dataset, split: str, directory) -> dict[str, int]:
         for label, image in cell_inputs(Karyogram.objects.get(pk=entry["karyogram"])).items():
             if label in entry["cells"]:
                 Image.fromarray((image * 255).round().astype(np.uint8)).save(
-                    target / f"k{entry['karyogram']}_{label}.png")
+                    target / f"k{entry['karyogram']}_{label}.png"
+                )
                 written[entry["domain"]] += 1
     return written

@@ -43,9 +43,11 @@ def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> di
             continue
         cells = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in paths])
         out = enhancer.enhance_batches(cells)
-        summary[domain] = {"cells": len(paths),
-                           "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),
-                           "mean_abs_change": float(np.mean(np.abs(out - cells)))}
+        summary[domain] = {
+            "cells": len(paths),
+            "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),
+            "mean_abs_change": float(np.mean(np.abs(out - cells))),
+        }
     return summary
 
 

@@ -13,19 +13,26 @@ class BulkLabelForm(forms.Form):
     karyograms = forms.CharField(widget=forms.HiddenInput, required=False)
     quality = forms.ChoiceField(choices=[("", "— quality —"), *Quality.choices], required=False)
     length = forms.ChoiceField(choices=[("", "— length —"), *Length.choices], required=False)
-    included = forms.ChoiceField(choices=[("", "— include? —"), ("yes", "Include"), ("no", "Exclude")],
-                                 required=False)
+    included = forms.ChoiceField(
+        choices=[("", "— include? —"), ("yes", "Include"), ("no", "Exclude")], required=False
+    )
 
 
 class DatasetForm(forms.Form):
     name = forms.SlugField(max_length=100)
-    lengths = forms.MultipleChoiceField(choices=Length.choices, widget=forms.CheckboxSelectMultiple,
-                                        initial=[c for c, _ in Length.choices],
-                                        help_text="chromosome lengths to include (the paper used medium)")
-    excluded_labels = forms.MultipleChoiceField(choices=[(label, label) for label in LABELS_24],
-                                                widget=forms.CheckboxSelectMultiple, required=False,
-                                                initial=default_excluded,
-                                                help_text="left out of training (default 13–22, X, Y)")
+    lengths = forms.MultipleChoiceField(
+        choices=Length.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[c for c, _ in Length.choices],
+        help_text="chromosome lengths to include (the paper used medium)",
+    )
+    excluded_labels = forms.MultipleChoiceField(
+        choices=[(label, label) for label in LABELS_24],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=default_excluded,
+        help_text="left out of training (default 13–22, X, Y)",
+    )
     test_fraction = forms.FloatField(min_value=0, max_value=0.9, initial=0.2)
     seed = forms.IntegerField(min_value=0, initial=0)
 
@@ -41,11 +48,15 @@ class TrainingForm(forms.Form):
 
     preset = forms.ChoiceField(choices=[(name, name) for name in PRESETS], initial="cpu-small")
     n_epochs = forms.IntegerField(min_value=1, max_value=1000, required=False, help_text="at constant rate")
-    n_epochs_decay = forms.IntegerField(min_value=0, max_value=1000, required=False, help_text="then linear decay")
+    n_epochs_decay = forms.IntegerField(
+        min_value=0, max_value=1000, required=False, help_text="then linear decay"
+    )
     batch_size = forms.IntegerField(min_value=1, max_value=64, required=False)
     lr = forms.FloatField(min_value=1e-6, max_value=1e-2, required=False, label="learning rate")
     ngf = forms.IntegerField(min_value=2, max_value=128, required=False, label="generator filters")
-    epoch_size = forms.IntegerField(min_value=0, max_value=100_000, required=False, help_text="cells per epoch")
+    epoch_size = forms.IntegerField(
+        min_value=0, max_value=100_000, required=False, help_text="cells per epoch"
+    )
     seed = forms.IntegerField(min_value=0, required=False)
 
 
@@ -57,7 +68,9 @@ class UploadModelForm(forms.Form):
     def clean_weights(self):
         weights = self.cleaned_data["weights"]
         if not weights.name.endswith(".safetensors"):
-            raise forms.ValidationError("Only .safetensors weights are accepted; they load without unpickling.")
+            raise forms.ValidationError(
+                "Only .safetensors weights are accepted; they load without unpickling."
+            )
         if weights.size > 512 * 1024 * 1024:
             raise forms.ValidationError("The weights file is larger than 512 MiB.")
         return weights

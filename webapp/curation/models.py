@@ -22,12 +22,20 @@ class Dataset(models.Model):
         READY = "ready", "Ready"
 
     name = models.CharField(max_length=100, unique=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.COUNTING,
-                             help_text="cells are counted by a worker once, right after the snapshot")
-    excluded_labels = models.JSONField(default=default_excluded, help_text="chromosome labels left out of training")
+    state = models.CharField(
+        max_length=16,
+        choices=State.choices,
+        default=State.COUNTING,
+        help_text="cells are counted by a worker once, right after the snapshot",
+    )
+    excluded_labels = models.JSONField(
+        default=default_excluded, help_text="chromosome labels left out of training"
+    )
     test_fraction = models.FloatField(default=0.2)
     seed = models.PositiveIntegerField(default=0)
-    manifest = models.JSONField(help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order")
+    manifest = models.JSONField(
+        help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order"
+    )
     updated = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -53,8 +61,10 @@ class Dataset(models.Model):
     @property
     def counts(self) -> dict:
         """Karyograms and cells per split and domain, from the manifest (cells are 0 until counted)."""
-        counts = {split: {d: {"karyograms": 0, "cells": 0} for d in ("poor", "excellent")}
-                  for split in ("train", "test")}
+        counts = {
+            split: {d: {"karyograms": 0, "cells": 0} for d in ("poor", "excellent")}
+            for split in ("train", "test")
+        }
         for entry in self.manifest:
             counts[entry["split"]][entry["domain"]]["karyograms"] += 1
             counts[entry["split"]][entry["domain"]]["cells"] += len(entry["cells"] or [])
@@ -68,8 +78,12 @@ class Dataset(models.Model):
             return []
         counts = self.counts
         splits = ("train", "test") if self.test_fraction > 0 else ("train",)
-        return [f"The {split} split has no {domain} cells." for split in splits for domain in ("poor", "excellent")
-                if counts[split][domain]["cells"] == 0]
+        return [
+            f"The {split} split has no {domain} cells."
+            for split in splits
+            for domain in ("poor", "excellent")
+            if counts[split][domain]["cells"] == 0
+        ]
 
 
 class ModelVersion(models.Model):
@@ -81,21 +95,29 @@ class ModelVersion(models.Model):
 
     name = models.SlugField(max_length=100, unique=True)
     source = models.CharField(max_length=16, choices=Source.choices)
-    storage_prefix = models.CharField(max_length=255, help_text="media path of generator.safetensors and its card")
+    storage_prefix = models.CharField(
+        max_length=255, help_text="media path of generator.safetensors and its card"
+    )
     weights_sha256 = models.CharField(max_length=64)
     card = models.JSONField(default=dict)
-    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.PROTECT, related_name="models")
+    dataset = models.ForeignKey(
+        Dataset, null=True, blank=True, on_delete=models.PROTECT, related_name="models"
+    )
     training_params = models.JSONField(default=dict, blank=True)
     evaluation = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created"]
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True),
-                                               name="one_active_model")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -125,8 +147,9 @@ class TrainingRun(TrackedWork):
     iterations = models.PositiveIntegerField(default=0)
     losses = models.JSONField(default=list, blank=True, help_text="[[iteration, {loss: value}], …] sampled")
     cancel_requested = models.BooleanField(default=False)
-    model = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="training_run")
+    model = models.OneToOneField(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_run"
+    )
 
     class Meta(TrackedWork.Meta):
         pass

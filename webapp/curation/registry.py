@@ -35,8 +35,9 @@ def check_model_dir(directory: Path) -> dict:
     return {**card, "weights_sha256": digest}
 
 
-def register_directory(directory: Path, *, name: str, source: str, user=None, dataset=None,
-                       training_params: dict | None = None) -> ModelVersion:
+def register_directory(
+    directory: Path, *, name: str, source: str, user=None, dataset=None, training_params: dict | None = None
+) -> ModelVersion:
     """Copy a model directory (generator, card, optional reverse/) into storage as a new version."""
     directory = Path(directory)
     card = check_model_dir(directory)
@@ -48,10 +49,16 @@ def register_directory(directory: Path, *, name: str, source: str, user=None, da
         if path.exists():
             data = json.dumps(card, indent=2).encode() if relative == CARD else path.read_bytes()
             put_file(f"{prefix}/{relative}", data)
-    return ModelVersion.objects.create(name=name, source=source, storage_prefix=prefix,
-                                       weights_sha256=card["weights_sha256"], card=card, dataset=dataset,
-                                       training_params=training_params or card.get("training", {}),
-                                       created_by=user)
+    return ModelVersion.objects.create(
+        name=name,
+        source=source,
+        storage_prefix=prefix,
+        weights_sha256=card["weights_sha256"],
+        card=card,
+        dataset=dataset,
+        training_params=training_params or card.get("training", {}),
+        created_by=user,
+    )
 
 
 def register_upload(*, name: str, weights: bytes, card: bytes, user) -> ModelVersion:
@@ -80,9 +87,15 @@ def shipped_version() -> ModelVersion:
     card = _checked_card(str(directory), (directory / WEIGHTS).stat().st_mtime)
     digest = card["weights_sha256"]
     version, _ = ModelVersion.objects.get_or_create(
-        source=ModelVersion.Source.SHIPPED, weights_sha256=digest,
-        defaults={"name": f"shipped-{card.get('preset', 'model')}-{digest[:8]}", "storage_prefix": "", "card": card,
-                  "training_params": card.get("training", {})})
+        source=ModelVersion.Source.SHIPPED,
+        weights_sha256=digest,
+        defaults={
+            "name": f"shipped-{card.get('preset', 'model')}-{digest[:8]}",
+            "storage_prefix": "",
+            "card": card,
+            "training_params": card.get("training", {}),
+        },
+    )
     return version
 
 
@@ -131,7 +144,9 @@ def activate(version: ModelVersion) -> None:
 
     Whether it may be activated (`gate.failed_bars`, an admin's override) is the caller's decision.
     """
-    ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(
+        is_active=False
+    )
     if version.source != ModelVersion.Source.SHIPPED:
         ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
         version.is_active = True

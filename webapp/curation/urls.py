@@ -4,7 +4,11 @@ from . import views
 
 urlpatterns = [
     path("curation/", views.CurationView.as_view(), name="curation"),
-    path("curation/karyograms/<int:pk>/thumbnail.png", views.ThumbnailView.as_view(), name="karyogram-thumbnail"),
+    path(
+        "curation/karyograms/<int:pk>/thumbnail.png",
+        views.ThumbnailView.as_view(),
+        name="karyogram-thumbnail",
+    ),
     path("curation/datasets/", views.DatasetListView.as_view(), name="dataset-list"),
     path("curation/datasets/new/", views.DatasetCreateView.as_view(), name="dataset-create"),
     path("curation/datasets/<int:pk>/", views.DatasetDetailView.as_view(), name="dataset-detail"),

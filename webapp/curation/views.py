@@ -27,8 +27,10 @@ from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, Uploa
 from .models import Dataset, ModelVersion, RunState, TrainingRun
 
 THUMBNAIL = 240
-EMPTY_SPLIT_ADVICE = ("Make a new dataset with more karyograms of that quality (whose layouts can be read), fewer "
-                      "excluded chromosomes, or test fraction 0.")
+EMPTY_SPLIT_ADVICE = (
+    "Make a new dataset with more karyograms of that quality (whose layouts can be read), fewer "
+    "excluded chromosomes, or test fraction 0."
+)
 
 
 class CuratorPage(RoleRequiredMixin):
@@ -43,8 +45,9 @@ def _filtered(request):
     if request.GET.get("included") in ("yes", "no"):
         karyograms = karyograms.filter(included=request.GET["included"] == "yes")
     if request.GET.get("q"):
-        karyograms = karyograms.filter(Q(case__accession__icontains=request.GET["q"])
-                                       | Q(original_name__icontains=request.GET["q"]))
+        karyograms = karyograms.filter(
+            Q(case__accession__icontains=request.GET["q"]) | Q(original_name__icontains=request.GET["q"])
+        )
     return karyograms
 
 
@@ -53,9 +56,17 @@ class CurationView(CuratorPage, View):
 
     def get(self, request):
         page = Paginator(_filtered(request), 48).get_page(request.GET.get("page"))
-        return render(request, "curation/karyograms.html", {
-            "page": page, "form": BulkLabelForm(), "qualities": Quality.choices, "lengths": Length.choices,
-            "query": request.GET})
+        return render(
+            request,
+            "curation/karyograms.html",
+            {
+                "page": page,
+                "form": BulkLabelForm(),
+                "qualities": Quality.choices,
+                "lengths": Length.choices,
+                "query": request.GET,
+            },
+        )
 
     def post(self, request):
         form = BulkLabelForm(request.POST)
@@ -83,8 +94,9 @@ class ThumbnailView(CuratorPage, View):
             image.thumbnail((THUMBNAIL, THUMBNAIL))
             return case_services.display_png(np.asarray(image))
 
-        return HttpResponse(case_services.cached_png(f"thumbnails/{karyogram.uid}.png", make),
-                            content_type="image/png")
+        return HttpResponse(
+            case_services.cached_png(f"thumbnails/{karyogram.uid}.png", make), content_type="image/png"
+        )
 
 
 class DatasetListView(CuratorPage, ListView):
@@ -103,8 +115,14 @@ class DatasetCreateView(CuratorPage, View):
             data = form.cleaned_data
             chosen = Karyogram.objects.filter(included=True, length__in=data["lengths"])
             try:
-                dataset = build_dataset(name=data["name"], karyograms=list(chosen), excluded=data["excluded_labels"],
-                                        test_fraction=data["test_fraction"], seed=data["seed"], user=request.user)
+                dataset = build_dataset(
+                    name=data["name"],
+                    karyograms=list(chosen),
+                    excluded=data["excluded_labels"],
+                    test_fraction=data["test_fraction"],
+                    seed=data["seed"],
+                    user=request.user,
+                )
             except DatasetError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -116,8 +134,10 @@ class DatasetCreateView(CuratorPage, View):
 
 def _domain_counts() -> dict:
     included = Karyogram.objects.filter(included=True)
-    return {"n_poor": included.filter(quality=Quality.POOR).count(),
-            "n_excellent": included.filter(quality=Quality.EXCELLENT).count()}
+    return {
+        "n_poor": included.filter(quality=Quality.POOR).count(),
+        "n_excellent": included.filter(quality=Quality.EXCELLENT).count(),
+    }
 
 
 class DatasetDetailView(CuratorPage, DetailView):
@@ -141,17 +161,22 @@ class TrainingCreateView(CuratorPage, View):
             messages.error(request, "Training not started: the dataset's cells are still being counted.")
             return redirect(dataset)
         if dataset.cell_warnings:
-            messages.error(request, "Training not started: " + " ".join(dataset.cell_warnings) + " " + EMPTY_SPLIT_ADVICE)
+            messages.error(
+                request, "Training not started: " + " ".join(dataset.cell_warnings) + " " + EMPTY_SPLIT_ADVICE
+            )
             return redirect(dataset)
         if not form.is_valid():
-            messages.error(request, "Training not started: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            messages.error(
+                request,
+                "Training not started: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            )
             return redirect(dataset)
         data = form.cleaned_data
         config = preset(data.pop("preset"), **data, excluded_labels=tuple(dataset.excluded_labels))
         with transaction.atomic():
-            run = TrainingRun.objects.create(dataset=dataset, preset=config.preset, params=config.to_json(),
-                                             created_by=request.user)
+            run = TrainingRun.objects.create(
+                dataset=dataset, preset=config.preset, params=config.to_json(), created_by=request.user
+            )
             send_on_commit(train_model_task, run_pk=run.pk)
         return redirect(run)
 
@@ -167,11 +192,21 @@ class TrainingStatusView(CuratorPage, View):
 
     def get(self, request, pk):
         run = get_object_or_404(TrainingRun, pk=pk)
-        return JsonResponse({"state": run.state, "state_display": run.get_state_display(), "progress": run.progress,
-                             "epoch": run.epoch, "iteration": run.iteration, "iterations": run.iterations,
-                             "losses": run.losses, "error": run.error, "active": run.is_active,
-                             "cancellable": run.is_cancellable,
-                             "model": run.model.name if run.model else None})
+        return JsonResponse(
+            {
+                "state": run.state,
+                "state_display": run.get_state_display(),
+                "progress": run.progress,
+                "epoch": run.epoch,
+                "iteration": run.iteration,
+                "iterations": run.iterations,
+                "losses": run.losses,
+                "error": run.error,
+                "active": run.is_active,
+                "cancellable": run.is_cancellable,
+                "model": run.model.name if run.model else None,
+            }
+        )
 
 
 class TrainingSampleView(CuratorPage, View):
@@ -190,8 +225,11 @@ class TrainingCancelView(CuratorPage, View):
         with transaction.atomic():
             run = get_object_or_404(TrainingRun.objects.select_for_update(), pk=pk)
             if not run.is_cancellable:
-                messages.error(request, f"Nothing to cancel: the run is {run.get_state_display().lower()}"
-                                        f"{' and cancelling' if run.cancel_requested else ''}.")
+                messages.error(
+                    request,
+                    f"Nothing to cancel: the run is {run.get_state_display().lower()}"
+                    f"{' and cancelling' if run.cancel_requested else ''}.",
+                )
                 return redirect(run)
             if run.state == RunState.QUEUED:
                 run.state = RunState.CANCELLED
@@ -205,9 +243,19 @@ def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> Ht
     """The registry: every version with the bars it fails; admins may override with a reason."""
     in_use = registry.version_in_use()
     rows = [(v, registry.activation_failures(v)) for v in registry.listed_versions()]
-    return render(request, "curation/models.html", {
-        "rows": rows, "versions": [v for v, _ in rows], "in_use": in_use, "shipped": registry.shipped_version(),
-        "is_admin": has_role(request.user, [Role.ADMIN]), "upload_form": upload_form}, status=status)
+    return render(
+        request,
+        "curation/models.html",
+        {
+            "rows": rows,
+            "versions": [v for v, _ in rows],
+            "in_use": in_use,
+            "shipped": registry.shipped_version(),
+            "is_admin": has_role(request.user, [Role.ADMIN]),
+            "upload_form": upload_form,
+        },
+        status=status,
+    )
 
 
 class ModelListView(CuratorPage, View):
@@ -224,10 +272,16 @@ class ModelActivateView(CuratorPage, View):
         if failures:
             override = OverrideForm(request.POST)
             if not has_role(request.user, [Role.ADMIN]) or not override.is_valid():
-                how = ("Give a reason of at least 10 characters to activate it anyway."
-                       if has_role(request.user, [Role.ADMIN]) else "Only an admin may activate it anyway, with a reason.")
-                messages.error(request, f"{version.name} was not activated: it fails the bar"
-                                        f"{'s' if len(failures) > 1 else ''}: {'; '.join(failures)}. {how}")
+                how = (
+                    "Give a reason of at least 10 characters to activate it anyway."
+                    if has_role(request.user, [Role.ADMIN])
+                    else "Only an admin may activate it anyway, with a reason."
+                )
+                messages.error(
+                    request,
+                    f"{version.name} was not activated: it fails the bar"
+                    f"{'s' if len(failures) > 1 else ''}: {'; '.join(failures)}. {how}",
+                )
                 return redirect("model-list")
             _audit_override(request, version, override.cleaned_data["override_reason"], failures)
         registry.activate(version)
@@ -238,9 +292,15 @@ class ModelActivateView(CuratorPage, View):
 def _audit_override(request, version: ModelVersion, reason: str, failures: list[str]) -> None:
     """The audit trail keeps who activated a failing model, why, and which bars it failed."""
     AuditEvent.objects.create(
-        user=request.user, username=request.user.get_username(), action="model-activate-override",
-        method=request.method, path=request.path[:500], status=302, ip=request.META.get("REMOTE_ADDR") or None,
-        target={"pk": str(version.pk), "model": version.name, "reason": reason, "failed": failures})
+        user=request.user,
+        username=request.user.get_username(),
+        action="model-activate-override",
+        method=request.method,
+        path=request.path[:500],
+        status=302,
+        ip=request.META.get("REMOTE_ADDR") or None,
+        target={"pk": str(version.pk), "model": version.name, "reason": reason, "failed": failures},
+    )
 
 
 class ModelUploadView(CuratorPage, View):
@@ -248,9 +308,12 @@ class ModelUploadView(CuratorPage, View):
         form = UploadModelForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                version = registry.register_upload(name=form.cleaned_data["name"],
-                                                   weights=form.cleaned_data["weights"].read(),
-                                                   card=form.cleaned_data["card"].read(), user=request.user)
+                version = registry.register_upload(
+                    name=form.cleaned_data["name"],
+                    weights=form.cleaned_data["weights"].read(),
+                    card=form.cleaned_data["card"].read(),
+                    user=request.user,
+                )
                 messages.success(request, f"Model {version.name} registered (not active yet).")
                 return redirect("model-list")
             except registry.ModelError as exc:

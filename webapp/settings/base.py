@@ -213,13 +213,17 @@ STALE_TRAINING_SECONDS = env.int("STALE_TRAINING_SECONDS", default=TRAINING_TIME
 # Queued work is re-sent sooner: its message may never have reached a broker that was down.
 STALE_QUEUED_SECONDS = env.int("STALE_QUEUED_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-jobs": {"task": "workers.sweep.sweep_stale",
-                         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0)},
+    "sweep-stale-jobs": {
+        "task": "workers.sweep.sweep_stale",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
 }
 CELERY_QUEUES_REQUIRED = ("cpu", "gpu")
 
 # The enhancement model the pipeline uses, and where it runs ("auto": CUDA when present).
-ENHANCER_MODEL_DIR = Path(env("ENHANCER_MODEL_DIR", default=str(BASE_DIR / "enhancer" / "models" / "chromoenhancer-cpu-restore")))
+ENHANCER_MODEL_DIR = Path(
+    env("ENHANCER_MODEL_DIR", default=str(BASE_DIR / "enhancer" / "models" / "chromoenhancer-cpu-restore"))
+)
 ENHANCER_DEVICE = env("ENHANCER_DEVICE", default="auto")
 # The model used when no registered version is active; copies of remote (S3) models are cached here.
 MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", default=str(VAR_DIR / "model-cache")))

@@ -23,8 +23,9 @@ Rater = role_permission(Role.RATER)
 AnyStudyRole = role_permission(Role.RATER, Role.CURATOR, Role.ADMIN)
 
 
-class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class StudyViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Studies. A rater sees only the studies assigned to them, and only name, instructions and progress."""
 
     queryset = Study.objects.all()  # narrowed per user in get_queryset
@@ -52,13 +53,20 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         data = serializer.validated_data
         try:
             serializer.instance = services.create_study(
-                name=data["name"], instructions=data.get("instructions", ""), karyograms=data["karyograms"],
-                raters=data["raters"], created_by=self.request.user, repeats=data.get("repeats", 0),
-                blank_text=data.get("blank_text", False))
+                name=data["name"],
+                instructions=data.get("instructions", ""),
+                karyograms=data["karyograms"],
+                raters=data["raters"],
+                created_by=self.request.user,
+                repeats=data.get("repeats", 0),
+                blank_text=data.get("blank_text", False),
+            )
         except services.StudyError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
 
-    @extend_schema(request=None, responses={200: NextItemSerializer, 204: OpenApiResponse(description="all rated")})
+    @extend_schema(
+        request=None, responses={200: NextItemSerializer, 204: OpenApiResponse(description="all rated")}
+    )
     @action(detail=True, methods=["get"])
     def next(self, request, pk=None):
         """The caller's next item to rate; its time runs from this first showing."""
@@ -83,13 +91,25 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         data = form.validated_data
         try:
             rating = services.submit_rating(
-                study, request.user, data["item"], abnormality=data["abnormality"], quality=data["quality"],
-                sharpness=data["sharpness"], duration_seconds=data.get("duration_seconds"),
-                reason=data.get("reason", ""))
+                study,
+                request.user,
+                data["item"],
+                abnormality=data["abnormality"],
+                quality=data["quality"],
+                sharpness=data["sharpness"],
+                duration_seconds=data.get("duration_seconds"),
+                reason=data.get("reason", ""),
+            )
         except services.StudyError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
-        return Response({"item": data["item"], "version": rating.version,
-                         "duration_seconds": round(rating.duration_seconds, 3)}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "item": data["item"],
+                "version": rating.version,
+                "duration_seconds": round(rating.duration_seconds, 3),
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["get"])
@@ -140,7 +160,9 @@ class ItemImageView(APIView):
 
     @extend_schema(responses={(200, "image/png"): bytes})
     def get(self, request, token: str):
-        assignment = Assignment.objects.select_related("image").filter(token=token, rater=request.user).first()
+        assignment = (
+            Assignment.objects.select_related("image").filter(token=token, rater=request.user).first()
+        )
         if assignment is None:
             raise NotFound("No such item.")
         with assignment.image.image.open("rb") as f:

@@ -9,17 +9,24 @@ from .models import Study
 
 class StudyForm(forms.ModelForm):
     karyograms = forms.ModelMultipleChoiceField(
-        queryset=Karyogram.objects.filter(jobs__state=JobState.DONE).distinct().select_related("case")
+        queryset=Karyogram.objects.filter(jobs__state=JobState.DONE)
+        .distinct()
+        .select_related("case")
         .order_by("case__accession", "pk"),
-        widget=forms.CheckboxSelectMultiple, help_text="karyograms with a finished enhancement")
+        widget=forms.CheckboxSelectMultiple,
+        help_text="karyograms with a finished enhancement",
+    )
     raters = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.filter(groups__name=Role.RATER.value).order_by("username"),
-        widget=forms.CheckboxSelectMultiple)
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     blank_text = forms.BooleanField(
-        required=False, label="Blank text outside the slots",
+        required=False,
+        label="Blank text outside the slots",
         help_text="headers, footers and margin notes (e.g. a diagnosis) are painted over with the background, "
-                  "identically in both arms; slot labels stay")
+        "identically in both arms; slot labels stay",
+    )
 
     class Meta:
         model = Study
@@ -33,14 +40,29 @@ class StudyForm(forms.ModelForm):
 
 class RatingForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    abnormality = forms.CharField(max_length=500, label="Suspected abnormality",
-                                  widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
-                                  help_text="ISCN if you can, e.g. +8 or del(5q); \"none\" when you see none")
-    quality = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
-                                     widget=forms.RadioSelect, label="Overall quality (1 poor … 5 excellent)")
-    sharpness = forms.TypedChoiceField(choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
-                                       widget=forms.RadioSelect, label="Band sharpness (1 sharp … 5 fuzzy)")
-    duration_seconds = forms.FloatField(required=False, min_value=0, max_value=86_400,
-                                        label="Correct the analysis time (seconds)",
-                                        help_text="leave empty to use the time the server measured")
+    abnormality = forms.CharField(
+        max_length=500,
+        label="Suspected abnormality",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+        help_text='ISCN if you can, e.g. +8 or del(5q); "none" when you see none',
+    )
+    quality = forms.TypedChoiceField(
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Overall quality (1 poor … 5 excellent)",
+    )
+    sharpness = forms.TypedChoiceField(
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Band sharpness (1 sharp … 5 fuzzy)",
+    )
+    duration_seconds = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=86_400,
+        label="Correct the analysis time (seconds)",
+        help_text="leave empty to use the time the server measured",
+    )
     reason = forms.CharField(required=False, max_length=500, label="Reason for the correction")

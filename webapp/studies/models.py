@@ -23,10 +23,16 @@ class Study(models.Model):
     name = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
-    repeats = models.PositiveSmallIntegerField(default=0, help_text="hidden repeats per rater, for consistency")
+    repeats = models.PositiveSmallIntegerField(
+        default=0, help_text="hidden repeats per rater, for consistency"
+    )
     blank_text = models.BooleanField(default=False, help_text="text outside the slots blanked in both arms")
-    secret = models.CharField(max_length=64, default=_token, editable=False,
-                              help_text="seeds each rater's order (HMAC of study and rater)")
+    secret = models.CharField(
+        max_length=64,
+        default=_token,
+        editable=False,
+        help_text="seeds each rater's order (HMAC of study and rater)",
+    )
     raters = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rated_studies")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -47,10 +53,17 @@ class StudyCase(models.Model):
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="study_cases")
     job = models.ForeignKey(EnhancementJob, on_delete=models.PROTECT, related_name="+")
-    text_checked = models.BooleanField(default=False, help_text="False when the job had no slot boxes to check against")
-    text_outside = models.JSONField(default=list, blank=True,
-                                    help_text="text found outside the slots: [{where, box}], header/footer/margin")
-    blanked = models.JSONField(default=list, blank=True, help_text="boxes painted with the background in both arms")
+    text_checked = models.BooleanField(
+        default=False, help_text="False when the job had no slot boxes to check against"
+    )
+    text_outside = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="text found outside the slots: [{where, box}], header/footer/margin",
+    )
+    blanked = models.JSONField(
+        default=list, blank=True, help_text="boxes painted with the background in both arms"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["study", "job"], name="one_job_once_per_study")]
@@ -85,11 +98,15 @@ class Assignment(models.Model):
     image = models.ForeignKey(StudyImage, on_delete=models.CASCADE, related_name="assignments")
     repeat = models.BooleanField(default=False, help_text="a hidden repeat of an image shown earlier")
     token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
-    shown_at = models.DateTimeField(null=True, blank=True, help_text="first served to the rater (server time)")
+    shown_at = models.DateTimeField(
+        null=True, blank=True, help_text="first served to the rater (server time)"
+    )
 
     class Meta:
         ordering = ["study", "rater", "position"]
-        constraints = [models.UniqueConstraint(fields=["study", "rater", "position"], name="one_item_per_place")]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "rater", "position"], name="one_item_per_place")
+        ]
 
 
 class Rating(models.Model):
@@ -101,8 +118,12 @@ class Rating(models.Model):
     quality = models.PositiveSmallIntegerField()
     sharpness = models.PositiveSmallIntegerField()
     measured_seconds = models.FloatField(help_text="from first showing to submission, measured by the server")
-    duration_seconds = models.FloatField(help_text="the analysis time used: measured, or the rater's correction")
-    reason = models.CharField(max_length=500, blank=True, help_text="why the time or an earlier answer was corrected")
+    duration_seconds = models.FloatField(
+        help_text="the analysis time used: measured, or the rater's correction"
+    )
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="why the time or an earlier answer was corrected"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,7 +131,9 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "version"], name="append_only_versions"),
             models.CheckConstraint(condition=models.Q(quality__gte=1, quality__lte=5), name="quality_1_to_5"),
-            models.CheckConstraint(condition=models.Q(sharpness__gte=1, sharpness__lte=5), name="sharpness_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(sharpness__gte=1, sharpness__lte=5), name="sharpness_1_to_5"
+            ),
             models.CheckConstraint(condition=models.Q(duration_seconds__gte=0), name="duration_not_negative"),
         ]
 

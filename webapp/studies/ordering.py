@@ -29,7 +29,9 @@ def rater_seed(secret: str, study_id: int, rater_id: int) -> int:
 def rater_order(n_cases: int, seed: int, repeats: int = 0) -> list[Slot]:
     """The 2·n_cases showings (plus `repeats` hidden repeats) for one rater."""
     if n_cases < 2:
-        raise ValueError("A study needs at least two cases, or the two versions of one case meet back to back.")
+        raise ValueError(
+            "A study needs at least two cases, or the two versions of one case meet back to back."
+        )
     rng = np.random.default_rng(seed)
     original_first = np.zeros(n_cases, bool)
     original_first[rng.permutation(n_cases)[: (n_cases + int(rng.integers(2))) // 2]] = True
@@ -57,7 +59,10 @@ def _insert_repeat(slots: list[Slot], item: Slot, rng: np.random.Generator) -> N
     In a very small study there may be no such place; the repeat is then left out.
     """
     first = slots.index(item)
-    places = [p for p in range(first + 2, len(slots) + 1)
-              if slots[p - 1].case != item.case and (p == len(slots) or slots[p].case != item.case)]
+    places = [
+        p
+        for p in range(first + 2, len(slots) + 1)
+        if slots[p - 1].case != item.case and (p == len(slots) or slots[p].case != item.case)
+    ]
     if places:
-        slots.insert(int(rng.choice(places[len(places) // 2:])), Slot(item.case, item.arm, repeat=True))
+        slots.insert(int(rng.choice(places[len(places) // 2 :])), Slot(item.case, item.arm, repeat=True))

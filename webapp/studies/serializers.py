@@ -22,26 +22,51 @@ class RaterStudySerializer(serializers.ModelSerializer):
 class StudySerializer(serializers.ModelSerializer):
     """For curators and admins: creation from karyogram ids and rater usernames."""
 
-    karyograms = serializers.PrimaryKeyRelatedField(many=True, write_only=True, queryset=Karyogram.objects.all())
-    raters = serializers.SlugRelatedField(many=True, slug_field="username", queryset=get_user_model().objects.all())
+    karyograms = serializers.PrimaryKeyRelatedField(
+        many=True, write_only=True, queryset=Karyogram.objects.all()
+    )
+    raters = serializers.SlugRelatedField(
+        many=True, slug_field="username", queryset=get_user_model().objects.all()
+    )
     cases = serializers.SerializerMethodField()
-    blank_text = serializers.BooleanField(default=False, help_text="paint text outside the slots over, in both arms")
+    blank_text = serializers.BooleanField(
+        default=False, help_text="paint text outside the slots over, in both arms"
+    )
     text_outside_slots = serializers.SerializerMethodField(
-        help_text="per study case with text found outside the slots: where it is and whether it was blanked")
+        help_text="per study case with text found outside the slots: where it is and whether it was blanked"
+    )
 
     class Meta:
         model = Study
-        fields = ["id", "name", "instructions", "state", "repeats", "karyograms", "raters", "cases", "blank_text",
-                  "text_outside_slots", "created"]
+        fields = [
+            "id",
+            "name",
+            "instructions",
+            "state",
+            "repeats",
+            "karyograms",
+            "raters",
+            "cases",
+            "blank_text",
+            "text_outside_slots",
+            "created",
+        ]
         read_only_fields = ["state", "created"]
 
     def get_cases(self, study: Study) -> int:
         return study.study_cases.count()
 
     def get_text_outside_slots(self, study: Study) -> list[dict]:
-        return [{"study_case": sc.pk, "karyogram": sc.job.karyogram_id, "text": sc.text_outside,
-                 "blanked": bool(sc.blanked)}
-                for sc in study.study_cases.select_related("job").order_by("pk") if sc.text_outside]
+        return [
+            {
+                "study_case": sc.pk,
+                "karyogram": sc.job.karyogram_id,
+                "text": sc.text_outside,
+                "blanked": bool(sc.blanked),
+            }
+            for sc in study.study_cases.select_related("job").order_by("pk")
+            if sc.text_outside
+        ]
 
 
 class NextItemSerializer(serializers.Serializer):

@@ -45,7 +45,9 @@ def _grey(field) -> np.ndarray:
 def finished_job(karyogram: Karyogram) -> EnhancementJob:
     job = latest_finished_job(karyogram)
     if job is None:
-        raise StudyError(f"Karyogram {karyogram.pk} has no finished enhancement; only finished ones can be rated.")
+        raise StudyError(
+            f"Karyogram {karyogram.pk} has no finished enhancement; only finished ones can be rated."
+        )
     return job
 
 
@@ -62,14 +64,26 @@ def _arm_images(job: EnhancementJob, regions, background: float | None) -> dict[
     """Both arms as blinded PNGs, with the same `regions` painted over in each."""
     greys = {Arm.ORIGINAL: _grey(job.karyogram.original), Arm.ENHANCED: _grey(job.result)}
     if regions and greys[Arm.ORIGINAL].shape != greys[Arm.ENHANCED].shape:
-        raise StudyError(f"Job {job.pk}: the enhanced image differs in size from the original; text cannot be "
-                         "blanked identically in both.")
-    return {arm: blinded_png(blank(grey, regions, background) if regions else grey) for arm, grey in greys.items()}
+        raise StudyError(
+            f"Job {job.pk}: the enhanced image differs in size from the original; text cannot be "
+            "blanked identically in both."
+        )
+    return {
+        arm: blinded_png(blank(grey, regions, background) if regions else grey) for arm, grey in greys.items()
+    }
 
 
-def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], raters: list, created_by,
-                 repeats: int = 0, blank_text: bool = False,
-                 text_checks: dict[int, TextCheck | None] | None = None) -> Study:
+def create_study(
+    *,
+    name: str,
+    instructions: str,
+    karyograms: list[Karyogram],
+    raters: list,
+    created_by,
+    repeats: int = 0,
+    blank_text: bool = False,
+    text_checks: dict[int, TextCheck | None] | None = None,
+) -> Study:
     """A study of the karyograms' latest finished enhancements, with each rater's order stored.
 
     Text outside the slots is looked for in every original (`text_checks`, when given, saves doing it
@@ -89,17 +103,25 @@ def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], r
     written: list[StudyImage] = []
     try:
         with transaction.atomic():
-            study = Study.objects.create(name=name, instructions=instructions, repeats=repeats, created_by=created_by,
-                                         blank_text=blank_text)
+            study = Study.objects.create(
+                name=name,
+                instructions=instructions,
+                repeats=repeats,
+                created_by=created_by,
+                blank_text=blank_text,
+            )
             study.raters.set(raters)
             images: list[dict[str, StudyImage]] = []
             for karyogram, job in zip(karyograms, jobs, strict=True):
                 check = checks.get(karyogram.pk)
                 regions = list(check.regions) if check and blank_text else []
                 study_case = StudyCase.objects.create(
-                    study=study, job=job, text_checked=check is not None,
+                    study=study,
+                    job=job,
+                    text_checked=check is not None,
                     text_outside=[f.to_json() for f in check.found] if check else [],
-                    blanked=[list(r) for r in regions])
+                    blanked=[list(r) for r in regions],
+                )
                 arms = {}
                 for arm, png in _arm_images(job, regions, check.background if check else None).items():
                     image = StudyImage(study_case=study_case, arm=arm)
@@ -109,11 +131,18 @@ def create_study(*, name: str, instructions: str, karyograms: list[Karyogram], r
                 images.append(arms)
             for rater in raters:
                 order = rater_order(len(jobs), rater_seed(study.secret, study.pk, rater.pk), repeats)
-                Assignment.objects.bulk_create([
-                    Assignment(study=study, rater=rater, position=i, image=images[slot.case][slot.arm],
-                               repeat=slot.repeat)
-                    for i, slot in enumerate(order)
-                ])
+                Assignment.objects.bulk_create(
+                    [
+                        Assignment(
+                            study=study,
+                            rater=rater,
+                            position=i,
+                            image=images[slot.case][slot.arm],
+                            repeat=slot.repeat,
+                        )
+                        for i, slot in enumerate(order)
+                    ]
+                )
     except Exception:
         for image in written:
             image.image.delete(save=False)  # no orphan files when the study is not created
@@ -131,9 +160,10 @@ def studies_for(user):
 def with_progress(studies, rater):
     """The studies annotated with `rated` and `total`: the rater's items rated and assigned, in one query."""
     mine = Q(assignments__rater=rater)
-    return studies.annotate(total=Count("assignments", filter=mine, distinct=True),
-                            rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False),
-                                        distinct=True)).order_by("-created")  # aggregation drops Meta.ordering
+    return studies.annotate(
+        total=Count("assignments", filter=mine, distinct=True),
+        rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False), distinct=True),
+    ).order_by("-created")  # aggregation drops Meta.ordering
 
 
 def progress(study: Study, rater) -> tuple[int, int]:
@@ -147,8 +177,12 @@ def next_assignment(study: Study, rater) -> Assignment | None:
     """The rater's first unrated item, stamped with the time it is first shown; None when all are rated."""
     if study.state != Study.State.OPEN:
         raise StudyError("This study is closed.")
-    assignment = (study.assignments.select_for_update().filter(rater=rater, ratings__isnull=True)
-                  .order_by("position").first())
+    assignment = (
+        study.assignments.select_for_update()
+        .filter(rater=rater, ratings__isnull=True)
+        .order_by("position")
+        .first()
+    )
     if assignment is not None and assignment.shown_at is None:
         assignment.shown_at = timezone.now()
         assignment.save(update_fields=["shown_at"])
@@ -183,20 +217,30 @@ def _score(name: str, value) -> int:
 
 
 @transaction.atomic
-def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality, sharpness,
-                  duration_seconds=None, reason: str = "") -> Rating:
+def submit_rating(
+    study: Study,
+    rater,
+    token: str,
+    *,
+    abnormality: str,
+    quality,
+    sharpness,
+    duration_seconds=None,
+    reason: str = "",
+) -> Rating:
     """Record a rating; a second rating of an item is a new version and needs a reason."""
     if study.state != Study.State.OPEN:
         raise StudyError("This study is closed; ratings can no longer be given.")
-    assignment = (Assignment.objects.select_for_update()
-                  .filter(study=study, rater=rater, token=str(token)).first())
+    assignment = (
+        Assignment.objects.select_for_update().filter(study=study, rater=rater, token=str(token)).first()
+    )
     if assignment is None:
         raise StudyError("This item is not one of yours in this study.")
     if assignment.shown_at is None:
         raise StudyError("This item has not been shown to you yet; open it before rating it.")
     abnormality = (abnormality or "").strip()
     if not abnormality:
-        raise StudyError("Write the suspected abnormality, or \"none\".")
+        raise StudyError('Write the suspected abnormality, or "none".')
     if len(abnormality) > 500:
         raise StudyError("The suspected abnormality is longer than 500 characters.")
     reason = (reason or "").strip()[:500]
@@ -206,29 +250,41 @@ def submit_rating(study: Study, rater, token: str, *, abnormality: str, quality,
         raise StudyError("This item is already rated; give a reason to correct your rating.")
     # A correction keeps the time of the first answer: the time since the first showing would count the
     # other items rated meanwhile.
-    measured = previous.measured_seconds if previous else (timezone.now() - assignment.shown_at).total_seconds()
+    measured = (
+        previous.measured_seconds if previous else (timezone.now() - assignment.shown_at).total_seconds()
+    )
     duration = previous.duration_seconds if previous else measured
     if duration_seconds not in (None, ""):
         try:
             duration = float(duration_seconds)
         except (TypeError, ValueError):
-            raise StudyError(f"The corrected time must be a number of seconds, not {duration_seconds!r}.") from None
+            raise StudyError(
+                f"The corrected time must be a number of seconds, not {duration_seconds!r}."
+            ) from None
         if not 0 <= duration <= 86_400:
             raise StudyError("The corrected time must be between 0 and 86400 seconds.")
         if not reason:
             raise StudyError("Give a reason when you correct the measured time.")
-    return Rating.objects.create(assignment=assignment, version=previous.version + 1 if previous else 1,
-                                 abnormality=abnormality,
-                                 quality=quality, sharpness=sharpness, measured_seconds=measured,
-                                 duration_seconds=duration, reason=reason)
+    return Rating.objects.create(
+        assignment=assignment,
+        version=previous.version + 1 if previous else 1,
+        abnormality=abnormality,
+        quality=quality,
+        sharpness=sharpness,
+        measured_seconds=measured,
+        duration_seconds=duration,
+        reason=reason,
+    )
 
 
 def latest_ratings(study: Study):
     """The latest version of every rating in the study, with what the statistics need."""
     newest = Rating.objects.filter(assignment=OuterRef("assignment")).order_by("-version").values("pk")[:1]
-    return (Rating.objects.filter(assignment__study=study, pk=Subquery(newest))
-            .select_related("assignment__rater", "assignment__image__study_case__job__karyogram__case")
-            .order_by("assignment__rater__username", "assignment__position"))
+    return (
+        Rating.objects.filter(assignment__study=study, pk=Subquery(newest))
+        .select_related("assignment__rater", "assignment__image__study_case__job__karyogram__case")
+        .order_by("assignment__rater__username", "assignment__position")
+    )
 
 
 def rating_records(study: Study) -> list[RatingRecord]:
@@ -236,11 +292,20 @@ def rating_records(study: Study) -> list[RatingRecord]:
     for rating in latest_ratings(study):
         assignment = rating.assignment
         case = assignment.image.study_case.job.karyogram.case
-        records.append(RatingRecord(
-            rater=assignment.rater.username, study_case=str(assignment.image.study_case_id), case=case.accession,
-            arm=assignment.image.arm,
-            quality=rating.quality, sharpness=rating.sharpness, duration=rating.duration_seconds,
-            abnormality=rating.abnormality, repeat=assignment.repeat, known_karyotype=case.known_karyotype or ""))
+        records.append(
+            RatingRecord(
+                rater=assignment.rater.username,
+                study_case=str(assignment.image.study_case_id),
+                case=case.accession,
+                arm=assignment.image.arm,
+                quality=rating.quality,
+                sharpness=rating.sharpness,
+                duration=rating.duration_seconds,
+                abnormality=rating.abnormality,
+                repeat=assignment.repeat,
+                known_karyotype=case.known_karyotype or "",
+            )
+        )
     return records
 
 

@@ -27,8 +27,10 @@ class CuratorPage(RoleRequiredMixin):
 
 class RaterHomeView(RaterPage, View):
     def get(self, request):
-        studies = [(s, s.rated, s.total)
-                   for s in services.with_progress(Study.objects.filter(raters=request.user), request.user)]
+        studies = [
+            (s, s.rated, s.total)
+            for s in services.with_progress(Study.objects.filter(raters=request.user), request.user)
+        ]
         return render(request, "studies/rater_home.html", {"studies": studies})
 
 
@@ -52,8 +54,12 @@ class RateView(RaterPage, View):
                 raise Http404("No such item.")
             latest = assignment.ratings.order_by("-version").first()
             if latest is not None:
-                initial = {"item": assignment.token, "abnormality": latest.abnormality, "quality": latest.quality,
-                           "sharpness": latest.sharpness}
+                initial = {
+                    "item": assignment.token,
+                    "abnormality": latest.abnormality,
+                    "quality": latest.quality,
+                    "sharpness": latest.sharpness,
+                }
                 return self._page(request, study, RatingForm(initial=initial), correcting=assignment)
             if assignment != services.upcoming(study, request.user):
                 return redirect("rate-study", pk=study.pk)  # items are rated in order: no skipping ahead
@@ -66,9 +72,16 @@ class RateView(RaterPage, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.submit_rating(study, request.user, data["item"], abnormality=data["abnormality"],
-                                       quality=data["quality"], sharpness=data["sharpness"],
-                                       duration_seconds=data["duration_seconds"], reason=data["reason"])
+                services.submit_rating(
+                    study,
+                    request.user,
+                    data["item"],
+                    abnormality=data["abnormality"],
+                    quality=data["quality"],
+                    sharpness=data["sharpness"],
+                    duration_seconds=data["duration_seconds"],
+                    reason=data["reason"],
+                )
                 upcoming = services.upcoming(study, request.user)
                 url = reverse("rate-study", args=[study.pk])
                 return redirect(f"{url}?item={upcoming.token}" if upcoming else url)
@@ -98,8 +111,11 @@ class RateView(RaterPage, View):
         elif assignment is not None:
             form.initial["item"] = assignment.token
             form.fields["item"].initial = assignment.token
-            context.update(assignment=assignment, position=rated + 1,
-                           elapsed=int((timezone.now() - assignment.shown_at).total_seconds()))
+            context.update(
+                assignment=assignment,
+                position=rated + 1,
+                elapsed=int((timezone.now() - assignment.shown_at).total_seconds()),
+            )
         response = render(request, "studies/rate.html", context, status=status)
         response["Cache-Control"] = "private, no-store"  # Back fetches the item again, in its corrected state
         return response
@@ -126,14 +142,22 @@ class StudyCreateView(CuratorPage, CreateView):
             if flagged and not blank_text and choice != "keep":
                 return self.render_to_response(self.get_context_data(form=form, text_warnings=flagged))
             study = services.create_study(
-                name=form.cleaned_data["name"], instructions=form.cleaned_data["instructions"],
-                karyograms=karyograms, raters=list(form.cleaned_data["raters"]), created_by=self.request.user,
-                repeats=form.cleaned_data["repeats"], blank_text=blank_text, text_checks=checks)
+                name=form.cleaned_data["name"],
+                instructions=form.cleaned_data["instructions"],
+                karyograms=karyograms,
+                raters=list(form.cleaned_data["raters"]),
+                created_by=self.request.user,
+                repeats=form.cleaned_data["repeats"],
+                blank_text=blank_text,
+                text_checks=checks,
+            )
         except services.StudyError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         unchecked = study.study_cases.filter(text_checked=False).count()
-        note = f" {unchecked} karyogram(s) had no slot boxes, so were not checked for text." if unchecked else ""
+        note = (
+            f" {unchecked} karyogram(s) had no slot boxes, so were not checked for text." if unchecked else ""
+        )
         messages.success(self.request, f"Study “{study.name}” created and open for its raters.{note}")
         return redirect(study)
 
@@ -173,11 +197,20 @@ class StudyStatisticsView(CuratorPage, View):
         study = get_object_or_404(Study, pk=pk)
         records = services.rating_records(study)
         stats = study_statistics(records)
-        return render(request, "studies/statistics.html", {
-            "study": study, "stats": stats, "hypotheses": HYPOTHESES, "ratings": len(records),
-            "table1": [(rater, [by_h[h.key] for h in HYPOTHESES]) for rater, by_h in stats["raters"].items()],
-            "plots": _plots(records),
-        })
+        return render(
+            request,
+            "studies/statistics.html",
+            {
+                "study": study,
+                "stats": stats,
+                "hypotheses": HYPOTHESES,
+                "ratings": len(records),
+                "table1": [
+                    (rater, [by_h[h.key] for h in HYPOTHESES]) for rater, by_h in stats["raters"].items()
+                ],
+                "plots": _plots(records),
+            },
+        )
 
 
 class StudyCsvView(CuratorPage, View):
@@ -211,8 +244,12 @@ def _plots(records) -> list[tuple[str, list[str]]]:
             plots.slope_plot([(a.duration, b.duration) for a, b in pairs], "Analysis time (s)"),
         ]
         for score in ("quality", "sharpness"):
-            svgs.append(plots.distribution_plot([getattr(r, score) for r in mine if r.arm == "original"],
-                                                [getattr(r, score) for r in mine if r.arm == "enhanced"],
-                                                f"{score.capitalize()} scores"))
+            svgs.append(
+                plots.distribution_plot(
+                    [getattr(r, score) for r in mine if r.arm == "original"],
+                    [getattr(r, score) for r in mine if r.arm == "enhanced"],
+                    f"{score.capitalize()} scores",
+                )
+            )
         out.append((rater, svgs))
     return out

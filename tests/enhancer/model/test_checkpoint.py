@@ -50,7 +50,10 @@ def test_a_pickle_disguised_as_weights_is_refused(tmp_path):
 
 def _reference_state_dict() -> dict:
     state = UnetGenerator(Architecture(ngf=64, norm="batch")).state_dict()
-    return {k: torch.randn_like(v.float()).to(v.dtype) if v.dtype.is_floating_point else v for k, v in state.items()}
+    return {
+        k: torch.randn_like(v.float()).to(v.dtype) if v.dtype.is_floating_point else v
+        for k, v in state.items()
+    }
 
 
 def test_our_keys_and_shapes_are_the_reference_ones():
@@ -75,7 +78,9 @@ def test_import_reference_refuses_code_in_the_pickle(tmp_path):
         def __reduce__(self):
             return (print, ("pwned",))
 
-    torch.save({"model.model.0.weight": Exploit()}, tmp_path / "evil.pth", _use_new_zipfile_serialization=True)
+    torch.save(
+        {"model.model.0.weight": Exploit()}, tmp_path / "evil.pth", _use_new_zipfile_serialization=True
+    )
     with pytest.raises(Exception, match="(?i)weights_only|unsupported|global"):
         import_reference(tmp_path / "evil.pth", tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -5,13 +5,24 @@ import torch
 
 from enhancer.model.device import select_device
 from enhancer.model.networks import (
-    Architecture, NLayerDiscriminator, UnetGenerator, count_parameters, init_weights, per_image_normalisation,
+    Architecture,
+    NLayerDiscriminator,
+    UnetGenerator,
+    count_parameters,
+    init_weights,
+    per_image_normalisation,
 )
 
 
-@pytest.mark.parametrize(("ngf", "norm", "params"), [
-    (64, "batch", 54_407_809), (64, "instance", 54_403_457), (32, "batch", 13_605_185), (16, "batch", 3_402_913),
-])
+@pytest.mark.parametrize(
+    ("ngf", "norm", "params"),
+    [
+        (64, "batch", 54_407_809),
+        (64, "instance", 54_403_457),
+        (32, "batch", 13_605_185),
+        (16, "batch", 3_402_913),
+    ],
+)
 def test_generator_parameter_counts_match_the_reference(ngf, norm, params):
     assert count_parameters(UnetGenerator(Architecture(ngf=ngf, norm=norm))) == params
 

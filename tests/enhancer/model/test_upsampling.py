@@ -33,4 +33,7 @@ def test_cards_without_upsample_load_as_the_reference_architecture(tmp_path):
     generator, card = load_generator(tmp_path)
     assert card["architecture"]["upsample"] == "resize"
     assert not any(isinstance(m, nn.ConvTranspose2d) for m in generator.modules())
-    assert Architecture(**{k: v for k, v in card["architecture"].items() if k != "upsample"}).upsample == "transpose"
+    assert (
+        Architecture(**{k: v for k, v in card["architecture"].items() if k != "upsample"}).upsample
+        == "transpose"
+    )

@@ -14,7 +14,7 @@ def banded_chromosomes(height: int = 400, width: int = 400) -> np.ndarray:
     rows = np.arange(height)
     bands = 0.35 + 0.25 * (np.sin(rows / 6.0) > 0)
     for x0 in (60, 180, 300):
-        grey[50:350, x0:x0 + 20] = bands[50:350, None]
+        grey[50:350, x0 : x0 + 20] = bands[50:350, None]
     return grey
 
 

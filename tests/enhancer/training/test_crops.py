@@ -23,10 +23,12 @@ def test_aligned_batches_share_crop_and_mirror():
     assert a.shape == (3, 1, 16, 16)
     assert torch.equal(a, b)
     y, x = crops[1]
-    expected = images[3, :, y:y + 16, x:x + 16].float() / 127.5 - 1
+    expected = images[3, :, y : y + 16, x : x + 16].float() / 127.5 - 1
     assert torch.equal(a[1], expected)
     y, x = crops[0]
-    assert torch.equal(a[0], (images[0].float() / 127.5 - 1).flip(-1)[:, y:y + 16, x:x + 16])  # mirrored, then cut
+    assert torch.equal(
+        a[0], (images[0].float() / 127.5 - 1).flip(-1)[:, y : y + 16, x : x + 16]
+    )  # mirrored, then cut
 
 
 def test_crop_training_with_pairs_writes_a_resize_generator(tmp_path):
@@ -34,10 +36,20 @@ def test_crop_training_with_pairs_writes_a_resize_generator(tmp_path):
     for domain in ("poor", "excellent"):
         (tmp_path / domain).mkdir()
         for i in range(4):
-            Image.fromarray(rng.integers(0, 255, (64, 64), dtype=np.uint8)).save(tmp_path / domain / f"k{i}_1.png")
-    config = preset("tiny", image_size=64, crop_size=32, num_downs=5, upsample="resize", lambda_supervised=10.0)
-    model = train(config, tmp_path / "poor", tmp_path / "excellent", tmp_path / "run", device="cpu",
-                  pairs=tmp_path / "excellent")
+            Image.fromarray(rng.integers(0, 255, (64, 64), dtype=np.uint8)).save(
+                tmp_path / domain / f"k{i}_1.png"
+            )
+    config = preset(
+        "tiny", image_size=64, crop_size=32, num_downs=5, upsample="resize", lambda_supervised=10.0
+    )
+    model = train(
+        config,
+        tmp_path / "poor",
+        tmp_path / "excellent",
+        tmp_path / "run",
+        device="cpu",
+        pairs=tmp_path / "excellent",
+    )
     card = read_card(model)
     assert card["architecture"]["upsample"] == "resize" and card["architecture"]["num_downs"] == 5
     losses = (tmp_path / "run" / "losses.csv").read_text().splitlines()

@@ -37,7 +37,14 @@ def test_learning_rate_is_constant_then_decays_without_a_wasted_last_epoch():
 
 def test_paper_preset_is_the_paper():
     p = PRESETS["paper"]
-    assert (p.ngf, p.norm, p.gan_mode, p.batch_size, p.n_epochs, p.n_epochs_decay) == (64, "batch", "vanilla", 4, 100, 100)
+    assert (p.ngf, p.norm, p.gan_mode, p.batch_size, p.n_epochs, p.n_epochs_decay) == (
+        64,
+        "batch",
+        "vanilla",
+        4,
+        100,
+        100,
+    )
     assert (p.lambda_cycle, p.lambda_identity, p.pool_size, p.lr, p.beta1) == (10, 0.5, 50, 2e-4, 0.5)
     assert set(p.excluded_labels) >= {str(i) for i in range(13, 23)} | {"X", "Y"}
 
@@ -65,6 +72,7 @@ def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_p
     assert (tmp_path / "losses.png").stat().st_size > 1000
     assert len(list((tmp_path / "samples").glob("*.png"))) == 2
     import json
+
     card = json.loads((model_dir / "model_card.json").read_text())
     assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
 

@@ -28,8 +28,9 @@ def test_no_operation_answers_with_a_server_error(make_user, finished_karyograms
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def exercise(case):
             case.call_and_validate(headers=headers, checks=[not_a_server_error])
 

@@ -7,11 +7,24 @@ from webapp.cases.models import Case, EnhancementJob, Karyogram
 @pytest.mark.django_db
 def test_technologist_creates_and_reads_cases(api_as):
     api = api_as("technologist")
-    created = api.post("/api/cases/", {"accession": "BM-1", "sample_type": "bone_marrow", "referral_reason": "AML",
-                                       "known_karyotype": "46,XY", "notes": "ünïcødé ✓"}, format="json")
+    created = api.post(
+        "/api/cases/",
+        {
+            "accession": "BM-1",
+            "sample_type": "bone_marrow",
+            "referral_reason": "AML",
+            "known_karyotype": "46,XY",
+            "notes": "ünïcødé ✓",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     body = api.get(f"/api/cases/{created.json()['id']}/").json()
-    assert body["accession"] == "BM-1" and body["created_by"] == "api-technologist" and body["notes"] == "ünïcødé ✓"
+    assert (
+        body["accession"] == "BM-1"
+        and body["created_by"] == "api-technologist"
+        and body["notes"] == "ünïcødé ✓"
+    )
     assert api.post("/api/cases/", {"accession": "BM-1"}, format="json").status_code == 400  # unique
 
 
@@ -27,17 +40,21 @@ def test_other_roles_get_403_and_anonymous_401(api_as, client, role):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "data"), [
-    ("empty.png", b""),
-    ("page.png", b"<html><body>not an image</body></html>"),
-    ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty.png", b""),
+        ("page.png", b"<html><body>not an image</body></html>"),
+        ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+    ],
+)
 def test_bad_upload_gets_a_clear_400_and_leaves_nothing(api_as, name, data, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     api = api_as("technologist")
     case = Case.objects.create(accession="BM-2", created_by=api.user)
-    response = api.post(f"/api/cases/{case.pk}/karyograms/", {"image": SimpleUploadedFile(name, data)},
-                        format="multipart")
+    response = api.post(
+        f"/api/cases/{case.pk}/karyograms/", {"image": SimpleUploadedFile(name, data)}, format="multipart"
+    )
     assert response.status_code == 400
     assert name in str(response.json()["image"][0]) or "empty" in str(response.json()["image"][0]).lower()
     assert not Karyogram.objects.exists() and not EnhancementJob.objects.exists()
@@ -49,17 +66,26 @@ def test_upload_over_the_size_limit_is_refused(api_as, settings, karyogram_png):
     settings.MAX_UPLOAD_BYTES = 1000
     api = api_as("technologist")
     case = Case.objects.create(accession="BM-3", created_by=api.user)
-    response = api.post(f"/api/cases/{case.pk}/karyograms/", {"image": SimpleUploadedFile("k.png", karyogram_png)},
-                        format="multipart")
+    response = api.post(
+        f"/api/cases/{case.pk}/karyograms/",
+        {"image": SimpleUploadedFile("k.png", karyogram_png)},
+        format="multipart",
+    )
     assert response.status_code == 400 and "limit" in response.json()["image"][0]
 
 
 @pytest.mark.django_db
 def test_schema_documents_the_pipeline_endpoints(client, make_user):
     from tests.conftest import PASSWORD
+
     make_user("technologist", "doc")
     client.login(username="doc", password=PASSWORD)
     schema = client.get("/api/schema/").content.decode()
-    for path in ("/api/cases/", "/api/cases/{id}/karyograms/", "/api/jobs/{id}/", "/api/jobs/{id}/retry/",
-                 "/api/jobs/{id}/result/"):
+    for path in (
+        "/api/cases/",
+        "/api/cases/{id}/karyograms/",
+        "/api/jobs/{id}/",
+        "/api/jobs/{id}/retry/",
+        "/api/jobs/{id}/result/",
+    ):
         assert path in schema

@@ -16,8 +16,14 @@ from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState, Karyogram
 
 pytestmark = pytest.mark.django_db
-SHARED_FIGURE = Path(__file__).resolve().parents[4] / "shared" / "data" / "real" / "karyograms" / \
-    "journal_two_panel_45X_47XXX.jpg"
+SHARED_FIGURE = (
+    Path(__file__).resolve().parents[4]
+    / "shared"
+    / "data"
+    / "real"
+    / "karyograms"
+    / "journal_two_panel_45X_47XXX.jpg"
+)
 
 
 def _stored_files() -> set[str]:
@@ -36,8 +42,9 @@ def case_api(api_as):
 def test_api_refuses_bad_files_with_a_clear_400(case_api, name, data, says):
     api, case_id = case_api
     before_files, before_rows = _stored_files(), (Karyogram.objects.count(), EnhancementJob.objects.count())
-    response = api.post(f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile(name, data)},
-                        format="multipart")
+    response = api.post(
+        f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile(name, data)}, format="multipart"
+    )
     assert response.status_code == 400
     message = response.json()["image"][0]
     assert says.lower() in message.lower() and (name in message or not data)  # DRF itself refuses empty files
@@ -52,9 +59,11 @@ def test_upload_page_names_each_refused_file(make_user, name, data, says):
     client = Client()
     client.login(username="page-uploader", password=PASSWORD)
     good = ACCEPTED[0]
-    response = client.post(f"/cases/{case.pk}/upload/", {"images": [SimpleUploadedFile(name, data),
-                                                                    SimpleUploadedFile(good[0], good[1])]},
-                           follow=True)
+    response = client.post(
+        f"/cases/{case.pk}/upload/",
+        {"images": [SimpleUploadedFile(name, data), SimpleUploadedFile(good[0], good[1])]},
+        follow=True,
+    )
     text = response.content.decode()
     assert response.status_code == 200 and name in text and says.lower() in text.lower()
     assert list(case.karyograms.values_list("original_name", flat=True)) == [good[0]]  # the good one still in
@@ -63,8 +72,9 @@ def test_upload_page_names_each_refused_file(make_user, name, data, says):
 @pytest.mark.parametrize(("name", "data"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
 def test_awkward_but_valid_images_are_accepted(case_api, name, data):
     api, case_id = case_api
-    response = api.post(f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile(name, data)},
-                        format="multipart")
+    response = api.post(
+        f"/api/cases/{case_id}/karyograms/", {"image": SimpleUploadedFile(name, data)}, format="multipart"
+    )
     assert response.status_code == 201, response.content
 
 
@@ -101,8 +111,17 @@ def test_images_without_a_karyogram_layout_fail_the_job_with_a_reason(make_user,
     assert len(job.error) > 60  # says why, not just that
 
 
-@pytest.mark.parametrize(("field", "value"), [("strength", "-5"), ("strength", "NaN"), ("strength", "1e309"),
-                                              ("strength", "lots"), ("cells", "25"), ("cells", "twenty")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("strength", "-5"),
+        ("strength", "NaN"),
+        ("strength", "1e309"),
+        ("strength", "lots"),
+        ("cells", "25"),
+        ("cells", "twenty"),
+    ],
+)
 def test_absurd_upload_options_get_a_400(case_api, field, value):
     api, case_id = case_api
     data = {"image": SimpleUploadedFile(*ACCEPTED[2][:2]), field: value}
@@ -116,8 +135,12 @@ UNICODE = "Ünïcødé ‮ 漢字 🧬 <b>&amp;</b> ' \" ; DROP TABLE"
 
 def test_unicode_in_every_text_field_round_trips(api_as):
     api = api_as("technologist")
-    body = {"accession": "ÄÖ-ü-漢字-🧬", "referral_reason": UNICODE, "known_karyotype": "46,XX,del(5)(q13q33) 🧬",
-            "notes": UNICODE * 20}
+    body = {
+        "accession": "ÄÖ-ü-漢字-🧬",
+        "referral_reason": UNICODE,
+        "known_karyotype": "46,XX,del(5)(q13q33) 🧬",
+        "notes": UNICODE * 20,
+    }
     created = api.post("/api/cases/", body, format="json")
     assert created.status_code == 201
     fetched = api.get(f"/api/cases/{created.json()['id']}/").json()

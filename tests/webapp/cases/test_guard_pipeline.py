@@ -17,12 +17,14 @@ from webapp.curation.models import ModelVersion
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_a_random_weight_model_leaves_every_cell_original_and_says_why(api_as, celery_worker, karyogram_png,
-                                                                        tmp_path, client):
+def test_a_random_weight_model_leaves_every_cell_original_and_says_why(
+    api_as, celery_worker, karyogram_png, tmp_path, client
+):
     arch = Architecture(ngf=4, norm="batch")
     model_dir = save_generator(tmp_path / "random", init_weights(UnetGenerator(arch)), arch, preset="test")
-    registry.activate(registry.register_directory(model_dir, name="random-weights",
-                                                  source=ModelVersion.Source.UPLOADED))
+    registry.activate(
+        registry.register_directory(model_dir, name="random-weights", source=ModelVersion.Source.UPLOADED)
+    )
     api = api_as("technologist")
     job = wait_for_job(api, upload(api, karyogram_png, "GUARD-1")["job"]["id"])
     assert job["state"] == "done", job["error"]
@@ -40,13 +42,15 @@ def test_a_random_weight_model_leaves_every_cell_original_and_says_why(api_as, c
     # The same library call as `python -m enhancer enhance`: same verdicts, same pixels.
     library = Enhancer(model_dir, device="cpu").enhance(original)
     assert {c["label"]: c["guard"]["reason"] for c in enhanced_cells} == {
-        label: v.reason for label, v in library.guard.items()}
+        label: v.reason for label, v in library.guard.items()
+    }
     assert np.array_equal(library.pixels, web.pixels)
 
     # A strength set by hand stays capped by the guard; the page shows each reason on its cell.
     set_cell_strengths(EnhancementJob.objects.get(pk=job["id"]), {"1": 1.0})
-    assert np.array_equal(read_karyogram(b"".join(api.get(job["result_url"]).streaming_content)).pixels,
-                          original.pixels)
+    assert np.array_equal(
+        read_karyogram(b"".join(api.get(job["result_url"]).streaming_content)).pixels, original.pixels
+    )
     client.force_login(api.user)
     page = client.get(reverse("job-detail", args=[job["id"]])).content.decode()
     for cell in enhanced_cells:

@@ -39,13 +39,28 @@ def test_case_list_searches_and_filters(client, make_user):
 def test_create_and_edit_a_case(client, make_user):
     make_user("technologist", "tech")
     client.login(username="tech", password=PASSWORD)
-    response = client.post(reverse("case-create"), {"accession": "BM-300", "sample_type": "bone_marrow",
-                                                    "referral_reason": "AML", "known_karyotype": "", "notes": ""})
+    response = client.post(
+        reverse("case-create"),
+        {
+            "accession": "BM-300",
+            "sample_type": "bone_marrow",
+            "referral_reason": "AML",
+            "known_karyotype": "",
+            "notes": "",
+        },
+    )
     case = Case.objects.get(accession="BM-300")
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
-    client.post(reverse("case-edit", args=[case.pk]), {"accession": "BM-300", "sample_type": "other",
-                                                      "referral_reason": "AML", "known_karyotype": "46,XX",
-                                                      "notes": "edited"})
+    client.post(
+        reverse("case-edit", args=[case.pk]),
+        {
+            "accession": "BM-300",
+            "sample_type": "other",
+            "referral_reason": "AML",
+            "known_karyotype": "46,XX",
+            "notes": "edited",
+        },
+    )
     case.refresh_from_db()
     assert case.sample_type == "other" and case.notes == "edited"
 
@@ -58,9 +73,13 @@ def test_upload_page_reports_each_rejected_file(client, make_user, settings, tmp
     tech = make_user("technologist", "tech")
     case = Case.objects.create(accession="BM-400", created_by=tech)
     client.login(username="tech", password=PASSWORD)
-    response = client.post(reverse("case-upload", args=[case.pk]), {
-        "images": [SimpleUploadedFile("a.png", b"not an image"), SimpleUploadedFile("b.svg", b"<svg/>")],
-    }, follow=True)
+    response = client.post(
+        reverse("case-upload", args=[case.pk]),
+        {
+            "images": [SimpleUploadedFile("a.png", b"not an image"), SimpleUploadedFile("b.svg", b"<svg/>")],
+        },
+        follow=True,
+    )
     text = response.content.decode()
     assert "a.png: The file is not an image" in text and "b.svg: The file is not an image" in text
     assert not case.karyograms.exists()

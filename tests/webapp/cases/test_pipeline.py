@@ -22,9 +22,14 @@ def wait_for_job(api, job_id: int, timeout: float = 120, until=("done", "failed"
 
 
 def upload(api, png: bytes, accession: str) -> dict:
-    case = api.post("/api/cases/", {"accession": accession, "sample_type": "bone_marrow"}, format="json").json()
-    response = api.post(f"/api/cases/{case['id']}/karyograms/", {"image": SimpleUploadedFile("k.png", png)},
-                        format="multipart")
+    case = api.post(
+        "/api/cases/", {"accession": accession, "sample_type": "bone_marrow"}, format="json"
+    ).json()
+    response = api.post(
+        f"/api/cases/{case['id']}/karyograms/",
+        {"image": SimpleUploadedFile("k.png", png)},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -51,13 +56,16 @@ def test_upload_reaches_done_with_a_result_like_the_original(api_as, celery_work
 
     # Setting cell 1's strength to 0 restores its chromosomes; other cells keep their enhancement.
     from webapp.cases.services import set_cell_strengths
+
     job_row = EnhancementJob.objects.get(pk=job["id"])
     set_cell_strengths(job_row, {"1": 0.0})
     again = read_karyogram(b"".join(api.get(job["result_url"]).streaming_content))
     x0, y0, x1, y1 = next(c["box"] for c in job["cells"] if c["label"] == "1")
     assert (again.pixels[y0:y1, x0:x1] == original.pixels[y0:y1, x0:x1]).all()
     assert (again.pixels != original.pixels).any()
-    assert [c["strength"] for c in api.get(f"/api/jobs/{job['id']}/").json()["cells"] if c["label"] == "1"] == [0.0]
+    assert [
+        c["strength"] for c in api.get(f"/api/jobs/{job['id']}/").json()["cells"] if c["label"] == "1"
+    ] == [0.0]
 
 
 @pytest.mark.integration
@@ -80,8 +88,11 @@ def test_worker_killed_during_enhance_still_ends_in_one_done(api_as, celery_work
     created = upload(api, karyogram_png, "E2E-3")
     job_id = created["job"]["id"]
     deadline = time.monotonic() + 60
-    while EnhancementJob.objects.get(pk=job_id).state not in (JobState.ENHANCING, JobState.ASSEMBLING,
-                                                               JobState.DONE):
+    while EnhancementJob.objects.get(pk=job_id).state not in (
+        JobState.ENHANCING,
+        JobState.ASSEMBLING,
+        JobState.DONE,
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     celery_worker.kill()
@@ -90,6 +101,7 @@ def test_worker_killed_during_enhance_still_ends_in_one_done(api_as, celery_work
     # As the stack does when it starts: re-send what the database says is unfinished (a message
     # may have died with the worker before it was published); duplicates are harmless.
     from workers.sweep import requeue_pending
+
     requeue_pending()
     job = wait_for_job(api, job_id, timeout=120)
     assert job["state"] == "done", (state_at_kill, job)

@@ -19,8 +19,13 @@ from webapp.curation.models import Dataset, ModelVersion, TrainingRun
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/curation/", "/curation/datasets/", "/curation/datasets/new/", "/curation/models/",
-         "/curation/models/compare/"]
+PAGES = [
+    "/curation/",
+    "/curation/datasets/",
+    "/curation/datasets/new/",
+    "/curation/models/",
+    "/curation/models/compare/",
+]
 
 
 def _client(make_user, role: str) -> Client:
@@ -30,7 +35,9 @@ def _client(make_user, role: str) -> Client:
     return client
 
 
-@pytest.mark.parametrize(("role", "status"), [("technologist", 403), ("rater", 403), ("curator", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("technologist", 403), ("rater", 403), ("curator", 200), ("admin", 200)]
+)
 def test_only_curators_and_admins_reach_curation(make_user, role, status):
     client = _client(make_user, role)
     for path in PAGES:
@@ -47,7 +54,9 @@ def test_bulk_labels_and_thumbnails(make_user, labelled_karyograms):
     client = _client(make_user, "curator")
     page = client.get("/curation/?quality=poor")
     assert [k.pk for k in page.context["page"]] == [karyograms[0].pk]
-    response = client.post("/curation/", {"selected": [k.pk for k in karyograms], "length": "long", "included": "no"})
+    response = client.post(
+        "/curation/", {"selected": [k.pk for k in karyograms], "length": "long", "included": "no"}
+    )
     assert response.status_code == 302
     assert set(Karyogram.objects.values_list("length", "included")) == {("long", False)}
     thumb = client.get(f"/curation/karyograms/{karyograms[0].pk}/thumbnail.png")
@@ -57,27 +66,47 @@ def test_bulk_labels_and_thumbnails(make_user, labelled_karyograms):
 def test_dataset_snapshot_counts_cells_and_is_immutable(make_user, labelled_karyograms):
     karyograms = labelled_karyograms(3, 3)
     client = _client(make_user, "curator")
-    response = client.post("/curation/datasets/new/", {
-        "name": "pilot", "lengths": ["medium"], "excluded_labels": [str(i) for i in range(13, 23)] + ["X", "Y"],
-        "test_fraction": 0.34, "seed": 1})
+    response = client.post(
+        "/curation/datasets/new/",
+        {
+            "name": "pilot",
+            "lengths": ["medium"],
+            "excluded_labels": [str(i) for i in range(13, 23)] + ["X", "Y"],
+            "test_fraction": 0.34,
+            "seed": 1,
+        },
+    )
     dataset = Dataset.objects.get(name="pilot")
     assert response["Location"] == f"/curation/datasets/{dataset.pk}/"
-    assert dataset.state == "counting" and "Counting the cells" in client.get(response["Location"]).content.decode()
+    assert (
+        dataset.state == "counting"
+        and "Counting the cells" in client.get(response["Location"]).content.decode()
+    )
     refused = client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny"}, follow=True)
     assert "still being counted" in refused.content.decode() and not TrainingRun.objects.exists()
     assert count_cells(dataset) and not count_cells(Dataset.objects.get(pk=dataset.pk))  # once only
     dataset = Dataset.objects.get(pk=dataset.pk)
-    assert dataset.counts["train"]["poor"]["karyograms"] == 2 and dataset.counts["test"]["poor"]["karyograms"] == 1
+    assert (
+        dataset.counts["train"]["poor"]["karyograms"] == 2
+        and dataset.counts["test"]["poor"]["karyograms"] == 1
+    )
     assert dataset.counts["train"]["poor"]["cells"] == 24  # 12 kept labels (1–12) × 2 karyograms
     assert {m["sha256"] for m in dataset.manifest} == {k.sha256 for k in karyograms}
     assert all(set(m["cells"]) == {str(i) for i in range(1, 13)} for m in dataset.manifest)
-    again = build_dataset(name="pilot-2", karyograms=karyograms, excluded=dataset.excluded_labels,
-                          test_fraction=0.34, seed=1, user=dataset.created_by)
+    again = build_dataset(
+        name="pilot-2",
+        karyograms=karyograms,
+        excluded=dataset.excluded_labels,
+        test_fraction=0.34,
+        seed=1,
+        user=dataset.created_by,
+    )
     assert [m["split"] for m in again.manifest] == [m["split"] for m in dataset.manifest]  # the seed decides
     with pytest.raises(ValueError, match="immutable"):
         dataset.save()
-    duplicate = client.post("/curation/datasets/new/", {"name": "pilot", "lengths": ["medium"], "test_fraction": 0.2,
-                                                        "seed": 0})
+    duplicate = client.post(
+        "/curation/datasets/new/", {"name": "pilot", "lengths": ["medium"], "test_fraction": 0.2, "seed": 0}
+    )
     assert duplicate.status_code == 400 and "never overwritten" in duplicate.content.decode()
     detail = client.get(f"/curation/datasets/{dataset.pk}/").content.decode()
     assert "Start training" in detail and "24" in detail
@@ -86,8 +115,10 @@ def test_dataset_snapshot_counts_cells_and_is_immutable(make_user, labelled_kary
 def test_dataset_needs_both_domains(make_user, labelled_karyograms):
     labelled_karyograms(2, 0)
     client = _client(make_user, "curator")
-    response = client.post("/curation/datasets/new/", {"name": "one-sided", "lengths": ["medium"],
-                                                       "test_fraction": 0.2, "seed": 0})
+    response = client.post(
+        "/curation/datasets/new/",
+        {"name": "one-sided", "lengths": ["medium"], "test_fraction": 0.2, "seed": 0},
+    )
     assert response.status_code == 400 and "labelled poor and labelled excellent" in response.content.decode()
 
 
@@ -99,7 +130,9 @@ def test_import_karyograms_skips_duplicates(make_user, tmp_path, karyogram_png):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     out, err = io.StringIO(), io.StringIO()
     call_command("import_karyograms", str(tmp_path), "--quality", "poor", stdout=out, stderr=err)
-    assert "Imported 1, skipped 1 duplicate(s), rejected 1" in out.getvalue() and "broken.png" in err.getvalue()
+    assert (
+        "Imported 1, skipped 1 duplicate(s), rejected 1" in out.getvalue() and "broken.png" in err.getvalue()
+    )
     assert list(Karyogram.objects.values_list("quality", flat=True)) == ["poor"]
     call_command("import_karyograms", str(tmp_path), stdout=out, stderr=err)
     assert Karyogram.objects.count() == 1
@@ -116,30 +149,57 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
 
     weights, card = _model_files(tmp_path)
     client = _client(make_user, "curator")
-    ok = client.post("/curation/models/upload/", {"name": "uploaded-one",
-                                                  "weights": SimpleUploadedFile("generator.safetensors", weights),
-                                                  "card": SimpleUploadedFile("model_card.json", card)})
+    ok = client.post(
+        "/curation/models/upload/",
+        {
+            "name": "uploaded-one",
+            "weights": SimpleUploadedFile("generator.safetensors", weights),
+            "card": SimpleUploadedFile("model_card.json", card),
+        },
+    )
     assert ok.status_code == 302
     pickled = pickle.dumps({"state_dict": {"x": torch.zeros(1)}})
-    for name, data, message in [("g.pth", pickled, "Only .safetensors"),
-                                ("generator.safetensors", pickled, "not a ChromoEnhancer generator")]:
-        response = client.post("/curation/models/upload/", {"name": "bad", "weights": SimpleUploadedFile(name, data),
-                                                            "card": SimpleUploadedFile("model_card.json", card)})
+    for name, data, message in [
+        ("g.pth", pickled, "Only .safetensors"),
+        ("generator.safetensors", pickled, "not a ChromoEnhancer generator"),
+    ]:
+        response = client.post(
+            "/curation/models/upload/",
+            {
+                "name": "bad",
+                "weights": SimpleUploadedFile(name, data),
+                "card": SimpleUploadedFile("model_card.json", card),
+            },
+        )
         assert response.status_code == 400 and message in response.content.decode()
-    bad_card = client.post("/curation/models/upload/", {
-        "name": "bad", "weights": SimpleUploadedFile("generator.safetensors", weights),
-        "card": SimpleUploadedFile("model_card.json", json.dumps({"architecture": {"ngf": 8}}).encode())})
+    bad_card = client.post(
+        "/curation/models/upload/",
+        {
+            "name": "bad",
+            "weights": SimpleUploadedFile("generator.safetensors", weights),
+            "card": SimpleUploadedFile("model_card.json", json.dumps({"architecture": {"ngf": 8}}).encode()),
+        },
+    )
     assert bad_card.status_code == 400
-    assert list(ModelVersion.objects.exclude(source="shipped").values_list("name", flat=True)) == ["uploaded-one"]
+    assert list(ModelVersion.objects.exclude(source="shipped").values_list("name", flat=True)) == [
+        "uploaded-one"
+    ]
 
     second = registry.register_upload(name="uploaded-two", weights=weights, card=card, user=None)
     first = ModelVersion.objects.get(name="uploaded-one")
-    passing = {"synthetic_pairs": {"methods": {m: {"ssim_fg": 0.5, "band_corr": 0.7, "length_ratio": 1.0}
-                                               for m in ("identity", "cyclegan")}}}
+    passing = {
+        "synthetic_pairs": {
+            "methods": {
+                m: {"ssim_fg": 0.5, "band_corr": 0.7, "length_ratio": 1.0} for m in ("identity", "cyclegan")
+            }
+        }
+    }
     ModelVersion.objects.update(evaluation=passing)  # activation needs an evaluation that passes its bars
     client.post(f"/curation/models/{first.pk}/activate/")
     client.post(f"/curation/models/{second.pk}/activate/")
-    assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == ["uploaded-two"]
+    assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == [
+        "uploaded-two"
+    ]
     compare = client.get(f"/curation/models/compare/?a={first.pk}&b={second.pk}")
     assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18
 
@@ -155,12 +215,25 @@ def test_export_takes_the_cells_a_finished_job_stored(labelled_karyograms, tmp_p
 
     poor, excellent = labelled_karyograms(1, 1)
     job = EnhancementJob.objects.create(karyogram=poor, state=JobState.DONE, created_by=poor.uploaded_by)
-    JobCell.objects.bulk_create([JobCell(job=job, label=label, index=i, box=[0, 0, 10, 10], object_count=2)
-                                 for i, label in enumerate(["1", "2"])])
-    services.save_arrays(job, "inputs", {"1": np.full((256, 256), 0.25, np.float32),
-                                         "2": np.full((256, 256), 0.75, np.float32)})
-    dataset = build_dataset(name="from-job", karyograms=[poor, excellent], excluded=["2"], test_fraction=0, seed=0,
-                            user=poor.uploaded_by)
+    JobCell.objects.bulk_create(
+        [
+            JobCell(job=job, label=label, index=i, box=[0, 0, 10, 10], object_count=2)
+            for i, label in enumerate(["1", "2"])
+        ]
+    )
+    services.save_arrays(
+        job,
+        "inputs",
+        {"1": np.full((256, 256), 0.25, np.float32), "2": np.full((256, 256), 0.75, np.float32)},
+    )
+    dataset = build_dataset(
+        name="from-job",
+        karyograms=[poor, excellent],
+        excluded=["2"],
+        test_fraction=0,
+        seed=0,
+        user=poor.uploaded_by,
+    )
     count_cells(dataset)
     dataset = Dataset.objects.get(pk=dataset.pk)
     assert dataset.counts["train"]["poor"]["cells"] == 1  # label 2 excluded

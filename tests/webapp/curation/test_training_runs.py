@@ -15,16 +15,22 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def test_a_curator_cancels_a_running_training(celery_worker, make_user, labelled_karyograms):
     curator = make_user("curator", "canceller")
     karyograms = labelled_karyograms(1, 1)
-    dataset = build_dataset(name="cancel-me", karyograms=karyograms, excluded=[], test_fraction=0, seed=0,
-                            user=curator)
+    dataset = build_dataset(
+        name="cancel-me", karyograms=karyograms, excluded=[], test_fraction=0, seed=0, user=curator
+    )
     count_cells(dataset)
     client = Client()
     client.login(username="canceller", password=PASSWORD)
-    response = client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "n_epochs": 50,
-                                                                       "epoch_size": 64})
+    response = client.post(
+        f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "n_epochs": 50, "epoch_size": 64}
+    )
     run = TrainingRun.objects.get()
     assert response["Location"] == f"/curation/training/{run.pk}/"
-    assert run.params["n_epochs"] == 50 and run.params["epoch_size"] == 64 and run.params["excluded_labels"] == []
+    assert (
+        run.params["n_epochs"] == 50
+        and run.params["epoch_size"] == 64
+        and run.params["excluded_labels"] == []
+    )
     assert run.params["ngf"] == 4 and run.params["preset"] == "tiny"  # empty fields keep the preset's values
     deadline = time.monotonic() + 120
     while (status := client.get(f"/curation/training/{run.pk}/status/").json())["iteration"] < 5:
@@ -38,4 +44,3 @@ def test_a_curator_cancels_a_running_training(celery_worker, make_user, labelled
         time.sleep(0.2)
     assert run.state == RunState.CANCELLED and run.iteration < run.iterations
     assert ModelVersion.objects.count() == 0
-

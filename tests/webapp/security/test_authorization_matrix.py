@@ -19,26 +19,93 @@ ANYONE = set(ROLES)
 SIGNED_IN = set(ROLES) - {"anonymous"}
 
 ACCESS = {
-    "home": ANYONE, "healthz": ANYONE, "favicon": ANYONE, "login": ANYONE, "api-token": ANYONE, "api-schema": ANYONE,
-    "api-docs": ANYONE, "rater-invite-accept": ANYONE, "logout": SIGNED_IN, "password_change": SIGNED_IN,
+    "home": ANYONE,
+    "healthz": ANYONE,
+    "favicon": ANYONE,
+    "login": ANYONE,
+    "api-token": ANYONE,
+    "api-schema": ANYONE,
+    "api-docs": ANYONE,
+    "rater-invite-accept": ANYONE,
+    "logout": SIGNED_IN,
+    "password_change": SIGNED_IN,
     "password_change_done": SIGNED_IN,
     "api-root": SIGNED_IN,
-    **dict.fromkeys(["case-list", "case-create", "case-detail", "case-edit", "case-upload", "job-detail", "job-image",
-                     "job-cell-image", "job-strengths", "job-retry", "api-case-list", "api-case-detail",
-                     "api-case-karyograms", "api-job-list", "api-job-detail", "api-job-result", "api-job-retry",
-                     "api-job-strengths"], TECH),
+    **dict.fromkeys(
+        [
+            "case-list",
+            "case-create",
+            "case-detail",
+            "case-edit",
+            "case-upload",
+            "job-detail",
+            "job-image",
+            "job-cell-image",
+            "job-strengths",
+            "job-retry",
+            "api-case-list",
+            "api-case-detail",
+            "api-case-karyograms",
+            "api-job-list",
+            "api-job-detail",
+            "api-job-result",
+            "api-job-retry",
+            "api-job-strengths",
+        ],
+        TECH,
+    ),
     **dict.fromkeys(["rate-home", "rate-study", "rate-image", "api-study-next", "api-study-ratings"], RATER),
     **dict.fromkeys(["api-study-list", "api-study-detail"], RATER | CURATOR),
-    **dict.fromkeys(["study-list", "study-create", "study-detail", "study-state", "study-statistics", "study-csv",
-                     "api-study-statistics", "api-study-export", "api-study-close", "api-study-reopen", "curation",
-                     "karyogram-thumbnail", "dataset-list", "dataset-create", "dataset-detail", "training-create",
-                     "training-detail", "training-status", "training-sample", "training-cancel", "model-list",
-                     "model-upload", "model-activate", "model-compare", "rater-list", "rater-invite-renew"], CURATOR),
+    **dict.fromkeys(
+        [
+            "study-list",
+            "study-create",
+            "study-detail",
+            "study-state",
+            "study-statistics",
+            "study-csv",
+            "api-study-statistics",
+            "api-study-export",
+            "api-study-close",
+            "api-study-reopen",
+            "curation",
+            "karyogram-thumbnail",
+            "dataset-list",
+            "dataset-create",
+            "dataset-detail",
+            "training-create",
+            "training-detail",
+            "training-status",
+            "training-sample",
+            "training-cancel",
+            "model-list",
+            "model-upload",
+            "model-activate",
+            "model-compare",
+            "rater-list",
+            "rater-invite-renew",
+        ],
+        CURATOR,
+    ),
 }
 # Views that only accept POST (a GET by an allowed role answers 405).
-POST_ONLY = {"job-strengths", "job-retry", "study-state", "training-create", "training-cancel", "model-upload",
-             "model-activate", "api-case-karyograms", "api-job-retry", "api-job-strengths", "api-study-ratings",
-             "api-study-close", "api-study-reopen", "logout", "rater-invite-renew"}
+POST_ONLY = {
+    "job-strengths",
+    "job-retry",
+    "study-state",
+    "training-create",
+    "training-cancel",
+    "model-upload",
+    "model-activate",
+    "api-case-karyograms",
+    "api-job-retry",
+    "api-job-strengths",
+    "api-study-ratings",
+    "api-study-close",
+    "api-study-reopen",
+    "logout",
+    "rater-invite-renew",
+}
 
 
 def url_names() -> set[str]:
@@ -63,26 +130,52 @@ def world(make_user, finished_karyograms):
     users = {role: make_user(role, f"m-{role}") for role in ROLES[1:]}
     karyograms = finished_karyograms(2)
     job = karyograms[0].jobs.get()
-    study = study_services.create_study(name="M", instructions="", karyograms=karyograms, raters=[users["rater"]],
-                                        created_by=users["curator"])
+    study = study_services.create_study(
+        name="M", instructions="", karyograms=karyograms, raters=[users["rater"]], created_by=users["curator"]
+    )
     dataset = Dataset.objects.create(name="m", manifest=[], created_by=users["curator"])
-    run = TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=users["curator"], state="done")
-    version = ModelVersion.objects.create(name="m", source="uploaded", storage_prefix="models/m", weights_sha256="0" * 64)
+    run = TrainingRun.objects.create(
+        dataset=dataset, preset="tiny", created_by=users["curator"], state="done"
+    )
+    version = ModelVersion.objects.create(
+        name="m", source="uploaded", storage_prefix="models/m", weights_sha256="0" * 64
+    )
     token = Assignment.objects.filter(study=study).first().token
     kwargs = {
-        "case-detail": {"pk": job.karyogram.case.pk}, "case-edit": {"pk": job.karyogram.case.pk},
-        "case-upload": {"pk": job.karyogram.case.pk}, "api-case-detail": {"pk": job.karyogram.case.pk},
+        "case-detail": {"pk": job.karyogram.case.pk},
+        "case-edit": {"pk": job.karyogram.case.pk},
+        "case-upload": {"pk": job.karyogram.case.pk},
+        "api-case-detail": {"pk": job.karyogram.case.pk},
         "api-case-karyograms": {"pk": job.karyogram.case.pk},
-        "job-image": {"pk": job.pk, "kind": "original"}, "job-cell-image": {"pk": job.pk, "label": "1", "kind": "original"},
-        "rate-image": {"token": token}, "study-csv": {"pk": study.pk, "what": "ratings"},
+        "job-image": {"pk": job.pk, "kind": "original"},
+        "job-cell-image": {"pk": job.pk, "label": "1", "kind": "original"},
+        "rate-image": {"token": token},
+        "study-csv": {"pk": study.pk, "what": "ratings"},
         "karyogram-thumbnail": {"pk": karyograms[0].pk},
     }
-    for name in ("job-detail", "job-strengths", "job-retry", "api-job-detail", "api-job-result", "api-job-retry",
-                 "api-job-strengths"):
+    for name in (
+        "job-detail",
+        "job-strengths",
+        "job-retry",
+        "api-job-detail",
+        "api-job-result",
+        "api-job-retry",
+        "api-job-strengths",
+    ):
         kwargs[name] = {"pk": job.pk}
-    for name in ("rate-study", "study-detail", "study-state", "study-statistics", "api-study-detail",
-                 "api-study-next", "api-study-ratings", "api-study-statistics", "api-study-export", "api-study-close",
-                 "api-study-reopen"):
+    for name in (
+        "rate-study",
+        "study-detail",
+        "study-state",
+        "study-statistics",
+        "api-study-detail",
+        "api-study-next",
+        "api-study-ratings",
+        "api-study-statistics",
+        "api-study-export",
+        "api-study-close",
+        "api-study-reopen",
+    ):
         kwargs[name] = {"pk": study.pk}
     for name in ("dataset-detail", "training-create"):
         kwargs[name] = {"pk": dataset.pk}
@@ -110,7 +203,8 @@ def test_authorization_matrix(world, role):
         response = client.post(url, {}) if name in POST_ONLY else client.get(url)
         allowed = role in ACCESS[name]
         denied = response.status_code in (401, 403) or (
-            response.status_code == 302 and response["Location"].startswith("/accounts/login/"))
+            response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        )
         if allowed == denied:
             wrong.append((name, url, response.status_code))
         if not allowed and role != "anonymous" and response.status_code != 403:

@@ -18,9 +18,17 @@ def study_setup(api_as, finished_karyograms):
     curator = api_as("curator", "cora")
     raters = [api_as("rater", f"rater{i}") for i in (1, 2)]
     karyograms = finished_karyograms(4)
-    response = curator.post("/api/studies/", {
-        "name": "Pilot", "instructions": "Rate each karyogram.", "karyograms": [k.pk for k in karyograms],
-        "raters": ["rater1", "rater2"], "repeats": 1}, format="json")
+    response = curator.post(
+        "/api/studies/",
+        {
+            "name": "Pilot",
+            "instructions": "Rate each karyogram.",
+            "karyograms": [k.pk for k in karyograms],
+            "raters": ["rater1", "rater2"],
+            "repeats": 1,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     return curator, raters, response.json()
 
@@ -39,15 +47,23 @@ def test_curator_creates_a_study_with_stored_orders(study_setup):
         expected = rater_order(4, rater_seed(saved.secret, saved.pk, client.user.pk), 1)
         # Case i of the order is the i-th karyogram given, ACC-SECRET-i.
         assert [(a.image.study_case.job.karyogram.case.accession, a.image.arm, a.repeat) for a in shown] == [
-            (f"ACC-SECRET-{s.case:03d}", s.arm, s.repeat) for s in expected]
+            (f"ACC-SECRET-{s.case:03d}", s.arm, s.repeat) for s in expected
+        ]
         assert len(shown) == 9
 
 
 def test_rater_rates_every_item_then_gets_204(study_setup):
     _, (rater, _), study = study_setup
     assert rater.get("/api/studies/").json()["results"] == [
-        {"id": study["id"], "name": "Pilot", "instructions": "Rate each karyogram.", "state": "open",
-         "rated": 0, "total": 9}]
+        {
+            "id": study["id"],
+            "name": "Pilot",
+            "instructions": "Rate each karyogram.",
+            "state": "open",
+            "rated": 0,
+            "total": 9,
+        }
+    ]
     seen = []
     while (response := rater.get(f"/api/studies/{study['id']}/next/")).status_code == 200:
         item = response.json()
@@ -63,7 +79,12 @@ def test_invalid_ratings_get_clear_400s(study_setup, api_as):
     curator, (rater, other), study = study_setup
     url = f"/api/studies/{study['id']}/next/"
     item = rater.get(url).json()["item"]
-    for quality, message in [(0, "from 1 to 5"), (6, "from 1 to 5"), ("good", "whole number"), (2.5, "whole number")]:
+    for quality, message in [
+        (0, "from 1 to 5"),
+        (6, "from 1 to 5"),
+        ("good", "whole number"),
+        (2.5, "whole number"),
+    ]:
         response = _rate(rater, study["id"], item, quality=quality)
         assert response.status_code == 400 and message in response.json()["detail"]
     assert "not one of yours" in _rate(other, study["id"], item).json()["detail"]
@@ -73,8 +94,15 @@ def test_invalid_ratings_get_clear_400s(study_setup, api_as):
     assert _rate(rater, study["id"], item).status_code == 201
     assert "give a reason" in _rate(rater, study["id"], item, quality=5).json()["detail"]
     corrected = _rate(rater, study["id"], item, quality=5, duration_seconds=42, reason="phone call")
-    assert corrected.status_code == 201 and corrected.json() == {"item": item, "version": 2, "duration_seconds": 42.0}
-    assert list(Rating.objects.filter(assignment__token=item).values_list("quality", "version")) == [(5, 2), (3, 1)]
+    assert corrected.status_code == 201 and corrected.json() == {
+        "item": item,
+        "version": 2,
+        "duration_seconds": 42.0,
+    }
+    assert list(Rating.objects.filter(assignment__token=item).values_list("quality", "version")) == [
+        (5, 2),
+        (3, 1),
+    ]
     assert curator.post(f"/api/studies/{study['id']}/close/").json()["state"] == "closed"
     assert "closed" in _rate(rater, study["id"], item, reason="late").json()["detail"]
     assert rater.get(url).status_code == 400
@@ -87,21 +115,45 @@ def test_statistics_and_export_for_curators_only(study_setup):
             _rate(client, study["id"], response.json()["item"], quality=2, sharpness=4, abnormality="+8")
     stats = curator.get(f"/api/studies/{study['id']}/statistics/").json()
     h1 = stats["raters"]["rater1"]["H1"]
-    assert set(h1) == {"n", "mean_original", "mean_enhanced", "mean_diff", "ci95", "t", "p_ttest", "p_wilcoxon",
-                       "wilcoxon", "effect_size", "p_holm"}
+    assert set(h1) == {
+        "n",
+        "mean_original",
+        "mean_enhanced",
+        "mean_diff",
+        "ci95",
+        "t",
+        "p_ttest",
+        "p_wilcoxon",
+        "wilcoxon",
+        "effect_size",
+        "p_holm",
+    }
     assert h1["n"] == 4 and h1["mean_diff"] == 0
     export = curator.get(f"/api/studies/{study['id']}/export/")
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert len(rows) == 18 and set(rows[0]) >= {"rater", "case_accession", "arm", "quality", "sharpness",
-                                                   "duration_seconds", "abnormality"}
+    assert len(rows) == 18 and set(rows[0]) >= {
+        "rater",
+        "case_accession",
+        "arm",
+        "quality",
+        "sharpness",
+        "duration_seconds",
+        "abnormality",
+    }
     assert {r["arm"] for r in rows} == {"original", "enhanced"}
     results = curator.get(f"/api/studies/{study['id']}/export/?what=results")
     assert len(list(csv.DictReader(io.StringIO(results.content.decode())))) == 6
-    agreement = list(csv.DictReader(io.StringIO(
-        curator.get(f"/api/studies/{study['id']}/export/?what=agreement").content.decode())))
-    assert {r["statistic"].split(":")[0] for r in agreement} == {"Cohen's kappa, quadratic weights", "ICC(2,1)",
-                                                                 "ICC(2,k)"}
+    agreement = list(
+        csv.DictReader(
+            io.StringIO(curator.get(f"/api/studies/{study['id']}/export/?what=agreement").content.decode())
+        )
+    )
+    assert {r["statistic"].split(":")[0] for r in agreement} == {
+        "Cohen's kappa, quadratic weights",
+        "ICC(2,1)",
+        "ICC(2,k)",
+    }
     assert all(r["reliable"] == "0" and r["note"] for r in agreement)  # 4 cases: never a reliable figure
     for client in raters:
         for path in ("statistics/", "export/", "close/"):
@@ -112,8 +164,9 @@ def test_statistics_and_export_for_curators_only(study_setup):
 @pytest.mark.parametrize("role", ["rater", "technologist"])
 def test_who_may_not_create_studies(role, api_as, finished_karyograms):
     karyograms = finished_karyograms(2)
-    response = api_as(role).post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
-                                                    "raters": []}, format="json")
+    response = api_as(role).post(
+        "/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms], "raters": []}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -122,15 +175,22 @@ def test_creation_errors(api_as, finished_karyograms, make_user):
     karyograms = finished_karyograms(2)
     make_user("technologist", "not-a-rater")
     make_user("rater", "rita")
-    one = curator.post("/api/studies/", {"name": "x", "karyograms": [karyograms[0].pk], "raters": ["rita"]},
-                       format="json")
+    one = curator.post(
+        "/api/studies/", {"name": "x", "karyograms": [karyograms[0].pk], "raters": ["rita"]}, format="json"
+    )
     assert one.status_code == 400 and "at least two" in one.json()["detail"]
-    wrong = curator.post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
-                                           "raters": ["not-a-rater"]}, format="json")
+    wrong = curator.post(
+        "/api/studies/",
+        {"name": "x", "karyograms": [k.pk for k in karyograms], "raters": ["not-a-rater"]},
+        format="json",
+    )
     assert wrong.status_code == 400 and "rater role" in wrong.json()["detail"]
     karyograms[1].jobs.update(state="failed")
-    unfinished = curator.post("/api/studies/", {"name": "x", "karyograms": [k.pk for k in karyograms],
-                                                "raters": ["rita"]}, format="json")
+    unfinished = curator.post(
+        "/api/studies/",
+        {"name": "x", "karyograms": [k.pk for k in karyograms], "raters": ["rita"]},
+        format="json",
+    )
     assert unfinished.status_code == 400 and "no finished enhancement" in unfinished.json()["detail"]
     assert Study.objects.count() == 0
 
@@ -161,9 +221,16 @@ def _second_karyogram_of(case, technologist):
         return buffer.getvalue()
 
     noisy = np.random.default_rng(9).integers(0, 256, (90, 120), dtype=np.uint8)
-    karyogram = case_services.add_karyogram(case, SimpleUploadedFile("metaphase-2.png", png(noisy)), technologist)
-    job = EnhancementJob.objects.create(karyogram=karyogram, state=JobState.DONE, progress=100,
-                                        model_version="cpu-small:abc123", created_by=technologist)
+    karyogram = case_services.add_karyogram(
+        case, SimpleUploadedFile("metaphase-2.png", png(noisy)), technologist
+    )
+    job = EnhancementJob.objects.create(
+        karyogram=karyogram,
+        state=JobState.DONE,
+        progress=100,
+        model_version="cpu-small:abc123",
+        created_by=technologist,
+    )
     job.result.save("enhanced.png", ContentFile(png(np.full((90, 120), 180, np.uint8))))
     return karyogram
 
@@ -174,9 +241,17 @@ def test_two_karyograms_of_one_case_are_two_pairs(api_as, finished_karyograms):
     rater = api_as("rater", "rater1")
     karyograms = finished_karyograms(3)
     karyograms.append(_second_karyogram_of(karyograms[0].case, karyograms[0].uploaded_by))
-    study = curator.post("/api/studies/", {"name": "Metaphases", "karyograms": [k.pk for k in karyograms],
-                                           "raters": ["rater1"], "repeats": 3}, format="json").json()
-    shared = {sc.pk for sc in Study.objects.get(pk=study["id"]).study_cases.filter(job__karyogram__case=karyograms[0].case)}
+    study = curator.post(
+        "/api/studies/",
+        {"name": "Metaphases", "karyograms": [k.pk for k in karyograms], "raters": ["rater1"], "repeats": 3},
+        format="json",
+    ).json()
+    shared = {
+        sc.pk
+        for sc in Study.objects.get(pk=study["id"]).study_cases.filter(
+            job__karyogram__case=karyograms[0].case
+        )
+    }
     assert len(shared) == 2
     while (response := rater.get(f"/api/studies/{study['id']}/next/")).status_code == 200:
         assignment = Assignment.objects.get(token=response.json()["item"])
@@ -192,6 +267,10 @@ def test_two_karyograms_of_one_case_are_two_pairs(api_as, finished_karyograms):
     curator.force_login(curator.user)
     page = curator.get(f"/studies/{study['id']}/statistics/")
     assert page.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(curator.get(f"/api/studies/{study['id']}/export/").content.decode())))
-    assert {int(r["study_case"]) for r in rows if r["case_accession"] == karyograms[0].case.accession} == shared
+    rows = list(
+        csv.DictReader(io.StringIO(curator.get(f"/api/studies/{study['id']}/export/").content.decode()))
+    )
+    assert {
+        int(r["study_case"]) for r in rows if r["case_accession"] == karyograms[0].case.accession
+    } == shared
     assert {r["karyogram"] for r in rows} >= {"metaphase-2.png", karyograms[0].original_name}

@@ -11,14 +11,18 @@ def test_orders_keep_the_rules(cases, rater):
     repeats = min(3, cases)
     order = rater_order(cases, rater_seed("secret", 1, rater), repeats)
     firsts = [s for s in order if not s.repeat]
-    assert sorted((s.case, s.arm) for s in firsts) == sorted((c, a) for c in range(cases) for a in ("original", "enhanced"))
+    assert sorted((s.case, s.arm) for s in firsts) == sorted(
+        (c, a) for c in range(cases) for a in ("original", "enhanced")
+    )
     assert all(a.case != b.case for a, b in zip(order, order[1:], strict=False))  # never back to back
     first_arm = {}
     for s in firsts:
         first_arm.setdefault(s.case, s.arm)
     assert abs(sum(a == "original" for a in first_arm.values()) - cases / 2) <= 0.5  # balanced
     for repeat in (s for s in order if s.repeat):
-        assert order.index(repeat) > firsts.index(next(s for s in firsts if (s.case, s.arm) == (repeat.case, repeat.arm)))
+        assert order.index(repeat) > firsts.index(
+            next(s for s in firsts if (s.case, s.arm) == (repeat.case, repeat.arm))
+        )
     if cases >= 7:
         assert sum(s.repeat for s in order) == repeats
 

@@ -22,8 +22,16 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     curator = _client("cura")
     form = curator.get("/studies/new/")
     assert "ACC-SECRET-000" in form.content.decode() and "rhea" in form.content.decode()
-    response = curator.post("/studies/new/", {"name": "Form study", "instructions": "Look closely", "repeats": 0,
-                                              "karyograms": [k.pk for k in karyograms], "raters": [rater.pk]})
+    response = curator.post(
+        "/studies/new/",
+        {
+            "name": "Form study",
+            "instructions": "Look closely",
+            "repeats": 0,
+            "karyograms": [k.pk for k in karyograms],
+            "raters": [rater.pk],
+        },
+    )
     study = Study.objects.get(name="Form study")
     assert response.status_code == 302 and response["Location"] == f"/studies/{study.pk}/"
     detail = curator.get(f"/studies/{study.pk}/").content.decode()
@@ -34,8 +42,15 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
         page = rater_client.get(f"/rate/{study.pk}/")
         token = page.context["assignment"].token
         arm = page.context["assignment"].image.arm
-        rater_client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "+8" if arm == "enhanced" else "none",
-                                                 "quality": 4 if arm == "enhanced" else 2, "sharpness": 2})
+        rater_client.post(
+            f"/rate/{study.pk}/",
+            {
+                "item": token,
+                "abnormality": "+8" if arm == "enhanced" else "none",
+                "quality": 4 if arm == "enhanced" else 2,
+                "sharpness": 2,
+            },
+        )
     assert "All 6 items are rated" in rater_client.get(f"/rate/{study.pk}/").content.decode()
 
     stats = curator.get(f"/studies/{study.pk}/statistics/")
@@ -43,7 +58,10 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     assert stats.status_code == 200 and 'id="table1"' in html and "<svg" in html
     assert stats.context["stats"]["raters"]["rhea"]["H1"]["mean_diff"] == 2.0
     csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode()
-    assert csv_text.splitlines()[0].startswith("rater,study_case,karyogram,case_accession,arm,quality") and len(csv_text.splitlines()) == 7
+    assert (
+        csv_text.splitlines()[0].startswith("rater,study_case,karyogram,case_accession,arm,quality")
+        and len(csv_text.splitlines()) == 7
+    )
     assert curator.get(f"/studies/{study.pk}/results.csv").status_code == 200
 
     curator.post(f"/studies/{study.pk}/state/", {"state": "closed"})
@@ -56,21 +74,37 @@ def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_
 
     curator = make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    study = services.create_study(name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater],
-                                  created_by=curator)
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
     client = _client("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
-    response = client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 9, "sharpness": 2})
+    response = client.post(
+        f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 9, "sharpness": 2}
+    )
     assert response.status_code == 400 and response.context["assignment"].token == token
     assert "Select a valid choice" in response.content.decode()
-    response = client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 2,
-                                                  "duration_seconds": 10})
+    response = client.post(
+        f"/rate/{study.pk}/",
+        {"item": token, "abnormality": "none", "quality": 3, "sharpness": 2, "duration_seconds": 10},
+    )
     assert response.status_code == 400 and "reason" in response.content.decode()
     assert Rating.objects.count() == 0
-    client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 2,
-                                       "duration_seconds": 10, "reason": "was interrupted"})
+    client.post(
+        f"/rate/{study.pk}/",
+        {
+            "item": token,
+            "abnormality": "none",
+            "quality": 3,
+            "sharpness": 2,
+            "duration_seconds": 10,
+            "reason": "was interrupted",
+        },
+    )
     rating = Rating.objects.get()
-    assert rating.duration_seconds == 10 and rating.measured_seconds >= 0 and rating.reason == "was interrupted"
+    assert (
+        rating.duration_seconds == 10 and rating.measured_seconds >= 0 and rating.reason == "was interrupted"
+    )
     with pytest.raises(ValueError, match="append-only"):
         rating.save()
 
@@ -81,14 +115,17 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     curator = make_user("curator", "cura")
     rater = make_user("rater", "rhea")
     make_user("rater", "other")
-    study = services.create_study(name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater],
-                                  created_by=curator)
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
     client = _client("rhea")
     first = client.get(f"/rate/{study.pk}/")
     assert first["Cache-Control"] == "private, no-store" and "Previous item" not in first.content.decode()
-    assert 'autofocus' in first.content.decode()  # the first field has the focus
+    assert "autofocus" in first.content.decode()  # the first field has the focus
     token1 = first.context["assignment"].token
-    posted = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4})
+    posted = client.post(
+        f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4}
+    )
     token2 = services.upcoming(study, rater).token
     assert posted.status_code == 302 and posted["Location"] == f"/rate/{study.pk}/?item={token2}"
     second = client.get(posted["Location"])
@@ -100,10 +137,14 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     assert back.status_code == 200 and back.context["correcting"].token == token1
     assert back.context["form"].initial == {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4}
     assert "Correcting item 1" in html and 'name="reason"' in html and "data-timer" not in html
-    no_reason = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4})
+    no_reason = client.post(
+        f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4}
+    )
     assert no_reason.status_code == 400 and no_reason.context["correcting"].token == token1
-    corrected = client.post(f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4,
-                                                   "reason": "clicked 2, meant 3"})
+    corrected = client.post(
+        f"/rate/{study.pk}/",
+        {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4, "reason": "clicked 2, meant 3"},
+    )
     assert corrected.status_code == 302 and corrected["Location"] == f"/rate/{study.pk}/?item={token2}"
     versions = list(Rating.objects.filter(assignment__token=token1).order_by("version"))
     assert [(r.version, r.quality, r.reason) for r in versions] == [(1, 2, ""), (2, 3, "clicked 2, meant 3")]
@@ -112,7 +153,9 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     assert versions[1].measured_seconds == rated_first.measured_seconds
 
     later = Assignment.objects.filter(study=study, rater=rater).order_by("-position").first()
-    assert client.get(f"/rate/{study.pk}/?item={later.token}")["Location"] == f"/rate/{study.pk}/"  # no skipping
+    assert (
+        client.get(f"/rate/{study.pk}/?item={later.token}")["Location"] == f"/rate/{study.pk}/"
+    )  # no skipping
     assert client.get(f"/rate/{study.pk}/?item=not-a-token").status_code == 404
     assert _client("other").get(f"/rate/{study.pk}/?item={token1}").status_code == 404
     study.state = "closed"

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='karyogram',
-            name='included',
-            field=models.BooleanField(default=True, help_text='offered to curation datasets'),
+            model_name="karyogram",
+            name="included",
+            field=models.BooleanField(default=True, help_text="offered to curation datasets"),
         ),
         migrations.AddField(
-            model_name='karyogram',
-            name='length',
-            field=models.CharField(choices=[('unlabelled', 'Unlabelled'), ('short', 'Short'), ('medium', 'Medium'), ('long', 'Long')], default='unlabelled', max_length=16),
+            model_name="karyogram",
+            name="length",
+            field=models.CharField(
+                choices=[
+                    ("unlabelled", "Unlabelled"),
+                    ("short", "Short"),
+                    ("medium", "Medium"),
+                    ("long", "Long"),
+                ],
+                default="unlabelled",
+                max_length=16,
+            ),
         ),
     ]

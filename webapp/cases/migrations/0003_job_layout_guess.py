@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_karyogram_included_karyogram_length'),
+        ("cases", "0002_karyogram_included_karyogram_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enhancementjob',
-            name='layout_guess',
-            field=models.JSONField(blank=True, help_text="the slicer's best boxes when it refused the layout, with the slots it is unsure of; where the editor starts", null=True),
+            model_name="enhancementjob",
+            name="layout_guess",
+            field=models.JSONField(
+                blank=True,
+                help_text="the slicer's best boxes when it refused the layout, with the slots it is unsure of; where the editor starts",
+                null=True,
+            ),
         ),
     ]

@@ -2,7 +2,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0003_job_layout_guess"),
     ]
@@ -11,7 +10,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="jobcell",
             name="guard",
-            field=models.JSONField(blank=True, default=dict,
-                                   help_text="the fidelity guard's verdict (strength_cap, reason, measures)"),
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="the fidelity guard's verdict (strength_cap, reason, measures)",
+            ),
         ),
     ]

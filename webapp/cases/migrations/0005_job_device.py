@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_jobcell_guard'),
+        ("cases", "0004_jobcell_guard"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enhancementjob',
-            name='device',
-            field=models.CharField(blank=True, help_text='where the model ran, e.g. cpu or cuda:0 (its name)', max_length=128),
+            model_name="enhancementjob",
+            name="device",
+            field=models.CharField(
+                blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)", max_length=128
+            ),
         ),
     ]

@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('queue', models.CharField(max_length=32)),
-                ('hostname', models.CharField(max_length=255)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("queue", models.CharField(max_length=32)),
+                ("hostname", models.CharField(max_length=255)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created'],
-                'indexes': [models.Index(fields=['queue', '-created'], name='core_heartb_queue_bc86fa_idx')],
+                "ordering": ["-created"],
+                "indexes": [models.Index(fields=["queue", "-created"], name="core_heartb_queue_bc86fa_idx")],
             },
         ),
     ]

@@ -4,25 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('curation', '0001_initial'),
+        ("curation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataset',
-            name='state',
-            field=models.CharField(choices=[('counting', 'Counting cells'), ('ready', 'Ready')], default='counting', help_text='cells are counted by a worker once, right after the snapshot', max_length=16),
+            model_name="dataset",
+            name="state",
+            field=models.CharField(
+                choices=[("counting", "Counting cells"), ("ready", "Ready")],
+                default="counting",
+                help_text="cells are counted by a worker once, right after the snapshot",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='updated',
+            model_name="dataset",
+            name="updated",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AlterField(
-            model_name='dataset',
-            name='manifest',
-            field=models.JSONField(help_text='[{karyogram, sha256, quality, domain, split, cells}] in a fixed order'),
+            model_name="dataset",
+            name="manifest",
+            field=models.JSONField(
+                help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order"
+            ),
         ),
     ]

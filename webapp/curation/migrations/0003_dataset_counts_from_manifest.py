@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('curation', '0002_dataset_state'),
+        ("curation", "0002_dataset_state"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='dataset',
-            name='counts',
+            model_name="dataset",
+            name="counts",
         ),
     ]

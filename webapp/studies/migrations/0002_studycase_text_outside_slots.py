@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('studies', '0001_initial'),
+        ("studies", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='study',
-            name='blank_text',
-            field=models.BooleanField(default=False, help_text='text outside the slots blanked in both arms'),
+            model_name="study",
+            name="blank_text",
+            field=models.BooleanField(default=False, help_text="text outside the slots blanked in both arms"),
         ),
         migrations.AddField(
-            model_name='studycase',
-            name='blanked',
-            field=models.JSONField(blank=True, default=list, help_text='boxes painted with the background in both arms'),
+            model_name="studycase",
+            name="blanked",
+            field=models.JSONField(
+                blank=True, default=list, help_text="boxes painted with the background in both arms"
+            ),
         ),
         migrations.AddField(
-            model_name='studycase',
-            name='text_checked',
-            field=models.BooleanField(default=False, help_text='False when the job had no slot boxes to check against'),
+            model_name="studycase",
+            name="text_checked",
+            field=models.BooleanField(
+                default=False, help_text="False when the job had no slot boxes to check against"
+            ),
         ),
         migrations.AddField(
-            model_name='studycase',
-            name='text_outside',
-            field=models.JSONField(blank=True, default=list, help_text='text found outside the slots: [{where, box}], header/footer/margin'),
+            model_name="studycase",
+            name="text_outside",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="text found outside the slots: [{where, box}], header/footer/margin",
+            ),
         ),
     ]

@@ -36,19 +36,52 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
             self._start_redis()
-            self._start("worker", [
-                sys.executable, "-m", "celery", "-A", "workers", "worker",
-                "-Q", ",".join(settings.CELERY_QUEUES_REQUIRED), "-c", str(concurrency),
-                "-n", "local@%h", "-l", "INFO",
-                "-B", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),  # the periodic sweep
-            ])
-            self._start("web", [
-                sys.executable, "-m", "gunicorn", "webapp.wsgi", "-b", bind,
-                "--workers", "2", "--threads", "4", "--timeout", "120", "--access-logfile", "-",
-            ])
+            self._start(
+                "worker",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "workers",
+                    "worker",
+                    "-Q",
+                    ",".join(settings.CELERY_QUEUES_REQUIRED),
+                    "-c",
+                    str(concurrency),
+                    "-n",
+                    "local@%h",
+                    "-l",
+                    "INFO",
+                    "-B",
+                    "--schedule",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),  # the periodic sweep
+                ],
+            )
+            self._start(
+                "web",
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "webapp.wsgi",
+                    "-b",
+                    bind,
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "120",
+                    "--access-logfile",
+                    "-",
+                ],
+            )
             self._wait_ready(f"http://{bind}/healthz")
             self._send_pending_jobs()
-            self.stdout.write(self.style.SUCCESS(f"\nChromoEnhancer is running at http://{bind}/  (Ctrl-C stops it)\n"))
+            self.stdout.write(
+                self.style.SUCCESS(f"\nChromoEnhancer is running at http://{bind}/  (Ctrl-C stops it)\n")
+            )
             self._supervise()
         finally:
             self._stop_all()
@@ -66,16 +99,32 @@ class Command(BaseCommand):
         except redis.RedisError:
             pass
         if host not in ("127.0.0.1", "localhost"):
-            raise CommandError(f"Redis at {settings.REDIS_URL} does not answer, and it is not local to start.")
+            raise CommandError(
+                f"Redis at {settings.REDIS_URL} does not answer, and it is not local to start."
+            )
         server = shutil.which("redis-server")
         if not server:
             raise CommandError("redis-server is not installed: run `make run`, which installs it.")
         data_dir = settings.VAR_DIR / "redis"
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._start("redis", [
-            server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
-            "--appendonly", "yes", "--save", "", "--daemonize", "no",
-        ])
+        self._start(
+            "redis",
+            [
+                server,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(data_dir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+        )
         client = redis.Redis(host=host, port=port, socket_connect_timeout=0.5)
         for _ in range(100):
             try:

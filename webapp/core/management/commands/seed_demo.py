@@ -68,9 +68,16 @@ class Command(BaseCommand):
             height, width = made.image.shape
             png = encode_karyogram(made.image, ImageInfo("PNG", width, height, 1, 8))
             with transaction.atomic():
-                case = Case.objects.create(accession=accession, known_karyotype=karyotype, referral_reason=reason,
-                                           notes="Synthetic demo karyogram.", created_by=technologist)
-                karyogram = services.add_karyogram(case, SimpleUploadedFile(f"{accession}.png", png), technologist)
+                case = Case.objects.create(
+                    accession=accession,
+                    known_karyotype=karyotype,
+                    referral_reason=reason,
+                    notes="Synthetic demo karyogram.",
+                    created_by=technologist,
+                )
+                karyogram = services.add_karyogram(
+                    case, SimpleUploadedFile(f"{accession}.png", png), technologist
+                )
                 karyogram.quality = Quality.POOR
                 karyogram.save(update_fields=["quality"])
                 services.start_job(karyogram, technologist, enqueue=False)

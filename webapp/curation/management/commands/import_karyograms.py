@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--case", default="CURATION-IMPORT", help="accession of the case that holds them")
         parser.add_argument("--user", help="who imports (default: the first admin)")
 
-    def handle(self, *args, directory: Path, quality: str, length: str, case: str, user: str | None, **options):
+    def handle(
+        self, *args, directory: Path, quality: str, length: str, case: str, user: str | None, **options
+    ):
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
         users = get_user_model().objects
@@ -47,6 +49,8 @@ class Command(BaseCommand):
                 imported += 1
             except services.UploadError as exc:
                 rejected.append(str(exc))
-        self.stdout.write(f"Imported {imported}, skipped {duplicates} duplicate(s), rejected {len(rejected)}.")
+        self.stdout.write(
+            f"Imported {imported}, skipped {duplicates} duplicate(s), rejected {len(rejected)}."
+        )
         for reason in rejected:
             self.stderr.write(f"  {reason}")
