@@ -8,7 +8,20 @@ from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from tests.enhancer.conftest import REAL_KARYOGRAMS
 
-METRICS = {"psnr", "ssim", "psnr_fg", "ssim_fg", "band_corr", "length_ratio", "mask_iou"}
+METRICS = {
+    "psnr",
+    "ssim",
+    "psnr_fg",
+    "ssim_fg",
+    "band_corr",
+    "band_precision",
+    "band_recall",
+    "false_band_rate",
+    "grid_ratio",
+    "halo",
+    "length_ratio",
+    "mask_iou",
+}
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +106,16 @@ def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_
     )
     summary = json.loads((tmp_path / "out.json").read_text())
     assert summary["n"] > 10
-    assert {"cyclegan", "identity", "he", "clahe", "unsharp", "nlm", "classical_best"} <= set(
-        summary["methods"]
-    )
+    assert {
+        "cyclegan",
+        "cyclegan_guarded",
+        "identity",
+        "he",
+        "clahe",
+        "unsharp",
+        "nlm",
+        "classical_best",
+    } <= set(summary["methods"])
     assert all(set(v) == METRICS for v in summary["methods"].values())
     protocol = summary["paper_protocol"]
     assert protocol["paper"] == {"psnr": 40.795, "ssim": 0.988}
