@@ -30,6 +30,8 @@ SWEEPING_ENV = {
     "BROKER_VISIBILITY_TIMEOUT": "600",
     "STALE_JOB_SECONDS": "2",
     "STALE_TRAINING_SECONDS": "4",
+    # queued work lost with Redis comes back within seconds, not after the 120 s default that raced _wait
+    "STALE_QUEUED_SECONDS": "5",
     "SWEEP_INTERVAL_SECONDS": "1",
 }
 
