@@ -170,8 +170,8 @@ def train_plain(
     def one():
         index_a = rng.integers(len(cells), size=config.batch_size)
         index_b = rng.integers(len(cells), size=config.batch_size)
-        real_a = plain_batch(cells, index_a, True, rng).to(dev)
-        real_b = plain_batch(cells, index_b, True, rng).to(dev)
+        real_a = plain_batch(cells, index_a, True, rng)[0].to(dev)
+        real_b = plain_batch(cells, index_b, True, rng)[0].to(dev)
         losses = plain_step(nets, opt_g, opt_d, pools, criterion, l1, config, real_a, real_b, None)
         history.append([losses[n] for n in LOSS_NAMES])
 
@@ -207,8 +207,9 @@ def train_device(
     def one(index: int, last: int):
         index_a = rng.integers(len(cells), size=config.batch_size)
         index_b = rng.integers(len(cells), size=config.batch_size)
+        flips_a, flips_b = rng.random(config.batch_size) < 0.5, rng.random(config.batch_size) < 0.5
         pending.append(
-            step(step.batch(resident, index_a, True, rng), step.batch(resident, index_b, True, rng), None)
+            step(step.batch(resident, index_a, flips_a), step.batch(resident, index_b, flips_b), None)
         )
         if len(pending) == config.log_every or index == last:
             history.extend(torch.stack(pending).tolist())

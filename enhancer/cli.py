@@ -4,6 +4,7 @@ or server. `enhance` prints one line per cell the fidelity guard held back, with
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from .io import ImageError, read_karyogram
 from .slicing import LayoutError, slice_karyogram
 from .synthetic.degrade import FAMILIES, HELD_OUT_FAMILY
 from .synthetic.layouts import STYLES
-from .training.config import PRESETS
+from .training.config import PRESETS, parse_settings
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
 
@@ -84,6 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     trainer.add_argument("--epochs-decay", type=int, help="epochs of linear decay")
     trainer.add_argument("--seed", type=int)
     trainer.add_argument("--include-all", action="store_true", help="do not exclude chromosomes 13-22, X, Y")
+    trainer.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override any training setting of the preset, e.g. --set upsample=transpose --set lambda_gan=0",
+    )
+    trainer.add_argument(
+        "--max-minutes", type=float, help="stop after the epoch that passes this wall time, keeping the model"
+    )
     trainer.set_defaults(run=_train)
 
     enhance = commands.add_parser("enhance", help="enhance a karyogram: slice, enhance all cells, reassemble")
@@ -238,7 +249,8 @@ def _train(args) -> int:
     }
     if args.include_all:
         overrides["excluded_labels"] = ()
-    config = preset(args.preset, **overrides)
+    config = preset(args.preset, **{**overrides, **parse_settings(args.set)})
+    deadline = time.monotonic() + 60 * args.max_minutes if args.max_minutes is not None else None
     model_dir = train(
         config,
         args.poor,
@@ -247,6 +259,7 @@ def _train(args) -> int:
         resume=args.resume,
         device=args.device,
         pairs=args.pairs,
+        should_stop=(lambda: time.monotonic() >= deadline) if deadline is not None else None,
     )
     print(f"model written to {model_dir}")
     return 0

@@ -88,6 +88,26 @@ def real_content_cells(
     ]
 
 
+def evaluation_sets(
+    data_dir: Path,
+    limit: int | None = None,
+    held_out_dir: Path | None = None,
+    real_dir: Path | None = None,
+    real_per_image: int = REAL_CONTENT_CELLS_PER_IMAGE,
+) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The validation cells (for tuning classical methods) and the named test sets `evaluate` uses."""
+    cells = paired_cells(data_dir, limit)
+    karyograms = sorted({c["karyogram"] for c in cells})
+    n_val = max(1, int(len(karyograms) * VALIDATION_FRACTION))
+    validation = [c for c in cells if c["karyogram"] in karyograms[:n_val]]
+    sets = {"synthetic": [c for c in cells if c["karyogram"] not in karyograms[:n_val]] or validation}
+    if held_out_dir is not None:
+        sets["synthetic_held_out"] = paired_cells(held_out_dir, limit)
+    if real_dir is not None:
+        sets["real_content"] = real_content_cells(real_dir, real_per_image)
+    return validation, sets
+
+
 def evaluate(
     model_dir: Path,
     data_dir: Path,
@@ -103,16 +123,7 @@ def evaluate(
     family kept out of training), `real_content` (sharp real karyograms in `real_dir`, degraded).
     `summary["methods"]` is the synthetic set's table.
     """
-    cells = paired_cells(data_dir, limit)
-    karyograms = sorted({c["karyogram"] for c in cells})
-    n_val = max(1, int(len(karyograms) * VALIDATION_FRACTION))
-    validation = [c for c in cells if c["karyogram"] in karyograms[:n_val]]
-    sets = {"synthetic": [c for c in cells if c["karyogram"] not in karyograms[:n_val]] or validation}
-    if held_out_dir is not None:
-        sets["synthetic_held_out"] = paired_cells(held_out_dir, limit)
-    if real_dir is not None:
-        sets["real_content"] = real_content_cells(real_dir, real_per_image)
-
+    validation, sets = evaluation_sets(data_dir, limit, held_out_dir, real_dir, real_per_image)
     methods = dict(baselines.BASELINES)
     if baselines.bm3d_available():
         methods["bm3d"] = baselines.bm3d_denoise

@@ -1,6 +1,6 @@
 """Training configuration and its presets."""
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 EXCLUDED_BY_DEFAULT = tuple([str(i) for i in range(13, 23)] + ["X", "Y", "XY"])
 
@@ -20,6 +20,8 @@ class TrainingConfig:
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5
     lambda_supervised: float = 0.0  # L1 toward aligned excellent cells, when pairs are given
+    lambda_ssim: float = 0.0  # (1 − SSIM) toward aligned excellent cells, when pairs are given
+    lambda_gan: float = 1.0  # weight of the generators' adversarial terms (the reference's is 1)
     pool_size: int = 50
     flip: bool = True
     seed: int = 0
@@ -80,6 +82,26 @@ PRESETS = {
         crop_size=128,
         excluded_labels=(),
     ),
+    # The same recipe sized for one GPU (README "The shipped model"): many more crops in larger
+    # batches, SSIM beside L1, and adversarial terms weighted down so they sharpen without painting.
+    "gpu-restore": TrainingConfig(
+        preset="gpu-restore",
+        ngf=16,
+        ndf=32,
+        gan_mode="lsgan",
+        n_epochs=5,
+        n_epochs_decay=5,
+        batch_size=16,
+        epoch_size=16000,
+        lambda_supervised=10.0,
+        lambda_ssim=5.0,
+        lambda_gan=0.2,
+        upsample="resize",
+        num_downs=7,
+        crop_size=128,
+        excluded_labels=(),
+        log_every=50,
+    ),
     # For tests: a few iterations of a tiny network on small images.
     "tiny": TrainingConfig(
         preset="tiny",
@@ -99,3 +121,24 @@ def preset(name: str, **overrides) -> TrainingConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
     return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    """`FIELD=VALUE` strings (the CLI's --set) as typed overrides of `TrainingConfig` fields."""
+    types = {f.name: f.type for f in fields(TrainingConfig)}
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in types or name in ("preset", "excluded_labels"):
+            raise ValueError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {sorted(types)}")
+        kind = types[name]
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"--set {pair!r}: {name} is true or false")
+            settings[name] = value.lower() in ("true", "1")
+        else:
+            try:
+                settings[name] = kind(value)
+            except ValueError:
+                raise ValueError(f"--set {pair!r}: {name} must be a {kind.__name__}") from None
+    return settings

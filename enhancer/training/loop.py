@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
+from torchmetrics.functional.image import structural_similarity_index_measure
 from tqdm import tqdm
 
 from ..model.checkpoint import save_generator
@@ -147,6 +149,7 @@ def train(
     if not resume or not log_path.exists():
         log_path.write_text(",".join(["epoch", "iteration", "lr", *LOSS_NAMES, "seconds"]) + "\n")
 
+    finished = start_epoch - 1  # the last epoch trained to its end
     for epoch in range(start_epoch, config.total_epochs + 1):
         if should_stop and should_stop():
             break
@@ -221,6 +224,7 @@ def train(
             rng=rng,
             extra={"config": config.to_json()},
         )
+        finished = epoch
 
     model_dir = save_generator(
         run_dir / "model",
@@ -229,7 +233,7 @@ def train(
         preset=config.preset,
         training=config.to_json(),
         data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
-        epochs_trained=min(epoch, config.total_epochs),
+        epochs_trained=finished,
         iterations=iteration,
     )
     save_generator(
@@ -250,6 +254,17 @@ def _crops(n: int, config: TrainingConfig, rng: np.random.Generator) -> np.ndarr
     if not config.crop_size:
         return None
     return rng.integers(0, config.image_size - config.crop_size + 1, size=(n, 2))
+
+
+def supervised_loss(fake: torch.Tensor, target: torch.Tensor, config: TrainingConfig) -> torch.Tensor:
+    """L1 and (1 − SSIM) of the enhanced cells toward their aligned excellent truth, in [-1, 1]."""
+    loss = fake.new_zeros(())
+    if config.lambda_supervised:
+        loss = loss + F.l1_loss(fake, target) * config.lambda_supervised
+    if config.lambda_ssim:
+        similarity = structural_similarity_index_measure(fake.float(), target.float(), data_range=2.0)
+        loss = loss + (1 - similarity) * config.lambda_ssim
+    return loss
 
 
 def build_networks(config: TrainingConfig, dev: torch.device) -> dict[str, nn.Module]:
@@ -371,13 +386,11 @@ class Step:
             losses = {
                 "idt_A": l1(g_a(real_b), real_b) * lam * lam_idt if lam_idt > 0 else zero,
                 "idt_B": l1(g_b(real_a), real_a) * lam * lam_idt if lam_idt > 0 else zero,
-                "G_A": criterion(d_a(fake_b), True),
-                "G_B": criterion(d_b(fake_a), True),
+                "G_A": criterion(d_a(fake_b), True) * config.lambda_gan,
+                "G_B": criterion(d_b(fake_a), True) * config.lambda_gan,
                 "cycle_A": l1(rec_a, real_a) * lam,
                 "cycle_B": l1(rec_b, real_b) * lam,
-                "sup": l1(fake_b, target) * config.lambda_supervised
-                if target is not None and config.lambda_supervised
-                else zero,
+                "sup": supervised_loss(fake_b, target, config) if target is not None else zero,
             }
             total_g = sum(losses.values())
         total_g.backward()

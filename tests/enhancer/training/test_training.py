@@ -1,4 +1,5 @@
 import csv
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -7,8 +8,8 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from enhancer.training.config import PRESETS, TrainingConfig, preset
-from enhancer.training.loop import ImagePool, train
+from enhancer.training.config import PRESETS, TrainingConfig, parse_settings, preset
+from enhancer.training.loop import ImagePool, supervised_loss, train
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,6 @@ def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_p
     assert len(rows) == 2 * 4 and all(float(r["cycle_A"]) > 0 for r in rows)
     assert (tmp_path / "losses.png").stat().st_size > 1000
     assert len(list((tmp_path / "samples").glob("*.png"))) == 2
-    import json
-
     card = json.loads((model_dir / "model_card.json").read_text())
     assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
 
@@ -96,3 +95,40 @@ def test_supervised_term_needs_aligned_cells(cells, tmp_path):
     train(config, cells / "poor", cells / "excellent", tmp_path, pairs=cells / "excellent")
     with open(tmp_path / "losses.csv") as f:
         assert all(float(r["sup"]) > 0 for r in csv.DictReader(f))
+
+
+def test_settings_override_any_field_with_its_type_and_refuse_unknown_ones():
+    settings = parse_settings(["upsample=transpose", "lambda_gan=0", "bf16=true", "n_epochs=3"])
+    assert settings == {"upsample": "transpose", "lambda_gan": 0.0, "bf16": True, "n_epochs": 3}
+    assert preset("gpu-restore", **settings).n_epochs == 3
+    for bad in (["colour=red"], ["n_epochs=two"], ["bf16=maybe"], ["lambda_gan"]):
+        with pytest.raises(ValueError, match="--set"):
+            parse_settings(bad)
+
+
+def test_supervised_loss_is_zero_on_the_truth_and_grows_with_the_error():
+    config = replace(preset("tiny"), lambda_supervised=10.0, lambda_ssim=5.0)
+    truth = torch.rand(2, 1, 32, 32) * 2 - 1
+    assert supervised_loss(truth, truth, config).item() == pytest.approx(0.0, abs=1e-5)
+    near, far = truth + 0.05 * torch.randn_like(truth), truth + 0.5 * torch.randn_like(truth)
+    assert 0 < supervised_loss(near, truth, config) < supervised_loss(far, truth, config)
+    assert supervised_loss(far, truth, replace(config, lambda_supervised=0, lambda_ssim=0)).item() == 0
+
+
+def test_adversarial_weight_zero_trains_without_the_generators_gan_terms(cells, tmp_path):
+    config = replace(preset("tiny"), lambda_gan=0.0, lambda_ssim=1.0, lambda_supervised=1.0)
+    train(config, cells / "poor", cells / "excellent", tmp_path, pairs=cells / "excellent")
+    with open(tmp_path / "losses.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert all(float(r["G_A"]) == 0 and float(r["G_B"]) == 0 and float(r["sup"]) > 0 for r in rows)
+
+
+def test_the_cli_trains_with_overrides_and_stops_at_its_time_limit(cells, tmp_path):
+    from enhancer.cli import main
+
+    args = ["train", "--poor", str(cells / "poor"), "--excellent", str(cells / "excellent"),
+            "-o", str(tmp_path), "--preset", "tiny", "--set", "n_epochs=3", "--max-minutes", "0"]  # fmt: skip
+    assert main(args) == 0
+    card = json.loads((tmp_path / "model" / "model_card.json").read_text())
+    assert card["training"]["n_epochs"] == 3
+    assert card["epochs_trained"] == 0  # the limit had passed before the first epoch: nothing trained
