@@ -41,7 +41,7 @@ def broker(redis_server):
     """Point the web app's settings and the Celery app at the test Redis server."""
     from django.conf import settings
 
-    from workers import app
+    from webapp.celery import app
 
     saved = settings.REDIS_URL, settings.CELERY_BROKER_URL, app.conf.broker_url
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_server.url

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PASSWORD
-from webapp.curation.models import Dataset, ModelVersion, TrainingRun
+from webapp.curation.models import Dataset, ModelComparison, ModelVersion, TrainingRun
 from webapp.studies import services as study_services
 from webapp.studies.models import Assignment
 
@@ -82,6 +82,8 @@ ACCESS = {
             "model-upload",
             "model-activate",
             "model-compare",
+            "model-comparison",
+            "model-comparison-cell",
             "rater-list",
             "rater-invite-renew",
         ],
@@ -140,6 +142,9 @@ def world(make_user, finished_karyograms):
     version = ModelVersion.objects.create(
         name="m", source="uploaded", storage_prefix="models/m", weights_sha256="0" * 64
     )
+    comparison = ModelComparison.objects.create(
+        first=version, second=version, state="done", labels=["1"], created_by=users["curator"]
+    )
     token = Assignment.objects.filter(study=study).first().token
     kwargs = {
         "case-detail": {"pk": job.karyogram.case.pk},
@@ -182,6 +187,8 @@ def world(make_user, finished_karyograms):
     for name in ("training-detail", "training-status", "training-sample", "training-cancel"):
         kwargs[name] = {"pk": run.pk}
     kwargs["model-activate"] = {"pk": version.pk}
+    kwargs["model-comparison"] = {"pk": comparison.pk}
+    kwargs["model-comparison-cell"] = {"pk": comparison.pk, "label": "1", "kind": "input"}
     kwargs["rater-invite-renew"] = {"pk": users["rater"].pk}
     kwargs["rater-invite-accept"] = {"uidb64": "MQ", "token": "no-such-token"}
     clients = {"anonymous": Client()}
