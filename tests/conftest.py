@@ -62,12 +62,15 @@ def _database_url() -> str:
 
 @pytest.fixture(scope="session")
 def celery_worker(broker, django_db_setup, tmp_path_factory):
-    """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database."""
+    """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database and media
+    storage, but with a TRAINING_DIR of its own, as a worker on another machine than the web app."""
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    # A short visibility timeout so a message whose worker was killed comes back within the test.
-    worker = CeleryWorker(
-        broker.url, _database_url(), log_file=log, extra_env={"BROKER_VISIBILITY_TIMEOUT": "15"}
-    ).start()
+    env = {
+        # A short visibility timeout so a message whose worker was killed comes back within the test.
+        "BROKER_VISIBILITY_TIMEOUT": "15",
+        "TRAINING_DIR": str(tmp_path_factory.mktemp("worker-training")),
+    }
+    worker = CeleryWorker(broker.url, _database_url(), log_file=log, extra_env=env).start()
     yield worker
     worker.stop()
 
