@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.factories import CaseFactory
-from webapp.cases.models import Case
+from tests.factories import CaseFactory, EnhancementJobFactory
+from webapp.cases.models import Case, EnhancementJob, JobState
 
 PAGES = ["case-list", "case-create"]
 
@@ -99,3 +99,13 @@ def test_result_downloads_offer_png_only_when_the_original_is_not_png(client, fi
     Karyogram.objects.filter(pk=karyogram.pk).update(format="TIFF")
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Download (TIFF)" in page and "Download PNG" in page
+
+
+@pytest.mark.django_db
+def test_the_retry_button_refuses_a_job_still_running_as_the_api_does(client, make_user):
+    tech = make_user("technologist", "tech")
+    job = EnhancementJobFactory(state=JobState.ENHANCING, karyogram__case__created_by=tech)
+    client.login(username="tech", password=PASSWORD)
+    response = client.post(reverse("job-retry", args=[job.pk]), follow=True)
+    assert "The job is still enhancing; wait for it to finish or fail." in response.content.decode()
+    assert EnhancementJob.objects.count() == 1
