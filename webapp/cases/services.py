@@ -28,6 +28,7 @@ from enhancer.segmentation import background_level
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
 from webapp.core import queue, storage
+from webapp.core.storage import put_file
 
 from .models import Case, EnhancementJob, JobState, Karyogram
 
@@ -142,7 +143,7 @@ def cell_preview_path(job: EnhancementJob, label: str, kind: str) -> str:
 def _save_cell_previews(job: EnhancementJob, layout: Layout, pixels: np.ndarray, kind: str) -> None:
     for cell in layout.cells:
         x0, y0, x1, y1 = cell.box
-        storage.put_file(
+        put_file(
             cell_preview_path(job, cell.label, kind), display_png(pixels[y0:y1, x0:x1], compress_level=1)
         )
 
@@ -189,13 +190,13 @@ def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> 
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
-    job.result.name = storage.put_file(
+    job.result.name = put_file(
         f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", encode_karyogram(pixels, info)
     )
     job.result_png.name = (
         job.result.name
         if png_info == info
-        else storage.put_file(  # a PNG original: one file
+        else put_file(  # a PNG original: one file
             f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info)
         )
     )
