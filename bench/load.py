@@ -104,7 +104,7 @@ def main() -> None:
         extra_env={"DJANGO_SETTINGS_MODULE": "webapp.settings.local"},
     ).start()
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis.url
-    from workers import app
+    from webapp.celery import app
 
     app.conf.broker_url = redis.url
     server = None

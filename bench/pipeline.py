@@ -43,7 +43,7 @@ from enhancer.synthetic import synthesize  # noqa: E402
 from tests.support.services import CeleryWorker, RedisServer  # noqa: E402
 from webapp.accounts.roles import Role, assign_role  # noqa: E402
 from webapp.cases.models import EnhancementJob, JobState  # noqa: E402
-from workers import app  # noqa: E402
+from webapp.celery import app  # noqa: E402
 
 
 def karyogram_png(seed: int) -> bytes:

@@ -39,7 +39,8 @@ from enhancer.synthetic import synthesize
 from webapp.accounts.roles import Role, assign_role
 from webapp.cases import services
 from webapp.cases.models import Case
-from workers import app, tasks
+from webapp.celery import app
+from workers import tasks
 
 
 def main() -> None:

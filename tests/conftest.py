@@ -14,17 +14,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
-def make_user(django_user_model):
+def make_user(db):
     """Create a user holding `role` (a Role value), password PASSWORD."""
-    from webapp.accounts.roles import Role, assign_role
+    from tests.factories import UserFactory
 
     def make(role: str | None, username: str | None = None):
-        user = django_user_model.objects.create_user(
-            username=username or f"user-{role or 'none'}", password=PASSWORD
-        )
-        if role:
-            assign_role(user, Role(role))
-        return user
+        return UserFactory(username=username or f"user-{role or 'none'}", role=role)
 
     return make
 
@@ -41,7 +36,7 @@ def broker(redis_server):
     """Point the web app's settings and the Celery app at the test Redis server."""
     from django.conf import settings
 
-    from workers import app
+    from webapp.celery import app
 
     saved = settings.REDIS_URL, settings.CELERY_BROKER_URL, app.conf.broker_url
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_server.url
@@ -62,12 +57,15 @@ def _database_url() -> str:
 
 @pytest.fixture(scope="session")
 def celery_worker(broker, django_db_setup, tmp_path_factory):
-    """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database."""
+    """A real Celery worker process on the `cpu` and `gpu` queues, sharing the test database and media
+    storage, but with a TRAINING_DIR of its own, as a worker on another machine than the web app."""
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    # A short visibility timeout so a message whose worker was killed comes back within the test.
-    worker = CeleryWorker(
-        broker.url, _database_url(), log_file=log, extra_env={"BROKER_VISIBILITY_TIMEOUT": "15"}
-    ).start()
+    env = {
+        # A short visibility timeout so a message whose worker was killed comes back within the test.
+        "BROKER_VISIBILITY_TIMEOUT": "15",
+        "TRAINING_DIR": str(tmp_path_factory.mktemp("worker-training")),
+    }
+    worker = CeleryWorker(broker.url, _database_url(), log_file=log, extra_env=env).start()
     yield worker
     worker.stop()
 
@@ -90,44 +88,32 @@ STUDY_KARYOTYPES = ["46,XY", "47,XY,+8", "46,XX,del(5)(q13q33)", "45,XX,-7", "46
 @pytest.fixture
 def finished_karyograms(make_user):
     """`count` karyograms with a finished enhancement: a noisy original, a smooth result (sizes differ a lot)."""
-    import io
-
     import numpy as np
     from django.core.files.base import ContentFile
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
 
-    from webapp.cases import services
-    from webapp.cases.models import Case, EnhancementJob, JobState
-
-    def png(pixels) -> bytes:
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="PNG")
-        return buffer.getvalue()
+    from tests.factories import EnhancementJobFactory, png_bytes
+    from webapp.cases.models import JobState
 
     def make(count: int):
         technologist = make_user("technologist", "tech-for-study")
         rng = np.random.default_rng(5)
         made = []
         for i in range(count):
-            case = Case.objects.create(
-                accession=f"ACC-SECRET-{i:03d}",
-                known_karyotype=STUDY_KARYOTYPES[i % 5],
-                created_by=technologist,
-            )
             noisy = rng.integers(0, 256, (90, 120), dtype=np.uint8)
-            karyogram = services.add_karyogram(
-                case, SimpleUploadedFile(f"patient-{i}-original.png", png(noisy)), technologist
-            )
-            job = EnhancementJob.objects.create(
-                karyogram=karyogram,
+            job = EnhancementJobFactory(
+                karyogram__case__accession=f"ACC-SECRET-{i:03d}",
+                karyogram__case__known_karyotype=STUDY_KARYOTYPES[i % 5],
+                karyogram__case__created_by=technologist,
+                karyogram__name=f"patient-{i}-original.png",
+                karyogram__png=png_bytes(noisy),
                 state=JobState.DONE,
                 progress=100,
                 model_version="cpu-small:abc123",
-                created_by=technologist,
             )
-            job.result.save("enhanced.png", ContentFile(png(np.full((90, 120), 200 + i % 50, np.uint8))))
-            made.append(karyogram)
+            job.result.save(
+                "enhanced.png", ContentFile(png_bytes(np.full((90, 120), 200 + i % 50, np.uint8)))
+            )
+            made.append(job.karyogram)
         return made
 
     return make
@@ -136,24 +122,21 @@ def finished_karyograms(make_user):
 @pytest.fixture
 def labelled_karyograms(make_user):
     """`poor` poor and `excellent` excellent synthetic karyograms (900×750), stored and labelled."""
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from enhancer.io import ImageInfo, encode_karyogram
     from enhancer.synthetic import synthesize
-    from webapp.cases import services
-    from webapp.cases.models import Case, Karyogram
+    from tests.factories import CaseFactory, KaryogramFactory
+    from webapp.cases.models import Karyogram
 
     def make(poor: int = 2, excellent: int = 2):
         user = make_user("technologist", "curation-tech")
-        case = Case.objects.create(accession="CUR-1", created_by=user)
+        case = CaseFactory(accession="CUR-1", created_by=user)
         made = []
         for i, quality in enumerate(["poor"] * poor + ["excellent"] * excellent):
             image = synthesize(
                 "46,XY", seed=300 + i, quality=quality, severity="mild", width=900, height=750
             ).image
             png = encode_karyogram(image, ImageInfo("PNG", 900, 750, 1, 8))
-            karyogram = services.add_karyogram(case, SimpleUploadedFile(f"{quality}-{i}.png", png), user)
+            karyogram = KaryogramFactory(case=case, name=f"{quality}-{i}.png", png=png)
             Karyogram.objects.filter(pk=karyogram.pk).update(quality=quality, length="medium")
             made.append(Karyogram.objects.get(pk=karyogram.pk))
         return made

@@ -1,5 +1,7 @@
-"""Lint and format are part of the tests: ruff with the repository's configuration (pyproject.toml)."""
+"""Lint, format and layering are part of the tests: ruff with the repository's configuration, and
+import-linter's contracts (pyproject.toml: workers > webapp > enhancer, no circles)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,5 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ruff(command):
     result = subprocess.run(
         [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_imports_point_one_way_without_circles():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,5 +1,2 @@
-"""Celery workers: the app, queue routing and thin task adapters over `enhancer`."""
-
-from .celery import app
-
-__all__ = ["app"]
+"""Celery task adapters, registered by name on the app of `webapp.celery`: each loads a row, calls a
+`webapp` service or an `enhancer` function, and stores the result."""

@@ -1,7 +1,8 @@
 """Celery tasks: thin adapters that load a row, call `enhancer`, store the result.
 
 Pipeline: slice (queue cpu) → enhance (queue gpu, all cells in one batch) → reassemble
-(queue cpu). Each step is idempotent; see `workers.jobflow`.
+(queue cpu). Each step claims and advances its job through the state machine of
+`webapp.core.models.TrackedWork`, so it is idempotent.
 """
 
 import time
@@ -17,38 +18,39 @@ from enhancer.model.device import device_label
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError, slice_karyogram
 from webapp.cases import services
-from webapp.cases.models import JobCell, JobState
+from webapp.cases.models import EnhancementJob, JobCell, JobState
+from webapp.core import queue
 from webapp.core.models import Heartbeat
+from webapp.curation.active_model import active_model
 
-from . import jobflow
-from .models import active_model
+jobs = EnhancementJob.objects
 
 TRANSIENT = (OperationalError, ConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_jitter": True, "max_retries": 5}
 
 
-@shared_task(bind=True, name="workers.tasks.heartbeat")
+@shared_task(bind=True, name=queue.HEARTBEAT)
 def heartbeat(self) -> None:
     """Record which worker consumed this message from which queue."""
-    queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
-    Heartbeat.objects.create(queue=queue, hostname=self.request.hostname or "unknown")
+    consumed_from = (self.request.delivery_info or {}).get("routing_key") or "unknown"
+    Heartbeat.objects.create(queue=consumed_from, hostname=self.request.hostname or "unknown")
 
 
-@shared_task(name="workers.tasks.slice_karyogram", **RETRY)
+@shared_task(name=queue.SLICE, **RETRY)
 def slice_karyogram_task(*, job_pk: int) -> None:
     """Find the slots and prepare every cell's model input."""
-    job = jobflow.claim(job_pk, (JobState.QUEUED, JobState.SLICING), running=JobState.SLICING)
+    job = jobs.claim(job_pk, (JobState.QUEUED, JobState.SLICING), running=JobState.SLICING)
     if job is None:
         return
     start = time.perf_counter()
     try:
         decoded = services.read_stored(job.karyogram)
-        layout = slice_karyogram(decoded.grey, cells=job.cells, layout=job.layout)
+        layout = slice_karyogram(decoded.grey, cells=job.cell_count, layout=job.layout)
     except ImageError as exc:
-        jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}")
+        jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}")
         return
     except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them
-        jobflow.fail(job_pk, f"The karyogram could not be sliced: {exc}", layout_guess=exc.guess)
+        jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}", layout_guess=exc.guess)
         return
     background = background_level(decoded.grey)
     inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}
@@ -56,7 +58,7 @@ def slice_karyogram_task(*, job_pk: int) -> None:
         services.save_arrays(job, "inputs", inputs)
         services.save_layout(job, layout)
     except OSError as exc:
-        jobflow.storage_failure(job_pk, exc, "the cells of the karyogram")
+        jobs.fail_on_storage_error(job_pk, exc, "the cells of the karyogram")
         return
 
     def write(current):
@@ -75,15 +77,20 @@ def slice_karyogram_task(*, job_pk: int) -> None:
             ]
         )
 
-    jobflow.advance(
-        job, JobState.SLICING, JobState.ENHANCING, time.perf_counter() - start, write, then=enhance_cells_task
+    jobs.advance(
+        job_pk,
+        JobState.SLICING,
+        JobState.ENHANCING,
+        seconds=time.perf_counter() - start,
+        write=write,
+        then=queue.ENHANCE,
     )
 
 
-@shared_task(name="workers.tasks.enhance_cells", **RETRY)
+@shared_task(name=queue.ENHANCE, **RETRY)
 def enhance_cells_task(*, job_pk: int) -> None:
     """Run every cell of the karyogram through the model in one batch, then the fidelity guard."""
-    job = jobflow.claim(job_pk, JobState.ENHANCING)
+    job = jobs.claim(job_pk, JobState.ENHANCING)
     if job is None:
         return
     start = time.perf_counter()
@@ -96,7 +103,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
     try:
         services.save_arrays(job, "outputs", outputs)
     except OSError as exc:
-        jobflow.storage_failure(job_pk, exc, "the enhanced cells")
+        jobs.fail_on_storage_error(job_pk, exc, "the enhanced cells")
         return
 
     def write(current):
@@ -107,25 +114,30 @@ def enhance_cells_task(*, job_pk: int) -> None:
             row.guard = verdicts[row.label].to_json()
         JobCell.objects.bulk_update(rows, ["guard"])
 
-    jobflow.advance(
-        job, JobState.ENHANCING, JobState.ASSEMBLING, time.perf_counter() - start, write, then=reassemble_task
+    jobs.advance(
+        job_pk,
+        JobState.ENHANCING,
+        JobState.ASSEMBLING,
+        seconds=time.perf_counter() - start,
+        write=write,
+        then=queue.REASSEMBLE,
     )
 
 
-@shared_task(name="workers.tasks.reassemble", **RETRY)
+@shared_task(name=queue.REASSEMBLE, **RETRY)
 def reassemble_task(*, job_pk: int) -> None:
     """Paste the enhanced cells back and write the result in the original's format and as PNG."""
-    job = jobflow.claim(job_pk, JobState.ASSEMBLING)
+    job = jobs.claim(job_pk, JobState.ASSEMBLING)
     if job is None:
         return
     start = time.perf_counter()
     try:
         services.render_result(job)
     except OSError as exc:
-        jobflow.storage_failure(job_pk, exc, "the enhanced karyogram")
+        jobs.fail_on_storage_error(job_pk, exc, "the enhanced karyogram")
         return
 
     def write(current):
         current.result.name, current.result_png.name = job.result.name, job.result_png.name
 
-    jobflow.advance(job, JobState.ASSEMBLING, JobState.DONE, time.perf_counter() - start, write)
+    jobs.advance(job_pk, JobState.ASSEMBLING, JobState.DONE, seconds=time.perf_counter() - start, write=write)

@@ -7,10 +7,10 @@ to the shipped model, a run page that drops Cancel when the run ends, and no 404
 """
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.factories import KaryogramFactory
 from webapp.cases import services
-from webapp.cases.models import Case, EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobState
 from webapp.curation.gate import failed_bars
 from webapp.curation.models import Dataset, ModelVersion, RunState, TrainingRun
 
@@ -73,8 +73,9 @@ def test_curator_trains_evaluates_and_activates_a_model(
     assert ModelVersion.objects.get(is_active=True) == version
 
     technologist = make_user("technologist", "tess")
-    case = Case.objects.create(accession="AFTER-TRAINING", created_by=technologist)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("k.png", karyogram_png), technologist)
+    karyogram = KaryogramFactory(
+        case__accession="AFTER-TRAINING", case__created_by=technologist, png=karyogram_png
+    )
     job = services.start_job(karyogram, technologist)
     for _ in range(600):
         job.refresh_from_db()

@@ -4,13 +4,13 @@ best guess: only the slots marked unsure are moved or drawn, then the job runs a
 import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
+from tests.factories import KaryogramFactory
 from tests.support.layout_guess import guess_from_truth, refusing_slicer
 from webapp.cases import services
-from webapp.cases.models import Case, EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobState
 from workers import tasks
 
 WIDTH, HEIGHT = 900, 750
@@ -27,13 +27,10 @@ def test_technologist_corrects_the_unsure_slots_of_the_guess(
         "46,XY", seed=202, quality="poor", severity="moderate", width=WIDTH, height=HEIGHT, shorten=False
     )
     truth = {s["label"]: s["box"] for s in made.truth["slots"]}
-    case = Case.objects.create(accession="BOX-1", created_by=user)
-    karyogram = services.add_karyogram(
-        case,
-        SimpleUploadedFile(
-            "refused.png", encode_karyogram(made.image, ImageInfo("PNG", WIDTH, HEIGHT, 1, 8))
-        ),
-        user,
+    karyogram = KaryogramFactory(
+        case__created_by=user,
+        name="refused.png",
+        png=encode_karyogram(made.image, ImageInfo("PNG", WIDTH, HEIGHT, 1, 8)),
     )
     # The slicer refuses it with a best guess that is unsure of three slots, each wrong in its own way.
     x0, y0, x1, y1 = truth["3"]
@@ -50,7 +47,7 @@ def test_technologist_corrects_the_unsure_slots_of_the_guess(
     assert failed.state == JobState.FAILED and failed.layout_guess == guess
 
     log_in("tom")
-    page.goto(live_server.url + case.get_absolute_url())
+    page.goto(live_server.url + karyogram.case.get_absolute_url())
     page.get_by_role("link", name="Correct the slot boxes and run again").click()
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
     assert page.locator("#layout-editor g.slot").count() == 24

@@ -1,5 +1,5 @@
 """The demo karyograms that `manage.py seed_demo` makes, and the severe synthetic ones, are sliced into
-their true slots (the generator arguments are those of webapp/core/management/commands/seed_demo.py:
+their true slots (the generator arguments are those of webapp/cases/management/commands/seed_demo.py:
 DEMO_CASES with seeds from 900, poor, no shortening)."""
 
 import collections

@@ -120,7 +120,7 @@ class CeleryWorker:
                 "-m",
                 "celery",
                 "-A",
-                "workers",
+                "webapp",
                 "worker",
                 "-Q",
                 ",".join(self.queues),
@@ -145,7 +145,7 @@ class CeleryWorker:
         return self
 
     def wait_until_consuming(self, timeout: float) -> None:
-        from workers.health import queue_consumers
+        from webapp.core.health import queue_consumers
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

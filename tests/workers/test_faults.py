@@ -13,14 +13,14 @@ import time
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
 from tests.conftest import _database_url
+from tests.factories import EnhancementJobFactory, KaryogramFactory
 from tests.support.services import CeleryWorker
 from webapp.cases import services
-from webapp.cases.models import Case, EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobState
 from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
@@ -62,9 +62,9 @@ def large_png() -> bytes:
 
 def _new_job(make_user, png: bytes, accession: str) -> EnhancementJob:
     user = make_user("technologist", f"tech-{accession.lower()}")
-    case = Case.objects.create(accession=accession, created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("k.png", png), user)
-    return services.start_job(karyogram, user)
+    return services.start_job(
+        KaryogramFactory(case__accession=accession, case__created_by=user, png=png), user
+    )
 
 
 def _wait(job: EnhancementJob, timeout: float = 120) -> EnhancementJob:
@@ -157,9 +157,8 @@ def test_full_disk_while_saving_fails_the_job_clearly_and_keeps_the_original(mak
     from workers.tasks import slice_karyogram_task
 
     user = make_user("technologist", "disk")
-    case = Case.objects.create(accession="DISK-FULL", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("k.png", large_png), user)
-    job = EnhancementJob.objects.create(karyogram=karyogram, created_by=user)
+    job = EnhancementJobFactory(karyogram__case__created_by=user, karyogram__png=large_png)
+    karyogram = job.karyogram
     database = settings.DATABASES["default"]["NAME"]
     biggest = max(os.path.getsize(p) for p in (database, f"{database}-wal") if os.path.exists(p))
     previous_limit = resource.getrlimit(resource.RLIMIT_FSIZE)

@@ -73,7 +73,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
                 {"state": [f"The job is still {job.state}; wait for it to finish or fail."]}
             )
         with transaction.atomic():
-            new = services.start_job(job.karyogram, request.user, job.strength, job.cells, job.layout)
+            new = services.start_job(job.karyogram, request.user, job.strength, job.cell_count, job.layout)
         return Response(
             JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from enhancer.fidelity import Verdict
+from webapp.core import queue
 from webapp.core.models import TrackedWork
 
 
@@ -96,29 +97,39 @@ class JobState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-ACTIVE_STATES = (JobState.QUEUED, JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING)
-PROGRESS_AT = {
-    JobState.QUEUED: 0,
-    JobState.SLICING: 5,
-    JobState.ENHANCING: 30,
-    JobState.ASSEMBLING: 80,
-    JobState.DONE: 100,
-}
-
-
 def job_path(instance: "EnhancementJob", name: str) -> str:
     return f"jobs/{instance.uid}/{name}"
 
 
 class EnhancementJob(TrackedWork):
+    """One enhancement of a karyogram: slice (cpu) → enhance (gpu) → reassemble (cpu)."""
+
+    ACTIVE_STATES = (JobState.QUEUED, JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING)
+    PROGRESS_AT = {
+        JobState.QUEUED: 0,
+        JobState.SLICING: 5,
+        JobState.ENHANCING: 30,
+        JobState.ASSEMBLING: 80,
+        JobState.DONE: 100,
+    }
+    STEPS = {
+        JobState.QUEUED: queue.SLICE,
+        JobState.SLICING: queue.SLICE,
+        JobState.ENHANCING: queue.ENHANCE,
+        JobState.ASSEMBLING: queue.REASSEMBLE,
+    }
+    TASK_ARGUMENT = "job_pk"
+
     karyogram = models.ForeignKey(Karyogram, on_delete=models.CASCADE, related_name="jobs")
     model_version = models.CharField(max_length=128, blank=True)
     device = models.CharField(
         max_length=128, blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)"
     )
     strength = models.FloatField(default=1.0)
-    cells = models.PositiveSmallIntegerField(
-        default=24, choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")]
+    cell_count = models.PositiveSmallIntegerField(
+        default=24,
+        choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")],
+        help_text="how many cells the karyogram is cut into; the cells themselves are `cell_rows`",
     )
     layout = models.JSONField(
         null=True, blank=True, help_text="slot boxes given by a person, instead of detection"
@@ -140,16 +151,16 @@ class EnhancementJob(TrackedWork):
     def __str__(self) -> str:
         return f"job {self.pk} ({self.state})"
 
-    @property
-    def is_active(self) -> bool:
-        return self.state in ACTIVE_STATES
+    def record_step(self, state: str, seconds: float) -> None:
+        self.timings = {**self.timings, state: round(seconds, 3)}
 
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])
 
 
 class JobCell(models.Model):
-    """One slot of a job's karyogram: where it is, and the model's input and output for it."""
+    """One slot of a job's karyogram: its box, how many chromosomes it holds, the strength asked for and the
+    fidelity guard's verdict. The model's input and output of the cell live in the job's npz files."""
 
     job = models.ForeignKey(EnhancementJob, on_delete=models.CASCADE, related_name="cell_rows")
     label = models.CharField(max_length=4)

@@ -48,7 +48,9 @@ class JobCellSerializer(serializers.Serializer):
 
 class JobSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(source="get_state_display", read_only=True)
-    cells = JobCellSerializer(source="cell_rows", many=True, read_only=True)
+    cells = JobCellSerializer(
+        source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
+    )
     result_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,6 +66,7 @@ class JobSerializer(serializers.ModelSerializer):
             "model_version",
             "device",
             "strength",
+            "cell_count",
             "cells",
             "layout_guess",
             "timings",
@@ -121,4 +124,6 @@ class KaryogramSerializer(serializers.ModelSerializer):
 class UploadSerializer(serializers.Serializer):
     image = serializers.FileField()
     strength = serializers.FloatField(default=1.0, min_value=0.0, max_value=1.0)
-    cells = serializers.ChoiceField(choices=[23, 24], default=24)
+    cells = serializers.ChoiceField(
+        choices=[23, 24], default=24, help_text="how many cells to cut: 24, or 23 with X and Y in one"
+    )

@@ -10,7 +10,6 @@ import io
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
 from pathlib import PurePath
 
 import numpy as np
@@ -28,6 +27,8 @@ from enhancer.reassembly import cell_deltas, reassemble
 from enhancer.segmentation import background_level
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
+from webapp.core import queue, storage
+from webapp.core.storage import put_file
 
 from .models import Case, EnhancementJob, JobState, Karyogram
 
@@ -82,23 +83,20 @@ def start_job(
     karyogram: Karyogram,
     user,
     strength: float = 1.0,
-    cells: int = 24,
+    cell_count: int = 24,
     layout: dict | None = None,
     enqueue: bool = True,
 ) -> EnhancementJob:
     """Create a job and enqueue its first step once the transaction commits.
 
-    With `enqueue=False` the job waits in the database until `workers.sweep` sends it (used
-    when no broker runs yet, e.g. while loading demo data).
+    With `enqueue=False` the job waits in the database until the sweep (`webapp.core.sweep`) sends it
+    (used when no broker runs yet, e.g. while loading demo data).
     """
-    from workers.enqueue import send_on_commit
-    from workers.tasks import slice_karyogram_task
-
     job = EnhancementJob.objects.create(
-        karyogram=karyogram, strength=strength, cells=cells, layout=layout, created_by=user
+        karyogram=karyogram, strength=strength, cell_count=cell_count, layout=layout, created_by=user
     )
     if enqueue:
-        send_on_commit(slice_karyogram_task, job_pk=job.pk)
+        queue.send_on_commit(queue.SLICE, job_pk=job.pk)
     return job
 
 
@@ -115,36 +113,14 @@ def read_stored(karyogram: Karyogram) -> Decoded:
         )
 
 
-def put_file(path: str, data: bytes) -> str:
-    """Write `data` at exactly `path` in media storage, replacing what was there (idempotent steps).
-
-    When the write fails (a full disk), the partial file is removed so nothing half-written is served.
-    """
-    if default_storage.exists(path):
-        default_storage.delete(path)
-    try:
-        return default_storage.save(path, ContentFile(data))
-    except OSError:
-        if default_storage.exists(path):
-            default_storage.delete(path)
-        raise
-
-
 def save_arrays(job: EnhancementJob, name: str, arrays: dict[str, np.ndarray]) -> str:
-    """Store named arrays of a job (cell inputs, outputs, masks) as one npz.
-
-    Uncompressed on purpose: zlib took ~0.2 s per file of 24 float cells (6 MB), a tenth of a job.
-    """
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return put_file(f"jobs/{job.uid}/{name}.npz", buffer.getvalue())
+    """Store named arrays of a job (cell inputs, outputs, masks) as one npz beside its result."""
+    return storage.save_npz(f"jobs/{job.uid}/{name}.npz", arrays)
 
 
 def load_arrays(job: EnhancementJob, name: str) -> dict[str, np.ndarray]:
     """The arrays stored by `save_arrays`, read without unpickling."""
-    with default_storage.open(f"jobs/{job.uid}/{name}.npz", "rb") as f:
-        with np.load(io.BytesIO(f.read()), allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
+    return storage.load_npz(f"jobs/{job.uid}/{name}.npz")
 
 
 def save_layout(job: EnhancementJob, layout: Layout) -> None:
@@ -172,17 +148,11 @@ def _save_cell_previews(job: EnhancementJob, layout: Layout, pixels: np.ndarray,
         )
 
 
-def cached_png(path: str, make: Callable[[], bytes]) -> bytes:
-    """The PNG stored at `path`, made by `make` on first use: previews of originals, which never change."""
-    if not default_storage.exists(path):
-        put_file(path, make())
-    with default_storage.open(path, "rb") as f:
-        return f.read()
-
-
 def original_preview(karyogram: Karyogram) -> bytes:
     """The original as an 8-bit PNG for the browser (viewer, slot editor), decoded once."""
-    return cached_png(f"previews/{karyogram.uid}.png", lambda: display_png(read_stored(karyogram).pixels))
+    return storage.cached_file(
+        f"previews/{karyogram.uid}.png", lambda: display_png(read_stored(karyogram).pixels)
+    )
 
 
 def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:

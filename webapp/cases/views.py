@@ -152,6 +152,9 @@ class RetryView(TechnologistPage, View):
 
     def post(self, request, pk):
         job = get_object_or_404(EnhancementJob, pk=pk)
+        if job.is_active:  # as the API: one run of a job at a time
+            messages.error(request, f"The job is still {job.state}; wait for it to finish or fail.")
+            return redirect(job)
         layout = None
         if "layout" in request.POST:
             form = LayoutForm(request.POST)
@@ -162,6 +165,6 @@ class RetryView(TechnologistPage, View):
             layout.setdefault("image", {"width": job.karyogram.width, "height": job.karyogram.height})
         with transaction.atomic():
             new = services.start_job(
-                job.karyogram, request.user, job.strength, job.cells, layout or job.layout
+                job.karyogram, request.user, job.strength, job.cell_count, layout or job.layout
             )
         return redirect(new)

@@ -1,30 +1,54 @@
-"""Two model versions side by side: their metrics, and the same cells enhanced by each."""
+"""Two model versions side by side: their metrics, and the same cells enhanced by each.
 
-import base64
-import io
+Running the models is a worker's job (`workers.comparison`, queue cpu): it writes the cells as PNGs to
+media storage, and the page shows them from there; the web process never loads a model.
+"""
+
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image
+from django.db import transaction
 
 from enhancer.cells import to_model_input
-from enhancer.inference import Enhancer
 from enhancer.io import grey_of
 from enhancer.segmentation import background_level
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
+from webapp.cases.services import display_png
+from webapp.core import queue, storage
 
-from .models import ModelVersion
+from .active_model import enhancer_for
+from .models import ComparisonState, ModelComparison, ModelVersion
 from .registry import local_dir
 
 METRICS = ("psnr", "ssim", "psnr_fg", "ssim_fg", "band_corr", "length_ratio", "mask_iou")
 SAMPLE_LABELS = ("1", "5", "7", "9", "12", "X")
+KINDS = ("input", "first", "second")
+comparisons = ModelComparison.objects
 
 
-def _data_uri(cell: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray((np.clip(cell, 0, 1) * 255).round().astype(np.uint8)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def metric_rows(first: ModelVersion, second: ModelVersion) -> list[tuple]:
+    """(metric, first's value, second's value): the CycleGAN of each version on its synthetic evaluation."""
+    rows = []
+    for metric in METRICS:
+        values = [
+            v.evaluation.get("synthetic_pairs", {}).get("methods", {}).get("cyclegan", {}).get(metric)
+            for v in (first, second)
+        ]
+        rows.append((metric, *values))
+    return rows
+
+
+def request_comparison(first: ModelVersion, second: ModelVersion, user) -> ModelComparison:
+    """The comparison of the two versions: one made or under way already (versions never change), else a
+    new one sent to a worker once the transaction commits."""
+    reuse = comparisons.filter(first=first, second=second).exclude(state=ComparisonState.FAILED).first()
+    if reuse is not None:
+        return reuse
+    with transaction.atomic():
+        comparison = comparisons.create(first=first, second=second, created_by=user)
+        queue.send_on_commit(queue.COMPARE, comparison_pk=comparison.pk)
+    return comparison
 
 
 @lru_cache(maxsize=1)
@@ -40,21 +64,34 @@ def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
     return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.label in SAMPLE_LABELS}
 
 
-def compare_versions(first: ModelVersion, second: ModelVersion) -> dict:
-    """Metric rows (CycleGAN of each version on its synthetic evaluation) and cells as data URIs."""
-    rows = []
-    for metric in METRICS:
-        values = [
-            v.evaluation.get("synthetic_pairs", {}).get("methods", {}).get("cyclegan", {}).get(metric)
-            for v in (first, second)
-        ]
-        rows.append((metric, *values))
+def _png(cell: np.ndarray) -> bytes:
+    return display_png((np.clip(cell, 0, 1) * 255).round().astype(np.uint8))
+
+
+def run_comparison(comparison_pk: int) -> None:
+    """Enhance the sample cells with both versions and store every cell as a PNG (the worker's step)."""
+    comparison = comparisons.claim(
+        comparison_pk, (ComparisonState.QUEUED, ComparisonState.RUNNING), ComparisonState.RUNNING
+    )
+    if comparison is None:
+        return
     inputs = sample_cells()
     labels = list(inputs)
     batch = np.stack([inputs[k] for k in labels])
-    outputs = [Enhancer(local_dir(v), device="auto").enhance_cells(batch) for v in (first, second)]
-    cells = [
-        (label, _data_uri(inputs[label]), _data_uri(outputs[0][i]), _data_uri(outputs[1][i]))
-        for i, label in enumerate(labels)
-    ]
-    return {"metric_rows": rows, "cells": cells}
+    outputs = {
+        kind: enhancer_for(str(local_dir(version))).enhance_cells(batch)
+        for kind, version in (("first", comparison.first), ("second", comparison.second))
+    }
+    try:
+        for i, label in enumerate(labels):
+            storage.put_file(comparison.cell_path(label, "input"), _png(inputs[label]))
+            for kind, cells in outputs.items():
+                storage.put_file(comparison.cell_path(label, kind), _png(cells[i]))
+    except OSError as exc:
+        comparisons.fail_on_storage_error(comparison_pk, exc, "the compared cells")
+        return
+
+    def write(current: ModelComparison) -> None:
+        current.labels = labels
+
+    comparisons.advance(comparison_pk, ComparisonState.RUNNING, ComparisonState.DONE, write=write)

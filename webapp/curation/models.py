@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from enhancer.training.config import EXCLUDED_BY_DEFAULT
+from webapp.core import queue
 from webapp.core.models import TrackedWork
 
 
@@ -20,6 +21,11 @@ class Dataset(models.Model):
     class State(models.TextChoices):
         COUNTING = "counting", "Counting cells"
         READY = "ready", "Ready"
+
+    # What the sweep (`webapp.core.sweep`) sends again for a dataset still counting after a while.
+    STEPS = {State.COUNTING: queue.COUNT_CELLS}
+    TASK_ARGUMENT = "dataset_pk"
+    STALE_AFTER_SETTING = "STALE_JOB_SECONDS"
 
     name = models.CharField(max_length=100, unique=True)
     state = models.CharField(
@@ -138,6 +144,20 @@ class RunState(models.TextChoices):
 
 
 class TrainingRun(TrackedWork):
+    """Training a CycleGAN on a dataset's train split (gpu), then evaluating the model it registers (gpu)."""
+
+    ACTIVE_STATES = (RunState.QUEUED, RunState.TRAINING, RunState.EVALUATING)
+    # Evaluation is short and is not interrupted.
+    CANCELLABLE_STATES = (RunState.QUEUED, RunState.TRAINING)
+    PROGRESS_AT = {RunState.QUEUED: 0, RunState.EVALUATING: 99, RunState.DONE: 100}  # training: per step
+    STEPS = {
+        RunState.QUEUED: queue.TRAIN,
+        RunState.TRAINING: queue.TRAIN,
+        RunState.EVALUATING: queue.EVALUATE,
+    }
+    TASK_ARGUMENT = "run_pk"
+    STALE_AFTER_SETTING = "STALE_TRAINING_SECONDS"
+
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
     preset = models.CharField(max_length=32)
     params = models.JSONField(default=dict, help_text="the full training configuration")
@@ -158,10 +178,39 @@ class TrainingRun(TrackedWork):
         return reverse("training-detail", args=[self.pk])
 
     @property
-    def is_active(self) -> bool:
-        return self.state in (RunState.QUEUED, RunState.TRAINING, RunState.EVALUATING)
+    def sample_path(self) -> str:
+        """Where the worker keeps the latest sample grid (poor | enhanced | cycled back) in media storage."""
+        return f"training/{self.uid}/sample.png"
 
-    @property
-    def is_cancellable(self) -> bool:
-        """Queued or training and not cancelled yet (evaluation is short and is not interrupted)."""
-        return self.state in (RunState.QUEUED, RunState.TRAINING) and not self.cancel_requested
+
+class ComparisonState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ModelComparison(TrackedWork):
+    """Two model versions run on the same sample cells by a worker (cpu); the cells are kept in storage."""
+
+    ACTIVE_STATES = (ComparisonState.QUEUED, ComparisonState.RUNNING)
+    PROGRESS_AT = {ComparisonState.QUEUED: 0, ComparisonState.RUNNING: 10, ComparisonState.DONE: 100}
+    STEPS = {ComparisonState.QUEUED: queue.COMPARE, ComparisonState.RUNNING: queue.COMPARE}
+    TASK_ARGUMENT = "comparison_pk"
+
+    first = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(
+        max_length=16, choices=ComparisonState.choices, default=ComparisonState.QUEUED, db_index=True
+    )
+    labels = models.JSONField(default=list, blank=True, help_text="the cells compared, in order")
+
+    class Meta(TrackedWork.Meta):
+        pass
+
+    def get_absolute_url(self) -> str:
+        return reverse("model-comparison", args=[self.pk])
+
+    def cell_path(self, label: str, kind: str) -> str:
+        """Where the PNG of one cell (`input`, `first` or `second`) is kept in media storage."""
+        return f"comparisons/{self.uid}/{label}-{kind}.png"

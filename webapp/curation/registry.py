@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from enhancer.model.checkpoint import CARD, WEIGHTS, load_generator
-from webapp.cases.services import put_file
+from webapp.core.storage import put_file
 
 from .gate import failed_bars
 from .models import ModelVersion

@@ -21,4 +21,10 @@ urlpatterns = [
     path("curation/models/upload/", views.ModelUploadView.as_view(), name="model-upload"),
     path("curation/models/<int:pk>/activate/", views.ModelActivateView.as_view(), name="model-activate"),
     path("curation/models/compare/", views.ModelCompareView.as_view(), name="model-compare"),
+    path("curation/models/compare/<int:pk>/", views.ModelComparisonView.as_view(), name="model-comparison"),
+    path(
+        "curation/models/compare/<int:pk>/<str:label>/<str:kind>.png",
+        views.ModelComparisonCellView.as_view(),
+        name="model-comparison-cell",
+    ),
 ]

@@ -1,12 +1,11 @@
 """Curator pages: label karyograms, snapshot datasets, train, evaluate and activate models."""
 
 import numpy as np
-from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import DetailView, ListView
@@ -17,14 +16,14 @@ from webapp.accounts.roles import Role, RoleRequiredMixin, has_role
 from webapp.audit.models import AuditEvent
 from webapp.cases import services as case_services
 from webapp.cases.models import Karyogram, Length, Quality
-from workers.enqueue import send_on_commit
-from workers.training import count_dataset_cells_task, train_model_task
+from webapp.core import queue, storage
 
 from . import registry
-from .comparison import compare_versions
+from .comparison import KINDS, metric_rows, request_comparison
 from .datasets import DatasetError, build_dataset
 from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
-from .models import Dataset, ModelVersion, RunState, TrainingRun
+from .models import Dataset, ModelComparison, ModelVersion, TrainingRun
+from .training import start_training
 
 THUMBNAIL = 240
 EMPTY_SPLIT_ADVICE = (
@@ -95,7 +94,7 @@ class ThumbnailView(CuratorPage, View):
             return case_services.display_png(np.asarray(image))
 
         return HttpResponse(
-            case_services.cached_png(f"thumbnails/{karyogram.uid}.png", make), content_type="image/png"
+            storage.cached_file(f"thumbnails/{karyogram.uid}.png", make), content_type="image/png"
         )
 
 
@@ -126,7 +125,7 @@ class DatasetCreateView(CuratorPage, View):
             except DatasetError as exc:
                 form.add_error(None, str(exc))
             else:
-                send_on_commit(count_dataset_cells_task, dataset_pk=dataset.pk)
+                queue.send_on_commit(queue.COUNT_CELLS, dataset_pk=dataset.pk)
                 messages.success(request, f"Dataset {dataset.name} saved; its cells are being counted.")
                 return redirect(dataset)
         return render(request, "curation/dataset_form.html", {"form": form, **_domain_counts()}, status=400)
@@ -173,12 +172,7 @@ class TrainingCreateView(CuratorPage, View):
             return redirect(dataset)
         data = form.cleaned_data
         config = preset(data.pop("preset"), **data, excluded_labels=tuple(dataset.excluded_labels))
-        with transaction.atomic():
-            run = TrainingRun.objects.create(
-                dataset=dataset, preset=config.preset, params=config.to_json(), created_by=request.user
-            )
-            send_on_commit(train_model_task, run_pk=run.pk)
-        return redirect(run)
+        return redirect(start_training(dataset, config, request.user))
 
 
 class TrainingDetailView(CuratorPage, DetailView):
@@ -209,33 +203,32 @@ class TrainingStatusView(CuratorPage, View):
         )
 
 
+def _stored_png(path: str) -> FileResponse:
+    """A PNG a worker wrote to media storage (404 until it has)."""
+    if not default_storage.exists(path):
+        raise Http404("not written yet")
+    return FileResponse(default_storage.open(path, "rb"), content_type="image/png")
+
+
 class TrainingSampleView(CuratorPage, View):
-    """The latest sample grid (poor | enhanced | cycled back) the training loop wrote."""
+    """The latest sample grid (poor | enhanced | cycled back), as the training worker published it."""
 
     def get(self, request, pk):
-        run = get_object_or_404(TrainingRun, pk=pk)
-        samples = sorted((settings.TRAINING_DIR / str(run.uid) / "samples").glob("epoch_*.png"))
-        if not samples:
-            raise Http404("no samples yet")
-        return HttpResponse(samples[-1].read_bytes(), content_type="image/png")
+        return _stored_png(get_object_or_404(TrainingRun, pk=pk).sample_path)
 
 
 class TrainingCancelView(CuratorPage, View):
     def post(self, request, pk):
-        with transaction.atomic():
-            run = get_object_or_404(TrainingRun.objects.select_for_update(), pk=pk)
-            if not run.is_cancellable:
-                messages.error(
-                    request,
-                    f"Nothing to cancel: the run is {run.get_state_display().lower()}"
-                    f"{' and cancelling' if run.cancel_requested else ''}.",
-                )
-                return redirect(run)
-            if run.state == RunState.QUEUED:
-                run.state = RunState.CANCELLED
-            run.cancel_requested = True
-            run.save(update_fields=["state", "cancel_requested", "updated"])
-        messages.success(request, "Cancelling: the run stops at its next progress report.")
+        run = get_object_or_404(TrainingRun, pk=pk)
+        if TrainingRun.objects.cancel(run.pk) is None:
+            run.refresh_from_db()
+            messages.error(
+                request,
+                f"Nothing to cancel: the run is {run.get_state_display().lower()}"
+                f"{' and cancelling' if run.cancel_requested else ''}.",
+            )
+        else:
+            messages.success(request, "Cancelling: the run stops at its next progress report.")
         return redirect(run)
 
 
@@ -322,11 +315,36 @@ class ModelUploadView(CuratorPage, View):
 
 
 class ModelCompareView(CuratorPage, View):
+    """Choose two versions; a worker runs both on the same cells (or the comparison made before is shown)."""
+
     def get(self, request):
-        versions = registry.listed_versions()
-        a, b = request.GET.get("a"), request.GET.get("b")
-        context = {"versions": versions}
-        if a and b:
-            first, second = get_object_or_404(ModelVersion, pk=a), get_object_or_404(ModelVersion, pk=b)
-            context.update(first=first, second=second, **compare_versions(first, second))
-        return render(request, "curation/compare.html", context)
+        return render(request, "curation/compare.html", {"versions": registry.listed_versions()})
+
+    def post(self, request):
+        pks = request.POST.get("a", ""), request.POST.get("b", "")
+        if not all(pk.isdigit() for pk in pks):
+            messages.error(request, "Choose two models to compare.")
+            return redirect("model-compare")
+        first, second = (get_object_or_404(ModelVersion, pk=pk) for pk in pks)
+        return redirect(request_comparison(first, second, request.user))
+
+
+class ModelComparisonView(CuratorPage, DetailView):
+    """A comparison's metrics at once, its cells once the worker has written them."""
+
+    model = ModelComparison
+    template_name = "curation/comparison.html"
+    context_object_name = "comparison"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["metric_rows"] = metric_rows(self.object.first, self.object.second)
+        return context
+
+
+class ModelComparisonCellView(CuratorPage, View):
+    def get(self, request, pk, label, kind):
+        comparison = get_object_or_404(ModelComparison, pk=pk)
+        if kind not in KINDS or label not in comparison.labels:
+            raise Http404("no such cell")
+        return _stored_png(comparison.cell_path(label, kind))

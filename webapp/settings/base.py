@@ -196,16 +196,10 @@ TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=12 * 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=int(1.1 * TRAINING_TIME_LIMIT)),
 }
-CELERY_TASK_ROUTES = {
-    "workers.tasks.heartbeat": {"queue": "cpu"},
-    "workers.tasks.slice_karyogram": {"queue": "cpu"},
-    "workers.tasks.enhance_cells": {"queue": "gpu"},
-    "workers.tasks.reassemble": {"queue": "cpu"},
-    "workers.training.count_dataset_cells": {"queue": "cpu"},
-    "workers.training.train_model": {"queue": "gpu"},
-    "workers.training.evaluate_model": {"queue": "gpu"},
-    "workers.sweep.sweep_stale": {"queue": "cpu"},
-}
+# The worker imports its task adapters from these modules; the web app sends tasks by name only.
+CELERY_IMPORTS = ("workers.tasks", "workers.training", "workers.comparison", "workers.sweep")
+# Each task's queue is given by its name in one table (webapp.core.queue.QUEUE_OF).
+CELERY_TASK_ROUTES = ("webapp.core.queue.route",)
 # A job or training run that has not moved for longer than its step can run (the hard time limit)
 # lost its message or its worker: beat's sweep sends its step again.
 STALE_JOB_SECONDS = env.int("STALE_JOB_SECONDS", default=CELERY_TASK_TIME_LIMIT + 300)

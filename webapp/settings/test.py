@@ -24,7 +24,8 @@ STATIC_ROOT = _TEST_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-TRAINING_DIR = _TEST_DIR / "training"
+# The worker's own disk: the test's Celery worker gets another one, as on separate machines.
+TRAINING_DIR = Path(os.environ.get("TRAINING_DIR", str(_TEST_DIR / "training")))
 MODEL_CACHE_DIR = _TEST_DIR / "model-cache"
 # Evaluation of trained test models: two small synthetic pairs instead of ten full-size ones.
 EVALUATION_SYNTHETIC_PAIRS = 2

@@ -1,7 +1,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from webapp.cases.models import Case, EnhancementJob, Karyogram
+from tests.factories import CaseFactory
+from webapp.cases.models import EnhancementJob, Karyogram
 
 
 @pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_other_roles_get_403_and_anonymous_401(api_as, client, role):
 def test_bad_upload_gets_a_clear_400_and_leaves_nothing(api_as, name, data, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     api = api_as("technologist")
-    case = Case.objects.create(accession="BM-2", created_by=api.user)
+    case = CaseFactory(created_by=api.user)
     response = api.post(
         f"/api/cases/{case.pk}/karyograms/", {"image": SimpleUploadedFile(name, data)}, format="multipart"
     )
@@ -65,7 +66,7 @@ def test_bad_upload_gets_a_clear_400_and_leaves_nothing(api_as, name, data, sett
 def test_upload_over_the_size_limit_is_refused(api_as, settings, karyogram_png):
     settings.MAX_UPLOAD_BYTES = 1000
     api = api_as("technologist")
-    case = Case.objects.create(accession="BM-3", created_by=api.user)
+    case = CaseFactory(created_by=api.user)
     response = api.post(
         f"/api/cases/{case.pk}/karyograms/",
         {"image": SimpleUploadedFile("k.png", karyogram_png)},

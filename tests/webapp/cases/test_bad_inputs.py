@@ -11,6 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from tests.conftest import PASSWORD
+from tests.factories import CaseFactory, KaryogramFactory
 from tests.support.bad_inputs import ACCEPTED, REFUSED
 from webapp.cases import services
 from webapp.cases.models import Case, EnhancementJob, JobState, Karyogram
@@ -55,7 +56,7 @@ def test_api_refuses_bad_files_with_a_clear_400(case_api, name, data, says):
 @pytest.mark.parametrize(("name", "data", "says"), REFUSED[:4], ids=[r[0] for r in REFUSED[:4]])
 def test_upload_page_names_each_refused_file(make_user, name, data, says):
     user = make_user("technologist", "page-uploader")
-    case = Case.objects.create(accession="BAD-PAGE", created_by=user)
+    case = CaseFactory(created_by=user)
     client = Client()
     client.login(username="page-uploader", password=PASSWORD)
     good = ACCEPTED[0]
@@ -80,9 +81,8 @@ def test_awkward_but_valid_images_are_accepted(case_api, name, data):
 
 def test_polyglot_is_never_served_raw(make_user):
     user = make_user("technologist", "poly")
-    case = Case.objects.create(accession="POLY", created_by=user)
     name, data = next(a for a in ACCEPTED if a[0] == "polyglot.png")
-    karyogram = services.add_karyogram(case, SimpleUploadedFile(name, data), user)
+    karyogram = KaryogramFactory(case__created_by=user, name=name, png=data)
     job = services.start_job(karyogram, user, enqueue=False)
     client = Client()
     client.login(username="poly", password=PASSWORD)
@@ -102,8 +102,7 @@ def test_images_without_a_karyogram_layout_fail_the_job_with_a_reason(make_user,
             pytest.skip(f"../shared is absent on this machine ({SHARED_FIGURE})")
         data = SHARED_FIGURE.read_bytes()
     user = make_user("technologist", "layout")
-    case = Case.objects.create(accession=f"LAYOUT-{source}", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("k.png", data), user)
+    karyogram = KaryogramFactory(case__created_by=user, png=data)
     job = services.start_job(karyogram, user, enqueue=False)
     slice_karyogram_task.run(job_pk=job.pk)
     job.refresh_from_db()

@@ -5,7 +5,7 @@ import torch
 from django.test import Client
 
 from tests.webapp.cases.test_pipeline import upload, wait_for_job
-from workers import models
+from webapp.curation import active_model
 
 
 @pytest.mark.integration
@@ -24,13 +24,13 @@ def test_the_worker_records_the_device_it_ran_on(api_as, celery_worker, karyogra
 @pytest.mark.django_db
 def test_the_worker_takes_its_device_from_settings(settings, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    models.enhancer_for.cache_clear()
+    active_model.enhancer_for.cache_clear()
     try:
         settings.ENHANCER_DEVICE = "cpu"
-        assert models.active_model()[0].device == torch.device("cpu")
-        models.enhancer_for.cache_clear()
+        assert active_model.active_model()[0].device == torch.device("cpu")
+        active_model.enhancer_for.cache_clear()
         settings.ENHANCER_DEVICE = "cuda"
         with pytest.raises(ValueError, match="CUDA"):
-            models.enhancer_for(str(settings.ENHANCER_MODEL_DIR))
+            active_model.enhancer_for(str(settings.ENHANCER_MODEL_DIR))
     finally:
-        models.enhancer_for.cache_clear()
+        active_model.enhancer_for.cache_clear()

@@ -5,13 +5,13 @@ import re
 from html import unescape
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enhancer.template import template_slots
 from tests.conftest import PASSWORD
+from tests.factories import KaryogramFactory
 from tests.support.layout_guess import REFUSAL, guess_from_truth, refusing_slicer
 from webapp.cases import services
-from webapp.cases.models import Case, JobState
+from webapp.cases.models import JobState
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +25,7 @@ def refused_job(make_user, karyogram_png, monkeypatch, settings, tmp_path):
     """A job whose slicing was refused with a guess that is unsure of slots 3 and Y."""
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", "guess-tech")
-    case = Case.objects.create(accession="GUESS-1", created_by=user)
-    karyogram = services.add_karyogram(case, SimpleUploadedFile("metaphase 7.png", karyogram_png), user)
+    karyogram = KaryogramFactory(case__created_by=user, name="metaphase 7.png", png=karyogram_png)
     guess = guess_from_truth(template_slots(WIDTH, HEIGHT), WIDTH, HEIGHT, WRONG)
     monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
     job = services.start_job(karyogram, user, enqueue=False)

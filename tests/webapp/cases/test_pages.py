@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from webapp.cases.models import Case
+from tests.factories import CaseFactory, EnhancementJobFactory
+from webapp.cases.models import Case, EnhancementJob, JobState
 
 PAGES = ["case-list", "case-create"]
 
@@ -26,8 +27,8 @@ def test_other_roles_get_403(client, make_user, role, name):
 @pytest.mark.django_db
 def test_case_list_searches_and_filters(client, make_user):
     tech = make_user("technologist", "tech")
-    Case.objects.create(accession="BM-100", known_karyotype="47,XY,+8", created_by=tech)
-    Case.objects.create(accession="PB-200", sample_type="peripheral_blood", created_by=tech)
+    CaseFactory(accession="BM-100", known_karyotype="47,XY,+8", created_by=tech)
+    CaseFactory(accession="PB-200", sample_type="peripheral_blood", created_by=tech)
     client.login(username="tech", password=PASSWORD)
     assert b"BM-100" in client.get(reverse("case-list"), {"q": "+8"}).content
     assert b"PB-200" not in client.get(reverse("case-list"), {"q": "+8"}).content
@@ -71,7 +72,7 @@ def test_upload_page_reports_each_rejected_file(client, make_user, settings, tmp
 
     settings.MEDIA_ROOT = tmp_path
     tech = make_user("technologist", "tech")
-    case = Case.objects.create(accession="BM-400", created_by=tech)
+    case = CaseFactory(created_by=tech)
     client.login(username="tech", password=PASSWORD)
     response = client.post(
         reverse("case-upload", args=[case.pk]),
@@ -98,3 +99,13 @@ def test_result_downloads_offer_png_only_when_the_original_is_not_png(client, fi
     Karyogram.objects.filter(pk=karyogram.pk).update(format="TIFF")
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Download (TIFF)" in page and "Download PNG" in page
+
+
+@pytest.mark.django_db
+def test_the_retry_button_refuses_a_job_still_running_as_the_api_does(client, make_user):
+    tech = make_user("technologist", "tech")
+    job = EnhancementJobFactory(state=JobState.ENHANCING, karyogram__case__created_by=tech)
+    client.login(username="tech", password=PASSWORD)
+    response = client.post(reverse("job-retry", args=[job.pk]), follow=True)
+    assert "The job is still enhancing; wait for it to finish or fail." in response.content.decode()
+    assert EnhancementJob.objects.count() == 1

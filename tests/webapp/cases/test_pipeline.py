@@ -100,9 +100,9 @@ def test_worker_killed_during_enhance_still_ends_in_one_done(api_as, celery_work
     celery_worker.start()
     # As the stack does when it starts: re-send what the database says is unfinished (a message
     # may have died with the worker before it was published); duplicates are harmless.
-    from workers.sweep import requeue_pending
+    from webapp.core.sweep import resend_unfinished
 
-    requeue_pending()
+    resend_unfinished()
     job = wait_for_job(api, job_id, timeout=120)
     assert job["state"] == "done", (state_at_kill, job)
     assert EnhancementJob.objects.filter(karyogram__case__accession="E2E-3").count() == 1

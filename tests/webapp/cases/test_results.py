@@ -7,9 +7,10 @@ from django.db import connection
 
 from enhancer.io import read_karyogram
 from tests.conftest import PASSWORD
+from tests.factories import KaryogramFactory
 from webapp.audit.models import AuditEvent
 from webapp.cases import services
-from webapp.cases.models import Case, EnhancementJob, JobCell, JobState, Karyogram
+from webapp.cases.models import EnhancementJob, JobCell, JobState, Karyogram
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,7 @@ def done_job(make_user, karyogram_png, settings, tmp_path):
     """A karyogram enhanced by the pipeline's own steps, run in this process."""
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", "result-tech")
-    case = Case.objects.create(accession="RES-1", created_by=user)
-    karyogram = services.add_karyogram(
-        case, SimpleUploadedFile("metaphase 7 (copy).png", karyogram_png), user
-    )
+    karyogram = KaryogramFactory(case__created_by=user, name="metaphase 7 (copy).png", png=karyogram_png)
     job = services.start_job(karyogram, user, enqueue=False)
     for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
         step(job_pk=job.pk)

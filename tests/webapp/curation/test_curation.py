@@ -12,6 +12,7 @@ from django.test import Client
 from enhancer.model.checkpoint import CARD, WEIGHTS, save_generator
 from enhancer.model.networks import Architecture, UnetGenerator
 from tests.conftest import PASSWORD
+from tests.webapp.curation.test_registry import assert_compared
 from webapp.cases.models import Karyogram
 from webapp.curation import registry
 from webapp.curation.datasets import build_dataset, count_cells
@@ -200,8 +201,7 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
     assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == [
         "uploaded-two"
     ]
-    compare = client.get(f"/curation/models/compare/?a={first.pk}&b={second.pk}")
-    assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18
+    assert_compared(client, first, second)
 
 
 def test_export_takes_the_cells_a_finished_job_stored(labelled_karyograms, tmp_path):

@@ -1,16 +1,19 @@
 """The model registry: the shipped model is always listed and reachable again, activation is gated by the
 evaluation, and an admin's override is audited."""
 
+import io
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from PIL import Image
 
 from tests.conftest import PASSWORD
 from webapp.audit.models import AuditEvent
 from webapp.curation import registry
-from webapp.curation.models import ModelVersion
+from webapp.curation.models import ModelComparison, ModelVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -124,5 +127,24 @@ def test_the_shipped_model_can_be_compared(make_user):
         f'<option value="{shipped.pk}">{shipped.name}</option>'
         in client.get("/curation/models/").content.decode()
     )
-    compare = client.get(f"/curation/models/compare/?a={shipped.pk}&b={shipped.pk}")
-    assert compare.status_code == 200 and compare.content.decode().count("data:image/png;base64,") == 18
+    assert_compared(client, shipped, shipped)
+
+
+def assert_compared(client, first, second) -> None:
+    """The comparison page waits for its worker, then shows 6 cells × (input, first, second) from storage."""
+    from workers.comparison import compare_models_task
+
+    asked = client.post("/curation/models/compare/", {"a": first.pk, "b": second.pk})
+    comparison = ModelComparison.objects.get(first=first, second=second)
+    assert asked.status_code == 302 and asked["Location"] == f"/curation/models/compare/{comparison.pk}/"
+    waiting = client.get(asked["Location"]).content.decode()
+    assert "refreshes itself" in waiting and "<img" not in waiting
+    compare_models_task(comparison_pk=comparison.pk)  # what the cpu worker runs
+    page = client.get(asked["Location"]).content.decode()
+    cells = re.findall(r'<img src="(/curation/models/compare/\d+/[^"]+\.png)"', page)
+    assert len(cells) == 18 and "refreshes itself" not in page
+    image = client.get(cells[1])
+    assert image["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(b"".join(image.streaming_content))).size == (256, 256)
+    again = client.post("/curation/models/compare/", {"a": first.pk, "b": second.pk})
+    assert again["Location"] == asked["Location"]  # versions never change: the comparison is reused

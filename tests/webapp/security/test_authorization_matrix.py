@@ -5,7 +5,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PASSWORD
-from webapp.curation.models import Dataset, ModelVersion, TrainingRun
+from tests.factories import ModelVersionFactory, TrainingRunFactory
+from webapp.curation.models import ModelComparison
 from webapp.studies import services as study_services
 from webapp.studies.models import Assignment
 
@@ -82,6 +83,8 @@ ACCESS = {
             "model-upload",
             "model-activate",
             "model-compare",
+            "model-comparison",
+            "model-comparison-cell",
             "rater-list",
             "rater-invite-renew",
         ],
@@ -133,12 +136,11 @@ def world(make_user, finished_karyograms):
     study = study_services.create_study(
         name="M", instructions="", karyograms=karyograms, raters=[users["rater"]], created_by=users["curator"]
     )
-    dataset = Dataset.objects.create(name="m", manifest=[], created_by=users["curator"])
-    run = TrainingRun.objects.create(
-        dataset=dataset, preset="tiny", created_by=users["curator"], state="done"
-    )
-    version = ModelVersion.objects.create(
-        name="m", source="uploaded", storage_prefix="models/m", weights_sha256="0" * 64
+    run = TrainingRunFactory(dataset__created_by=users["curator"], state="done")
+    dataset = run.dataset
+    version = ModelVersionFactory()
+    comparison = ModelComparison.objects.create(
+        first=version, second=version, state="done", labels=["1"], created_by=users["curator"]
     )
     token = Assignment.objects.filter(study=study).first().token
     kwargs = {
@@ -182,6 +184,8 @@ def world(make_user, finished_karyograms):
     for name in ("training-detail", "training-status", "training-sample", "training-cancel"):
         kwargs[name] = {"pk": run.pk}
     kwargs["model-activate"] = {"pk": version.pk}
+    kwargs["model-comparison"] = {"pk": comparison.pk}
+    kwargs["model-comparison-cell"] = {"pk": comparison.pk, "label": "1", "kind": "input"}
     kwargs["rater-invite-renew"] = {"pk": users["rater"].pk}
     kwargs["rater-invite-accept"] = {"uidb64": "MQ", "token": "no-such-token"}
     clients = {"anonymous": Client()}

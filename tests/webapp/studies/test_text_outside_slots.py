@@ -6,15 +6,14 @@ import re
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic.karyogram import synthesize_pair
 from tests.conftest import PASSWORD
-from webapp.cases import services as case_services
-from webapp.cases.models import Case, EnhancementJob, JobCell, JobState
+from tests.factories import EnhancementJobFactory
+from webapp.cases.models import JobCell, JobState
 from webapp.studies.blinding import check_text
 from webapp.studies.models import Study
 
@@ -30,13 +29,17 @@ def _png(grey: np.ndarray) -> bytes:
 def _finished(accession: str, karyotype: str, seed: int, header: bool, technologist):
     """A synthetic karyogram (poor) enhanced into its aligned excellent twin, with the slicer's slot boxes."""
     excellent, poor = synthesize_pair(karyotype, seed=seed, severity="mild", header=header)
-    case = Case.objects.create(accession=accession, known_karyotype=karyotype, created_by=technologist)
-    karyogram = case_services.add_karyogram(
-        case, SimpleUploadedFile(f"{accession}.png", _png(poor.image)), technologist
+    job = EnhancementJobFactory(
+        karyogram__case__accession=accession,
+        karyogram__case__known_karyotype=karyotype,
+        karyogram__case__created_by=technologist,
+        karyogram__name=f"{accession}.png",
+        karyogram__png=_png(poor.image),
+        state=JobState.DONE,
+        progress=100,
+        model_version="test",
     )
-    job = EnhancementJob.objects.create(
-        karyogram=karyogram, state=JobState.DONE, progress=100, model_version="test", created_by=technologist
-    )
+    karyogram = job.karyogram
     job.result.save("enhanced.png", ContentFile(_png(excellent.image)))
     layout = slice_karyogram(poor.image / 255.0)
     JobCell.objects.bulk_create(

@@ -19,6 +19,8 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from webapp.core.sweep import resend_unfinished
+
 STOP_TIMEOUT_SECONDS = 20
 
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                     "-m",
                     "celery",
                     "-A",
-                    "workers",
+                    "webapp",
                     "worker",
                     "-Q",
                     ",".join(settings.CELERY_QUEUES_REQUIRED),
@@ -154,11 +156,11 @@ class Command(BaseCommand):
             self.stderr.write(f"The stack did not report healthy at {url} within 120 s; it keeps running.")
 
     def _send_pending_jobs(self) -> None:
-        from workers.sweep import requeue_pending, requeue_training
-
-        count = requeue_pending() + requeue_training()
+        count = resend_unfinished()
         if count:
-            self.stdout.write(f"Sent {count} unfinished job(s) and training run(s) to the workers.")
+            self.stdout.write(
+                f"Sent {count} unfinished job(s), training run(s) and comparison(s) to the workers."
+            )
 
     def _supervise(self) -> None:
         while not self._stopping:

@@ -1,4 +1,4 @@
-"""The enhancement model of this worker process: the registry's active version, loaded once and reused."""
+"""The enhancement model a worker process runs: the registry's active version, loaded once and reused."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -6,11 +6,13 @@ from pathlib import Path
 from django.conf import settings
 
 from enhancer.inference import Enhancer
-from webapp.curation import registry
+
+from . import registry
 
 
 @lru_cache(maxsize=2)
 def enhancer_for(model_dir: str) -> Enhancer:
+    """The model in `model_dir` on ENHANCER_DEVICE, loaded once per process."""
     return Enhancer(Path(model_dir), device=settings.ENHANCER_DEVICE)
 
 
