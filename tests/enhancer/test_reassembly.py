@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from enhancer.cells import MODEL_SIZE, from_model_output, to_model_input
+from enhancer.cells import MODEL_SIZE, from_model_output, prepare_cells, to_model_input
 from enhancer.io import encode_karyogram, read_karyogram
-from enhancer.reassembly import cell_deltas, reassemble
+from enhancer.reassembly import blend
 from enhancer.segmentation import background_level
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
@@ -12,13 +12,9 @@ from tests.enhancer.test_slicing import REAL_EXPECTED
 
 
 def _run(karyogram, model, strength=1.0):
-    layout = slice_karyogram(karyogram.grey)
-    background = background_level(karyogram.grey)
-    inputs, transforms = {}, {}
-    for cell in layout.cells:
-        inputs[cell.label], transforms[cell.label] = to_model_input(karyogram.grey, cell, background)
-    outputs = {label: model(image) for label, image in inputs.items()}
-    return layout, reassemble(karyogram, layout, cell_deltas(inputs, outputs, transforms), strength)
+    cells = prepare_cells(karyogram.grey, slice_karyogram(karyogram.grey))
+    outputs = {label: model(image) for label, image in cells.inputs.items()}
+    return cells.layout, blend(karyogram.pixels, karyogram.info.max_value, cells, outputs, strength, {})
 
 
 def _synthetic_png(seed: int, quality: str = "excellent"):

@@ -7,11 +7,9 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from enhancer.cells import to_model_input
+from enhancer.cells import slice_cells
 from enhancer.inference import Enhancer
 from enhancer.io import grey_of
-from enhancer.segmentation import background_level
-from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
 
 from .models import ModelVersion
@@ -34,10 +32,8 @@ def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
     Made once per process: synthesising and slicing it takes 2 s.
     """
     made = synthesize("46,XY", seed=seed, quality="poor", severity="moderate", shorten=False)
-    grey = grey_of(made.image, 8)
-    layout = slice_karyogram(grey)
-    background = background_level(grey)
-    return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.label in SAMPLE_LABELS}
+    inputs = slice_cells(grey_of(made.image, 8)).inputs
+    return {label: inputs[label] for label in SAMPLE_LABELS if label in inputs}
 
 
 def compare_versions(first: ModelVersion, second: ModelVersion) -> dict:
@@ -50,11 +46,9 @@ def compare_versions(first: ModelVersion, second: ModelVersion) -> dict:
         ]
         rows.append((metric, *values))
     inputs = sample_cells()
-    labels = list(inputs)
-    batch = np.stack([inputs[k] for k in labels])
-    outputs = [Enhancer(local_dir(v), device="auto").enhance_cells(batch) for v in (first, second)]
+    outputs = [Enhancer(local_dir(v), device="auto").enhance_inputs(inputs) for v in (first, second)]
     cells = [
-        (label, _data_uri(inputs[label]), _data_uri(outputs[0][i]), _data_uri(outputs[1][i]))
-        for i, label in enumerate(labels)
+        (label, _data_uri(inputs[label]), _data_uri(outputs[0][label]), _data_uri(outputs[1][label]))
+        for label in inputs
     ]
     return {"metric_rows": rows, "cells": cells}

@@ -42,7 +42,7 @@ def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> di
             summary[domain] = {"cells": 0}
             continue
         cells = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in paths])
-        out = enhancer.enhance_batches(cells)
+        out = enhancer.enhance_cells(cells)
         summary[domain] = {
             "cells": len(paths),
             "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),
