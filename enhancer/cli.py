@@ -142,22 +142,22 @@ def _slice(args) -> int:
 
 
 def _synth(args) -> int:
-    from .synthetic import random_karyotype, synthesize, synthesize_pair
+    from .synthetic.files import write_synthetic
 
     args.output.mkdir(parents=True, exist_ok=True)
-    size = {"width": args.width, "height": args.height, "style": args.style}
     for i in tqdm(range(args.n), desc="karyograms", unit="kg"):
-        seed = args.seed + i
         severity = ("mild", "moderate", "severe")[i % 3] if args.severity == "mixed" else args.severity
-        karyotype = args.karyotype or random_karyotype(np.random.default_rng([seed, 7]))
-        if args.quality == "pair":
-            made = synthesize_pair(karyotype, seed, severity, family=args.family, **size)
-        else:
-            made = (synthesize(karyotype, seed, args.quality, severity, family=args.family, **size),)
-        for item in made:
-            stem = args.output / f"synth_{seed:06d}_{item.truth['quality']}"
-            Image.fromarray(item.image).save(stem.with_suffix(".png"))
-            stem.with_suffix(".json").write_text(json.dumps(item.truth, indent=1))
+        write_synthetic(
+            args.output,
+            args.seed + i,
+            args.quality,
+            args.karyotype,
+            severity,
+            args.family,
+            width=args.width,
+            height=args.height,
+            style=args.style,
+        )
     return 0
 
 
