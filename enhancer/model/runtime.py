@@ -16,15 +16,19 @@ from .networks import UnetGenerator, per_image_normalisation
 CHUNK = 32  # cells per forward pass: a whole karyogram (24) in one, memory bounded for evaluations
 
 
+def ready_for_inference(generator: UnetGenerator, norm: str) -> UnetGenerator:
+    """`generator` (changed in place) as inference runs it: per-image statistics, eval mode."""
+    if norm == "batch":
+        per_image_normalisation(generator)
+    return generator.eval()
+
+
 def load_for_inference(
     directory: str | Path, device: torch.device | str = "cpu"
 ) -> tuple[UnetGenerator, dict]:
-    """The generator of a model directory ready for inference (per-image normalisation, eval mode) and
-    its model card."""
+    """The generator of a model directory ready for inference, and its model card."""
     generator, card = load_generator(directory, device)
-    if card["architecture"]["norm"] == "batch":
-        per_image_normalisation(generator)
-    return generator.eval(), card
+    return ready_for_inference(generator, card["architecture"]["norm"]), card
 
 
 def unit_to_model(images: np.ndarray) -> torch.Tensor:
