@@ -103,5 +103,7 @@ def test_weights_holding_nan_or_inf(tmp_path, capsys, bad):
 
 def test_finite_weights_whose_output_is_not_finite(tmp_path, capsys):
     state = _state()
-    state["model.model.0.weight"] = torch.full_like(state["model.model.0.weight"], 3e38)  # finite; sums are not
+    state["model.model.0.weight"] = torch.full_like(
+        state["model.model.0.weight"], 3e38
+    )  # finite; sums are not
     _refused(tmp_path, capsys, "output on a test image is not finite", state=state)
