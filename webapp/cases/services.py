@@ -147,11 +147,21 @@ def load_arrays(job: EnhancementJob, name: str) -> dict[str, np.ndarray]:
 
 def save_cells(job: EnhancementJob, pixels: np.ndarray, cells: PreparedCells) -> None:
     """Keep what the slicing step made, so no later step decodes, segments or prepares again: the
-    original's decoded pixels, each cell's model input, chromosome mask and transform back."""
-    save_arrays(job, "original", {"pixels": pixels})
-    save_arrays(job, "inputs", cells.inputs)
-    save_arrays(job, "masks", {c.label: c.mask for c in cells.layout.cells})
-    save_arrays(job, "transforms", {label: t.to_array() for label, t in cells.transforms.items()})
+    original's decoded pixels, each cell's model input, chromosome mask and transform back. When a
+    write fails, the files already written are removed: all or nothing."""
+    written = []
+    try:
+        for name, arrays in (
+            ("inputs", cells.inputs),
+            ("masks", {c.label: c.mask for c in cells.layout.cells}),
+            ("transforms", {label: t.to_array() for label, t in cells.transforms.items()}),
+            ("original", {"pixels": pixels}),
+        ):
+            written.append(save_arrays(job, name, arrays))
+    except OSError:
+        for path in written:
+            default_storage.delete(path)
+        raise
 
 
 def job_cells(job: EnhancementJob) -> PreparedCells:

@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from enhancer import cells as library_cells
 from enhancer.template import template_slots
 from tests.conftest import PASSWORD
 from tests.support.layout_guess import REFUSAL, guess_from_truth, refusing_slicer
@@ -28,7 +29,7 @@ def refused_job(make_user, karyogram_png, monkeypatch, settings, tmp_path):
     case = Case.objects.create(accession="GUESS-1", created_by=user)
     karyogram = services.add_karyogram(case, SimpleUploadedFile("metaphase 7.png", karyogram_png), user)
     guess = guess_from_truth(template_slots(WIDTH, HEIGHT), WIDTH, HEIGHT, WRONG)
-    monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
+    monkeypatch.setattr(library_cells, "slice_karyogram", refusing_slicer(guess))  # what slice_cells calls
     job = services.start_job(karyogram, user, enqueue=False)
     tasks.slice_karyogram_task(job_pk=job.pk)
     job.refresh_from_db()
