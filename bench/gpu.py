@@ -35,15 +35,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bench.enhance_speed import calibrated_reference, gmacs_per_cell  # noqa: E402
-from enhancer.cells import to_model_input  # noqa: E402
+from enhancer.cells import slice_cells  # noqa: E402
 from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
 from enhancer.model.checkpoint import load_generator  # noqa: E402
 from enhancer.model.device import device_label  # noqa: E402
 from enhancer.model.networks import Architecture, per_image_normalisation  # noqa: E402
-from enhancer.reassembly import cell_deltas, reassemble  # noqa: E402
-from enhancer.segmentation import background_level  # noqa: E402
-from enhancer.slicing import slice_karyogram  # noqa: E402
+from enhancer.reassembly import blend  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
 from enhancer.training.config import preset  # noqa: E402
 from enhancer.training.data import CellSet  # noqa: E402
@@ -269,27 +267,13 @@ def whole_karyogram(karyogram, dev: torch.device, repeats: int) -> dict:
     state = {}
 
     def slicing():
-        found = slice_karyogram(karyogram.grey, cells=CELLS)
-        background = background_level(karyogram.grey)
-        prepared = {c.label: to_model_input(karyogram.grey, c, background) for c in found.cells if c.objects}
-        state.update(
-            found=found,
-            inputs={k: v[0] for k, v in prepared.items()},
-            transforms={k: v[1] for k, v in prepared.items()},
-        )
+        state["cells"] = slice_cells(karyogram.grey, cells=CELLS)
 
     def model():
-        labels = list(state["inputs"])
-        outputs = enhancer.enhance_cells(np.stack([state["inputs"][k] for k in labels]))
-        state["outputs"] = dict(zip(labels, outputs, strict=True))
+        state["outputs"] = enhancer.enhance_inputs(state["cells"].inputs)
 
     def reassembly():
-        reassemble(
-            karyogram,
-            state["found"],
-            cell_deltas(state["inputs"], state["outputs"], state["transforms"]),
-            1.0,
-        )
+        blend(karyogram.pixels, karyogram.info.max_value, state["cells"], state["outputs"], 1.0, {})
 
     split = {
         name: timed(fn, repeats, dev)
@@ -297,7 +281,7 @@ def whole_karyogram(karyogram, dev: torch.device, repeats: int) -> dict:
     }
     return {
         "size": f"{karyogram.info.width}x{karyogram.info.height}",
-        "cells": len(state["inputs"]),
+        "cells": len(state["cells"].inputs),
         **{f"{k}_ms": v * 1e3 for k, v in split.items()},
         "whole_enhance_ms": timed(lambda: enhancer.enhance(karyogram), repeats, dev) * 1e3,
     }

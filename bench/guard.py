@@ -29,13 +29,13 @@ from scipy import ndimage as ndi
 from skimage import filters
 
 from enhancer.baselines import nlm
-from enhancer.cells import to_model_input
+from enhancer.cells import slice_cells
 from enhancer.fidelity import guard_cells, judge_cell, problems
 from enhancer.inference import SHIPPED_MODEL, Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram, write_karyogram
 from enhancer.metrics import karyogram_fidelity
 from enhancer.segmentation import background_level
-from enhancer.slicing import LayoutError, slice_karyogram
+from enhancer.slicing import LayoutError
 from enhancer.synthetic import synthesize
 
 SHARED = ROOT.parent / "shared"
@@ -61,9 +61,7 @@ def real_karyograms() -> list[Path]:
 
 
 def cell_inputs(karyogram) -> dict[str, np.ndarray]:
-    layout = slice_karyogram(karyogram.grey)
-    background = background_level(karyogram.grey)
-    return {c.label: to_model_input(karyogram.grey, c, background)[0] for c in layout.cells if c.objects}
+    return slice_cells(karyogram.grey).inputs
 
 
 def calibrate(args) -> None:
@@ -106,14 +104,11 @@ def calibrate(args) -> None:
         for name in [*methods, "model"]:
             verdicts = []
             for cells in chosen:
-                labels = list(cells)
                 if name == "model":
-                    outputs = dict(
-                        zip(labels, enhancer.enhance_cells(np.stack([cells[k] for k in labels])), strict=True)
-                    )
+                    outputs = enhancer.enhance_inputs(cells)
                 else:
-                    outputs = {k: methods[name](cells[k]).astype(np.float32) for k in labels}
-                verdicts += [judge_cell(cells[k], outputs[k]) for k in labels]
+                    outputs = {k: methods[name](x).astype(np.float32) for k, x in cells.items()}
+                verdicts += [judge_cell(cells[k], outputs[k]) for k in cells]
             m = [v.measures for v in verdicts if v.measures]
             q = {k: np.percentile([x[k] for x in m], (5, 95)) for k in m[0]}
             reasons = Counter(

@@ -11,13 +11,11 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from .io import ImageError, read_karyogram
+from .io import READABLE_SUFFIXES, ImageError, read_karyogram
 from .slicing import LayoutError, slice_karyogram
 from .synthetic.degrade import FAMILIES, HELD_OUT_FAMILY
 from .synthetic.layouts import STYLES
 from .training.config import PRESETS, parse_settings
-
-IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,32 +153,31 @@ def _slice(args) -> int:
 
 
 def _synth(args) -> int:
-    from .synthetic import random_karyotype, synthesize, synthesize_pair
+    from .synthetic.files import write_synthetic
 
     args.output.mkdir(parents=True, exist_ok=True)
-    size = {"width": args.width, "height": args.height, "style": args.style}
     for i in tqdm(range(args.n), desc="karyograms", unit="kg"):
-        seed = args.seed + i
         severity = ("mild", "moderate", "severe")[i % 3] if args.severity == "mixed" else args.severity
-        karyotype = args.karyotype or random_karyotype(np.random.default_rng([seed, 7]))
-        if args.quality == "pair":
-            made = synthesize_pair(karyotype, seed, severity, family=args.family, **size)
-        else:
-            made = (synthesize(karyotype, seed, args.quality, severity, family=args.family, **size),)
-        for item in made:
-            stem = args.output / f"synth_{seed:06d}_{item.truth['quality']}"
-            Image.fromarray(item.image).save(stem.with_suffix(".png"))
-            stem.with_suffix(".json").write_text(json.dumps(item.truth, indent=1))
+        write_synthetic(
+            args.output,
+            args.seed + i,
+            args.quality,
+            args.karyotype,
+            severity,
+            args.family,
+            width=args.width,
+            height=args.height,
+            style=args.style,
+        )
     return 0
 
 
 def _cells(args) -> int:
-    from .cells import to_model_input
-    from .segmentation import background_level
+    from .cells import prepare_cells
     from .slicing import layout_from_boxes
 
     args.output.mkdir(parents=True, exist_ok=True)
-    paths = sorted(p for p in args.karyograms.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    paths = sorted(p for p in args.karyograms.iterdir() if p.suffix.lower() in READABLE_SUFFIXES)
     written = refused = 0
     for path in tqdm(paths, desc="karyograms", unit="kg"):
         karyogram = read_karyogram(path)
@@ -196,13 +193,9 @@ def _cells(args) -> int:
             refused += 1
             tqdm.write(f"{path.name}: {exc}")
             continue
-        background = background_level(karyogram.grey)
-        for cell in layout.cells:
-            if cell.objects == 0:
-                continue
-            image, _ = to_model_input(karyogram.grey, cell, background)
+        for label, image in prepare_cells(karyogram.grey, layout).inputs.items():
             Image.fromarray(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)).save(
-                args.output / f"{path.stem}_{cell.label}.png"
+                args.output / f"{path.stem}_{label}.png"
             )
             written += 1
     print(f"{written} cells from {len(paths) - refused} karyograms in {args.output}; {refused} refused")
@@ -222,7 +215,7 @@ def _pairs(args) -> int:
             for c in paired_cells(args.synthetic)
         ]
     if args.real_images:
-        paths = sorted(p for p in args.real_images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        paths = sorted(p for p in args.real_images.iterdir() if p.suffix.lower() in READABLE_SUFFIXES)
         made += [
             (f"{Path(c['source']).stem}-{i:05d}_real", c)
             for i, c in enumerate(real_content_pairs(paths, args.per_image, args.seed))

@@ -21,12 +21,10 @@ from .fidelity import guard_cells
 from .inference import Enhancer
 from .io import read_karyogram
 from .metrics import cell_metrics, ssim_map
-from .model.checkpoint import load_generator
-from .model.networks import per_image_normalisation
+from .model.runtime import load_for_inference, run_generator
 from .segmentation import background_level
 from .slicing import layout_from_boxes
 from .synthetic.real_content import real_content_pairs
-from .training.data import unit_to_model
 
 VALIDATION_FRACTION = 0.15
 # Sharp real karyograms of ../shared/data/real whose cells make real-content pairs (evaluation only).
@@ -136,7 +134,7 @@ def evaluate(
     summary: dict = {"classical_best_params": params, "validation_cells": len(validation), "sets": {}}
     details: dict = {}
     for set_name, test in sets.items():
-        raw = enhancer.enhance_batches(np.stack([c["input"] for c in test]))
+        raw = enhancer.enhance_cells(np.stack([c["input"] for c in test]))
         outputs = {"cyclegan": list(raw), "cyclegan_guarded": guarded(test, raw)}
         for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
             outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
@@ -184,16 +182,13 @@ def guarded(cells: list[dict], outputs: np.ndarray) -> list[np.ndarray]:
 @torch.inference_mode()
 def paper_protocol(enhancer: Enhancer, reverse_dir: Path, cells: list[dict]) -> dict:
     """PSNR/SSIM of G_A(G_B(x)) against x, as the paper reported, and after JPEG q90 of G_B(x)."""
-    g_b, card = load_generator(reverse_dir, enhancer.device)
-    if card["architecture"]["norm"] == "batch":
-        per_image_normalisation(g_b)
-    g_b.eval()
+    g_b, _ = load_for_inference(reverse_dir, enhancer.device)
     truths = np.stack([c["truth"] for c in cells])
-    made_poor = ((g_b(unit_to_model(truths).to(enhancer.device))[:, 0].cpu().numpy() + 1) / 2).clip(0, 1)
+    made_poor = run_generator(g_b, truths, enhancer.device)
     jpeg = np.stack([_jpeg(x, 90) for x in made_poor])
     result = {}
     for name, poor in (("reverse_generator", made_poor), ("reverse_generator_jpeg90", jpeg)):
-        back = enhancer.enhance_batches(poor)
+        back = enhancer.enhance_cells(poor)
         metrics = [cell_metrics(t, y, c["background"]) for t, y, c in zip(truths, back, cells, strict=True)]
         result[name] = {
             "psnr": float(np.mean([m["psnr"] for m in metrics])),

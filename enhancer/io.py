@@ -2,7 +2,8 @@
 
 `read_karyogram` returns the decoded pixels exactly as stored, a grey float view of them
 for processing, and what is needed to write a result back in the same format and depth.
-Size and pixel limits are checked before anything is decoded (decompression bombs).
+Size and pixel limits are checked before anything is decoded (decompression bombs), per call:
+Pillow's process-wide bound is left as it is and only stands behind ours.
 """
 
 import io
@@ -18,10 +19,8 @@ from PIL import Image, UnidentifiedImageError
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 80_000_000
 FORMATS = ("PNG", "TIFF", "JPEG", "BMP")
-_SUFFIX = {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}
-
-# Pillow refuses far larger images on its own; our limit is checked first, with a clear message.
-Image.MAX_IMAGE_PIXELS = None
+SUFFIX = {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}  # what a result is written as
+READABLE_SUFFIXES = frozenset({*SUFFIX.values(), ".tiff", ".jpeg"})  # file names taken as karyograms
 
 
 class ImageError(ValueError):
@@ -44,12 +43,12 @@ class ImageInfo:
 
     @property
     def suffix(self) -> str:
-        return _SUFFIX[self.format]
+        return SUFFIX[self.format]
 
 
 @dataclass
-class Karyogram:
-    """A decoded karyogram: native pixels (H, W) or (H, W, C) and a grey view in [0, 1]."""
+class DecodedKaryogram:
+    """A decoded karyogram image: native pixels (H, W) or (H, W, C) and a grey view in [0, 1]."""
 
     pixels: np.ndarray
     grey: np.ndarray
@@ -60,7 +59,7 @@ def read_karyogram(
     source: str | os.PathLike | bytes | BinaryIO,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> Karyogram:
+) -> DecodedKaryogram:
     """Decode a karyogram export, refusing files over `max_bytes` or `max_pixels` before decoding."""
     data = _read_bounded(source, max_bytes)
     if not data:
@@ -150,7 +149,9 @@ def _decode_tiff(data: bytes, max_pixels: int) -> np.ndarray:
 
 def _decode_pillow(data: bytes, max_pixels: int) -> tuple[np.ndarray, str]:
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only; `load` below decodes
+    except Image.DecompressionBombError as exc:  # Pillow's own bound, behind `max_pixels`
+        raise ImageError(f"The image is too large to decode ({exc}).") from exc
     except UnidentifiedImageError as exc:
         raise ImageError("The file is not an image in a supported format (PNG, TIFF, JPEG, BMP).") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -181,7 +182,7 @@ def _bmp_bits(data: bytes) -> int:
     return int.from_bytes(data[28:30], "little") if len(data) >= 30 else 0
 
 
-def _karyogram(pixels: np.ndarray, fmt: str) -> Karyogram:
+def _karyogram(pixels: np.ndarray, fmt: str) -> DecodedKaryogram:
     if pixels.ndim == 3 and pixels.shape[-1] == 4 and fmt != "BMP":
         pixels = pixels[..., :3]
     pixels = np.ascontiguousarray(pixels)
@@ -190,4 +191,4 @@ def _karyogram(pixels: np.ndarray, fmt: str) -> Karyogram:
     info = ImageInfo(
         format=fmt, width=pixels.shape[1], height=pixels.shape[0], channels=channels, bit_depth=bit_depth
     )
-    return Karyogram(pixels=pixels, grey=grey_of(pixels, bit_depth), info=info)
+    return DecodedKaryogram(pixels=pixels, grey=grey_of(pixels, bit_depth), info=info)

@@ -7,16 +7,14 @@ Pipeline: slice (queue cpu) → enhance (queue gpu, all cells in one batch) → 
 
 import time
 
-import numpy as np
 from celery import shared_task
 from django.db import OperationalError
 
-from enhancer.cells import to_model_input
+from enhancer.cells import slice_cells
 from enhancer.fidelity import guard_cells
 from enhancer.io import ImageError
 from enhancer.model.device import device_label
-from enhancer.segmentation import background_level
-from enhancer.slicing import LayoutError, slice_karyogram
+from enhancer.slicing import LayoutError
 from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobCell, JobState
 from webapp.core import queue
@@ -38,25 +36,22 @@ def heartbeat(self) -> None:
 
 @shared_task(name=queue.SLICE, **RETRY)
 def slice_karyogram_task(*, job_pk: int) -> None:
-    """Find the slots and prepare every cell's model input."""
+    """Decode the original, find the slots and prepare every cell (model input, mask, transform)."""
     job = jobs.claim(job_pk, (JobState.QUEUED, JobState.SLICING), running=JobState.SLICING)
     if job is None:
         return
     start = time.perf_counter()
     try:
         decoded = services.read_stored(job.karyogram)
-        layout = slice_karyogram(decoded.grey, cells=job.cell_count, layout=job.layout)
+        prepared = slice_cells(decoded.grey, cells=job.cell_count, layout=job.layout)
     except ImageError as exc:
         jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}")
         return
     except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them
         jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}", layout_guess=exc.guess)
         return
-    background = background_level(decoded.grey)
-    inputs = {c.label: to_model_input(decoded.grey, c, background)[0] for c in layout.cells if c.objects}
     try:
-        services.save_arrays(job, "inputs", inputs)
-        services.save_layout(job, layout)
+        services.save_cells(job, decoded.pixels, prepared)
     except OSError as exc:
         jobs.fail_on_storage_error(job_pk, exc, "the cells of the karyogram")
         return
@@ -73,7 +68,7 @@ def slice_karyogram_task(*, job_pk: int) -> None:
                     object_count=c.objects,
                     strength=current.strength,
                 )
-                for i, c in enumerate(layout.cells)
+                for i, c in enumerate(prepared.layout.cells)
             ]
         )
 
@@ -96,9 +91,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
     start = time.perf_counter()
     inputs = services.load_arrays(job, "inputs")
     enhancer, version = active_model()
-    labels = list(inputs)
-    batch = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
-    outputs = dict(zip(labels, enhancer.enhance_cells(batch), strict=True))
+    outputs = enhancer.enhance_inputs(inputs)
     verdicts = guard_cells(inputs, outputs)
     try:
         services.save_arrays(job, "outputs", outputs)

@@ -68,8 +68,3 @@ def gather_batch(
     if flips is None:
         return batch
     return torch.where(flips[:, None, None, None], batch.flip(-1), batch)
-
-
-def unit_to_model(images: np.ndarray) -> torch.Tensor:
-    """Float images in [0, 1] (N × S × S) to a model batch in [-1, 1] (N × 1 × S × S)."""
-    return torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))[:, None] * 2 - 1

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from enhancer import cells as library_cells
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
 from tests.factories import KaryogramFactory
@@ -40,7 +41,7 @@ def test_technologist_corrects_the_unsure_slots_of_the_guess(
         "Y": [v - 30 if i % 2 == 0 else v for i, v in enumerate(truth["Y"])],
     }
     guess = guess_from_truth(made.truth["slots"], WIDTH, HEIGHT, wrong)
-    monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
+    monkeypatch.setattr(library_cells, "slice_karyogram", refusing_slicer(guess))  # what slice_cells calls
     failed = services.start_job(karyogram, user, enqueue=False)
     tasks.slice_karyogram_task(job_pk=failed.pk)  # this process's slicer; the rerun goes to the real worker
     failed.refresh_from_db()

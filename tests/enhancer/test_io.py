@@ -105,6 +105,23 @@ def test_decompression_bomb_is_refused_before_decoding():
         read_karyogram(bomb, max_pixels=1_000_000)
 
 
+def _png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims `width`×`height` pixels (its data could never fill them)."""
+    data = bytearray(_png_bytes(GREY8))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # grey, 8 bit
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+def test_the_pixel_bound_is_per_call_and_pillows_own_bound_is_left_alone():
+    assert Image.MAX_IMAGE_PIXELS is not None  # importing enhancer.io changed no process-wide setting
+    with pytest.raises(ImageError, match="81,000,000 pixels; the limit is 80,000,000"):
+        read_karyogram(_png_claiming(9_000, 9_000))  # today's upload bound, checked before decoding
+    with pytest.raises(ImageError, match="too large to decode"):  # above Pillow's bound, whatever ours
+        read_karyogram(_png_claiming(20_000, 20_000), max_pixels=10**12)
+
+
 def test_multi_page_tiff_and_animated_gif_are_refused():
     buffer = io.BytesIO()
     tifffile.imwrite(buffer, np.stack([GREY8, GREY8]), photometric="minisblack", metadata=None)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from enhancer.cells import MODEL_SIZE, from_model_output, to_model_input
+from enhancer.cells import MODEL_SIZE, CellTransform, from_model_output, prepare_cells, to_model_input
 from enhancer.io import encode_karyogram, read_karyogram
-from enhancer.reassembly import cell_deltas, reassemble
+from enhancer.reassembly import blend
 from enhancer.segmentation import background_level
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
@@ -12,13 +12,9 @@ from tests.enhancer.test_slicing import REAL_EXPECTED
 
 
 def _run(karyogram, model, strength=1.0):
-    layout = slice_karyogram(karyogram.grey)
-    background = background_level(karyogram.grey)
-    inputs, transforms = {}, {}
-    for cell in layout.cells:
-        inputs[cell.label], transforms[cell.label] = to_model_input(karyogram.grey, cell, background)
-    outputs = {label: model(image) for label, image in inputs.items()}
-    return layout, reassemble(karyogram, layout, cell_deltas(inputs, outputs, transforms), strength)
+    cells = prepare_cells(karyogram.grey, slice_karyogram(karyogram.grey))
+    outputs = {label: model(image) for label, image in cells.inputs.items()}
+    return cells.layout, blend(karyogram.pixels, karyogram.info.max_value, cells, outputs, strength, {})
 
 
 def _synthetic_png(seed: int, quality: str = "excellent"):
@@ -87,6 +83,19 @@ def test_cell_transform_keeps_aspect_ratio_and_maps_back_onto_the_slot():
     mapped = np.where(cell.mask, 1 - back, 0)
     centre = lambda w: np.array(np.nonzero(w > 0)).mean(axis=1)  # noqa: E731
     assert np.abs(centre(original) - centre(mapped)).max() < 0.5
+
+
+def test_prepared_cells_are_the_slots_holding_chromosomes_and_their_transforms_survive_storage():
+    karyogram = _synthetic_png(5)
+    layout = slice_karyogram(karyogram.grey)
+    layout.cells[0].objects = 0  # an empty slot never reaches the model
+    cells = prepare_cells(karyogram.grey, layout)
+    assert list(cells.inputs) == list(cells.transforms) == [c.label for c in layout.cells[1:]]
+    background = background_level(karyogram.grey)
+    image, transform = to_model_input(karyogram.grey, layout.cell("2"), background)
+    assert np.array_equal(cells.inputs["2"], image) and cells.transforms["2"] == transform
+    stored = {label: t.to_array() for label, t in cells.transforms.items()}
+    assert {label: CellTransform.from_array(a) for label, a in stored.items()} == cells.transforms
 
 
 def test_label_text_and_debris_do_not_reach_the_model():

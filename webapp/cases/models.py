@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from enhancer.fidelity import Verdict
+from enhancer.io import SUFFIX
 from webapp.core import queue
 from webapp.core.models import TrackedWork
 
@@ -82,7 +83,7 @@ class Karyogram(models.Model):
 
     @property
     def suffix(self) -> str:
-        return {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}[self.format]
+        return SUFFIX[self.format]
 
     def __str__(self) -> str:
         return f"{self.case.accession}: {self.original_name}"

@@ -1,8 +1,9 @@
 """What the web app and the workers do with karyograms and jobs, on top of `enhancer`.
 
 Uploads are validated by decoding them (bounded) before anything is stored; a job's cell
-arrays live beside its result in media storage (npz, loaded without pickle); rendering
-the enhanced karyogram is one function used by the worker and by strength changes.
+arrays (the original's pixels as decoded once by its slicing step, the cells' model inputs, masks,
+transforms and outputs) live beside its result in media storage (npz, loaded without pickle);
+rendering the enhanced karyogram is one function used by the worker and by strength changes.
 """
 
 import hashlib
@@ -19,12 +20,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
-from enhancer.cells import to_model_input
-from enhancer.fidelity import capped_strengths
-from enhancer.io import ImageError, ImageInfo, encode_karyogram, read_karyogram
-from enhancer.io import Karyogram as Decoded
-from enhancer.reassembly import cell_deltas, reassemble
-from enhancer.segmentation import background_level
+from enhancer.cells import CellTransform, PreparedCells
+from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
+from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
 from webapp.core import queue, storage
@@ -37,7 +35,7 @@ class UploadError(ValueError):
     """An upload that cannot be accepted; the message is for the person who sent it."""
 
 
-def read_upload(uploaded) -> tuple[bytes, Decoded]:
+def read_upload(uploaded) -> tuple[bytes, DecodedKaryogram]:
     """The bytes of an uploaded file and its decoded image, within the configured limits."""
     if uploaded.size > settings.MAX_UPLOAD_BYTES:
         raise UploadError(
@@ -105,7 +103,7 @@ def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:
     return karyogram.jobs.filter(state=JobState.DONE).order_by("-finished", "-pk").first()
 
 
-def read_stored(karyogram: Karyogram) -> Decoded:
+def read_stored(karyogram: Karyogram) -> DecodedKaryogram:
     """The stored original, decoded within the configured limits."""
     with karyogram.original.open("rb") as f:
         return read_karyogram(
@@ -123,16 +121,40 @@ def load_arrays(job: EnhancementJob, name: str) -> dict[str, np.ndarray]:
     return storage.load_npz(f"jobs/{job.uid}/{name}.npz")
 
 
-def save_layout(job: EnhancementJob, layout: Layout) -> None:
-    """Keep the slicer's chromosome masks so re-rendering never segments the image again."""
-    save_arrays(job, "masks", {c.label: c.mask for c in layout.cells})
+def save_cells(job: EnhancementJob, pixels: np.ndarray, cells: PreparedCells) -> None:
+    """Keep what the slicing step made, so no later step decodes, segments or prepares again: the
+    original's decoded pixels, each cell's model input, chromosome mask and transform back. When a
+    write fails, the files already written are removed: all or nothing."""
+    written = []
+    try:
+        for name, arrays in (
+            ("inputs", cells.inputs),
+            ("masks", {c.label: c.mask for c in cells.layout.cells}),
+            ("transforms", {label: t.to_array() for label, t in cells.transforms.items()}),
+            ("original", {"pixels": pixels}),
+        ):
+            written.append(save_arrays(job, name, arrays))
+    except OSError:
+        for path in written:
+            default_storage.delete(path)
+        raise
 
 
-def job_layout(job: EnhancementJob, decoded: Decoded) -> Layout:
-    """The job's slots: boxes from its cell rows, chromosome masks as the slicer found them."""
+def job_cells(job: EnhancementJob) -> PreparedCells:
+    """The job's cells as its slicing step prepared them: boxes from its cell rows, the stored masks,
+    model inputs and transforms."""
     masks = load_arrays(job, "masks")
-    cells = [Cell(c.label, tuple(c.box), masks[c.label], c.object_count) for c in job.cell_rows.all()]
-    return Layout(decoded.info.width, decoded.info.height, cells)
+    rows = [Cell(c.label, tuple(c.box), masks[c.label], c.object_count) for c in job.cell_rows.all()]
+    layout = Layout(job.karyogram.width, job.karyogram.height, rows)
+    transforms = {label: CellTransform.from_array(t) for label, t in load_arrays(job, "transforms").items()}
+    return PreparedCells(layout, load_arrays(job, "inputs"), transforms)
+
+
+def image_info(karyogram: Karyogram) -> ImageInfo:
+    """How the stored original is encoded (recorded when it was uploaded)."""
+    return ImageInfo(
+        karyogram.format, karyogram.width, karyogram.height, karyogram.channels, karyogram.bit_depth
+    )
 
 
 def cell_preview_path(job: EnhancementJob, label: str, kind: str) -> str:
@@ -166,27 +188,23 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[Decoded, Layout, np.ndarray]:
-    """The original with the model's change of each cell blended in at `strengths`, capped by the
-    fidelity guard's verdicts as `enhance` does (no model run)."""
-    decoded = read_stored(job.karyogram)
-    layout = job_layout(job, decoded)
-    inputs, outputs = load_arrays(job, "inputs"), load_arrays(job, "outputs")
-    background = background_level(decoded.grey)
-    transforms = {
-        c.label: to_model_input(decoded.grey, c, background)[1] for c in layout.cells if c.label in inputs
-    }
+def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[np.ndarray, Layout, np.ndarray]:
+    """The original's pixels, the slots, and the enhanced pixels: the model's change of each cell
+    blended in at `strengths`, capped by the fidelity guard's verdicts as `enhance` does (no model run)."""
+    original = load_arrays(job, "original")["pixels"]
+    cells = job_cells(job)
     verdicts = {c.label: c.verdict for c in job.cell_rows.all() if c.verdict is not None}
-    capped = capped_strengths(strengths, verdicts, outputs)
-    return decoded, layout, reassemble(decoded, layout, cell_deltas(inputs, outputs, transforms), capped)
+    info = image_info(job.karyogram)
+    pixels = blend(original, info.max_value, cells, load_arrays(job, "outputs"), strengths, verdicts)
+    return original, cells.layout, pixels
 
 
-def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> None:
+def _write_result(job: EnhancementJob, pixels: np.ndarray) -> None:
     """Store the enhanced karyogram in the original's format and as PNG under new names, set on `job`.
 
     New names each time: the files a committed row points at stay whole until the row moves on.
     """
-    info = decoded.info
+    info = image_info(job.karyogram)
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
@@ -205,10 +223,10 @@ def _write_result(job: EnhancementJob, decoded: Decoded, pixels: np.ndarray) -> 
 def render_result(job: EnhancementJob) -> None:
     """Blend the model's change into the original with each cell's strength; store both files and the
     gallery's cell previews (the worker's last step; the caller saves the row)."""
-    decoded, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    _write_result(job, decoded, pixels)
+    original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
+    _write_result(job, pixels)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
-        _save_cell_previews(job, layout, decoded.pixels, "original")
+        _save_cell_previews(job, layout, original, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")
 
 
@@ -241,8 +259,8 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
     own render then wins), so the result always shows the strengths stored.
     """
     wanted = _store_strengths(job, strengths)
-    decoded, layout, pixels = _blend(job, wanted)
-    _write_result(job, decoded, pixels)
+    _, layout, pixels = _blend(job, wanted)
+    _write_result(job, pixels)
     rendered = _result_files(job)
     with transaction.atomic():
         current = EnhancementJob.objects.select_for_update().get(pk=job.pk)

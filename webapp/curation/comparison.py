@@ -9,10 +9,8 @@ from functools import lru_cache
 import numpy as np
 from django.db import transaction
 
-from enhancer.cells import to_model_input
+from enhancer.cells import slice_cells
 from enhancer.io import grey_of
-from enhancer.segmentation import background_level
-from enhancer.slicing import slice_karyogram
 from enhancer.synthetic import synthesize
 from webapp.cases.services import display_png
 from webapp.core import queue, storage
@@ -58,10 +56,8 @@ def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
     Made once per process: synthesising and slicing it takes 2 s.
     """
     made = synthesize("46,XY", seed=seed, quality="poor", severity="moderate", shorten=False)
-    grey = grey_of(made.image, 8)
-    layout = slice_karyogram(grey)
-    background = background_level(grey)
-    return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.label in SAMPLE_LABELS}
+    inputs = slice_cells(grey_of(made.image, 8)).inputs
+    return {label: inputs[label] for label in SAMPLE_LABELS if label in inputs}
 
 
 def _png(cell: np.ndarray) -> bytes:

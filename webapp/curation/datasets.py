@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from enhancer.cells import to_model_input
-from enhancer.segmentation import background_level
-from enhancer.slicing import LayoutError, slice_karyogram
+from enhancer.cells import slice_cells
+from enhancer.slicing import LayoutError
 from webapp.cases import services as case_services
 from webapp.cases.models import Karyogram, Quality
 
@@ -36,13 +35,10 @@ def cell_inputs(karyogram: Karyogram) -> dict[str, np.ndarray]:
     job = case_services.latest_finished_job(karyogram)
     if job is not None:
         return case_services.load_arrays(job, "inputs")
-    grey = case_services.read_stored(karyogram).grey
     try:
-        layout = slice_karyogram(grey)
+        return slice_cells(case_services.read_stored(karyogram).grey).inputs
     except LayoutError:
         return {}
-    background = background_level(grey)
-    return {c.label: to_model_input(grey, c, background)[0] for c in layout.cells if c.objects}
 
 
 def build_dataset(

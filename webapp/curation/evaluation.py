@@ -1,6 +1,5 @@
 """Evaluate a model version: `enhancer.evaluation` on synthetic pairs, and its dataset's test split."""
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from PIL import Image
 from enhancer.evaluation import evaluate
 from enhancer.inference import Enhancer
 from enhancer.metrics import ssim_map
-from enhancer.synthetic import random_karyotype, synthesize_pair
+from enhancer.synthetic.files import write_synthetic
 
 from .datasets import export_cells
 from .models import ModelVersion
@@ -22,12 +21,9 @@ def synthetic_pairs(directory: Path, count: int, size: tuple[int, int], seed: in
     """Write `count` aligned (excellent, poor) pairs as `python -m enhancer synth --quality pair` does."""
     width, height = size
     for i in range(count):
-        karyotype = random_karyotype(np.random.default_rng([seed + i, 7]))
-        severity = ("mild", "moderate", "severe")[i % 3]
-        for item in synthesize_pair(karyotype, seed + i, severity, width=width, height=height):
-            stem = directory / f"synth_{seed + i:06d}_{item.truth['quality']}"
-            Image.fromarray(item.image).save(stem.with_suffix(".png"))
-            stem.with_suffix(".json").write_text(json.dumps(item.truth))
+        write_synthetic(
+            directory, seed + i, severity=("mild", "moderate", "severe")[i % 3], width=width, height=height
+        )
 
 
 def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> dict:
@@ -42,7 +38,7 @@ def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> di
             summary[domain] = {"cells": 0}
             continue
         cells = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in paths])
-        out = enhancer.enhance_batches(cells)
+        out = enhancer.enhance_cells(cells)
         summary[domain] = {
             "cells": len(paths),
             "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),

@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 
+from enhancer import cells as library_cells
 from enhancer.template import template_slots
 from tests.conftest import PASSWORD
 from tests.factories import KaryogramFactory
@@ -27,7 +28,7 @@ def refused_job(make_user, karyogram_png, monkeypatch, settings, tmp_path):
     user = make_user("technologist", "guess-tech")
     karyogram = KaryogramFactory(case__created_by=user, name="metaphase 7.png", png=karyogram_png)
     guess = guess_from_truth(template_slots(WIDTH, HEIGHT), WIDTH, HEIGHT, WRONG)
-    monkeypatch.setattr(tasks, "slice_karyogram", refusing_slicer(guess))
+    monkeypatch.setattr(library_cells, "slice_karyogram", refusing_slicer(guess))  # what slice_cells calls
     job = services.start_job(karyogram, user, enqueue=False)
     tasks.slice_karyogram_task(job_pk=job.pk)
     job.refresh_from_db()

@@ -88,13 +88,13 @@ def test_strengths_of_an_unfinished_job_are_refused(done_job, api_as):
 def test_the_render_runs_outside_any_transaction(done_job, monkeypatch):
     depth_outside = len(connection.savepoint_ids)  # the test's own transaction
     seen = []
-    blend = services.reassemble
+    blend = services.blend
 
     def watched(*args, **kwargs):
         seen.append(len(connection.savepoint_ids))
         return blend(*args, **kwargs)
 
-    monkeypatch.setattr(services, "reassemble", watched)
+    monkeypatch.setattr(services, "blend", watched)
     services.set_cell_strengths(done_job, {"5": 0.5})
     assert seen == [depth_outside]
 
@@ -102,7 +102,7 @@ def test_the_render_runs_outside_any_transaction(done_job, monkeypatch):
 def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(
     done_job, monkeypatch, django_capture_on_commit_callbacks
 ):
-    blend = services.reassemble
+    blend = services.blend
 
     def overtaken(*args, **kwargs):
         JobCell.objects.filter(job=done_job, label="2").update(
@@ -110,7 +110,7 @@ def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(
         )  # another request commits meanwhile
         return blend(*args, **kwargs)
 
-    monkeypatch.setattr(services, "reassemble", overtaken)
+    monkeypatch.setattr(services, "blend", overtaken)
     kept = done_job.result.name
     files_before = set(default_storage.listdir(f"jobs/{done_job.uid}")[1])
     with django_capture_on_commit_callbacks(execute=True):

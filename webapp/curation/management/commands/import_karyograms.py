@@ -9,10 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from enhancer.io import READABLE_SUFFIXES
 from webapp.cases import services
 from webapp.cases.models import Case, Karyogram, Length, Quality
-
-SUFFIXES = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp"}
 
 
 class Command(BaseCommand):
@@ -35,7 +34,9 @@ class Command(BaseCommand):
         if importer is None:
             raise CommandError("No such user; give --user or create an admin first (manage.py adduser).")
         holder, _ = Case.objects.get_or_create(accession=case, defaults={"created_by": importer})
-        files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+        files = sorted(
+            p for p in directory.rglob("*") if p.suffix.lower() in READABLE_SUFFIXES and p.is_file()
+        )
         imported, duplicates, rejected = 0, 0, []
         for path in tqdm(files, desc="importing", unit="file"):
             data = path.read_bytes()

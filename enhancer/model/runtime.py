@@ -1,0 +1,54 @@
+"""Run a trained generator on cells: load it for inference and feed it batches.
+
+One home for what inference, evaluation and the benches share: batch-norm generators run with
+per-image statistics (the reference's test.py without --eval), images in [0, 1] become the model's
+[-1, 1], and cells go through in chunks of `CHUNK` on the generator's device (bounded memory).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import load_generator
+from .networks import UnetGenerator, per_image_normalisation
+
+CHUNK = 32  # cells per forward pass: a whole karyogram (24) in one, memory bounded for evaluations
+
+
+def ready_for_inference(generator: UnetGenerator, norm: str) -> UnetGenerator:
+    """`generator` (changed in place) as inference runs it: per-image statistics, eval mode."""
+    if norm == "batch":
+        per_image_normalisation(generator)
+    return generator.eval()
+
+
+def load_for_inference(
+    directory: str | Path, device: torch.device | str = "cpu"
+) -> tuple[UnetGenerator, dict]:
+    """The generator of a model directory ready for inference, and its model card."""
+    generator, card = load_generator(directory, device)
+    return ready_for_inference(generator, card["architecture"]["norm"]), card
+
+
+def unit_to_model(images: np.ndarray) -> torch.Tensor:
+    """Float images in [0, 1] (N × S × S) to a model batch in [-1, 1] (N × 1 × S × S)."""
+    return torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))[:, None] * 2 - 1
+
+
+def model_to_unit(batch: torch.Tensor) -> np.ndarray:
+    """A model output batch in [-1, 1] (N × 1 × S × S) to float images in [0, 1] (N × S × S)."""
+    return ((batch[:, 0].float().cpu().numpy() + 1) / 2).clip(0, 1)
+
+
+@torch.inference_mode()
+def run_generator(generator: torch.nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
+    """N×S×S images in [0, 1] → the generator's images in [0, 1], `CHUNK` cells per forward pass."""
+    if len(images) == 0:
+        return np.asarray(images, np.float32)
+    return np.concatenate(
+        [
+            model_to_unit(generator(unit_to_model(images[i : i + CHUNK]).to(device)))
+            for i in range(0, len(images), CHUNK)
+        ]
+    )
