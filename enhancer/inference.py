@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import SHIPPED_MODEL
 from .cells import CellTransform, PreparedCells, slice_cells
 from .fidelity import Verdict, guard_cells
 from .io import DecodedKaryogram
@@ -24,8 +25,6 @@ from .model.device import select_device
 from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
 from .slicing import Layout
-
-SHIPPED_MODEL = Path(__file__).with_name("models") / "chromoenhancer-cpu-restore"
 
 
 @dataclass

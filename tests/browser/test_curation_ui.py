@@ -112,7 +112,7 @@ def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, 
     missing = _not_found(page)
     log_in("cleo")
     page.get_by_role("link", name="Models").click()
-    shipped = page.locator("tr[data-model^='shipped-cpu-restore-']")
+    shipped = page.locator("tr[data-model^='shipped-gpu-restore-']")
     assert "(active)" in shipped.inner_text()
     broken = page.locator("tr[data-model='broken']")
     assert "foreground SSIM 0.070 is below the poor input's 0.410" in broken.inner_text()
@@ -122,7 +122,7 @@ def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, 
     assert "(active)" in page.locator("tr[data-model='good']").inner_text()
     page.locator("tr[data-model='good']").get_by_role("button", name="Deactivate").click()
     page.wait_for_selector("text=is now the active model")
-    assert "(active)" in page.locator("tr[data-model^='shipped-cpu-restore-']").inner_text()
+    assert "(active)" in page.locator("tr[data-model^='shipped-gpu-restore-']").inner_text()
     assert not ModelVersion.objects.filter(is_active=True).exists()
     assert page.evaluate("fetch('/favicon.ico').then(r => r.status)") == 200
     assert missing == []

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from enhancer import SHIPPED_MODEL
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 env = environ.Env()
@@ -215,9 +217,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_QUEUES_REQUIRED = ("cpu", "gpu")
 
 # The enhancement model the pipeline uses, and where it runs ("auto": CUDA when present).
-ENHANCER_MODEL_DIR = Path(
-    env("ENHANCER_MODEL_DIR", default=str(BASE_DIR / "enhancer" / "models" / "chromoenhancer-cpu-restore"))
-)
+ENHANCER_MODEL_DIR = Path(env("ENHANCER_MODEL_DIR", default=str(SHIPPED_MODEL)))
 ENHANCER_DEVICE = env("ENHANCER_DEVICE", default="auto")
 # The model used when no registered version is active; copies of remote (S3) models are cached here.
 MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", default=str(VAR_DIR / "model-cache")))

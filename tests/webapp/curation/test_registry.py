@@ -55,7 +55,7 @@ def test_the_shipped_model_is_always_listed_and_in_use_when_none_is_active(make_
     client = _client(make_user, "curator")
     page = client.get("/curation/models/")
     shipped = ModelVersion.objects.get(source="shipped")
-    assert shipped.name.startswith("shipped-cpu-restore-") and not shipped.is_active
+    assert shipped.name.startswith("shipped-gpu-restore-") and not shipped.is_active
     assert registry.local_dir(shipped) == Path(settings.ENHANCER_MODEL_DIR)
     assert shipped.weights_sha256 == shipped.card["weights_sha256"]
     html = page.content.decode()
