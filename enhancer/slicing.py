@@ -16,10 +16,7 @@ from skimage.filters import threshold_otsu
 
 from .segmentation import ChromosomeObject, Segmentation, Underline, segment
 from .slot_labels import read_slot_labels
-
-LABELS_24 = tuple([str(i) for i in range(1, 23)] + ["X", "Y"])
-LABELS_23 = tuple([str(i) for i in range(1, 23)] + ["XY"])
-ROWS = (LABELS_24[0:5], LABELS_24[5:12], LABELS_24[12:18], LABELS_24[18:24])
+from .template import LABELS_23, LABELS_24, ROWS, template_slots
 
 
 class LayoutError(ValueError):
@@ -185,8 +182,6 @@ def _guess(
 ) -> dict:
     """The cells found, and the standard template's box (marked unsure) for every slot not found,
     moved to the height of its row where the row was found."""
-    from .template import template_slots  # the template module builds on this one's ROWS
-
     template = {slot["label"]: slot["box"] for slot in template_slots(width, height)}
     cells = []
     for label in LABELS_24:

@@ -2,7 +2,9 @@
 of the image. The synthetic generator draws on it, and it is the starting point offered
 to a person who corrects a layout the detector could not read."""
 
-from .slicing import ROWS
+LABELS_24 = tuple([str(i) for i in range(1, 23)] + ["X", "Y"])
+LABELS_23 = tuple([str(i) for i in range(1, 23)] + ["XY"])
+ROWS = (LABELS_24[0:5], LABELS_24[5:12], LABELS_24[12:18], LABELS_24[18:24])  # the slots of each row
 
 _COLUMNS = (0.079, 0.218, 0.357, 0.496, 0.635, 0.774, 0.913)
 SLOT_X = (

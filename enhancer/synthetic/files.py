@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .karyogram import random_karyotype, synthesize, synthesize_pair
+from .karyogram import synthesize, synthesize_pair
+from .karyotype import random_karyotype
 
 
 def write_synthetic(

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 
-from ..slicing import ROWS
-from ..template import BASELINE_Y, template_slots
+from ..template import BASELINE_Y, ROWS, template_slots
 from .cytoband import Cytobands, load_cytobands
 from .degrade import (
     TRAINING_FAMILIES,
@@ -25,7 +24,7 @@ from .degrade import (
     encode,
     excellent_capture,
 )
-from .karyotype import KARYOTYPES, parse_karyotype
+from .karyotype import parse_karyotype
 from .layouts import LayoutStyle, draw_annotations, page_background, save_as_jpeg, style_named
 from .render import Look, Pose, render_chromosome
 
@@ -102,13 +101,6 @@ def synthesize_pair(
         _finish(scene, excellent_capture(np.random.default_rng([seed, 3])), seed, header),
         _finish(scene, _poor_degradation(seed, severity, family), seed, header, severity),
     )
-
-
-def random_karyotype(rng: np.random.Generator) -> str:
-    """Normal karyotypes half the time, otherwise one of the common bone-marrow changes."""
-    if rng.random() < 0.5:
-        return str(rng.choice(["46,XX", "46,XY"]))
-    return str(rng.choice(KARYOTYPES[2:]))
 
 
 def _poor_degradation(seed: int, severity: str | float, family: str | None) -> Degradation:

@@ -9,6 +9,8 @@ are placed in the slot of the chromosome that holds their centromere, as ISCN la
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .cytoband import CHROMOSOMES, Cytobands
 
 KARYOTYPES = (
@@ -105,3 +107,10 @@ def _apply(item: str, slots: dict[str, list[Chromosome]], bands: Cytobands) -> N
         )
         return
     raise KaryotypeError(f"{item!r} is not a supported ISCN item (+N, -N, del, t of q arms, inv)")
+
+
+def random_karyotype(rng: np.random.Generator) -> str:
+    """Normal karyotypes half the time, otherwise one of the common bone-marrow changes."""
+    if rng.random() < 0.5:
+        return str(rng.choice(["46,XX", "46,XY"]))
+    return str(rng.choice(KARYOTYPES[2:]))

@@ -13,6 +13,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage as ndi
 
+from .karyotype import random_karyotype
+
 
 @dataclass(frozen=True)
 class LayoutStyle:
@@ -179,8 +181,6 @@ def save_as_jpeg(image: np.ndarray, quality: int) -> np.ndarray:
 def corpus_case(style: str, index: int) -> dict:
     """Arguments of `synthesize` for karyogram `index` of a style's corpus: karyotypes drawn as in
     `random_karyotype`, excellent and mildly poor in turn, white or grey background."""
-    from .karyogram import random_karyotype  # the generator builds on this module
-
     rng = np.random.default_rng([index, 21, sum(map(ord, style))])
     return {
         "karyotype": random_karyotype(rng),
