@@ -50,7 +50,12 @@ from enhancer.io import ImageInfo, encode_karyogram  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
 from webapp.accounts.roles import Role, assign_role  # noqa: E402
 from webapp.cases.models import EnhancementJob  # noqa: E402
-from workers import app, tasks  # noqa: E402
+from workers import tasks  # noqa: E402
+
+try:  # the Celery app lives with Django since the one-way layers; older checkouts kept it in workers
+    from webapp.celery import app
+except ImportError:
+    from workers import app
 
 LAYERS = {"enhancer": 0, "webapp": 1, "workers": 2}
 GLUE = ("webapp", "workers", "enhancer.cli")
