@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image
 
-from enhancer.cells import CellTransform, PreparedCells
+from enhancer.cells import CellTransform, PreparedCells, prepare_cells
 from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
@@ -142,12 +142,24 @@ def save_cells(job: EnhancementJob, pixels: np.ndarray, cells: PreparedCells) ->
 
 def job_cells(job: EnhancementJob) -> PreparedCells:
     """The job's cells as its slicing step prepared them: boxes from its cell rows, the stored masks,
-    model inputs and transforms."""
+    model inputs and transforms. Jobs sliced before transforms were stored get them prepared again
+    from the original, once, and stored."""
     masks = load_arrays(job, "masks")
     rows = [Cell(c.label, tuple(c.box), masks[c.label], c.object_count) for c in job.cell_rows.all()]
     layout = Layout(job.karyogram.width, job.karyogram.height, rows)
+    if not default_storage.exists(f"jobs/{job.uid}/transforms.npz"):
+        prepared = prepare_cells(read_stored(job.karyogram).grey, layout)
+        save_arrays(job, "transforms", {label: t.to_array() for label, t in prepared.transforms.items()})
     transforms = {label: CellTransform.from_array(t) for label, t in load_arrays(job, "transforms").items()}
     return PreparedCells(layout, load_arrays(job, "inputs"), transforms)
+
+
+def original_pixels(job: EnhancementJob) -> np.ndarray:
+    """The original's decoded pixels as the slicing step kept them (decoded again, once, and stored
+    for jobs sliced before they were kept)."""
+    if not default_storage.exists(f"jobs/{job.uid}/original.npz"):
+        save_arrays(job, "original", {"pixels": read_stored(job.karyogram).pixels})
+    return load_arrays(job, "original")["pixels"]
 
 
 def image_info(karyogram: Karyogram) -> ImageInfo:
@@ -191,7 +203,7 @@ def display_png(pixels: np.ndarray, compress_level: int = 6) -> bytes:
 def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[np.ndarray, Layout, np.ndarray]:
     """The original's pixels, the slots, and the enhanced pixels: the model's change of each cell
     blended in at `strengths`, capped by the fidelity guard's verdicts as `enhance` does (no model run)."""
-    original = load_arrays(job, "original")["pixels"]
+    original = original_pixels(job)
     cells = job_cells(job)
     verdicts = {c.label: c.verdict for c in job.cell_rows.all() if c.verdict is not None}
     info = image_info(job.karyogram)

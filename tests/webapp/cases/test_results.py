@@ -1,5 +1,6 @@
 """The result page's per-cell strengths as a JSON call, download names, and failed jobs on the case page."""
 
+import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -174,3 +175,28 @@ def test_the_case_page_shows_a_failed_jobs_reason_and_the_editor(done_job, clien
     assert (
         page.count("#correct-layout") == 2 and "hidden>Correct the slot boxes" in page
     )  # the done job's is hidden
+
+
+def test_a_job_sliced_before_the_original_and_transforms_were_kept_still_changes_strength(
+    done_job, api_as, django_capture_on_commit_callbacks
+):
+    """Jobs from before the pipeline kept the decoded original and the cell transforms: a strength
+    change prepares them again from the stored original, once, and gives the same pixels."""
+    api = api_as("technologist")
+
+    def result_after(strength: float) -> np.ndarray:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post(
+                f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": strength}}, format="json"
+            )
+        assert response.status_code == 200, response.content
+        done_job.refresh_from_db()
+        with done_job.result.open("rb") as f:
+            return read_karyogram(f.read()).pixels
+
+    full, half = result_after(1.0), result_after(0.5)
+    assert (full != half).any()
+    for name in ("original", "transforms"):
+        default_storage.delete(f"jobs/{done_job.uid}/{name}.npz")
+    assert (result_after(0.5) == half).all() and (result_after(1.0) == full).all()
+    assert all(default_storage.exists(f"jobs/{done_job.uid}/{n}.npz") for n in ("original", "transforms"))
