@@ -36,6 +36,7 @@ class TrainingConfig:
     channels_last: bool = False
     bf16: bool = False  # bfloat16 autocast of the forward passes and losses
     compile: bool = False  # torch.compile each network
+    self_ensemble: bool = False  # the model card asks inference to average the four mirror images
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -101,6 +102,7 @@ PRESETS = {
         crop_size=128,
         excluded_labels=(),
         log_every=50,
+        self_ensemble=True,
     ),
     # For tests: a few iterations of a tiny network on small images.
     "tiny": TrainingConfig(

@@ -235,6 +235,7 @@ def train(
         data={"poor": domain_a.summary(), "excellent": domain_b.summary()},
         epochs_trained=finished,
         iterations=iteration,
+        self_ensemble=config.self_ensemble,
     )
     save_generator(
         model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor"

@@ -101,3 +101,10 @@ def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     assert all(v.passed and v.reason == "" for v in guarded.guard.values()) and len(guarded.guard) == 24
     assert np.array_equal(guarded.pixels, unguarded.pixels)
     assert not np.array_equal(guarded.pixels, karyogram.pixels)
+
+
+def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():
+    from enhancer.model.runtime import MirrorEnsemble
+
+    enhancer = Enhancer()
+    assert enhancer.card["self_ensemble"] and isinstance(enhancer.generator, MirrorEnsemble)

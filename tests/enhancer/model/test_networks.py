@@ -71,3 +71,20 @@ def test_device_selection(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert select_device("auto") == torch.device("cuda")
     assert select_device("cuda:1") == torch.device("cuda:1")
+
+
+def test_the_mirror_ensemble_averages_the_four_mirror_images_back():
+    from enhancer.model.runtime import MirrorEnsemble
+
+    torch.manual_seed(0)
+    net = torch.nn.Conv2d(1, 1, 3, padding=1)  # not mirror-symmetric: each mirror gives another output
+    batch = torch.randn(3, 1, 16, 16)
+    expected = (
+        net(batch)
+        + net(batch.flip(-1)).flip(-1)
+        + net(batch.flip(-2)).flip(-2)
+        + net(batch.flip(-2, -1)).flip(-2, -1)
+    ) / 4
+    with torch.no_grad():
+        assert torch.allclose(MirrorEnsemble(net)(batch), expected, atol=1e-6)
+        assert not torch.allclose(net(batch), expected, atol=1e-3)
