@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from webapp.core.admin import ReadOnlyAdmin
 
-from .models import Dataset, ModelVersion, TrainingRun
+from .models import Dataset, ModelComparison, ModelVersion, TrainingRun
 
 
 @admin.register(Dataset)
@@ -39,3 +39,11 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = ("name", "source", "is_active", "dataset", "weights_sha256", "created")
     list_filter = ("source", "is_active")
     search_fields = ("name", "weights_sha256")
+
+
+@admin.register(ModelComparison)
+class ModelComparisonAdmin(ReadOnlyAdmin):
+    """Read-only: comparisons are asked for on the models page and made by a worker."""
+
+    list_display = ("pk", "first", "second", "state", "created_by", "created")
+    list_filter = ("state",)

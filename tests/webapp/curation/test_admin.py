@@ -6,13 +6,23 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from webapp.audit.models import AuditEvent
 from webapp.cases.models import EnhancementJob, JobCell
-from webapp.curation.models import Dataset, ModelVersion, TrainingRun
+from webapp.curation.models import Dataset, ModelComparison, ModelVersion, TrainingRun
 from webapp.studies import services as study_services
 from webapp.studies.models import Assignment, Rating
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY = [Rating, Assignment, AuditEvent, EnhancementJob, JobCell, Dataset, TrainingRun, ModelVersion]
+READ_ONLY = [
+    Rating,
+    Assignment,
+    AuditEvent,
+    EnhancementJob,
+    JobCell,
+    Dataset,
+    TrainingRun,
+    ModelVersion,
+    ModelComparison,
+]
 
 
 @pytest.fixture
@@ -40,9 +50,10 @@ def records(make_user, finished_karyograms):
     )
     dataset = Dataset.objects.create(name="d", manifest=[], created_by=curator)
     TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=curator, state="done")
-    ModelVersion.objects.create(
+    version = ModelVersion.objects.create(
         name="v", source="uploaded", storage_prefix="models/v", weights_sha256="0" * 64
     )
+    ModelComparison.objects.create(first=version, second=version, created_by=curator)
     client = Client()
     client.login(username=admin_user.username, password=PASSWORD)
     client.get(f"/curation/datasets/{dataset.pk}/")  # an audited read: one audit event at least
