@@ -15,19 +15,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from enhancer.evaluation import evaluation_sets, guarded
+from enhancer.evaluation import evaluation_sets, guarded, mean_metrics, metrics_per_cell
 from enhancer.inference import Enhancer
-from enhancer.metrics import cell_metrics
 
 COLUMNS = ("psnr_fg", "ssim_fg", "band_corr", "band_precision", "band_recall", "false_band_rate",
            "length_ratio", "mask_iou", "grid_ratio")  # fmt: skip
 
 
 def means(cells: list[dict], outputs) -> dict[str, float]:
-    rows = [
-        cell_metrics(c["truth"], y, c["background"], model_input=c["input"]) for c, y in zip(cells, outputs)
-    ]
-    return {k: float(np.mean([r[k] for r in rows])) for k in COLUMNS}
+    values = mean_metrics(metrics_per_cell(cells, outputs))
+    return {k: values[k] for k in COLUMNS}
 
 
 def main() -> None:

@@ -88,9 +88,8 @@ def launch(args, name: str, extra: list[str], max_minutes: float) -> subprocess.
                "--pairs", str(args.data / "excellent.json"), "--max-minutes", str(max_minutes),
                "-o", str(run), *settings]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "2", "TQDM_MININTERVAL": "20"}
-    return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=open(run / "train.log", "w"), stderr=subprocess.STDOUT
-    )
+    with open(run / "train.log", "w") as log:  # the child keeps its own copy of the file
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_all(processes: dict[str, subprocess.Popen]) -> list[str]:
@@ -141,7 +140,7 @@ def train_all(args) -> None:
     print(f"trained in {time.perf_counter() - started:.0f} s")
     for name in names:
         run = args.runs / name
-        rows = np.genfromtxt(run / "losses.csv", delimiter=",", names=True)
+        rows = np.atleast_1d(np.genfromtxt(run / "losses.csv", delimiter=",", names=True))
         last = rows[-args.steps_per_epoch :]
         print(f"  {name:20s} iterations {int(rows['iteration'][-1]):6d}  last-epoch sup {last['sup'].mean():.4f}"
               f"  G_A {last['G_A'].mean():.4f}  cycle_A {last['cycle_A'].mean():.4f}")  # fmt: skip

@@ -138,19 +138,10 @@ def evaluate(
         outputs = {"cyclegan": list(raw), "cyclegan_guarded": guarded(test, raw)}
         for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
             outputs[name] = [method(c["input"]).astype(np.float32) for c in test]
-        per_cell = {
-            name: [
-                cell_metrics(c["truth"], y, c["background"], model_input=c["input"])
-                for c, y in zip(test, ys, strict=True)
-            ]
-            for name, ys in outputs.items()
-        }
+        per_cell = {name: metrics_per_cell(test, ys) for name, ys in outputs.items()}
         summary["sets"][set_name] = {
             "n": len(test),
-            "methods": {
-                name: {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
-                for name, rows in per_cell.items()
-            },
+            "methods": {name: mean_metrics(rows) for name, rows in per_cell.items()},
         }
         details[set_name] = {"cells": test, "outputs": outputs, "per_cell": per_cell}
     summary["n"], summary["methods"] = (
@@ -161,6 +152,19 @@ def evaluate(
     if reverse.exists():
         summary["paper_protocol"] = paper_protocol(enhancer, reverse, sets["synthetic"])
     return summary, details
+
+
+def metrics_per_cell(cells: list[dict], outputs) -> list[dict[str, float]]:
+    """`cell_metrics` of each output against its pair's truth (grid measured against the input)."""
+    return [
+        cell_metrics(c["truth"], y, c["background"], model_input=c["input"])
+        for c, y in zip(cells, outputs, strict=True)
+    ]
+
+
+def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
+    """The mean over cells of every metric."""
+    return {k: float(np.mean([m[k] for m in rows])) for k in rows[0]}
 
 
 def guarded(cells: list[dict], outputs: np.ndarray) -> list[np.ndarray]:

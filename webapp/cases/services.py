@@ -111,14 +111,19 @@ def read_stored(karyogram: Karyogram) -> DecodedKaryogram:
         )
 
 
+def arrays_path(job: EnhancementJob, name: str) -> str:
+    """Where a job's named arrays (cell inputs, outputs, masks, transforms, original) are stored."""
+    return f"jobs/{job.uid}/{name}.npz"
+
+
 def save_arrays(job: EnhancementJob, name: str, arrays: dict[str, np.ndarray]) -> str:
-    """Store named arrays of a job (cell inputs, outputs, masks) as one npz beside its result."""
-    return storage.save_npz(f"jobs/{job.uid}/{name}.npz", arrays)
+    """Store named arrays of a job as one npz beside its result."""
+    return storage.save_npz(arrays_path(job, name), arrays)
 
 
 def load_arrays(job: EnhancementJob, name: str) -> dict[str, np.ndarray]:
     """The arrays stored by `save_arrays`, read without unpickling."""
-    return storage.load_npz(f"jobs/{job.uid}/{name}.npz")
+    return storage.load_npz(arrays_path(job, name))
 
 
 def save_cells(job: EnhancementJob, pixels: np.ndarray, cells: PreparedCells) -> None:
@@ -147,7 +152,7 @@ def job_cells(job: EnhancementJob) -> PreparedCells:
     masks = load_arrays(job, "masks")
     rows = [Cell(c.label, tuple(c.box), masks[c.label], c.object_count) for c in job.cell_rows.all()]
     layout = Layout(job.karyogram.width, job.karyogram.height, rows)
-    if not default_storage.exists(f"jobs/{job.uid}/transforms.npz"):
+    if not default_storage.exists(arrays_path(job, "transforms")):
         prepared = prepare_cells(read_stored(job.karyogram).grey, layout)
         save_arrays(job, "transforms", {label: t.to_array() for label, t in prepared.transforms.items()})
     transforms = {label: CellTransform.from_array(t) for label, t in load_arrays(job, "transforms").items()}
@@ -157,7 +162,7 @@ def job_cells(job: EnhancementJob) -> PreparedCells:
 def original_pixels(job: EnhancementJob) -> np.ndarray:
     """The original's decoded pixels as the slicing step kept them (decoded again, once, and stored
     for jobs sliced before they were kept)."""
-    if not default_storage.exists(f"jobs/{job.uid}/original.npz"):
+    if not default_storage.exists(arrays_path(job, "original")):
         save_arrays(job, "original", {"pixels": read_stored(job.karyogram).pixels})
     return load_arrays(job, "original")["pixels"]
 

@@ -72,22 +72,19 @@ def run_comparison(comparison_pk: int) -> None:
     if comparison is None:
         return
     inputs = sample_cells()
-    labels = list(inputs)
-    batch = np.stack([inputs[k] for k in labels])
-    outputs = {
-        kind: enhancer_for(str(local_dir(version))).enhance_cells(batch)
+    cells = {"input": inputs} | {
+        kind: enhancer_for(str(local_dir(version))).enhance_inputs(inputs)
         for kind, version in (("first", comparison.first), ("second", comparison.second))
     }
     try:
-        for i, label in enumerate(labels):
-            storage.put_file(comparison.cell_path(label, "input"), _png(inputs[label]))
-            for kind, cells in outputs.items():
-                storage.put_file(comparison.cell_path(label, kind), _png(cells[i]))
+        for kind, images in cells.items():
+            for label, image in images.items():
+                storage.put_file(comparison.cell_path(label, kind), _png(image))
     except OSError as exc:
         comparisons.fail_on_storage_error(comparison_pk, exc, "the compared cells")
         return
 
     def write(current: ModelComparison) -> None:
-        current.labels = labels
+        current.labels = list(inputs)
 
     comparisons.advance(comparison_pk, ComparisonState.RUNNING, ComparisonState.DONE, write=write)

@@ -197,6 +197,6 @@ def test_a_job_sliced_before_the_original_and_transforms_were_kept_still_changes
     full, half = result_after(1.0), result_after(0.5)
     assert (full != half).any()
     for name in ("original", "transforms"):
-        default_storage.delete(f"jobs/{done_job.uid}/{name}.npz")
+        default_storage.delete(services.arrays_path(done_job, name))
     assert (result_after(0.5) == half).all() and (result_after(1.0) == full).all()
-    assert all(default_storage.exists(f"jobs/{done_job.uid}/{n}.npz") for n in ("original", "transforms"))
+    assert all(default_storage.exists(services.arrays_path(done_job, n)) for n in ("original", "transforms"))
