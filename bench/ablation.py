@@ -46,7 +46,7 @@ def main() -> None:
         rows = {"identity": means(cells, inputs)}
         for spec in args.models:
             name, _, model_dir = spec.partition("=")
-            raw = Enhancer(Path(model_dir)).enhance_batches(inputs)
+            raw = Enhancer(Path(model_dir)).enhance_cells(inputs)
             for strength in strengths:
                 blended = inputs + strength * (raw - inputs)
                 suffix = "" if strength == 1 else f" @{strength:g}"

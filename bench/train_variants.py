@@ -32,6 +32,7 @@ VARIANTS = {  # name → overrides of the preset (README "The shipped model": th
     "sup-only": ["lambda_gan=0", "lambda_cycle=0", "lambda_identity=0"],
     "no-sup": ["lambda_supervised=0", "lambda_ssim=0", "lambda_gan=1"],
     "restore-gan1": ["lambda_gan=1"],
+    "restore-gan01": ["lambda_gan=0.1"],
 }
 KEEP_REVERSE = ("restore", "restore-gan1")  # variants whose G_B comes back too (paper protocol)
 SYNTH_SEED = 100_000  # evaluation uses 90000–91005
@@ -113,8 +114,8 @@ def seconds_per_step(run: Path, skip: int = 20) -> float:
 def probe(args) -> None:
     names = args.only or list(VARIANTS)
     args.runs = args.runs / "probe"
-    batch = 16
-    extra = ["n_epochs=1", "n_epochs_decay=0", f"epoch_size={batch * args.steps}", "log_every=10"]
+    extra = ["n_epochs=1", "n_epochs_decay=0", f"epoch_size={args.batch_size * args.steps}", "log_every=10",
+             f"batch_size={args.batch_size}"]  # fmt: skip
     started = time.perf_counter()
     names = wait_all({name: launch(args, name, extra, 5) for name in names})
     plan = {name: seconds_per_step(args.runs / name) for name in names}
@@ -131,7 +132,7 @@ def train_all(args) -> None:
     budget = args.minutes * 60 - 20  # start-up, loading the cells, the last checkpoint
     epochs = max(2, int(budget / (slowest * args.steps_per_epoch * 1.1)))
     extra = [f"n_epochs={math.ceil(epochs / 2)}", f"n_epochs_decay={epochs // 2}",
-             f"epoch_size={16 * args.steps_per_epoch}"]  # fmt: skip
+             f"epoch_size={args.batch_size * args.steps_per_epoch}", f"batch_size={args.batch_size}"]  # fmt: skip
     print(
         f"{epochs} epochs of {args.steps_per_epoch} steps each ({slowest * 1000:.1f} ms per step), variants: {names}"
     )
@@ -186,6 +187,7 @@ def main() -> None:
         step.add_argument("--runs", type=Path, required=True)
         step.add_argument("--device", default="auto")
         step.add_argument("--only", type=lambda s: s.split(","), help="comma-separated variants")
+        step.add_argument("--batch-size", type=int, default=16, help="for every variant (the preset's is 16)")
         step.set_defaults(run=run)
     steps.choices["probe"].add_argument("--steps", type=int, default=60)
     steps.choices["train"].add_argument("--minutes", type=float, required=True)

@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     trainer.add_argument(
         "--max-minutes", type=float, help="stop after the epoch that passes this wall time, keeping the model"
     )
+    trainer.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="fine-tune: start from this model's generators (same architecture), e.g. the shipped model",
+    )
     trainer.set_defaults(run=_train)
 
     enhance = commands.add_parser("enhance", help="enhance a karyogram: slice, enhance all cells, reassemble")
@@ -239,6 +245,7 @@ def _train(args) -> int:
         "n_epochs_decay": args.epochs_decay,
         "seed": args.seed,
         "lambda_supervised": args.lambda_supervised,
+        "init_from": str(args.init_from) if args.init_from else None,
     }
     if args.include_all:
         overrides["excluded_labels"] = ()

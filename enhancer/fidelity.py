@@ -4,7 +4,10 @@ An enhancement may sharpen, denoise and restore contrast; it must not change a c
 outline or length, paint a texture, or draw or erase bands. Each cell's output, brought to the
 input's contrast by one gain about the background, is measured against its own input: mask IoU
 with one fixed threshold from the input, length along the input's medial axes, period-2 grid
-energy, and band peaks created or erased along those axes. A cell that fails at full strength
+energy, and band peaks created or erased along those axes. Outline and length are measured after
+blurring the output to the input's edge width (`edge_sigma`), so that deblurring an edge, which
+moves where a blurred outline crosses the threshold, is not read as a new outline; bands and grid
+are measured on the output as it is. A cell that fails at full strength
 is tried at GUARD_STRENGTHS' lower values (the blend the reassembly applies) and capped at the
 first that passes, else left as original. The CLI prints the verdicts, the web app stores them.
 """
@@ -46,6 +49,12 @@ MAX_ERASED_BANDS = (
 MIN_BAND_COUNT = 2
 TONE_FIT_PX = 3  # the output's contrast is matched to the input's within this distance of the chromosomes
 CROP_MARGIN_PX = 12  # measured in the box around the input's chromosomes, this much larger
+OUTLINE_TOLERANCE_PX = (
+    1  # outline moves within this distance of the input's are not counted (sub-pixel in most slots)
+)
+MAX_REBLUR_PX = (
+    3.0  # the most blur the outline test adds to an output (σ, px): a sharpened edge, not a new shape
+)
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,21 @@ class _Reference:
         self.image = image = image[self.box]
         self.mask = chromosome_mask(image, self.threshold)
         self.near = ndi.binary_dilation(self.mask, iterations=TONE_FIT_PX)
+        self.settled = (
+            ~(  # pixels farther than OUTLINE_TOLERANCE_PX from the input's outline
+                ndi.binary_dilation(self.mask, iterations=OUTLINE_TOLERANCE_PX)
+                & ~ndi.binary_erosion(self.mask, iterations=OUTLINE_TOLERANCE_PX)
+            )
+            if OUTLINE_TOLERANCE_PX
+            else np.ones_like(self.mask)
+        )
         self.inner = ndi.binary_erosion(self.mask, iterations=2)
         self.grid = max(grid_energy(image, self.inner, data_range, eroded=True), GRID_FLOOR)
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
         self.length = length_along(self.mask, self.axes)
+        self.edge_sigma = edge_sigma(image, self.mask, self.background)
 
     def tone_matched(self, candidate: np.ndarray) -> np.ndarray:
         """`candidate` scaled about the background to the input's contrast (least squares near the
@@ -103,6 +121,13 @@ class _Reference:
         darkness = self.background - candidate[self.near]
         gain = float(darkness @ self.darkness) / max(float(darkness @ darkness), 1e-12)
         return self.background - gain * (self.background - candidate)
+
+    def blur_matched(self, candidate: np.ndarray) -> np.ndarray:
+        """`candidate` blurred until its edges are as wide as the input's (unchanged if they are already)."""
+        extra = self.edge_sigma**2 - edge_sigma(candidate, self.mask, self.background) ** 2
+        if extra <= 0:
+            return candidate
+        return ndi.gaussian_filter(candidate, min(float(np.sqrt(extra)), MAX_REBLUR_PX))
 
     def measure(self, candidate: np.ndarray, until_wrong: bool = False) -> dict[str, float]:
         """The guard's measures of `candidate`, cheapest first; with `until_wrong`, only up to the first
@@ -126,12 +151,23 @@ class _Reference:
         }
         if until_wrong and problems(measures):
             return measures
-        mask = chromosome_mask(candidate, self.threshold)
-        measures["mask_iou"] = round(mask_iou(self.mask, mask), 4)
+        mask = chromosome_mask(self.blur_matched(candidate), self.threshold)
+        measures["mask_iou"] = round(mask_iou(self.mask & self.settled, mask & self.settled), 4)
         if until_wrong and problems(measures):
             return measures
         measures["length_ratio"] = round(length_along(mask, self.axes) / max(self.length, 1.0), 4)
         return measures
+
+
+def edge_sigma(image: np.ndarray, mask: np.ndarray, background: float) -> float:
+    """Width of the chromosome edges along `mask`'s outline, as the σ (px) of a Gaussian-blurred step:
+    the chromosome's typical darkness over the steepest slope found within 2 px of the outline."""
+    outline = mask & ~ndi.binary_erosion(mask)
+    if not outline.any():
+        return 0.0
+    slope = ndi.maximum_filter(ndi.gaussian_gradient_magnitude(image, 0.7), size=5)[outline]
+    darkness = background - float(np.median(image[mask]))
+    return darkness / max(float(np.median(slope)) * np.sqrt(2 * np.pi), 1e-9)
 
 
 def problems(measures: Mapping[str, float]) -> list[str]:

@@ -1,8 +1,10 @@
 """Run a trained generator on cells: load it for inference and feed it batches.
 
 One home for what inference, evaluation and the benches share: batch-norm generators run with
-per-image statistics (the reference's test.py without --eval), images in [0, 1] become the model's
-[-1, 1], and cells go through in chunks of `CHUNK` on the generator's device (bounded memory).
+per-image statistics (the reference's test.py without --eval), or with the running statistics
+gathered in training where the model card says `"running_statistics": true` (models trained on
+crops: each whole cell's own statistics differ from a batch of crops'); images in [0, 1] become the
+model's [-1, 1], and cells go through in chunks of `CHUNK` on the generator's device (bounded memory).
 A model card with `"self_ensemble": true` runs the generator on the four mirror images of each cell
 and averages them back (geometric self-ensemble): steadier restorations, four times the arithmetic.
 """
@@ -18,9 +20,12 @@ from .networks import UnetGenerator, per_image_normalisation
 CHUNK = 32  # cells per forward pass: a whole karyogram (24) in one, memory bounded for evaluations
 
 
-def ready_for_inference(generator: UnetGenerator, norm: str) -> UnetGenerator:
-    """`generator` (changed in place) as inference runs it: per-image statistics, eval mode."""
-    if norm == "batch":
+def ready_for_inference(
+    generator: UnetGenerator, norm: str, running_statistics: bool = False
+) -> UnetGenerator:
+    """`generator` (changed in place) as inference runs it, in eval mode: batch norm with per-image
+    statistics, or with its running statistics when `running_statistics`."""
+    if norm == "batch" and not running_statistics:
         per_image_normalisation(generator)
     return generator.eval()
 
@@ -46,10 +51,12 @@ class MirrorEnsemble(torch.nn.Module):
 def load_for_inference(
     directory: str | Path, device: torch.device | str = "cpu"
 ) -> tuple[torch.nn.Module, dict]:
-    """The generator of a model directory ready for inference (mirror-ensembled when its card says
-    `self_ensemble`), and its model card."""
+    """The generator of a model directory ready for inference as its card asks (running statistics,
+    mirror ensemble), and its model card."""
     generator, card = load_generator(directory, device)
-    ready = ready_for_inference(generator, card["architecture"]["norm"])
+    ready = ready_for_inference(
+        generator, card["architecture"]["norm"], card.get("running_statistics", False)
+    )
     return (MirrorEnsemble(ready) if card.get("self_ensemble") else ready), card
 
 

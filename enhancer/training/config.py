@@ -37,6 +37,10 @@ class TrainingConfig:
     bf16: bool = False  # bfloat16 autocast of the forward passes and losses
     compile: bool = False  # torch.compile each network
     self_ensemble: bool = False  # the model card asks inference to average the four mirror images
+    # the model card asks inference for batch norm's running statistics (gathered in training) instead
+    # of each image's own, as the paper's test.py did; measured better for models trained on crops
+    running_statistics: bool = False
+    init_from: str = ""  # fine-tune: a model directory whose generators start the run ("" = reference init)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -103,6 +107,7 @@ PRESETS = {
         excluded_labels=(),
         log_every=50,
         self_ensemble=True,
+        running_statistics=True,
     ),
     # For tests: a few iterations of a tiny network on small images.
     "tiny": TrainingConfig(

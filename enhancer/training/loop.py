@@ -20,7 +20,7 @@ from torch.nn import functional as F
 from torchmetrics.functional.image import structural_similarity_index_measure
 from tqdm import tqdm
 
-from ..model.checkpoint import save_generator
+from ..model.checkpoint import WEIGHTS, load_generator, save_generator
 from ..model.device import select_device, to_device
 from ..model.networks import Architecture, NLayerDiscriminator, UnetGenerator, init_weights
 from .config import TrainingConfig
@@ -236,9 +236,15 @@ def train(
         epochs_trained=finished,
         iterations=iteration,
         self_ensemble=config.self_ensemble,
+        running_statistics=config.running_statistics,
     )
     save_generator(
-        model_dir / "reverse", nets["G_B"], arch, preset=config.preset, role="G_B: excellent to poor"
+        model_dir / "reverse",
+        nets["G_B"],
+        arch,
+        preset=config.preset,
+        role="G_B: excellent to poor",
+        running_statistics=config.running_statistics,
     )
     return model_dir
 
@@ -278,12 +284,31 @@ def build_networks(config: TrainingConfig, dev: torch.device) -> dict[str, nn.Mo
         "D_B": NLayerDiscriminator(1, config.ndf, norm=config.norm),
     }
     for net in nets.values():
-        init_weights(net).to(dev).train()
+        init_weights(net)
+    if config.init_from:
+        start_from(nets, Path(config.init_from), arch)
+    for net in nets.values():
+        net.to(dev).train()
         if config.channels_last and dev.type == "cuda":
             net.to(memory_format=torch.channels_last)
         if config.compile:
             net.compile()
     return nets
+
+
+def start_from(nets: dict[str, nn.Module], model_dir: Path, arch: Architecture) -> None:
+    """Fine-tuning: G_A from a trained model, and G_B from its reverse generator where it keeps one
+    (the discriminators start afresh). The model must have the architecture being trained."""
+    for name, directory in (("G_A", model_dir), ("G_B", model_dir / "reverse")):
+        if name == "G_B" and not (directory / WEIGHTS).exists():
+            continue
+        generator, card = load_generator(directory)
+        if Architecture(**card["architecture"]) != arch:
+            raise ValueError(
+                f"cannot fine-tune from {directory}: its generator is {card['architecture']}, "
+                f"this training builds {arch.to_json()}"
+            )
+        nets[name].load_state_dict(generator.state_dict())
 
 
 def build_optimizers(

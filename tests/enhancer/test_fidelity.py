@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from enhancer.fidelity import GUARD_STRENGTHS, Verdict, capped_strengths, guard_cells, judge_cell
+from enhancer.fidelity import GUARD_STRENGTHS, Verdict, capped_strengths, edge_sigma, guard_cells, judge_cell
 
 BACKGROUND = 0.95
 
@@ -81,3 +81,34 @@ def test_guard_cells_and_capped_strengths():
 def test_verdicts_survive_json():
     verdict = judge_cell(_input(), (_input() + _checkerboard(0.05)).astype(np.float32))
     assert Verdict.from_json(verdict.to_json()) == verdict
+
+
+def test_deblurring_an_edge_is_not_read_as_a_new_outline():
+    """The sharp truth of a blurred cell crosses the input's threshold elsewhere than the blurred input
+    does; blurred back to the input's edge width it has the input's outline (within the tolerance)."""
+    truth = np.full((256, 256), BACKGROUND, np.float32)
+    for x0 in (90, 140):
+        truth[60:190, x0 : x0 + 20] = 0.45
+    blurred = ndi.gaussian_filter(truth, 3.0)
+    x = np.clip(blurred + np.random.default_rng(1).normal(0, 0.01, truth.shape), 0, 1).astype(np.float32)
+    verdict = judge_cell(x, truth)
+    assert verdict.passed, verdict
+    fatter = np.minimum(x, ndi.grey_erosion(x, size=(1, 9)))  # as sharp as the input, but wider
+    assert "changed its outline" in judge_cell(x, fatter).reason
+
+
+def test_edge_width_is_measured_as_the_blur_of_a_step():
+    step = np.full((128, 128), BACKGROUND, np.float32)
+    step[20:108, 40:90] = 0.4
+    mask = step < 0.8
+    for sigma in (1.5, 3.0):
+        assert edge_sigma(ndi.gaussian_filter(step, sigma), mask, BACKGROUND) == pytest.approx(
+            sigma, rel=0.25
+        )
+
+
+def test_an_outline_moved_by_a_pixel_passes_and_by_three_does_not():
+    x = _input()
+    for width, passes in ((3, True), (7, False)):  # 1 and 3 px wider on each side
+        wider = np.minimum(x, ndi.grey_erosion(x, size=(1, width)))
+        assert judge_cell(x, wider).passed is passes

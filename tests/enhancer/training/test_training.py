@@ -132,3 +132,39 @@ def test_the_cli_trains_with_overrides_and_stops_at_its_time_limit(cells, tmp_pa
     card = json.loads((tmp_path / "model" / "model_card.json").read_text())
     assert card["training"]["n_epochs"] == 3
     assert card["epochs_trained"] == 0  # the limit had passed before the first epoch: nothing trained
+
+
+def test_fine_tuning_starts_from_a_trained_models_generators_and_records_it(cells, tmp_path):
+    first = train(preset("tiny"), cells / "poor", cells / "excellent", tmp_path / "first")
+    config = replace(preset("tiny"), init_from=str(first))
+    untrained = train(
+        config, cells / "poor", cells / "excellent", tmp_path / "second", should_stop=lambda: True
+    )
+    for directory, start in ((untrained, first), (untrained / "reverse", first / "reverse")):
+        a, b = load_file(directory / "generator.safetensors"), load_file(start / "generator.safetensors")
+        assert all(torch.equal(a[k], b[k]) for k in a)  # nothing trained yet: the starting weights
+    assert json.loads((untrained / "model_card.json").read_text())["training"]["init_from"] == str(first)
+
+    tuned = train(config, cells / "poor", cells / "excellent", tmp_path / "third")
+    a, b = load_file(tuned / "generator.safetensors"), load_file(first / "generator.safetensors")
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_fine_tuning_refuses_a_model_of_another_architecture(cells, tmp_path):
+    first = train(preset("tiny"), cells / "poor", cells / "excellent", tmp_path / "first")
+    config = replace(preset("tiny"), ngf=8, init_from=str(first))
+    with pytest.raises(ValueError, match="cannot fine-tune from"):
+        train(config, cells / "poor", cells / "excellent", tmp_path / "second")
+
+
+def test_the_cli_fine_tunes_from_a_model_and_refuses_another_architecture(cells, tmp_path, capsys):
+    from enhancer.cli import main
+
+    start = train(preset("tiny"), cells / "poor", cells / "excellent", tmp_path / "start")
+    common = ["train", "--poor", str(cells / "poor"), "--excellent", str(cells / "excellent"), "--preset", "tiny",
+              "--init-from", str(start), "--max-minutes", "0"]  # fmt: skip
+    assert main([*common, "-o", str(tmp_path / "tuned")]) == 0
+    card = json.loads((tmp_path / "tuned" / "model" / "model_card.json").read_text())
+    assert card["training"]["init_from"] == str(start)
+    assert main([*common, "-o", str(tmp_path / "wide"), "--set", "ngf=8"]) == 2
+    assert "cannot fine-tune from" in capsys.readouterr().err
