@@ -67,12 +67,12 @@ class TrainingConfig:
 
 PRESETS = {
     "paper": TrainingConfig(),
-    # Trains the shipped model in about an hour on 2 CPU cores (see README).
+    # A small CycleGAN on whole cells, about an hour on 2 CPU cores (the first shipped model's recipe).
     "cpu-small": TrainingConfig(
         preset="cpu-small", ngf=16, ndf=16, gan_mode="lsgan", n_epochs=6, n_epochs_decay=6, epoch_size=1200
     ),
-    # The shipped model: a CycleGAN with a supervised L1 term toward aligned (poor, excellent) cells,
-    # resize-convolution up-sampling (no checkerboard), trained on 128-px crops (see README).
+    # A CycleGAN with a supervised L1 term toward aligned (poor, excellent) cells, resize-convolution
+    # up-sampling (no checkerboard), trained on 128-px crops: the shipped recipe sized for 2 CPU cores.
     "cpu-restore": TrainingConfig(
         preset="cpu-restore",
         ngf=16,
@@ -87,8 +87,9 @@ PRESETS = {
         crop_size=128,
         excluded_labels=(),
     ),
-    # The same recipe sized for one GPU (README "The shipped model"): many more crops in larger
-    # batches, SSIM beside L1, and adversarial terms weighted down so they sharpen without painting.
+    # The shipped model's recipe, sized for one GPU (README "The shipped model"): many more crops in
+    # larger batches, SSIM beside L1, adversarial terms weighted down so they sharpen without painting,
+    # and inference with the running statistics and the mirror ensemble.
     "gpu-restore": TrainingConfig(
         preset="gpu-restore",
         ngf=16,
