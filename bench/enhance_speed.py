@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/enhance_speed.py [--repeats 5]
 
-For the shipped model and for the paper's architecture (ngf 64): the time to enhance the
+For the shipped model as inference runs it (`load_for_inference`: its card's batch-norm statistics and
+mirror ensemble) and for the paper's architecture (ngf 64): the time to enhance the
 24 cells of one karyogram in one batch, the compute floor (GMACs per cell, counted by
 torch's FlopCounterMode, divided by this machine's measured matrix-multiply rate), their
-ratio, and the reference's way (one cell at a time, train-mode batch norm). Also the
+ratio, and one cell at a time (the shipped model through the same module; the paper's the reference's
+way, train-mode batch norm). Also the
 whole `enhance` of a synthetic karyogram (slice + model + reassembly).
 """
 
@@ -24,8 +26,8 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
-from enhancer.model.checkpoint import load_generator  # noqa: E402
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights, per_image_normalisation  # noqa: E402
+from enhancer.model.runtime import load_for_inference  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
 
 CELLS = 24
@@ -82,12 +84,11 @@ def main() -> None:
     rate = matmul_gmacs_per_second(args.repeats)
     print(f"measured matrix-multiply rate: {rate:.1f} GMAC/s (fp32, 2048²)")
 
-    shipped, card = load_generator(SHIPPED_MODEL)
-    reference_shipped = copy.deepcopy(shipped).train()
+    shipped, card = load_for_inference(SHIPPED_MODEL)
     report(
-        f"shipped (ngf {card['architecture']['ngf']})",
-        per_image_normalisation(shipped).eval(),
-        reference_shipped,
+        f"shipped (ngf {card['architecture']['ngf']}{', mirror ensemble' if card.get('self_ensemble') else ''})",
+        shipped,
+        shipped,  # one cell at a time through the same module
         rate,
         args.repeats,
     )

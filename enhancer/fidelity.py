@@ -99,14 +99,10 @@ class _Reference:
         self.image = image = image[self.box]
         self.mask = chromosome_mask(image, self.threshold)
         self.near = ndi.binary_dilation(self.mask, iterations=TONE_FIT_PX)
-        self.settled = (
-            ~(  # pixels farther than OUTLINE_TOLERANCE_PX from the input's outline
-                ndi.binary_dilation(self.mask, iterations=OUTLINE_TOLERANCE_PX)
-                & ~ndi.binary_erosion(self.mask, iterations=OUTLINE_TOLERANCE_PX)
-            )
-            if OUTLINE_TOLERANCE_PX
-            else np.ones_like(self.mask)
+        outline_band = ndi.binary_dilation(self.mask, iterations=OUTLINE_TOLERANCE_PX) & ~ndi.binary_erosion(
+            self.mask, iterations=OUTLINE_TOLERANCE_PX
         )
+        self.settled = ~outline_band  # farther than OUTLINE_TOLERANCE_PX from the input's outline
         self.inner = ndi.binary_erosion(self.mask, iterations=2)
         self.grid = max(grid_energy(image, self.inner, data_range, eroded=True), GRID_FLOOR)
         self.darkness = self.background - image[self.near]

@@ -11,7 +11,7 @@ from enhancer.model.runtime import MirrorEnsemble, load_for_inference
 
 
 @pytest.fixture
-def trained_like(tmp_path):
+def trained_like():
     """A batch-norm generator whose running statistics are far from any one image's own."""
     torch.manual_seed(0)
     arch = Architecture(ngf=4, num_downs=6, upsample="resize")
