@@ -3,12 +3,14 @@
 1. `cells.slice_cells` (or `prepare_cells` with a layout at hand): slots, chromosome masks, each
    cell's 256×256 model input and its transform back;
 2. `Enhancer.enhance_inputs`: every cell through G_A, `model.runtime.CHUNK` cells per forward pass
-   (a whole karyogram in one) on the enhancer's device;
+   (a whole karyogram in one) on the enhancer's device, then what the model card asks of each output:
+   band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail) and a kept
+   background (`background`: no pixel the input shows as background made darker);
 3. `fidelity.guard_cells`: each output checked against its own input, which caps its strength;
 4. `reassembly.blend`: the change of each cell blended into the original at its capped strength.
 
-`Enhancer` loads a model once and is reused (a worker process keeps one). Batch-norm models run
-with per-image statistics, exactly as the reference's test.py without --eval.
+`Enhancer` loads a model once and is reused (a worker process keeps one); `model.runtime` runs it
+as its card asks (batch-norm statistics, mirror ensemble).
 """
 
 from collections.abc import Mapping
@@ -18,12 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from . import SHIPPED_MODEL
+from .background import keep_background
 from .cells import CellTransform, PreparedCells, slice_cells
 from .fidelity import Verdict, guard_cells
 from .io import DecodedKaryogram
 from .model.device import select_device
 from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
+from .sharpening import BandSharpening, sharpen_bands
 from .slicing import Layout
 
 
@@ -57,10 +61,22 @@ class Enhancer:
     def __init__(self, model_dir: str | Path = SHIPPED_MODEL, device: str = "auto"):
         self.device = select_device(device)
         self.generator, self.card = load_for_inference(model_dir, self.device)
+        self.sharpening = BandSharpening.from_card(self.card)
+        self.keeps_background = bool(self.card.get("keep_background", False))
 
     def enhance_cells(self, images: np.ndarray) -> np.ndarray:
-        """N×256×256 images in [0, 1] → enhanced images in [0, 1], `CHUNK` per forward pass."""
-        return run_generator(self.generator, images, self.device)
+        """N×256×256 images in [0, 1] → enhanced images in [0, 1], `CHUNK` per forward pass, each then
+        band-sharpened and its background kept against its own input where the card asks for it."""
+        outputs = run_generator(self.generator, images, self.device)
+        if (self.sharpening is None and not self.keeps_background) or not len(outputs):
+            return outputs
+        return np.stack([self.finish_cell(y, x) for y, x in zip(outputs, images, strict=True)])
+
+    def finish_cell(self, output: np.ndarray, model_input: np.ndarray) -> np.ndarray:
+        """One cell's network output through the steps after the network that the card asks for."""
+        if self.sharpening is not None:
+            output = sharpen_bands(output, model_input, self.sharpening)
+        return keep_background(output, model_input) if self.keeps_background else output
 
     def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The model outputs of labelled model inputs (e.g. `PreparedCells.inputs`), same labels."""

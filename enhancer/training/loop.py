@@ -23,11 +23,13 @@ from tqdm import tqdm
 from ..model.checkpoint import WEIGHTS, load_generator, save_generator
 from ..model.device import select_device, to_device
 from ..model.networks import Architecture, NLayerDiscriminator, UnetGenerator, init_weights
+from ..sharpening import BandSharpening, excellent_detail
 from .config import TrainingConfig
-from .data import gather_batch, load_cells, to_model_range
+from .data import CellSet, gather_batch, load_cells, to_model_range
 from .report import plot_losses, save_sample_grid
 from .state import has_state, load_state, save_state
 
+SHARPENING_SAMPLE = 512  # excellent cells whose median band detail sets the model card's sharpening target
 LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B", "sup")
 
 
@@ -237,6 +239,8 @@ def train(
         iterations=iteration,
         self_ensemble=config.self_ensemble,
         running_statistics=config.running_statistics,
+        **({"band_sharpening": measured_sharpening(domain_b).to_json()} if config.band_sharpening else {}),
+        keep_background=config.keep_background,
     )
     save_generator(
         model_dir / "reverse",
@@ -247,6 +251,13 @@ def train(
         running_statistics=config.running_statistics,
     )
     return model_dir
+
+
+def measured_sharpening(excellent: CellSet, sample: int = SHARPENING_SAMPLE) -> BandSharpening:
+    """Band sharpening toward the detail of the excellent training cells (an even sample of them)."""
+    picks = np.linspace(0, len(excellent) - 1, min(sample, len(excellent))).round().astype(int)
+    cells = excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
+    return BandSharpening(target_detail=round(excellent_detail(cells), 4))
 
 
 def architecture(config: TrainingConfig) -> Architecture:

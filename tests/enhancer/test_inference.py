@@ -1,12 +1,15 @@
 import numpy as np
 import pytest
 
+from enhancer.background import keep_background
+from enhancer.cells import slice_cells
 from enhancer.cli import main
 from enhancer.inference import Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from enhancer.segmentation import background_level
+from enhancer.sharpening import BandSharpening, sharpen_bands
 from enhancer.synthetic import synthesize
 
 
@@ -103,8 +106,34 @@ def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     assert not np.array_equal(guarded.pixels, karyogram.pixels)
 
 
+def test_a_card_that_asks_for_band_sharpening_and_a_kept_background_gets_them_after_the_model(
+    tmp_path, karyogram
+):
+    arch = Architecture(ngf=4, norm="batch")
+    generator = init_weights(UnetGenerator(arch))
+    settings = BandSharpening(target_detail=1.0)
+    plain = Enhancer(save_generator(tmp_path / "plain", generator, arch), device="cpu")
+    sharpened = Enhancer(
+        save_generator(
+            tmp_path / "sharp", generator, arch, band_sharpening=settings.to_json(), keep_background=True
+        ),
+        device="cpu",
+    )
+    assert plain.sharpening is None and not plain.keeps_background
+    assert sharpened.sharpening == settings and sharpened.keeps_background
+    inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
+    raw, out = plain.enhance_cells(inputs), sharpened.enhance_cells(inputs)
+    expected = np.stack(
+        [keep_background(sharpen_bands(y, x, settings), x) for y, x in zip(raw, inputs, strict=True)]
+    )
+    assert np.array_equal(out, expected) and not np.array_equal(out, raw)
+    assert sharpened.enhance_cells(inputs[:0]).shape == (0, 256, 256)
+
+
 def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():
     from enhancer.model.runtime import MirrorEnsemble
 
     enhancer = Enhancer()
     assert enhancer.card["self_ensemble"] and isinstance(enhancer.generator, MirrorEnsemble)
+    assert enhancer.sharpening == BandSharpening.from_card(enhancer.card) is not None
+    assert enhancer.keeps_background

@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from enhancer.sharpening import BandSharpening, excellent_detail
 from enhancer.training.config import PRESETS, TrainingConfig, parse_settings, preset
 from enhancer.training.loop import ImagePool, supervised_loss, train
 
@@ -74,6 +75,24 @@ def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_p
     assert len(list((tmp_path / "samples").glob("*.png"))) == 2
     card = json.loads((model_dir / "model_card.json").read_text())
     assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
+
+
+def test_a_sharpening_preset_writes_the_excellent_cells_band_detail_into_the_card(cells, tmp_path):
+    model_dir = train(
+        replace(preset("tiny"), band_sharpening=True), cells / "poor", cells / "excellent", tmp_path
+    )
+    excellent = [
+        np.asarray(Image.open(p), np.float64) / 255
+        for p in sorted((cells / "excellent").glob("k[0-8]_*.png"))
+    ]
+    card = json.loads((model_dir / "model_card.json").read_text())
+    assert (
+        card["band_sharpening"]
+        == BandSharpening(target_detail=round(excellent_detail(excellent), 4)).to_json()
+    )
+    assert "band_sharpening" not in json.loads((model_dir / "reverse" / "model_card.json").read_text())
+    assert PRESETS["gpu-restore"].band_sharpening and not PRESETS["paper"].band_sharpening
+    assert PRESETS["gpu-restore"].keep_background and not PRESETS["paper"].keep_background
 
 
 def test_resume_continues_exactly(cells, tmp_path):

@@ -1,0 +1,135 @@
+"""The shipped model's two steps after the network, measured side by side: none, band sharpening, kept
+background, both (what the product runs).
+
+    .venv/bin/python bench/post_steps.py --data D --held-out-data H [--real ../shared/data/real/karyograms]
+
+D and H as for `python -m enhancer evaluate`. Prints, per set of pairs with a truth, the product's mean
+figures (guard on) for each combination, then `../shared/tools/real_eval.py` on every real karyogram
+that slices. The network runs once per set; only the steps after it change.
+"""
+
+import argparse
+import copy
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.guard import REAL_EVAL, real_karyograms  # noqa: E402
+from enhancer import SHIPPED_MODEL  # noqa: E402
+from enhancer.cells import slice_cells  # noqa: E402
+from enhancer.evaluation import evaluation_sets, guarded, mean_metrics, metrics_per_cell  # noqa: E402
+from enhancer.fidelity import guard_cells  # noqa: E402
+from enhancer.inference import Enhancer  # noqa: E402
+from enhancer.io import read_karyogram, write_karyogram  # noqa: E402
+from enhancer.model.runtime import run_generator  # noqa: E402
+from enhancer.reassembly import blend  # noqa: E402
+from enhancer.slicing import LayoutError  # noqa: E402
+
+COLUMNS = (
+    "psnr_fg",
+    "ssim_fg",
+    "band_precision",
+    "band_recall",
+    "false_band_rate",
+    "length_ratio",
+    "mask_iou",
+)
+
+
+def variants(shipped: Enhancer) -> dict[str, Enhancer]:
+    """The shipped enhancer with each combination of its card's steps after the network (same network)."""
+    made = {}
+    for name, sharpening, keeps in (
+        ("network only", None, False),
+        ("+ band sharpening", shipped.sharpening, False),
+        ("+ kept background", None, True),
+        ("both (product)", shipped.sharpening, True),
+    ):
+        made[name] = copy.copy(shipped)
+        made[name].sharpening, made[name].keeps_background = sharpening, keeps
+    return made
+
+
+def finished(enhancer: Enhancer, raw: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """`raw` network outputs through `enhancer`'s steps after the network."""
+    return np.stack([enhancer.finish_cell(y, x) for y, x in zip(raw, inputs, strict=True)])
+
+
+def pairs(args, enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
+    _, sets = evaluation_sets(args.data, held_out_dir=args.held_out_data, real_dir=args.real)
+    for set_name, cells in sets.items():
+        inputs = np.stack([c["input"] for c in cells])
+        raw = run_generator(shipped.generator, inputs, shipped.device)
+        print(f"\n{set_name} ({len(cells)} cells), product (guard on):")
+        print(f"  {'steps':20s}" + "".join(f"{c:>16s}" for c in COLUMNS))
+        for name, enhancer in enhancers.items():
+            means = mean_metrics(metrics_per_cell(cells, guarded(cells, finished(enhancer, raw, inputs))))
+            print(f"  {name:20s}" + "".join(f"{means[c]:16.3f}" for c in COLUMNS), flush=True)
+
+
+def karyograms(enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
+    print("\nreal karyograms (real_eval, guard on): mask IoU / band contrast / grid / homolog before → after")
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in real_karyograms():
+            karyogram = read_karyogram(path)
+            try:
+                cells = slice_cells(karyogram.grey)
+            except LayoutError:
+                continue
+            inputs = np.stack(list(cells.inputs.values()))
+            raw = run_generator(shipped.generator, inputs, shipped.device)
+            layout_path = Path(scratch) / "layout.json"
+            cells.layout.save(layout_path)
+            for name, enhancer in enhancers.items():
+                outputs = dict(zip(cells.inputs, finished(enhancer, raw, inputs), strict=True))
+                pixels = blend(
+                    karyogram.pixels,
+                    karyogram.info.max_value,
+                    cells,
+                    outputs,
+                    1.0,
+                    guard_cells(cells.inputs, outputs),
+                )
+                out = Path(scratch) / f"out{path.suffix}"
+                write_karyogram(pixels, karyogram.info, out)
+                figures = json.loads(
+                    subprocess.run(
+                        [sys.executable, str(REAL_EVAL), str(path), str(out), "--layout", str(layout_path)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
+                before, after = figures["homolog_corr"]
+                print(
+                    f"  {path.stem[:28]:28s} {name:20s} {figures['mask_iou']:.3f} / "
+                    f"{figures['band_contrast_ratio']:.3f} / {figures['grid_artifact_ratio']:.2f} / "
+                    f"{before} → {after}",
+                    flush=True,
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--held-out-data", type=Path)
+    parser.add_argument("--real", type=Path, help="folder of the sharp real karyograms (real-content pairs)")
+    args = parser.parse_args()
+    shipped = Enhancer(SHIPPED_MODEL, device="cpu")
+    enhancers = variants(shipped)
+    pairs(args, enhancers, shipped)
+    if REAL_EVAL.exists():
+        karyograms(enhancers, shipped)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""bench/post_steps.py: four combinations of the steps after one network, the last being the product's."""
+
+import argparse
+
+import numpy as np
+
+from bench import post_steps
+from enhancer.cli import main as enhancer_cli
+from enhancer.inference import Enhancer
+from enhancer.model.runtime import run_generator
+
+
+def test_the_combinations_share_the_network_and_the_last_is_what_the_product_runs(tmp_path, capsys):
+    enhancer_cli(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "503",
+                  "--width", "700", "--height", "600"])  # fmt: skip
+    shipped = Enhancer(device="cpu")
+    made = post_steps.variants(shipped)
+    steps = [(e.sharpening is not None, e.keeps_background) for e in made.values()]
+    assert steps == [(False, False), (True, False), (False, True), (True, True)]
+    assert all(e.generator is shipped.generator for e in made.values())
+
+    _, sets = post_steps.evaluation_sets(tmp_path / "pairs")
+    inputs = np.stack([c["input"] for c in sets["synthetic"][:3]])
+    raw = run_generator(shipped.generator, inputs, shipped.device)
+    assert np.array_equal(post_steps.finished(made["network only"], raw, inputs), raw)
+    assert np.array_equal(
+        post_steps.finished(made["both (product)"], raw, inputs), shipped.enhance_cells(inputs)
+    )
+
+    post_steps.pairs(
+        argparse.Namespace(data=tmp_path / "pairs", held_out_data=None, real=None), made, shipped
+    )
+    printed = capsys.readouterr().out
+    assert "synthetic (" in printed and all(name in printed for name in made)
