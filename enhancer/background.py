@@ -9,12 +9,11 @@ karyogram, whose model output darkened the cut lines: mask IoU against the origi
 
 import numpy as np
 
-from .metrics import chromosome_threshold
-from .segmentation import background_level
+from .metrics import background_and_threshold
 
 
 def keep_background(output: np.ndarray, model_input: np.ndarray, data_range: float = 1.0) -> np.ndarray:
     """`output` with every pixel that `model_input` shows as background no darker than it was there."""
-    background = background_level(model_input / data_range) * data_range
-    outside = model_input >= chromosome_threshold(model_input, background, data_range)
+    _, threshold = background_and_threshold(model_input, data_range)
+    outside = model_input >= threshold
     return np.where(outside, np.maximum(output, model_input), output).astype(output.dtype)

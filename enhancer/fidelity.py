@@ -21,15 +21,14 @@ from scipy import ndimage as ndi
 from .metrics import (
     GRID_FLOOR,
     axis_profile,
+    background_and_threshold,
     band_agreement,
     chromosome_mask,
-    chromosome_threshold,
     grid_energy,
     length_along,
     mask_iou,
     medial_axes,
 )
-from .segmentation import background_level
 
 GUARD_STRENGTHS = (1.0, 0.5)  # tried in this order; below the last, the cell is left as original
 # Thresholds, chosen with `bench/guard.py calibrate` on the 116 cells of the five real karyograms in
@@ -85,8 +84,7 @@ class _Reference:
 
     def __init__(self, image: np.ndarray, data_range: float):
         self.data_range = data_range
-        self.background = background_level(image / data_range) * data_range
-        self.threshold = chromosome_threshold(image, self.background, data_range)
+        self.background, self.threshold = background_and_threshold(image, data_range)
         # Everything is measured in the box around the chromosomes (most of a cell is background).
         rows, cols = np.nonzero(image < self.threshold)
         if len(rows):

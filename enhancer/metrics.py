@@ -81,6 +81,13 @@ def chromosome_mask(image: np.ndarray, threshold: float) -> np.ndarray:
     return clean_mask(image < threshold)
 
 
+def background_and_threshold(image: np.ndarray, data_range: float = 1.0) -> tuple[float, float]:
+    """An image's background level and chromosome threshold, both from the image itself (a cell, a
+    karyogram): the one rule the metrics, the guard and the steps after the network cut chromosomes by."""
+    background = background_level(image / data_range) * data_range
+    return background, chromosome_threshold(image, background, data_range)
+
+
 def cell_metrics(
     gt: np.ndarray,
     y: np.ndarray,
@@ -297,8 +304,7 @@ def karyogram_fidelity(
     """What an enhancement did to a real karyogram with no ground truth, inside the slot boxes
     (x0, y0, x1, y1): mask IoU and medial-axis length against the original (one threshold from the
     original), grid energy ratio, band contrast ratio, homolog band-profile correlation before/after."""
-    background = background_level(original / data_range) * data_range
-    threshold = chromosome_threshold(original, background, data_range)
+    _, threshold = background_and_threshold(original, data_range)
     in_slots = np.zeros(original.shape, bool)
     for x0, y0, x1, y1 in boxes:
         in_slots[y0:y1, x0:x1] = True

@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from .metrics import chromosome_mask, chromosome_threshold
-from .segmentation import background_level
+from .metrics import background_and_threshold, chromosome_mask
 
 MEASURE_INSET_PX = 2  # detail is measured this far inside the outline, clear of the edge
 FEATHER_PX = 2.0  # the added detail grows from none on the outline pixels to full this much deeper
@@ -45,8 +44,8 @@ class BandSharpening:
 
 def _chromosomes(image: np.ndarray, data_range: float) -> tuple[np.ndarray, float]:
     """The chromosome mask and background level of a cell, by the rule the guard and metrics use."""
-    background = background_level(image / data_range) * data_range
-    return chromosome_mask(image, chromosome_threshold(image, background, data_range)), background
+    background, threshold = background_and_threshold(image, data_range)
+    return chromosome_mask(image, threshold), background
 
 
 def _local_mean(image: np.ndarray, mask: np.ndarray, radius_px: float) -> np.ndarray:
