@@ -1,10 +1,12 @@
 from django import forms
 
+from enhancer.model.networks import Architecture
 from enhancer.slicing import LABELS_24
-from enhancer.training.config import PRESETS
+from enhancer.training.config import PRESETS, preset
+from enhancer.training.loop import architecture
 from webapp.cases.models import Length, Quality
 
-from .models import Dataset, default_excluded
+from .models import Dataset, ModelVersion, default_excluded
 
 
 class BulkLabelForm(forms.Form):
@@ -58,6 +60,32 @@ class TrainingForm(forms.Form):
         min_value=0, max_value=100_000, required=False, help_text="cells per epoch"
     )
     seed = forms.IntegerField(min_value=0, required=False)
+    start_from = forms.ModelChoiceField(
+        queryset=ModelVersion.objects.all(),
+        required=False,
+        label="fine-tune from",
+        empty_label="nothing: train from scratch",
+        help_text="a registered model of the preset's architecture; its generators start the run",
+    )
+
+    def clean(self):
+        data = super().clean()
+        version = data.get("start_from")
+        if version is None or "preset" not in data:
+            return data
+        overrides = {k: v for k, v in data.items() if k not in ("preset", "start_from")}
+        wanted = architecture(preset(data["preset"], **overrides))
+        try:
+            found = Architecture(**version.card["architecture"])
+        except (KeyError, TypeError):
+            found = None
+        if found != wanted:
+            raise forms.ValidationError(
+                f"{version.name} is not of the architecture the {data['preset']} preset trains "
+                f"(ngf {wanted.ngf}, {wanted.norm} norm, {wanted.upsample} up-sampling, {wanted.num_downs} levels); "
+                "choose a model trained with that preset, or train from scratch."
+            )
+        return data
 
 
 class UploadModelForm(forms.Form):

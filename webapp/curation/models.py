@@ -170,6 +170,14 @@ class TrainingRun(TrackedWork):
     model = models.OneToOneField(
         ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_run"
     )
+    start_from = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fine_tuned_by",
+        help_text="the registered model whose generators started the run (fine-tuning); none: from scratch",
+    )
 
     class Meta(TrackedWork.Meta):
         pass

@@ -6,6 +6,7 @@ show (progress, losses, the latest sample grid) goes through the database and me
 """
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -30,10 +31,19 @@ class TrainingCancelled(Exception):
     """A curator cancelled the run."""
 
 
-def start_training(dataset: Dataset, config: TrainingConfig, user) -> TrainingRun:
-    """Create a queued run of `config` on `dataset`; its training is sent once the transaction commits."""
+def start_training(
+    dataset: Dataset, config: TrainingConfig, user, start_from: ModelVersion | None = None
+) -> TrainingRun:
+    """Create a queued run of `config` on `dataset` (fine-tuning `start_from` when given); its training
+    is sent once the transaction commits."""
     with transaction.atomic():
-        run = runs.create(dataset=dataset, preset=config.preset, params=config.to_json(), created_by=user)
+        run = runs.create(
+            dataset=dataset,
+            preset=config.preset,
+            params=config.to_json(),
+            start_from=start_from,
+            created_by=user,
+        )
         queue.send_on_commit(queue.TRAIN, run_pk=run.pk)
     return run
 
@@ -62,6 +72,8 @@ def train_run(run_pk: int) -> None:
         export_cells(run.dataset, "train", cells)
         (cells / "complete").touch()
     config = TrainingConfig.from_json(run.params)  # the dataset's exclusions are part of it
+    if run.start_from is not None:  # its files are resolved here, on the worker's disk or cache
+        config = replace(config, init_from=str(registry.local_dir(run.start_from)))
     history = list(run.losses)
     last = {"time": 0.0, "sample": None}
 

@@ -171,8 +171,9 @@ class TrainingCreateView(CuratorPage, View):
             )
             return redirect(dataset)
         data = form.cleaned_data
+        start_from = data.pop("start_from")
         config = preset(data.pop("preset"), **data, excluded_labels=tuple(dataset.excluded_labels))
-        return redirect(start_training(dataset, config, request.user))
+        return redirect(start_training(dataset, config, request.user, start_from))
 
 
 class TrainingDetailView(CuratorPage, DetailView):
