@@ -7,8 +7,9 @@ and fine bands merge (band recall below the poor input's). This step measures a 
 cell's own high-pass back (unsharp masking) with amount target/detail − 1, at most `max_amount`: what
 would reach the target if detail grew with the amount; it grows a little less, so a cell ends at or below.
 The high-pass is taken within the chromosome mask, so the outline is not an edge to it, and its gain
-fades to nothing on the outline pixels: no halo, no outline moved. Cells as detailed as excellent ones (most real exports, whose
-grain counts as detail) come back unchanged. The fidelity guard then judges the sharpened output.
+fades to nothing on the outline pixels: no halo, no outline moved. Cells as detailed as excellent ones
+(most real exports, whose grain counts as detail) come back unchanged. The fidelity guard then judges
+the sharpened output.
 """
 
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,12 @@ class BandSharpening:
     target_detail: float  # the median band detail of the excellent cells the model was trained toward
     radius_px: float = 2.0  # σ of the Gaussian whose residual is the band detail, at model scale
     max_amount: float = 1.0  # unsharp amount never exceeded, however soft the cell
+
+    def __post_init__(self):
+        for name in ("target_detail", "radius_px", "max_amount"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 100:
+                raise ValueError(f"band_sharpening.{name} must be a number above 0, got {value!r}")
 
     @classmethod
     def from_card(cls, card: Mapping) -> "BandSharpening | None":

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from enhancer.model.checkpoint import CARD, WEIGHTS, load_generator
+from enhancer.inference import Enhancer
+from enhancer.model.checkpoint import CARD, WEIGHTS
 from webapp.core.storage import put_file
 
 from .gate import failed_bars
@@ -24,9 +25,10 @@ class ModelError(ValueError):
 
 
 def check_model_dir(directory: Path) -> dict:
-    """Load the generator in `directory` (safetensors, strict keys) and return its card with the real hash."""
+    """Load the model in `directory` as inference would (safetensors with strict keys, every setting its
+    card asks for) and return its card with the real hash."""
     try:
-        _, card = load_generator(directory, "cpu")
+        card = Enhancer(directory, device="cpu").card
     except Exception as exc:  # a malformed card, header or tensor set: all mean "not a generator of ours"
         raise ModelError(f"The files are not a ChromoEnhancer generator: {exc}") from exc
     digest = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
