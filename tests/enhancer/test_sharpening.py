@@ -65,7 +65,9 @@ def test_the_target_is_the_median_detail_of_excellent_cells_and_cards_without_it
     assert BandSharpening.from_card({"band_sharpening": settings.to_json()}) == settings
 
 
-@pytest.mark.parametrize("settings", [{"target_detail": "0.05"}, {"target_detail": 0.05, "max_amount": -1}, {}])
+@pytest.mark.parametrize(
+    "settings", [{"target_detail": "0.05"}, {"target_detail": 0.05, "max_amount": -1}, {}]
+)
 def test_a_card_with_malformed_sharpening_settings_is_refused(settings):
     with pytest.raises((ValueError, TypeError)):
         BandSharpening(**settings)
