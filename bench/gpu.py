@@ -330,9 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     figures["inference_24_cells"] = {}
-    shipped, card = load_for_inference(
-        SHIPPED_MODEL
-    )  # running statistics and mirror ensemble, as its card asks
+    # the shipped model with the running statistics and mirror ensemble its card asks for
+    shipped, card = load_for_inference(SHIPPED_MODEL)
     paper = calibrated_reference(Architecture(ngf=64, norm="batch"))
     for name, batched, reference in (
         (f"shipped (ngf {card['architecture']['ngf']}, as inference runs it)", shipped, shipped),

@@ -60,6 +60,17 @@ def real_karyograms() -> list[Path]:
     return sorted(p for p in REAL.iterdir() if p.is_file())
 
 
+def real_eval(original: Path, enhanced: Path, layout: Path) -> dict:
+    """The project-independent figures of ../shared/tools/real_eval.py for an enhanced real karyogram."""
+    done = subprocess.run(
+        [sys.executable, str(REAL_EVAL), str(original), str(enhanced), "--layout", str(layout)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def cell_inputs(karyogram) -> dict[str, np.ndarray]:
     return slice_cells(karyogram.grey).inputs
 
@@ -163,14 +174,8 @@ def real(args) -> None:
             out = args.output / f"{path.stem}.{name.replace(' ', '_')}{path.suffix}"
             write_karyogram(result.pixels, karyogram.info, out)
             ours = karyogram_fidelity(karyogram.grey, read_karyogram(out).grey, boxes)
-            outside = subprocess.run(
-                [sys.executable, str(REAL_EVAL), str(path), str(out), "--layout", str(layout_path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout.strip()
             print(f"  {name}: ours " + json.dumps({k: round(v, 3) for k, v in ours.items()}))
-            print(f"  {name}: real_eval {outside}")
+            print(f"  {name}: real_eval " + json.dumps(real_eval(path, out, layout_path)))
 
 
 def main() -> None:

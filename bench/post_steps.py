@@ -10,8 +10,6 @@ that slices. The network runs once per set; only the steps after it change.
 
 import argparse
 import copy
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.guard import REAL_EVAL, real_karyograms  # noqa: E402
+from bench.guard import REAL_EVAL, real_eval, real_karyograms  # noqa: E402
 from enhancer import SHIPPED_MODEL  # noqa: E402
 from enhancer.cells import slice_cells  # noqa: E402
 from enhancer.evaluation import evaluation_sets, guarded, mean_metrics, metrics_per_cell  # noqa: E402
@@ -99,14 +97,7 @@ def karyograms(enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
                 )
                 out = Path(scratch) / f"out{path.suffix}"
                 write_karyogram(pixels, karyogram.info, out)
-                figures = json.loads(
-                    subprocess.run(
-                        [sys.executable, str(REAL_EVAL), str(path), str(out), "--layout", str(layout_path)],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                )
+                figures = real_eval(path, out, layout_path)
                 before, after = figures["homolog_corr"]
                 print(
                     f"  {path.stem[:28]:28s} {name:20s} {figures['mask_iou']:.3f} / "

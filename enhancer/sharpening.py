@@ -37,7 +37,7 @@ class BandSharpening:
         for name in ("target_detail", "radius_px", "max_amount"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 100:
-                raise ValueError(f"band_sharpening.{name} must be a number above 0, got {value!r}")
+                raise ValueError(f"band_sharpening.{name} must be a number between 0 and 100, got {value!r}")
 
     @classmethod
     def from_card(cls, card: Mapping) -> "BandSharpening | None":

@@ -10,7 +10,7 @@ a sample grid and a checkpoint; the final G_A goes to `RUN_DIR/model`.
 import contextlib
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -314,12 +314,21 @@ def start_from(nets: dict[str, nn.Module], model_dir: Path, arch: Architecture) 
         if name == "G_B" and not (directory / WEIGHTS).exists():
             continue
         generator, card = load_generator(directory)
-        if Architecture(**card["architecture"]) != arch:
-            raise ValueError(
-                f"cannot fine-tune from {directory}: its generator is {card['architecture']}, "
-                f"this training builds {arch.to_json()}"
-            )
+        check_fine_tune(card, arch, str(directory))
         nets[name].load_state_dict(generator.state_dict())
+
+
+def check_fine_tune(card: Mapping, arch: Architecture, source: str) -> None:
+    """Refuse (ValueError naming both) to fine-tune `arch` from a model card of another architecture."""
+    try:
+        found = Architecture(**card["architecture"])
+    except (KeyError, TypeError):
+        found = None
+    if found != arch:
+        raise ValueError(
+            f"cannot fine-tune from {source}: its generator is {card.get('architecture')}, "
+            f"this training builds {arch.to_json()}"
+        )
 
 
 def build_optimizers(

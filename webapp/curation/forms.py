@@ -1,9 +1,8 @@
 from django import forms
 
-from enhancer.model.networks import Architecture
 from enhancer.slicing import LABELS_24
 from enhancer.training.config import PRESETS, preset
-from enhancer.training.loop import architecture
+from enhancer.training.loop import architecture, check_fine_tune
 from webapp.cases.models import Length, Quality
 
 from .models import Dataset, ModelVersion, default_excluded
@@ -74,17 +73,13 @@ class TrainingForm(forms.Form):
         if version is None or "preset" not in data:
             return data
         overrides = {k: v for k, v in data.items() if k not in ("preset", "start_from")}
-        wanted = architecture(preset(data["preset"], **overrides))
         try:
-            found = Architecture(**version.card["architecture"])
-        except (KeyError, TypeError):
-            found = None
-        if found != wanted:
+            check_fine_tune(version.card, architecture(preset(data["preset"], **overrides)), version.name)
+        except ValueError as exc:
             raise forms.ValidationError(
-                f"{version.name} is not of the architecture the {data['preset']} preset trains "
-                f"(ngf {wanted.ngf}, {wanted.norm} norm, {wanted.upsample} up-sampling, {wanted.num_downs} levels); "
+                f"{version.name} is not of the architecture the {data['preset']} preset trains ({exc}); "
                 "choose a model trained with that preset, or train from scratch."
-            )
+            ) from exc
         return data
 
 

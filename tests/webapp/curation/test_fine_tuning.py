@@ -2,15 +2,12 @@
 
 import pytest
 from django.db.models import ProtectedError
-from django.test import Client
 
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import UnetGenerator, init_weights
 from enhancer.training.config import preset
 from enhancer.training.loop import architecture
-from tests.conftest import PASSWORD
 from webapp.curation import registry
-from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 from webapp.curation.training import train_run
 
@@ -18,25 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def curator(make_user):
-    user = make_user("curator", "tuner")
-    client = Client()
-    client.login(username=user.username, password=PASSWORD)
-    return user, client
-
-
-@pytest.fixture
-def dataset(curator, labelled_karyograms):
-    made = build_dataset(
-        name="tune",
-        karyograms=labelled_karyograms(1, 1),
-        excluded=[],
-        test_fraction=0,
-        seed=0,
-        user=curator[0],
-    )
-    count_cells(made)
-    return made
+def dataset(curator, counted_dataset):
+    return counted_dataset("tune", curator.user)
 
 
 def tiny_version(tmp_path, user) -> ModelVersion:
@@ -49,7 +29,7 @@ def tiny_version(tmp_path, user) -> ModelVersion:
 
 def test_a_model_of_another_architecture_is_refused_with_the_reason(curator, dataset):
     shipped = registry.shipped_version()  # gpu-restore: ngf 16, resize up-sampling
-    page = curator[1].post(
+    page = curator.post(
         f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "start_from": shipped.pk}, follow=True
     )
     assert "is not of the architecture the tiny preset trains" in page.content.decode()
@@ -57,8 +37,8 @@ def test_a_model_of_another_architecture_is_refused_with_the_reason(curator, dat
 
 
 def test_a_run_fine_tunes_from_the_chosen_version_and_says_so(curator, dataset, tmp_path):
-    user, client = curator
-    version = tiny_version(tmp_path, user)
+    client = curator
+    version = tiny_version(tmp_path, client.user)
     form = client.get(f"/curation/datasets/{dataset.pk}/").content.decode()
     assert "fine-tune from" in form and "tiny-start" in form
     client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "start_from": version.pk})

@@ -7,19 +7,9 @@ from django.test import Client
 from PIL import Image
 
 from enhancer.training.report import save_sample_grid
-from tests.conftest import PASSWORD
 from webapp.curation.models import Dataset, RunState, TrainingRun
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator(make_user):
-    user = make_user("curator", "cora")
-    client = Client()
-    client.login(username=user.username, password=PASSWORD)
-    client.user = user
-    return client
 
 
 def _ready_dataset(user, manifest: list[dict], test_fraction: float = 0.2) -> Dataset:

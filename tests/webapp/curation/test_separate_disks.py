@@ -13,7 +13,6 @@ from PIL import Image
 
 from tests.conftest import PASSWORD
 from webapp.curation import active_model, comparison
-from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelComparison, RunState, TrainingRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -34,20 +33,12 @@ def _until(check, timeout: float, what: str):
 
 
 def test_training_sample_and_comparison_come_from_storage_not_the_workers_disk(
-    celery_worker, make_user, labelled_karyograms
+    celery_worker, make_user, counted_dataset
 ):
     worker_dir = celery_worker.extra_env["TRAINING_DIR"]
     assert str(settings.TRAINING_DIR) != worker_dir
     curator = make_user("curator", "two-machines")
-    dataset = build_dataset(
-        name="two-machines",
-        karyograms=labelled_karyograms(1, 1),
-        excluded=[],
-        test_fraction=0,
-        seed=0,
-        user=curator,
-    )
-    count_cells(dataset)
+    dataset = counted_dataset("two-machines", curator)
     client = Client()
     client.login(username="two-machines", password=PASSWORD)
     client.post(f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny"})

@@ -6,19 +6,14 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from webapp.curation.datasets import build_dataset, count_cells
 from webapp.curation.models import ModelVersion, RunState, TrainingRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_curator_cancels_a_running_training(celery_worker, make_user, labelled_karyograms):
+def test_a_curator_cancels_a_running_training(celery_worker, make_user, counted_dataset):
     curator = make_user("curator", "canceller")
-    karyograms = labelled_karyograms(1, 1)
-    dataset = build_dataset(
-        name="cancel-me", karyograms=karyograms, excluded=[], test_fraction=0, seed=0, user=curator
-    )
-    count_cells(dataset)
+    dataset = counted_dataset("cancel-me", curator)
     client = Client()
     client.login(username="canceller", password=PASSWORD)
     response = client.post(
