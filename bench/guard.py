@@ -109,9 +109,9 @@ def calibrate(args) -> None:
         print(f"\n## {kind}: {len(chosen)} karyograms, {sum(len(c) for c in chosen)} cells")
         print(
             "| method | passed | capped | original | mask IoU p5 | length p5–p95 | grid p95 | created p95 |"
-            " erased p95 | failures |"
+            " erased p95 | homolog r drop p95 (pairs judged) | failures |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for name in [*methods, "model"]:
             verdicts = []
             for cells in chosen:
@@ -121,7 +121,9 @@ def calibrate(args) -> None:
                     outputs = {k: methods[name](x).astype(np.float32) for k, x in cells.items()}
                 verdicts += [judge_cell(cells[k], outputs[k]) for k in cells]
             m = [v.measures for v in verdicts if v.measures]
-            q = {k: np.percentile([x[k] for x in m], (5, 95)) for k in m[0]}
+            q = {k: np.percentile([x[k] for x in m if k in x], (5, 95)) for k in {k for x in m for k in x}}
+            drops = [x["input_homolog_corr"] - x["homolog_corr"] for x in m if "homolog_corr" in x]
+            homologs = f"{np.percentile(drops, 95):.3f} ({len(drops)})" if drops else "— (0)"
             reasons = Counter(
                 re.sub(r" \(.*| by .*|\d+ (of the original's \d+ )?", "", p).replace("the model ", "")
                 for x in m
@@ -131,7 +133,7 @@ def calibrate(args) -> None:
             print(
                 f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
                 f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
-                f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | "
+                f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | {homologs} | "
                 + ", ".join(f"{k}: {n}" for k, n in reasons.most_common())
                 + " |"
             )

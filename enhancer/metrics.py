@@ -122,7 +122,7 @@ def cell_metrics(
         "false_band_rate": bands.false_band_rate,
         "grid_ratio": grid_ratio(y, grid_reference, mask_gt, data_range),
         "halo": halo(y, mask_gt, background, data_range) - halo(gt, mask_gt, background, data_range),
-        "length_ratio": medial_length(mask_y) / max(medial_length(mask_gt), 1.0),
+        "length_ratio": length_ratio(mask_gt, mask_y, axes),
         "mask_iou": mask_iou(mask_gt, mask_y),
     }
 
@@ -146,9 +146,12 @@ def medial_axes(mask: np.ndarray, min_area: int = MIN_OBJECT_PX) -> list[Axis]:
     return axes
 
 
-def medial_length(mask: np.ndarray) -> float:
-    """Total length of the chromosomes in a mask, along their medial axes, in pixels."""
-    return float(sum(a.length for a in medial_axes(mask)))
+def length_ratio(reference: np.ndarray, mask: np.ndarray, axes: Sequence[Axis] | None = None) -> float:
+    """Length of `mask`'s chromosomes over the `reference` mask's, both measured along the reference's
+    medial axes (`axes`, when already found): each chromosome on its own, so two that touch and share
+    one outline still count as two chromosomes of their own lengths, not one shorter object."""
+    axes = medial_axes(reference) if axes is None else axes
+    return length_along(mask, axes) / max(length_along(reference, axes), 1.0)
 
 
 def length_along(mask: np.ndarray, axes: Sequence[Axis], reach: int = AXIS_REACH_PX) -> float:
@@ -302,7 +305,7 @@ def karyogram_fidelity(
     data_range: float = 1.0,
 ) -> dict[str, float]:
     """What an enhancement did to a real karyogram with no ground truth, inside the slot boxes
-    (x0, y0, x1, y1): mask IoU and medial-axis length against the original (one threshold from the
+    (x0, y0, x1, y1): mask IoU and length along the original's medial axes (one threshold from the
     original), grid energy ratio, band contrast ratio, homolog band-profile correlation before/after."""
     _, threshold = background_and_threshold(original, data_range)
     in_slots = np.zeros(original.shape, bool)
@@ -312,17 +315,14 @@ def karyogram_fidelity(
     mask_e = chromosome_mask(enhanced, threshold) & in_slots
     before, after = [], []
     for x0, y0, x1, y1 in boxes:
-        pair = _homolog_axes(mask_o[y0:y1, x0:x1])
+        slot = mask_o[y0:y1, x0:x1]
+        pair = homolog_axes(slot)
         if pair is not None:
-            for image, found in ((original, before), (enhanced, after)):
-                crop = image[y0:y1, x0:x1]
-                a, b = (
-                    _resampled(axis_profile(crop, axis, mask_o[y0:y1, x0:x1], data_range)) for axis in pair
-                )
-                found.append(_correlation(a, b))
+            before.append(homolog_correlation(original[y0:y1, x0:x1], slot, pair, data_range))
+            after.append(homolog_correlation(enhanced[y0:y1, x0:x1], slot, pair, data_range))
     return {
         "mask_iou": mask_iou(mask_o, mask_e),
-        "length_ratio": medial_length(mask_e) / max(medial_length(mask_o), 1.0),
+        "length_ratio": length_ratio(mask_o, mask_e),
         "grid_ratio": grid_ratio(enhanced, original, mask_o, data_range),
         "band_contrast_ratio": band_contrast(enhanced, mask_o) / max(band_contrast(original, mask_o), 1e-9),
         "homolog_corr_before": float(np.mean(before)) if before else float("nan"),
@@ -331,7 +331,7 @@ def karyogram_fidelity(
     }
 
 
-def _homolog_axes(mask: np.ndarray) -> tuple[Axis, Axis] | None:
+def homolog_axes(mask: np.ndarray) -> tuple[Axis, Axis] | None:
     """The axes of the two largest objects of a slot when they are alike in size (a homolog pair)."""
     labels = label(mask)
     regions = sorted(regionprops(labels), key=lambda r: -r.area)[:2]
@@ -341,6 +341,15 @@ def _homolog_axes(mask: np.ndarray) -> tuple[Axis, Axis] | None:
     if len(axes) != 2 or min(len(a.points) for a in axes) < 8:
         return None
     return axes[0], axes[1]
+
+
+def homolog_correlation(
+    image: np.ndarray, mask: np.ndarray, pair: tuple[Axis, Axis], data_range: float = 1.0
+) -> float:
+    """How alike the band profiles of a homolog pair are in `image` (Pearson r after resampling both
+    profiles, taken along `pair`'s axes inside `mask`, to one length)."""
+    a, b = (_resampled(axis_profile(image, axis, mask, data_range)) for axis in pair)
+    return _correlation(a, b)
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -112,3 +112,26 @@ def test_an_outline_moved_by_a_pixel_passes_and_by_three_does_not():
     for width, passes in ((3, True), (7, False)):  # 1 and 3 px wider on each side
         wider = np.minimum(x, ndi.grey_erosion(x, size=(1, width)))
         assert judge_cell(x, wider).passed is passes
+
+
+def test_homologs_made_less_alike_are_named_and_mild_changes_pass():
+    """One homolog darkened at the top and paled at the bottom: no band is added or lost and the
+    outline holds, yet the pair no longer reads alike."""
+    x = _input()
+    ramp = np.zeros_like(x)
+    ramp[40:210, 130:180] = np.linspace(1, -1, 170)[:, None]  # the right homolog only
+    for amount, cap in ((0.3, 1.0), (0.7, GUARD_STRENGTHS[1])):
+        verdict = judge_cell(x, np.clip(BACKGROUND - (BACKGROUND - x) * (1 + amount * ramp), 0, 1))
+        assert verdict.measures["bands_created"] == verdict.measures["bands_erased"] == 0
+        assert verdict.measures["input_homolog_corr"] > 0.99
+        assert verdict.strength_cap == cap, verdict
+    assert "its two homologs' bands less alike (r 1.00 → 0.6" in verdict.reason
+
+
+def test_homologs_that_never_agreed_are_not_judged():
+    x = _input()
+    x[60:190, 140:166] = x[60:190, 140:166][::-1]  # the bands of one homolog upside down
+    scrambled = x.copy()
+    scrambled[60:190, 140:166] = np.roll(x[60:190, 140:166], 20, axis=0)
+    verdict = judge_cell(x, scrambled)
+    assert "homolog_corr" not in verdict.measures

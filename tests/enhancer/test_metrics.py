@@ -13,8 +13,8 @@ from enhancer.metrics import (
     band_agreement,
     cell_metrics,
     karyogram_fidelity,
+    length_ratio,
     medial_axes,
-    medial_length,
     ssim_map,
 )
 from enhancer.slicing import slice_karyogram
@@ -94,11 +94,24 @@ def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:
 
 def test_length_follows_the_medial_axis_of_bent_chromosomes():
     true_length = 150.0 * 1.2 + 2 * 10  # arc plus the two rounded tips
-    assert medial_length(_bent()) == pytest.approx(true_length, rel=0.02)
+    (axis,) = medial_axes(_bent())
+    assert axis.length == pytest.approx(true_length, rel=0.02)
     homologs = _bent() | np.roll(_bent(), 60, axis=1)
-    assert len(medial_axes(homologs)) == 2 and medial_length(homologs) == pytest.approx(
-        2 * true_length, rel=0.02
-    )
+    assert [a.length for a in medial_axes(homologs)] == pytest.approx([true_length] * 2, rel=0.02)
+
+
+def test_touching_chromosomes_keep_their_own_lengths():
+    """Two chromosomes whose outlines blur joined are still two of their own lengths (one merged
+    object's medial axis would say about half); a shortened one still reads shorter."""
+    pair = np.zeros((256, 256), bool)
+    pair[40:200, 100:120] = pair[40:200, 126:146] = True
+    joined = pair.copy()
+    joined[90:150, 120:126] = True  # the gap filled along a third of their length
+    assert len(medial_axes(pair)) == 2 and len(medial_axes(joined)) == 1
+    assert length_ratio(pair, joined) == pytest.approx(1.0, abs=0.01)
+    shortened = pair.copy()
+    shortened[40:70] = False
+    assert length_ratio(pair, shortened) == pytest.approx(130 / 160, abs=0.03)
 
 
 def test_invented_stripes_score_a_worse_false_band_rate_than_blur_or_an_honest_stretch():
