@@ -204,8 +204,8 @@ def problems(measures: Mapping[str, float]) -> list[str]:
             )
     if "homolog_corr" in measures:
         before, after = measures["input_homolog_corr"], measures["homolog_corr"]
-        if before - after > MAX_HOMOLOG_DROP:
-            found.append(f"the model made its two homologs' bands less alike (r {before:.2f} → {after:.2f})")
+        if round(before - after, 3) > MAX_HOMOLOG_DROP:
+            found.append(f"the model made its two homologs' bands less alike (r {before:.3f} → {after:.3f})")
     return found
 
 

@@ -41,7 +41,7 @@ BAND_TOLERANCE_PX = 3  # along the axis, at cell scale (256 px): about half the 
 TIP_TRIM = 1.5  # half-widths of skeleton cut off each end before running straight to the tip
 # Peaks this close to a tip are the outline fading (blur makes a tip paler), not bands.
 TIP_MARGIN_PX = 5
-AXIS_REACH_PX = 20  # `length_along` looks this far past each tip for a lengthened chromosome
+AXIS_REACH_PX = 20  # `length_ratio` looks this far past each tip for a lengthened chromosome
 STRIP_HALF_WIDTH_PX = 3  # the profile averages darkness ±3 px across the axis
 MIN_OBJECT_PX = 60  # smaller objects are specks, not chromosomes
 PROFILE_SAMPLES = 64  # homolog profiles are compared after resampling to this many points
@@ -148,30 +148,37 @@ def medial_axes(mask: np.ndarray, min_area: int = MIN_OBJECT_PX) -> list[Axis]:
 
 def length_ratio(reference: np.ndarray, mask: np.ndarray, axes: Sequence[Axis] | None = None) -> float:
     """Length of `mask`'s chromosomes over the `reference` mask's, both measured along the reference's
-    medial axes (`axes`, when already found): each chromosome on its own, so two that touch and share
-    one outline still count as two chromosomes of their own lengths, not one shorter object."""
+    medial axes (`axes`, when already found), each chromosome on its own: two that blur joins into one
+    outline, side by side or end to end, still count as two of their own lengths."""
     axes = medial_axes(reference) if axes is None else axes
-    return length_along(mask, axes) / max(length_along(reference, axes), 1.0)
+    objects = label(reference)
+    nearest = ndi.distance_transform_edt(objects == 0, return_distances=False, return_indices=True)
+    territory = objects[tuple(nearest)]  # every pixel: the reference chromosome nearest to it
+    return _length_along(mask, axes, territory) / max(_length_along(reference, axes, territory), 1.0)
 
 
-def length_along(mask: np.ndarray, axes: Sequence[Axis], reach: int = AXIS_REACH_PX) -> float:
-    """Pixels of `mask` on given medial axes, each run on `reach` px past both tips: the length of
-    another image's chromosomes measured along the reference's axes. Bridges to a neighbour and
-    side spurs do not count; a lengthened tip, a shortened one or a gap does."""
+def _length_along(
+    mask: np.ndarray, axes: Sequence[Axis], territory: np.ndarray, reach: int = AXIS_REACH_PX
+) -> float:
+    """Pixels of `mask` on each axis, plus the unbroken run of `mask` past each tip (up to `reach` px)
+    while it stays nearer that axis's chromosome than any other: a lengthened tip counts, a shortened
+    one or a gap does; a side spur, a neighbour in line and the far half of a bridge to it do not."""
     total = 0.0
     for axis in axes:
+        own = territory[tuple(np.rint(axis.points[len(axis.points) // 2]).astype(int))]
+        total += _sample(mask, axis.points).sum()
         ends = min(5, len(axis.points) - 1)
-        head, tail = axis.points[0] - axis.points[ends], axis.points[-1] - axis.points[-1 - ends]
-        steps = np.arange(reach, 0, -1)[:, None]
-        path = np.concatenate(
-            [
-                axis.points[0] + steps * head / max(np.hypot(*head), 1e-9),
-                axis.points,
-                axis.points[-1] + steps[::-1] * tail / max(np.hypot(*tail), 1e-9),
-            ]
-        )
-        total += ndi.map_coordinates(mask.astype(np.uint8), path.T, order=0, mode="constant", cval=0).sum()
+        for tip, inner in ((axis.points[0], axis.points[ends]), (axis.points[-1], axis.points[-1 - ends])):
+            outward = (tip - inner) / max(float(np.hypot(*(tip - inner))), 1e-9)
+            path = tip + np.arange(1, reach + 1)[:, None] * outward
+            run = _sample(mask, path).astype(bool) & (_sample(territory, path) == own)
+            total += reach if run.all() else int(np.argmin(run))
     return float(total)
+
+
+def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """`image` at the nearest pixel of each (row, column) point; 0 outside it."""
+    return ndi.map_coordinates(image.astype(np.int32), points.T, order=0, mode="constant", cval=0)
 
 
 def axis_profile(image: np.ndarray, axis: Axis, mask: np.ndarray, data_range: float = 1.0) -> np.ndarray:

@@ -2,7 +2,16 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from enhancer.fidelity import GUARD_STRENGTHS, Verdict, capped_strengths, edge_sigma, guard_cells, judge_cell
+from enhancer.fidelity import (
+    GUARD_STRENGTHS,
+    MIN_HOMOLOG_AGREEMENT,
+    Verdict,
+    capped_strengths,
+    edge_sigma,
+    guard_cells,
+    judge_cell,
+)
+from enhancer.metrics import background_and_threshold, chromosome_mask, homolog_axes, homolog_correlation
 
 BACKGROUND = 0.95
 
@@ -125,13 +134,22 @@ def test_homologs_made_less_alike_are_named_and_mild_changes_pass():
         assert verdict.measures["bands_created"] == verdict.measures["bands_erased"] == 0
         assert verdict.measures["input_homolog_corr"] > 0.99
         assert verdict.strength_cap == cap, verdict
-    assert "its two homologs' bands less alike (r 1.00 → 0.6" in verdict.reason
+    assert "its two homologs' bands less alike (r 1.000 → 0.6" in verdict.reason
 
 
 def test_homologs_that_never_agreed_are_not_judged():
     x = _input()
     x[60:190, 140:166] = x[60:190, 140:166][::-1]  # the bands of one homolog upside down
+    mask = chromosome_mask(x, background_and_threshold(x)[1])
+    pair = homolog_axes(mask)
+    assert pair is not None and homolog_correlation(x, mask, pair) < MIN_HOMOLOG_AGREEMENT
     scrambled = x.copy()
     scrambled[60:190, 140:166] = np.roll(x[60:190, 140:166], 20, axis=0)
-    verdict = judge_cell(x, scrambled)
-    assert "homolog_corr" not in verdict.measures
+    assert "homolog_corr" not in judge_cell(x, scrambled).measures
+
+
+def test_a_cell_with_one_chromosome_is_judged_without_homologs():
+    x = _input()
+    x[:, 135:] = BACKGROUND
+    verdict = judge_cell(x, x.copy())
+    assert verdict.passed and "homolog_corr" not in verdict.measures and verdict.measures["mask_iou"] == 1

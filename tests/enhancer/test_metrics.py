@@ -114,6 +114,22 @@ def test_touching_chromosomes_keep_their_own_lengths():
     assert length_ratio(pair, shortened) == pytest.approx(130 / 160, abs=0.03)
 
 
+def test_chromosomes_in_line_keep_their_own_lengths():
+    """Two 60-px chromosomes end to end with a 6-px gap (or one cut at a pale band): a neighbour past a
+    tip is not length, a blur join adds only the bridge, and a shortened tip reads as shortened."""
+    pair = np.zeros((256, 256), bool)
+    pair[40:100, 110:130] = pair[106:166, 110:130] = True
+    assert len(medial_axes(pair)) == 2
+    assert length_ratio(pair, pair) == 1
+    joined = pair.copy()
+    joined[100:106, 110:130] = True
+    assert length_ratio(pair, joined) == pytest.approx(1 + 6 / 120, abs=0.02)
+    for cut in (slice(40, 52), slice(88, 100)):  # the far tip, the tip facing the neighbour
+        shortened = pair.copy()
+        shortened[cut] = False
+        assert length_ratio(pair, shortened) == pytest.approx(0.9, abs=0.02)
+
+
 def test_invented_stripes_score_a_worse_false_band_rate_than_blur_or_an_honest_stretch():
     truth = np.full((256, 256), 0.95, np.float32)
     truth[60:190, 110:140] = (0.6 + 0.2 * np.sin(np.arange(130) / 5.0))[:, None]  # 6 broad dark bands

@@ -34,7 +34,9 @@ class GuardSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="plain words; empty when the cell passed")
     measures = serializers.DictField(
         child=serializers.FloatField(),
-        help_text="mask IoU, length ratio, grid ratio, band counts at full strength",
+        help_text="mask IoU, length ratio, grid ratio, band counts at full strength; the homologs' band "
+        "correlation in the input and the output (input_homolog_corr, homolog_corr) where the input's pair "
+        "agrees (r ≥ 0.5)",
     )
 
 
