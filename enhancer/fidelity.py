@@ -115,7 +115,7 @@ class _Reference:
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
-        self.homologs = homolog_axes(self.mask)
+        self.homologs = homolog_axes(self.mask, self.axes)
         agreement = homolog_correlation(image, self.mask, self.homologs, data_range) if self.homologs else 0.0
         self.homolog_corr = agreement if agreement >= MIN_HOMOLOG_AGREEMENT else None
         self.edge_sigma = edge_sigma(image, self.mask, self.background)

@@ -165,7 +165,7 @@ def _length_along(
     one or a gap does; a side spur, a neighbour in line and the far half of a bridge to it do not."""
     total = 0.0
     for axis in axes:
-        own = territory[tuple(np.rint(axis.points[len(axis.points) // 2]).astype(int))]
+        own = territory[_middle(axis)]
         total += _sample(mask, axis.points).sum()
         ends = min(5, len(axis.points) - 1)
         for tip, inner in ((axis.points[0], axis.points[ends]), (axis.points[-1], axis.points[-1 - ends])):
@@ -174,6 +174,12 @@ def _length_along(
             run = _sample(mask, path).astype(bool) & (_sample(territory, path) == own)
             total += reach if run.all() else int(np.argmin(run))
     return float(total)
+
+
+def _middle(axis: Axis) -> tuple[int, int]:
+    """The pixel at the middle of an axis: inside its chromosome, to tell which object it belongs to."""
+    row, column = np.rint(axis.points[len(axis.points) // 2]).astype(int)
+    return int(row), int(column)
 
 
 def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -338,13 +344,18 @@ def karyogram_fidelity(
     }
 
 
-def homolog_axes(mask: np.ndarray) -> tuple[Axis, Axis] | None:
-    """The axes of the two largest objects of a slot when they are alike in size (a homolog pair)."""
+def homolog_axes(mask: np.ndarray, axes: Sequence[Axis] | None = None) -> tuple[Axis, Axis] | None:
+    """The axes of the two largest objects of a slot when they are alike in size (a homolog pair),
+    picked from `axes` (the mask's `medial_axes`) when already found."""
     labels = label(mask)
     regions = sorted(regionprops(labels), key=lambda r: -r.area)[:2]
     if len(regions) < 2 or regions[1].area < 0.5 * regions[0].area:
         return None
-    axes = medial_axes(np.isin(labels, [r.label for r in regions]))
+    pair = {r.label for r in regions}
+    if axes is None:
+        axes = medial_axes(np.isin(labels, list(pair)))
+    else:
+        axes = [a for a in axes if labels[_middle(a)] in pair]
     if len(axes) != 2 or min(len(a.points) for a in axes) < 8:
         return None
     return axes[0], axes[1]
