@@ -21,6 +21,7 @@ from scipy import ndimage as ndi
 
 from .metrics import (
     GRID_FLOOR,
+    LengthReference,
     axis_profile,
     background_and_threshold,
     band_agreement,
@@ -28,7 +29,6 @@ from .metrics import (
     grid_energy,
     homolog_axes,
     homolog_correlation,
-    length_ratio,
     mask_iou,
     medial_axes,
 )
@@ -115,6 +115,7 @@ class _Reference:
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
+        self.lengths = LengthReference(self.mask, self.axes)
         self.homologs = homolog_axes(self.mask, self.axes)
         agreement = homolog_correlation(image, self.mask, self.homologs, data_range) if self.homologs else 0.0
         self.homolog_corr = agreement if agreement >= MIN_HOMOLOG_AGREEMENT else None
@@ -167,7 +168,7 @@ class _Reference:
         measures["mask_iou"] = round(mask_iou(self.mask & self.settled, mask & self.settled), 4)
         if until_wrong and problems(measures):
             return measures
-        measures["length_ratio"] = round(length_ratio(self.mask, mask, self.axes), 4)
+        measures["length_ratio"] = round(self.lengths.ratio(mask), 4)
         return measures
 
 

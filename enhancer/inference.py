@@ -68,9 +68,9 @@ class Enhancer:
         """N×256×256 images in [0, 1] → enhanced images in [0, 1], `CHUNK` per forward pass, each then
         band-sharpened and its background kept against its own input where the card asks for it."""
         outputs = run_generator(self.generator, images, self.device)
-        if (self.sharpening is None and not self.keeps_background) or not len(outputs):
-            return outputs
-        return np.stack([self.finish_cell(y, x) for y, x in zip(outputs, images, strict=True)])
+        for i, model_input in enumerate(images):
+            outputs[i] = self.finish_cell(outputs[i], model_input)
+        return outputs
 
     def finish_cell(self, output: np.ndarray, model_input: np.ndarray) -> np.ndarray:
         """One cell's network output through the steps after the network that the card asks for."""

@@ -41,7 +41,7 @@ BAND_TOLERANCE_PX = 3  # along the axis, at cell scale (256 px): about half the 
 TIP_TRIM = 1.5  # half-widths of skeleton cut off each end before running straight to the tip
 # Peaks this close to a tip are the outline fading (blur makes a tip paler), not bands.
 TIP_MARGIN_PX = 5
-AXIS_REACH_PX = 20  # `length_ratio` looks this far past each tip for a lengthened chromosome
+AXIS_REACH_PX = 20  # `LengthReference` looks this far past each tip for a lengthened chromosome
 STRIP_HALF_WIDTH_PX = 3  # the profile averages darkness ±3 px across the axis
 MIN_OBJECT_PX = 60  # smaller objects are specks, not chromosomes
 PROFILE_SAMPLES = 64  # homolog profiles are compared after resampling to this many points
@@ -146,34 +146,52 @@ def medial_axes(mask: np.ndarray, min_area: int = MIN_OBJECT_PX) -> list[Axis]:
     return axes
 
 
-def length_ratio(reference: np.ndarray, mask: np.ndarray, axes: Sequence[Axis] | None = None) -> float:
-    """Length of `mask`'s chromosomes over the `reference` mask's, both measured along the reference's
-    medial axes (`axes`, when already found), each chromosome on its own: two that blur joins into one
-    outline, side by side or end to end, still count as two of their own lengths."""
-    axes = medial_axes(reference) if axes is None else axes
-    objects = label(reference)
-    nearest = ndi.distance_transform_edt(objects == 0, return_distances=False, return_indices=True)
-    territory = objects[tuple(nearest)]  # every pixel: the reference chromosome nearest to it
-    return _length_along(mask, axes, territory) / max(_length_along(reference, axes, territory), 1.0)
-
-
-def _length_along(
-    mask: np.ndarray, axes: Sequence[Axis], territory: np.ndarray, reach: int = AXIS_REACH_PX
-) -> float:
-    """Pixels of `mask` on each axis, plus the unbroken run of `mask` past each tip (up to `reach` px)
-    while it stays nearer that axis's chromosome than any other: a lengthened tip counts, a shortened
+class LengthReference:
+    """A reference mask's chromosomes, measured once, to take other masks' lengths against: along each
+    reference medial axis, plus the unbroken run past each tip (up to `reach` px) while it stays nearer
+    that chromosome than any other. So each chromosome counts on its own: two that blur joins into one
+    outline, side by side or end to end, keep their own lengths; a lengthened tip counts, a shortened
     one or a gap does; a side spur, a neighbour in line and the far half of a bridge to it do not."""
-    total = 0.0
-    for axis in axes:
-        own = territory[_middle(axis)]
-        total += _sample(mask, axis.points).sum()
-        ends = min(5, len(axis.points) - 1)
-        for tip, inner in ((axis.points[0], axis.points[ends]), (axis.points[-1], axis.points[-1 - ends])):
-            outward = (tip - inner) / max(float(np.hypot(*(tip - inner))), 1e-9)
-            path = tip + np.arange(1, reach + 1)[:, None] * outward
-            run = _sample(mask, path).astype(bool) & (_sample(territory, path) == own)
-            total += reach if run.all() else int(np.argmin(run))
-    return float(total)
+
+    def __init__(self, reference: np.ndarray, axes: Sequence[Axis] | None = None, reach: int = AXIS_REACH_PX):
+        axes = medial_axes(reference) if axes is None else axes
+        objects = label(reference)
+        nearest = ndi.distance_transform_edt(objects == 0, return_distances=False, return_indices=True)
+        territory = objects[tuple(nearest)]  # every pixel: the reference chromosome nearest to it
+        self._paths = []  # per axis: its points, and per tip the path outward and which of it is its own
+        for axis in axes:
+            own = territory[_middle(axis)]
+            ends = min(5, len(axis.points) - 1)
+            tips = []
+            for tip, inner in (
+                (axis.points[0], axis.points[ends]),
+                (axis.points[-1], axis.points[-1 - ends]),
+            ):
+                outward = (tip - inner) / max(float(np.hypot(*(tip - inner))), 1e-9)
+                path = tip + np.arange(1, reach + 1)[:, None] * outward
+                tips.append((path, _sample(territory, path) == own))
+            self._paths.append((axis.points, tips))
+        self.length = self._along(reference)
+
+    def ratio(self, mask: np.ndarray) -> float:
+        """`mask`'s chromosome length over the reference's."""
+        return self._along(mask) / max(self.length, 1.0)
+
+    def _along(self, mask: np.ndarray) -> float:
+        mask = mask.astype(np.uint8)
+        total = 0
+        for points, tips in self._paths:
+            total += int(_sample(mask, points).sum())
+            for path, own in tips:
+                run = _sample(mask, path).astype(bool) & own
+                total += len(run) if run.all() else int(np.argmin(run))
+        return float(total)
+
+
+def length_ratio(reference: np.ndarray, mask: np.ndarray, axes: Sequence[Axis] | None = None) -> float:
+    """Length of `mask`'s chromosomes over the `reference` mask's, along the reference's medial axes
+    (`axes`, when already found), each chromosome on its own (`LengthReference`)."""
+    return LengthReference(reference, axes).ratio(mask)
 
 
 def _middle(axis: Axis) -> tuple[int, int]:
@@ -184,7 +202,7 @@ def _middle(axis: Axis) -> tuple[int, int]:
 
 def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     """`image` at the nearest pixel of each (row, column) point; 0 outside it."""
-    return ndi.map_coordinates(image.astype(np.int32), points.T, order=0, mode="constant", cval=0)
+    return ndi.map_coordinates(image, points.T, order=0, mode="constant", cval=0)
 
 
 def axis_profile(image: np.ndarray, axis: Axis, mask: np.ndarray, data_range: float = 1.0) -> np.ndarray:

@@ -1,7 +1,9 @@
+from collections.abc import Iterable
+
 from django import forms
 
 from enhancer.slicing import LABELS_24
-from enhancer.training.config import PRESETS, preset
+from enhancer.training.config import PRESETS, TrainingConfig, preset
 from enhancer.training.loop import architecture, check_fine_tune
 from webapp.cases.models import Length, Quality
 
@@ -72,15 +74,20 @@ class TrainingForm(forms.Form):
         version = data.get("start_from")
         if version is None or "preset" not in data:
             return data
-        overrides = {k: v for k, v in data.items() if k not in ("preset", "start_from")}
         try:
-            check_fine_tune(version.card, architecture(preset(data["preset"], **overrides)), version.name)
+            check_fine_tune(version.card, architecture(self.training_config()), version.name)
         except ValueError as exc:
             raise forms.ValidationError(
                 f"{version.name} is not of the architecture the {data['preset']} preset trains ({exc}); "
                 "choose a model trained with that preset, or train from scratch."
             ) from exc
         return data
+
+    def training_config(self, excluded_labels: Iterable[str] = ()) -> TrainingConfig:
+        """The chosen preset with the hyperparameters the curator filled in (after `is_valid`)."""
+        data = self.cleaned_data
+        overrides = {k: v for k, v in data.items() if k not in ("preset", "start_from")}
+        return preset(data["preset"], **overrides, excluded_labels=tuple(excluded_labels))
 
 
 class UploadModelForm(forms.Form):

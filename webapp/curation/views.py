@@ -11,7 +11,6 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from PIL import Image
 
-from enhancer.training.config import preset
 from webapp.accounts.roles import Role, RoleRequiredMixin, has_role
 from webapp.audit.models import AuditEvent
 from webapp.cases import services as case_services
@@ -170,10 +169,8 @@ class TrainingCreateView(CuratorPage, View):
                 "Training not started: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
             )
             return redirect(dataset)
-        data = form.cleaned_data
-        start_from = data.pop("start_from")
-        config = preset(data.pop("preset"), **data, excluded_labels=tuple(dataset.excluded_labels))
-        return redirect(start_training(dataset, config, request.user, start_from))
+        config = form.training_config(dataset.excluded_labels)
+        return redirect(start_training(dataset, config, request.user, form.cleaned_data["start_from"]))
 
 
 class TrainingDetailView(CuratorPage, DetailView):
