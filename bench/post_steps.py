@@ -1,5 +1,5 @@
-"""The shipped model's two steps after the network, measured side by side: none, band sharpening, kept
-background, both (what the product runs).
+"""The shipped model's steps after the network, added one at a time and measured side by side: none,
+band sharpening, then the contrast lift, then the kept background (all three: what the product runs).
 
     .venv/bin/python bench/post_steps.py --data D --held-out-data H [--real ../shared/data/real/karyograms]
 
@@ -42,16 +42,15 @@ COLUMNS = (
 
 
 def variants(shipped: Enhancer) -> dict[str, Enhancer]:
-    """The shipped enhancer with each combination of its card's steps after the network (same network)."""
+    """The shipped enhancer with its card's steps after the network added one at a time (same network)."""
     made = {}
-    for name, sharpening, keeps in (
-        ("network only", None, False),
-        ("+ band sharpening", shipped.sharpening, False),
-        ("+ kept background", None, True),
-        ("both (product)", shipped.sharpening, True),
+    for added, name in enumerate(
+        ("network only", "+ band sharpening", "+ contrast lift", "+ kept background")
     ):
         made[name] = copy.copy(shipped)
-        made[name].sharpening, made[name].keeps_background = sharpening, keeps
+        made[name].sharpening = shipped.sharpening if added >= 1 else None
+        made[name].contrast_lift = shipped.contrast_lift if added >= 2 else None
+        made[name].keeps_background = shipped.keeps_background and added >= 3
     return made
 
 

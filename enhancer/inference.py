@@ -4,7 +4,8 @@
    cell's 256×256 model input and its transform back;
 2. `Enhancer.enhance_inputs`: every cell through G_A, `model.runtime.CHUNK` cells per forward pass
    (a whole karyogram in one) on the enhancer's device, then what the model card asks of each output:
-   band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail) and a kept
+   band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail), a contrast
+   lift (`tone`: faint cells' mid-tones deepened toward an excellent cell's local contrast) and a kept
    background (`background`: no pixel the input shows as background made darker);
 3. `fidelity.guard_cells`: each output checked against its own input, which caps its strength;
 4. `reassembly.blend`: the change of each cell blended into the original at its capped strength.
@@ -29,6 +30,7 @@ from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
 from .sharpening import BandSharpening, sharpen_bands
 from .slicing import Layout
+from .tone import ContrastLift, lift_contrast
 
 
 @dataclass
@@ -62,11 +64,12 @@ class Enhancer:
         self.device = select_device(device)
         self.generator, self.card = load_for_inference(model_dir, self.device)
         self.sharpening = BandSharpening.from_card(self.card)
+        self.contrast_lift = ContrastLift.from_card(self.card)
         self.keeps_background = bool(self.card.get("keep_background", False))
 
     def enhance_cells(self, images: np.ndarray) -> np.ndarray:
         """N×256×256 images in [0, 1] → enhanced images in [0, 1], `CHUNK` per forward pass, each then
-        band-sharpened and its background kept against its own input where the card asks for it."""
+        band-sharpened, contrast-lifted and its background kept against its own input where the card asks."""
         outputs = run_generator(self.generator, images, self.device)
         for i, model_input in enumerate(images):
             outputs[i] = self.finish_cell(outputs[i], model_input)
@@ -76,6 +79,8 @@ class Enhancer:
         """One cell's network output through the steps after the network that the card asks for."""
         if self.sharpening is not None:
             output = sharpen_bands(output, model_input, self.sharpening)
+        if self.contrast_lift is not None:
+            output = lift_contrast(output, model_input, self.contrast_lift)
         return keep_background(output, model_input) if self.keeps_background else output
 
     def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -24,12 +24,13 @@ from ..model.checkpoint import WEIGHTS, load_generator, save_generator
 from ..model.device import select_device, to_device
 from ..model.networks import Architecture, NLayerDiscriminator, UnetGenerator, init_weights
 from ..sharpening import BandSharpening, excellent_detail
+from ..tone import ContrastLift, excellent_contrast
 from .config import TrainingConfig
 from .data import CellSet, gather_batch, load_cells, to_model_range
 from .report import plot_losses, save_sample_grid
 from .state import has_state, load_state, save_state
 
-SHARPENING_SAMPLE = 512  # excellent cells whose median band detail sets the model card's sharpening target
+EXCELLENT_SAMPLE = 512  # excellent cells whose medians set the model card's sharpening and lift targets
 LOSS_NAMES = ("D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B", "sup")
 
 
@@ -240,6 +241,7 @@ def train(
         self_ensemble=config.self_ensemble,
         running_statistics=config.running_statistics,
         **({"band_sharpening": measured_sharpening(domain_b).to_json()} if config.band_sharpening else {}),
+        **({"contrast_lift": measured_lift(domain_b).to_json()} if config.contrast_lift else {}),
         keep_background=config.keep_background,
     )
     save_generator(
@@ -253,11 +255,20 @@ def train(
     return model_dir
 
 
-def measured_sharpening(excellent: CellSet, sample: int = SHARPENING_SAMPLE) -> BandSharpening:
-    """Band sharpening toward the detail of the excellent training cells (an even sample of them)."""
+def _sample(excellent: CellSet, sample: int = EXCELLENT_SAMPLE) -> np.ndarray:
+    """An even sample of the excellent training cells, as float images in [0, 1]."""
     picks = np.linspace(0, len(excellent) - 1, min(sample, len(excellent))).round().astype(int)
-    cells = excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
-    return BandSharpening(target_detail=round(excellent_detail(cells), 4))
+    return excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
+
+
+def measured_sharpening(excellent: CellSet) -> BandSharpening:
+    """Band sharpening toward the detail of the excellent training cells."""
+    return BandSharpening(target_detail=round(excellent_detail(_sample(excellent)), 4))
+
+
+def measured_lift(excellent: CellSet) -> ContrastLift:
+    """The contrast lift toward the local contrast of the excellent training cells."""
+    return ContrastLift(target_contrast=round(excellent_contrast(_sample(excellent)), 4))
 
 
 def architecture(config: TrainingConfig) -> Architecture:

@@ -11,6 +11,7 @@ from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from enhancer.segmentation import background_level
 from enhancer.sharpening import BandSharpening, sharpen_bands
 from enhancer.synthetic import synthesize
+from enhancer.tone import ContrastLift, lift_contrast
 
 
 @pytest.fixture(scope="module")
@@ -106,25 +107,31 @@ def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     assert not np.array_equal(guarded.pixels, karyogram.pixels)
 
 
-def test_a_card_that_asks_for_band_sharpening_and_a_kept_background_gets_them_after_the_model(
-    tmp_path, karyogram
-):
+def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_path, karyogram):
     arch = Architecture(ngf=4, norm="batch")
     generator = init_weights(UnetGenerator(arch))
-    settings = BandSharpening(target_detail=1.0)
+    settings, lift = BandSharpening(target_detail=1.0), ContrastLift(target_contrast=1.0)
     plain = Enhancer(save_generator(tmp_path / "plain", generator, arch), device="cpu")
     sharpened = Enhancer(
         save_generator(
-            tmp_path / "sharp", generator, arch, band_sharpening=settings.to_json(), keep_background=True
+            tmp_path / "sharp",
+            generator,
+            arch,
+            band_sharpening=settings.to_json(),
+            contrast_lift=lift.to_json(),
+            keep_background=True,
         ),
         device="cpu",
     )
-    assert plain.sharpening is None and not plain.keeps_background
-    assert sharpened.sharpening == settings and sharpened.keeps_background
+    assert plain.sharpening is None and plain.contrast_lift is None and not plain.keeps_background
+    assert sharpened.sharpening == settings and sharpened.contrast_lift == lift and sharpened.keeps_background
     inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
     raw, out = plain.enhance_cells(inputs), sharpened.enhance_cells(inputs)
     expected = np.stack(
-        [keep_background(sharpen_bands(y, x, settings), x) for y, x in zip(raw, inputs, strict=True)]
+        [
+            keep_background(lift_contrast(sharpen_bands(y, x, settings), x, lift), x)
+            for y, x in zip(raw, inputs, strict=True)
+        ]
     )
     assert np.array_equal(out, expected) and not np.array_equal(out, raw)
     assert sharpened.enhance_cells(inputs[:0]).shape == (0, 256, 256)
@@ -136,4 +143,5 @@ def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():
     enhancer = Enhancer()
     assert enhancer.card["self_ensemble"] and isinstance(enhancer.generator, MirrorEnsemble)
     assert enhancer.sharpening == BandSharpening.from_card(enhancer.card) is not None
+    assert enhancer.contrast_lift == ContrastLift.from_card(enhancer.card) is not None
     assert enhancer.keeps_background

@@ -9,6 +9,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from enhancer.sharpening import BandSharpening, excellent_detail
+from enhancer.tone import ContrastLift, excellent_contrast
 from enhancer.training.config import PRESETS, TrainingConfig, parse_settings, preset
 from enhancer.training.loop import ImagePool, supervised_loss, train
 
@@ -77,9 +78,12 @@ def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_p
     assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
 
 
-def test_a_sharpening_preset_writes_the_excellent_cells_band_detail_into_the_card(cells, tmp_path):
+def test_a_restoring_preset_writes_the_excellent_cells_detail_and_contrast_into_the_card(cells, tmp_path):
     model_dir = train(
-        replace(preset("tiny"), band_sharpening=True), cells / "poor", cells / "excellent", tmp_path
+        replace(preset("tiny"), band_sharpening=True, contrast_lift=True),
+        cells / "poor",
+        cells / "excellent",
+        tmp_path,
     )
     excellent = [
         np.asarray(Image.open(p), np.float64) / 255
@@ -90,9 +94,14 @@ def test_a_sharpening_preset_writes_the_excellent_cells_band_detail_into_the_car
         card["band_sharpening"]
         == BandSharpening(target_detail=round(excellent_detail(excellent), 4)).to_json()
     )
-    assert "band_sharpening" not in json.loads((model_dir / "reverse" / "model_card.json").read_text())
-    assert PRESETS["gpu-restore"].band_sharpening and not PRESETS["paper"].band_sharpening
-    assert PRESETS["gpu-restore"].keep_background and not PRESETS["paper"].keep_background
+    assert (
+        card["contrast_lift"]
+        == ContrastLift(target_contrast=round(excellent_contrast(excellent), 4)).to_json()
+    )
+    reverse = json.loads((model_dir / "reverse" / "model_card.json").read_text())
+    assert "band_sharpening" not in reverse and "contrast_lift" not in reverse
+    for step in ("band_sharpening", "contrast_lift", "keep_background"):
+        assert getattr(PRESETS["gpu-restore"], step) and not getattr(PRESETS["paper"], step)
 
 
 def test_resume_continues_exactly(cells, tmp_path):

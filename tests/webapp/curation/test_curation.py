@@ -182,16 +182,17 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
         },
     )
     assert bad_card.status_code == 400
-    bad_steps = json.loads(card) | {"band_sharpening": {"target_detail": "high"}}
-    refused = client.post(
-        "/curation/models/upload/",
-        {
-            "name": "bad",
-            "weights": SimpleUploadedFile("generator.safetensors", weights),
-            "card": SimpleUploadedFile("model_card.json", json.dumps(bad_steps).encode()),
-        },
-    )
-    assert refused.status_code == 400 and "band_sharpening.target_detail" in refused.content.decode()
+    for step, bad in (("band_sharpening", "target_detail"), ("contrast_lift", "target_contrast")):
+        bad_steps = json.loads(card) | {step: {bad: "high"}}
+        refused = client.post(
+            "/curation/models/upload/",
+            {
+                "name": "bad",
+                "weights": SimpleUploadedFile("generator.safetensors", weights),
+                "card": SimpleUploadedFile("model_card.json", json.dumps(bad_steps).encode()),
+            },
+        )
+        assert refused.status_code == 400 and f"{step}.{bad}" in refused.content.decode()
     assert list(ModelVersion.objects.exclude(source="shipped").values_list("name", flat=True)) == [
         "uploaded-one"
     ]
