@@ -44,6 +44,7 @@ TIP_MARGIN_PX = 5
 AXIS_REACH_PX = 20  # `LengthReference` looks this far past each tip for a lengthened chromosome
 STRIP_HALF_WIDTH_PX = 3  # the profile averages darkness ±3 px across the axis
 MIN_OBJECT_PX = 60  # smaller objects are specks, not chromosomes
+MIN_MEASURED_PX = 30  # fewer chromosome pixels than this: a step after the network has nothing to measure
 PROFILE_SAMPLES = 64  # homolog profiles are compared after resampling to this many points
 DETAIL_SIGMA_PX = 6  # band contrast: detail above a Gaussian of this width
 # Grid energies below this (units of data_range) are noise: 8-bit quantisation alone gives 0.0006, so

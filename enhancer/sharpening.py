@@ -12,41 +12,28 @@ fades to nothing on the outline pixels: no halo, no outline moved. Cells as deta
 the sharpened output.
 """
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from .metrics import background_and_threshold, chromosome_mask
+from .card_steps import CardStep
+from .metrics import MIN_MEASURED_PX, background_and_threshold, chromosome_mask
 
 MEASURE_INSET_PX = 2  # detail is measured this far inside the outline, clear of the edge
 FEATHER_PX = 2.0  # the added detail grows from none on the outline pixels to full this much deeper
-MIN_MEASURED_PX = 30  # fewer chromosome pixels than this: nothing to measure, the cell is left alone
 
 
 @dataclass(frozen=True)
-class BandSharpening:
+class BandSharpening(CardStep):
     """What a model card asks of band sharpening (the `"band_sharpening"` entry)."""
 
+    CARD_KEY: ClassVar[str] = "band_sharpening"
     target_detail: float  # the median band detail of the excellent cells the model was trained toward
     radius_px: float = 2.0  # σ of the Gaussian whose residual is the band detail, at model scale
     max_amount: float = 1.0  # unsharp amount never exceeded, however soft the cell
-
-    def __post_init__(self):
-        for name in ("target_detail", "radius_px", "max_amount"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 100:
-                raise ValueError(f"band_sharpening.{name} must be a number between 0 and 100, got {value!r}")
-
-    @classmethod
-    def from_card(cls, card: Mapping) -> "BandSharpening | None":
-        """The card's settings, or None when the card asks for no sharpening (paper preset, imports)."""
-        settings = card.get("band_sharpening")
-        return cls(**settings) if settings else None
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def _chromosomes(image: np.ndarray, data_range: float) -> tuple[np.ndarray, float]:
