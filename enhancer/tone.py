@@ -34,7 +34,7 @@ class ContrastLift(CardStep):
     CARD_KEY: ClassVar[str] = "contrast_lift"
     LIMITS: ClassVar[dict[str, float]] = {"max_strength": 1.0}  # past 1 the curve folds over near black
     target_contrast: float  # median local contrast of the excellent training cells, over their background
-    max_gain: float = 1.4  # never past this × the input's own local contrast
+    max_gain: float = 1.5  # never past this × the input's own local contrast
     radius_px: float = 6.0  # σ of the Gaussian whose residual is the local contrast, at model scale
     max_strength: float = 1.0  # the curve's k never exceeded, however faint the cell
 
