@@ -1,4 +1,4 @@
-"""bench/post_steps.py: four combinations of the steps after one network, the last being the product's."""
+"""bench/post_steps.py: the steps after one network added one at a time, the last row being the product."""
 
 import argparse
 
@@ -15,8 +15,10 @@ def test_the_combinations_share_the_network_and_the_last_is_what_the_product_run
                   "--width", "700", "--height", "600"])  # fmt: skip
     shipped = Enhancer(device="cpu")
     made = post_steps.variants(shipped)
-    steps = [(e.sharpening is not None, e.keeps_background) for e in made.values()]
-    assert steps == [(False, False), (True, False), (False, True), (True, True)]
+    steps = [
+        (e.sharpening is not None, e.contrast_lift is not None, e.keeps_background) for e in made.values()
+    ]
+    assert steps == [(False, False, False), (True, False, False), (True, True, False), (True, True, True)]
     assert all(e.generator is shipped.generator for e in made.values())
 
     _, sets = post_steps.evaluation_sets(tmp_path / "pairs")
@@ -24,7 +26,7 @@ def test_the_combinations_share_the_network_and_the_last_is_what_the_product_run
     raw = run_generator(shipped.generator, inputs, shipped.device)
     assert np.array_equal(post_steps.finished(made["network only"], raw, inputs), raw)
     assert np.array_equal(
-        post_steps.finished(made["both (product)"], raw, inputs), shipped.enhance_cells(inputs)
+        post_steps.finished(made["+ kept background"], raw, inputs), shipped.enhance_cells(inputs)
     )
 
     post_steps.pairs(
