@@ -1,9 +1,14 @@
 """Settings that a model card gives one of the steps after the network: a dataclass of positive
-numbers stored under one card key, checked on load so that a bad card is refused, not half-applied."""
+numbers stored under one card key, checked on load so that a bad card is refused, not half-applied;
+and the median over excellent cells that sets a step's target."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import ClassVar, Self
+
+import numpy as np
+
+from .metrics import background_and_threshold, chromosome_mask
 
 
 @dataclass(frozen=True)
@@ -32,3 +37,21 @@ class CardStep:
     def to_json(self) -> dict:
         """The settings as the card stores them."""
         return asdict(self)
+
+
+def excellent_median(
+    cells: Iterable[np.ndarray],
+    measure: Callable[[np.ndarray, np.ndarray, float], float | None],
+    data_range: float = 1.0,
+) -> float:
+    """The median of `measure(cell, chromosome mask, background)` over excellent cells (None: too
+    little chromosome to measure): the level a step restores toward."""
+    values = []
+    for cell in cells:
+        background, threshold = background_and_threshold(cell, data_range)
+        value = measure(cell, chromosome_mask(cell, threshold), background)
+        if value is not None:
+            values.append(value)
+    if not values:
+        raise ValueError("no chromosome in the excellent cells to measure")
+    return float(np.median(values))

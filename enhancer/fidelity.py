@@ -28,9 +28,9 @@ from .metrics import (
     chromosome_mask,
     grid_energy,
     homolog_axes,
-    homolog_correlation,
     mask_iou,
     medial_axes,
+    profile_correlation,
 )
 
 GUARD_STRENGTHS = (1.0, 0.5)  # tried in this order; below the last, the cell is left as original
@@ -116,10 +116,17 @@ class _Reference:
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
         self.lengths = LengthReference(self.mask, self.axes)
-        self.homologs = homolog_axes(self.mask, self.axes)
-        agreement = homolog_correlation(image, self.mask, self.homologs, data_range) if self.homologs else 0.0
+        pair = homolog_axes(self.mask, self.axes) or ()
+        self.homologs = [
+            i for i, axis in enumerate(self.axes) if any(axis is h for h in pair)
+        ]  # into profiles
+        agreement = self.homolog_agreement(self.profiles) if pair else 0.0
         self.homolog_corr = agreement if agreement >= MIN_HOMOLOG_AGREEMENT else None
         self.edge_sigma = edge_sigma(image, self.mask, self.background)
+
+    def homolog_agreement(self, profiles: list[np.ndarray]) -> float:
+        """How alike the homolog pair's band profiles are, from the profiles along every axis."""
+        return profile_correlation(*(profiles[i] for i in self.homologs))
 
     def tone_matched(self, candidate: np.ndarray) -> np.ndarray:
         """`candidate` scaled about the background to the input's contrast (least squares near the
@@ -147,9 +154,8 @@ class _Reference:
         }
         if until_wrong and problems(measures):
             return measures
-        bands = band_agreement(
-            self.profiles, [axis_profile(candidate, a, self.mask, self.data_range) for a in self.axes]
-        )
+        profiles = [axis_profile(candidate, a, self.mask, self.data_range) for a in self.axes]
+        bands = band_agreement(self.profiles, profiles)
         measures |= {
             "input_bands": bands.reference,
             "bands_created": bands.created,
@@ -158,9 +164,7 @@ class _Reference:
         if self.homolog_corr is not None:
             measures |= {
                 "input_homolog_corr": round(self.homolog_corr, 3),
-                "homolog_corr": round(
-                    homolog_correlation(candidate, self.mask, self.homologs, self.data_range), 3
-                ),
+                "homolog_corr": round(self.homolog_agreement(profiles), 3),
             }
         if until_wrong and problems(measures):
             return measures

@@ -383,10 +383,14 @@ def homolog_axes(mask: np.ndarray, axes: Sequence[Axis] | None = None) -> tuple[
 def homolog_correlation(
     image: np.ndarray, mask: np.ndarray, pair: tuple[Axis, Axis], data_range: float = 1.0
 ) -> float:
-    """How alike the band profiles of a homolog pair are in `image` (Pearson r after resampling both
-    profiles, taken along `pair`'s axes inside `mask`, to one length)."""
-    a, b = (_resampled(axis_profile(image, axis, mask, data_range)) for axis in pair)
-    return _correlation(a, b)
+    """How alike the band profiles of a homolog pair are in `image`, taken along `pair`'s axes inside
+    `mask` (`profile_correlation`)."""
+    return profile_correlation(*(axis_profile(image, axis, mask, data_range) for axis in pair))
+
+
+def profile_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r of two band profiles after resampling both to one length (homologs differ in length)."""
+    return _correlation(_resampled(a), _resampled(b))
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import ndimage as ndi
 
-from .card_steps import CardStep
+from .card_steps import CardStep, excellent_median
 from .metrics import MIN_MEASURED_PX, background_and_threshold, chromosome_mask
 
 MEASURE_INSET_PX = 2  # detail is measured this far inside the outline, clear of the edge
@@ -64,15 +64,7 @@ def band_detail(
 
 def excellent_detail(cells: Iterable[np.ndarray], radius_px: float = 2.0, data_range: float = 1.0) -> float:
     """The median band detail of excellent cells: the level `sharpen_bands` restores toward."""
-    values = []
-    for cell in cells:
-        mask, background = _chromosomes(cell, data_range)
-        value = band_detail(cell, mask, background, radius_px)
-        if value is not None:
-            values.append(value)
-    if not values:
-        raise ValueError("no chromosome in the excellent cells to measure band detail on")
-    return float(np.median(values))
+    return excellent_median(cells, lambda cell, mask, bg: band_detail(cell, mask, bg, radius_px), data_range)
 
 
 def sharpen_bands(

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import ndimage as ndi
 
-from .card_steps import CardStep
+from .card_steps import CardStep, excellent_median
 from .metrics import MIN_MEASURED_PX, background_and_threshold, chromosome_mask
 
 BASE_SIGMA_PX = 1.0  # σ of the smoothed copy the curve reads
@@ -50,15 +50,12 @@ def local_contrast(image: np.ndarray, mask: np.ndarray, radius_px: float = 6.0) 
 def excellent_contrast(cells: Iterable[np.ndarray], radius_px: float = 6.0, data_range: float = 1.0) -> float:
     """The median local contrast of excellent cells over their background: the level `lift_contrast`
     lifts toward."""
-    values = []
-    for cell in cells:
-        background, threshold = background_and_threshold(cell, data_range)
-        value = local_contrast(cell, chromosome_mask(cell, threshold), radius_px)
-        if value is not None:
-            values.append(value / background)
-    if not values:
-        raise ValueError("no chromosome in the excellent cells to measure local contrast on")
-    return float(np.median(values))
+
+    def over_background(cell: np.ndarray, mask: np.ndarray, background: float) -> float | None:
+        value = local_contrast(cell, mask, radius_px)
+        return None if value is None else value / background
+
+    return excellent_median(cells, over_background, data_range)
 
 
 def _curve_offset(image: np.ndarray, mask: np.ndarray, threshold: float) -> np.ndarray:
@@ -90,8 +87,7 @@ def lift_contrast(
     if shortfall <= 0 or a <= 0:
         return output
     strength = min(settings.max_strength, shortfall / (np.sqrt(b * b + a * shortfall) - b))
-    if (
-        a * strength**2 - 2 * b * strength <= 0
-    ):  # capped before the dip that b > 0 makes: it would lower contrast
+    # with b > 0 contrast first dips as k grows: a k capped inside the dip would lower it, not lift it
+    if a * strength**2 - 2 * b * strength <= 0:
         return output
     return (np.clip(image - strength * offset, 0, 1) * data_range).astype(output.dtype)
