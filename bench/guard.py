@@ -103,7 +103,12 @@ def calibrate(args) -> None:
         except LayoutError as exc:
             print(f"synthetic-{i}: does not slice ({exc}), skipped")
     enhancer = Enhancer(args.model or SHIPPED_MODEL, device="cpu")
-    methods = {"identity": lambda x: x, "stretch x1.5": stretch, "gauss+unsharp": classical, "nlm": nlm}
+    methods = {
+        "identity": lambda x: x,
+        "stretch x1.5": stretch,
+        "gauss+unsharp": classical,
+        "nlm σ 0.02": nlm,
+    }
     for kind in ("real", "synthetic"):
         chosen = [cells for name, cells in sources if name.startswith("synthetic") == (kind == "synthetic")]
         print(f"\n## {kind}: {len(chosen)} karyograms, {sum(len(c) for c in chosen)} cells")

@@ -1,18 +1,26 @@
 """Classical enhancement baselines, fed the same cells as the CycleGAN (float [0, 1] in and out).
 
+The denoisers' noise level and the classical pipeline's settings are picked by `tune` on validation
+pairs (`tuned_baselines`), so each is compared at its best rather than at a guess.
+
 BM3D is used only when the optional `bm3d` package is installed: its licence is
 non-commercial, so it is never a dependency of the product.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import product
 
 import numpy as np
-from scipy import ndimage as ndi
 from skimage import exposure, filters, restoration
 
 Method = Callable[[np.ndarray], np.ndarray]
+
+# Noise levels the denoisers are tuned over. A cell's noise cannot be estimated from its own pixels: at
+# model scale it is resampled (spatially correlated) and most of the cell is one flat background value,
+# so pixel-wise estimators read about 0 there and a denoiser set by them is the identity.
+DENOISE_SIGMAS = (0.005, 0.01, 0.02, 0.04, 0.06, 0.08)
+NLM_H_PER_SIGMA = 0.8  # NLM's filtering strength h, in units of the noise level
 
 
 def identity(x: np.ndarray) -> np.ndarray:
@@ -31,20 +39,10 @@ def unsharp(x: np.ndarray, radius: float = 2.0, amount: float = 1.0) -> np.ndarr
     return filters.unsharp_mask(x, radius=radius, amount=amount, preserve_range=True).clip(0, 1)
 
 
-def noise_sigma(x: np.ndarray) -> float:
-    """Noise level from the residual to a 3×3 median, over the pixels that are not flat
-    background (cells are filled with one background value outside the chromosomes)."""
-    residual = x - ndi.median_filter(x, size=3)
-    busy = ndi.binary_dilation(np.abs(x - np.median(x)) > 1e-6, iterations=2)
-    if busy.sum() < 64:
-        return 1e-3
-    return max(1.4826 * 1.12 * float(np.median(np.abs(residual[busy]))), 1e-3)
-
-
-def nlm(x: np.ndarray, strength: float = 0.8) -> np.ndarray:
-    sigma = noise_sigma(x)
+def nlm(x: np.ndarray, sigma: float = 0.02) -> np.ndarray:
+    """Non-local means for noise of standard deviation `sigma` (grey units, data range 1)."""
     return restoration.denoise_nl_means(
-        x, h=strength * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True
+        x, h=NLM_H_PER_SIGMA * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True
     )
 
 
@@ -56,33 +54,35 @@ def bm3d_available() -> bool:
     return True
 
 
-def bm3d_denoise(x: np.ndarray) -> np.ndarray:
+def bm3d_denoise(x: np.ndarray, sigma: float = 0.02) -> np.ndarray:
     import bm3d
 
-    return np.asarray(bm3d.bm3d(x, sigma_psd=noise_sigma(x))).clip(0, 1)
+    return np.asarray(bm3d.bm3d(x, sigma_psd=sigma)).clip(0, 1)
 
 
-def classical_pipeline(
-    x: np.ndarray, nlm_strength: float, low: float, high: float, amount: float
-) -> np.ndarray:
+def classical_pipeline(x: np.ndarray, nlm_sigma: float, low: float, high: float, amount: float) -> np.ndarray:
     """Denoise (NLM) → contrast stretch between percentiles → mild unsharp mask."""
-    y = nlm(x, nlm_strength)
+    y = nlm(x, nlm_sigma)
     lo, hi = np.percentile(y, (low, high))
     y = exposure.rescale_intensity(y, in_range=(lo, hi), out_range=(0.0, 1.0))
     return unsharp(y, radius=1.5, amount=amount)
 
 
-def tune_classical(
-    validation: list[tuple[np.ndarray, np.ndarray]], score: Callable[[np.ndarray, np.ndarray], float]
+def tune(
+    method: Callable[..., np.ndarray],
+    grid: Mapping[str, Sequence[float]],
+    validation: list[tuple[np.ndarray, np.ndarray]],
+    score: Callable[[np.ndarray, np.ndarray], float],
 ) -> tuple[Method, dict]:
-    """Grid-search the classical pipeline on (poor, ground truth) validation cells."""
+    """Grid-search `method`'s keyword parameters on (poor, ground truth) validation cells; the best
+    scoring setting, bound, and its parameters."""
     best, best_params = -np.inf, {}
-    for strength, low, high, amount in product((0.6, 1.0), (0.5, 2.0), (99.5, 100.0), (0.3, 0.7)):
-        params = {"nlm_strength": strength, "low": low, "high": high, "amount": amount}
-        value = np.mean([score(gt, classical_pipeline(x, **params)) for x, gt in validation])
+    for values in product(*grid.values()):
+        params = dict(zip(grid, values, strict=True))
+        value = np.mean([score(gt, method(x, **params)) for x, gt in validation])
         if value > best:
             best, best_params = value, params
-    return partial(classical_pipeline, **best_params), best_params
+    return partial(method, **best_params), best_params
 
 
 BASELINES: dict[str, Method] = {
@@ -90,5 +90,19 @@ BASELINES: dict[str, Method] = {
     "he": histogram_equalisation,
     "clahe": clahe,
     "unsharp": unsharp,
-    "nlm": nlm,
 }
+
+
+def tuned_baselines() -> dict[str, tuple[Callable[..., np.ndarray], dict[str, tuple[float, ...]]]]:
+    """The baselines whose settings `tune` picks on validation pairs, with the grid of each (BM3D
+    only when its optional package is installed)."""
+    methods = {
+        "nlm": (nlm, {"sigma": DENOISE_SIGMAS}),
+        "classical_best": (
+            classical_pipeline,
+            {"nlm_sigma": DENOISE_SIGMAS, "low": (0.5, 2.0), "high": (99.5, 100.0), "amount": (0.3, 0.7)},
+        ),
+    }
+    if bm3d_available():
+        methods["bm3d"] = (bm3d_denoise, {"sigma": DENOISE_SIGMAS})
+    return methods

@@ -122,16 +122,16 @@ def evaluate(
     `summary["methods"]` is the synthetic set's table.
     """
     validation, sets = evaluation_sets(data_dir, limit, held_out_dir, real_dir, real_per_image)
-    methods = dict(baselines.BASELINES)
-    if baselines.bm3d_available():
-        methods["bm3d"] = baselines.bm3d_denoise
-    tuned, params = baselines.tune_classical(
-        [(c["input"], c["truth"]) for c in validation[:24]], lambda gt, y: float(ssim_map(gt, y)[0])
-    )
-    methods["classical_best"] = tuned
+    methods: dict[str, baselines.Method] = dict(baselines.BASELINES)
+    tuned_params = {}
+    pairs = [(c["input"], c["truth"]) for c in validation[:24]]
+    for name, (method, grid) in baselines.tuned_baselines().items():
+        methods[name], tuned_params[name] = baselines.tune(
+            method, grid, pairs, lambda gt, y: float(ssim_map(gt, y)[0])
+        )
     enhancer = Enhancer(model_dir, device=device)
 
-    summary: dict = {"classical_best_params": params, "validation_cells": len(validation), "sets": {}}
+    summary: dict = {"tuned_params": tuned_params, "validation_cells": len(validation), "sets": {}}
     details: dict = {}
     for set_name, test in sets.items():
         raw = enhancer.enhance_cells(np.stack([c["input"] for c in test]))

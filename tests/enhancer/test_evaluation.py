@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from enhancer.baselines import DENOISE_SIGMAS
 from enhancer.cli import main
 from enhancer.evaluation import SHARP_REAL_KARYOGRAMS, evaluate
 from enhancer.model.checkpoint import save_generator
@@ -117,6 +118,9 @@ def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_
         "classical_best",
     } <= set(summary["methods"])
     assert all(set(v) == METRICS for v in summary["methods"].values())
+    # the denoiser is compared at the noise level that scored best on validation cells, not the identity
+    assert summary["tuned_params"]["nlm"]["sigma"] in DENOISE_SIGMAS
+    assert summary["methods"]["nlm"] != summary["methods"]["identity"]
     protocol = summary["paper_protocol"]
     assert protocol["paper"] == {"psnr": 40.795, "ssim": 0.988}
     assert {"reverse_generator", "reverse_generator_jpeg90"} <= set(protocol)

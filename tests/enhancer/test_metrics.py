@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage as ndi
 
-from enhancer.baselines import BASELINES, classical_pipeline, noise_sigma, tune_classical
+from enhancer.baselines import BASELINES, DENOISE_SIGMAS, classical_pipeline, nlm, tune, tuned_baselines
 from enhancer.io import read_karyogram
 from enhancer.metrics import (
     band_agreement,
@@ -65,21 +65,38 @@ def test_foreground_ssim_ignores_the_background():
     assert m["ssim_fg"] == pytest.approx(1) and m["ssim"] < 0.95
 
 
+_CLASSICAL = {"nlm_sigma": 0.02, "low": 0.5, "high": 99.5, "amount": 0.3}
+
+
+def _ssim(gt: np.ndarray, y: np.ndarray) -> float:
+    return float(ssim_map(gt, y)[0])
+
+
 def test_baselines_keep_shape_and_range_and_nlm_denoises():
     noisy = _cell(noise=0.05, seed=2)
-    assert noise_sigma(noisy) == pytest.approx(0.05, rel=0.3)
-    for method in BASELINES.values():
-        out = method(noisy)
+    methods = {**BASELINES, **{name: method for name, (method, _) in tuned_baselines().items()}}
+    for name, method in methods.items():
+        out = method(noisy, **_CLASSICAL) if name == "classical_best" else method(noisy)
         assert out.shape == noisy.shape and 0 <= out.min() and out.max() <= 1
     clean = _cell()
-    assert np.abs(BASELINES["nlm"](noisy) - clean).mean() < np.abs(noisy - clean).mean()
+    assert np.abs(nlm(noisy, sigma=0.05) - clean).mean() < 0.7 * np.abs(noisy - clean).mean()
+
+
+def test_tune_picks_the_setting_that_scores_best_on_validation_cells():
+    pairs = [(_cell(noise=0.05, seed=s), _cell()) for s in range(3)]
+    method, params = tune(nlm, {"sigma": DENOISE_SIGMAS}, pairs, _ssim)
+    assert params["sigma"] >= 0.02  # noise of 0.05 is not left in by the weakest settings
+    assert np.allclose(method(pairs[0][0]), nlm(pairs[0][0], **params))
+    _, clean_params = tune(nlm, {"sigma": DENOISE_SIGMAS}, [(_cell(), _cell())], _ssim)
+    assert clean_params["sigma"] == min(DENOISE_SIGMAS)  # nothing to remove: the lightest touch wins
 
 
 def test_classical_pipeline_is_tuned_on_validation_cells():
     pairs = [(_cell(noise=0.04, seed=s), _cell()) for s in range(3)]
-    method, params = tune_classical(pairs, lambda gt, y: float(ssim_map(gt, y)[0]))
-    assert set(params) == {"nlm_strength", "low", "high", "amount"}
-    assert np.allclose(method(pairs[0][0]), classical_pipeline(pairs[0][0], **params))
+    method, grid = tuned_baselines()["classical_best"]
+    tuned, params = tune(method, grid, pairs, _ssim)
+    assert set(params) == {"nlm_sigma", "low", "high", "amount"}
+    assert np.allclose(tuned(pairs[0][0]), classical_pipeline(pairs[0][0], **params))
 
 
 def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:
