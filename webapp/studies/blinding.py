@@ -1,25 +1,31 @@
-"""Text on a karyogram outside its chromosome slots (a header such as "47,XXY (KLINEFELTER'S SYNDROME)", a
-footer with the patient's name) would unblind raters. It is found with the slicer's own text mask
-(`enhancer.segmentation.segment`) and can be blanked, identically in both arms, with the background level.
+"""Text on a karyogram beside its chromosomes (a header such as "47,XXY (KLINEFELTER'S SYNDROME)", a
+footer with the patient's name, a note written into a slot) would unblind raters. It is found with the
+slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, identically in both arms, with
+the background level; the original's chromosome pixels are never painted.
 
-Slot labels sit just under each slot's underline; text there is the slot's own and is left alone.
+A slot's label (under its underline, or under its chromosomes inside the box on exports without underlines)
+is the slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
+second line reaches into the top row's slots.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage as ndi
 from skimage import measure
 
 from enhancer.segmentation import segment
 
 LABEL_BELOW = 0.05  # of the image height: the slot label under an underline
+LABEL_IN_SLOT = 0.15  # of a slot's height: the label at the foot of a slot box that holds it
 SIDE_PAD = 0.01  # of the image width, on each side of a slot
 MARGIN = 2  # pixels kept clear between a blanked band and the nearest slot or label
 
 
 @dataclass(frozen=True)
 class TextOutside:
-    """Text outside the slots: `where` is "header" (above every slot), "footer" (below) or "margin"."""
+    """Text beside the chromosomes: `where` is "header" (above every slot), "footer" (below), "margin"
+    (beside the slots) or "slot" (inside a slot's box, not its label)."""
 
     where: str
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels of the original
@@ -36,36 +42,58 @@ def _zones(slots: list[tuple[int, int, int, int]], shape: tuple[int, int]) -> li
     ]
 
 
+def _label_rows(slots: list[tuple[int, int, int, int]], chromosomes: np.ndarray) -> list[float]:
+    """Per slot, the row below which text is its label, for exports that draw the number inside the slot's
+    box: its lowest `LABEL_IN_SLOT` of the box or under its lowest chromosome pixel; its lower half when empty."""
+    rows = []
+    for x0, y0, x1, y1 in slots:
+        filled = np.flatnonzero(chromosomes[y0:y1, x0:x1].any(axis=1))
+        band = y1 - LABEL_IN_SLOT * (y1 - y0)
+        rows.append(min(y0 + filled[-1], band) if filled.size else (y0 + y1) / 2)
+    return rows
+
+
+def _place(cx: float, cy: float, zones, label_rows: list[float], top: float, bottom: float) -> str | None:
+    """Where a text mark centred at (cx, cy) lies; None for a slot's own label."""
+    for (a, b, c, d), label_row in zip(zones, label_rows, strict=True):
+        if a <= cx <= c and b <= cy <= d:
+            return None if cy > label_row else "slot"
+    return "header" if cy < top else "footer" if cy > bottom else "margin"
+
+
 @dataclass(frozen=True)
 class TextCheck:
-    """What one karyogram showed outside its slots, and the background level to blank it with."""
+    """What text one karyogram showed beside its chromosomes, and how to blank it."""
 
     found: tuple[TextOutside, ...]
     regions: tuple[tuple[int, int, int, int], ...]  # what blanking paints over
     background: float  # grey level in [0, 1]
+    chromosomes: np.ndarray = field(repr=False, compare=False)  # pixels blanking never paints
 
 
 def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> TextCheck:
-    """Text components of the slicer's text mask whose centre lies outside every slot and its label."""
+    """Text components of the slicer's text mask other than the slots' own labels."""
     zones = _zones(slots, grey.shape)
     top = min(z[1] for z in zones)
     bottom = max(z[3] for z in zones)
     seg = segment(grey)
+    label_rows = _label_rows(slots, seg.labels > 0)
     found = []
     for region in measure.regionprops(measure.label(seg.text_mask, connectivity=2)):
         y0, x0, y1, x1 = region.bbox
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if any(a <= cx <= c and b <= cy <= d for a, b, c, d in zones):
-            continue
-        where = "header" if y1 <= top else "footer" if y0 >= bottom else "margin"
-        found.append(TextOutside(where, (int(x0), int(y0), int(x1), int(y1))))
-    return TextCheck(tuple(found), tuple(regions_to_blank(found, slots, grey.shape)), seg.background)
+        where = _place((x0 + x1) / 2, (y0 + y1) / 2, zones, label_rows, top, bottom)
+        if where is not None:
+            found.append(TextOutside(where, (int(x0), int(y0), int(x1), int(y1))))
+    chromosomes = ndi.binary_dilation(seg.labels > 0, iterations=MARGIN)
+    return TextCheck(
+        tuple(found), tuple(regions_to_blank(found, slots, grey.shape)), seg.background, chromosomes
+    )
 
 
 def regions_to_blank(
     found: list[TextOutside], slots: list[tuple[int, int, int, int]], shape: tuple[int, int]
 ) -> list[tuple[int, int, int, int]]:
-    """What to paint over: the whole band above (below) the slots when text is there, and each margin text box.
+    """What to paint over: the whole band above (below) the slots when text is there, and each other text box.
 
     A whole band, because the text mask may catch only some letters of a faint or blurred header.
     """
@@ -78,7 +106,7 @@ def regions_to_blank(
     if any(f.where == "footer" for f in found) and bottom + MARGIN < height:
         regions.append((0, bottom + MARGIN, width, height))
     for f in found:
-        if f.where == "margin":
+        if f.where in ("margin", "slot"):
             x0, y0, x1, y1 = f.box
             regions.append(
                 (max(0, x0 - MARGIN), max(0, y0 - MARGIN), min(width, x1 + MARGIN), min(height, y1 + MARGIN))
@@ -86,9 +114,13 @@ def regions_to_blank(
     return regions
 
 
-def blank(grey: np.ndarray, regions: list[tuple[int, int, int, int]], level: float) -> np.ndarray:
-    """A copy of `grey` (values in [0, 1]) with each region set to `level` (the background)."""
+def blank(
+    grey: np.ndarray, regions: list[tuple[int, int, int, int]], level: float, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """A copy of `grey` (values in [0, 1]) with each region set to `level` (the background), except the
+    pixels `keep` marks (the original's chromosomes, so a note drawn in a slot goes and the slot stays)."""
     out = grey.copy()
     for x0, y0, x1, y1 in regions:
-        out[y0:y1, x0:x1] = level
+        window = out[y0:y1, x0:x1]
+        window[...] = level if keep is None else np.where(keep[y0:y1, x0:x1], window, level)
     return out

@@ -59,7 +59,7 @@ class StudyCase(models.Model):
     text_outside = models.JSONField(
         default=list,
         blank=True,
-        help_text="text found outside the slots: [{where, box}], header/footer/margin",
+        help_text="text found beside the chromosomes: [{where, box}], header/footer/margin/slot",
     )
     blanked = models.JSONField(
         default=list, blank=True, help_text="boxes painted with the background in both arms"

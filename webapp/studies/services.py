@@ -60,8 +60,9 @@ def check_texts(karyograms: list[Karyogram]) -> dict[int, TextCheck | None]:
     return checks
 
 
-def _arm_images(job: EnhancementJob, regions, background: float | None) -> dict[str, bytes]:
-    """Both arms as blinded PNGs, with the same `regions` painted over in each."""
+def _arm_images(job: EnhancementJob, regions, check: TextCheck | None) -> dict[str, bytes]:
+    """Both arms as blinded PNGs, with the same `regions` painted over in each (never the original's
+    chromosome pixels)."""
     greys = {Arm.ORIGINAL: _grey(job.karyogram.original), Arm.ENHANCED: _grey(job.result)}
     if regions and greys[Arm.ORIGINAL].shape != greys[Arm.ENHANCED].shape:
         raise StudyError(
@@ -69,7 +70,8 @@ def _arm_images(job: EnhancementJob, regions, background: float | None) -> dict[
             "blanked identically in both."
         )
     return {
-        arm: blinded_png(blank(grey, regions, background) if regions else grey) for arm, grey in greys.items()
+        arm: blinded_png(blank(grey, regions, check.background, check.chromosomes) if regions else grey)
+        for arm, grey in greys.items()
     }
 
 
@@ -123,7 +125,7 @@ def create_study(
                     blanked=[list(r) for r in regions],
                 )
                 arms = {}
-                for arm, png in _arm_images(job, regions, check.background if check else None).items():
+                for arm, png in _arm_images(job, regions, check).items():
                     image = StudyImage(study_case=study_case, arm=arm)
                     image.image.save("item.png", ContentFile(png), save=True)
                     written.append(image)

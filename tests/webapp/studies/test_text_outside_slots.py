@@ -9,12 +9,15 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
 
+from enhancer.io import read_karyogram
+from enhancer.segmentation import segment
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic.karyogram import synthesize_pair
 from tests.conftest import PASSWORD
+from tests.enhancer.conftest import real_karyogram
 from tests.factories import EnhancementJobFactory
 from webapp.cases.models import JobCell, JobState
-from webapp.studies.blinding import check_text
+from webapp.studies.blinding import blank, check_text
 from webapp.studies.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +149,37 @@ def test_keeping_the_text_is_a_recorded_choice_and_the_api_reports_it(make_user,
     assert [
         (t["karyogram"], t["blanked"], {m["where"] for m in t["text"]}) for t in body["text_outside_slots"]
     ] == [(with_header.pk, True, {"header"})]
+
+
+def _blanks_every_mark_and_keeps_the_chromosomes(grey: np.ndarray, slots: list[tuple[int, int, int, int]]):
+    check = check_text(grey, slots)
+    out = blank(grey, list(check.regions), check.background, check.chromosomes)
+    assert check_text(out, slots).found == ()  # nothing left to read
+    chromosomes = segment(grey).labels > 0
+    assert np.array_equal(out[chromosomes], grey[chromosomes])
+    painted = np.zeros(grey.shape, bool)
+    for x0, y0, x1, y1 in check.regions:
+        painted[y0:y1, x0:x1] = True
+    assert np.array_equal(out[~painted], grey[~painted])
+    return check
+
+
+def test_a_header_reaching_into_the_slot_boxes_is_found_and_blanked_without_touching_a_chromosome():
+    """Some exports draw the top row's slot boxes up into the header (Wellcome's "(TURNER'S SYNDROME)")."""
+    _, poor = synthesize_pair("47,XXY", seed=5, severity="mild", header=True)
+    grey = poor.image / 255.0
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    top = min(y0 for _, y0, _, _ in slots)
+    reaching = [(x0, 0 if y0 == top else y0, x1, y1) for x0, y0, x1, y1 in slots]
+    check = _blanks_every_mark_and_keeps_the_chromosomes(grey, reaching)
+    assert "slot" in {f.where for f in check.found}
+
+
+def test_the_wellcome_diagnosis_is_blanked_and_its_slot_numbers_are_kept():
+    grey = read_karyogram(real_karyogram("wellcome_45X_turner_labeled.jpg")).grey
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    check = _blanks_every_mark_and_keeps_the_chromosomes(grey, slots)
+    assert {f.where for f in check.found} == {"header", "margin", "slot"}
+    # all of it is the two header lines: the pair numbers inside the slot boxes are the slots' own
+    top = min(y0 for _, y0, _, _ in slots)
+    assert max(y1 for _, _, _, y1 in (f.box for f in check.found)) < top + 50
