@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from enhancer.fidelity import Verdict
 from enhancer.io import SUFFIX
+from enhancer.slot_counts import layout_warnings
 from webapp.core import queue
 from webapp.core.models import TrackedWork
 
@@ -154,6 +155,16 @@ class EnhancementJob(TrackedWork):
 
     def record_step(self, state: str, seconds: float) -> None:
         self.timings = {**self.timings, state: round(seconds, 3)}
+
+    @property
+    def layout_warnings(self) -> list[str]:
+        """What looks wrong in the slot boxes' chromosome counts (`enhancer.slot_counts`); empty when sliced
+        as a karyogram should be."""
+        return (
+            layout_warnings({c.label: c.object_count for c in self.cell_rows.all()})
+            if self.cell_count
+            else []
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])

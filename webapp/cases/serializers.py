@@ -54,6 +54,12 @@ class JobSerializer(serializers.ModelSerializer):
         source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
     )
     result_url = serializers.SerializerMethodField()
+    layout_warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="what looks wrong in the slot boxes' chromosome counts (an empty autosome slot, a crowded "
+        "slot, no sex chromosome); empty when the karyogram was sliced as one should be",
+    )
 
     class Meta:
         model = EnhancementJob
@@ -70,6 +76,7 @@ class JobSerializer(serializers.ModelSerializer):
             "strength",
             "cell_count",
             "cells",
+            "layout_warnings",
             "layout_guess",
             "timings",
             "created",

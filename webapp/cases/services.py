@@ -306,13 +306,17 @@ def download_name(job: EnhancementJob, png: bool = False) -> str:
 
 
 def editor_start(job: EnhancementJob) -> dict:
-    """Where the slot-box editor starts: the boxes a person gave, else the slicer's best guess (slots it
-    did not find are taken from the template and marked unsure), else the template."""
+    """Where the slot-box editor starts: the boxes a person gave, else the boxes the job ran with, else the
+    slicer's best guess (slots it did not find are taken from the template and marked unsure), else the
+    template."""
     karyogram = job.karyogram
     if job.layout:
         return job.layout
-    template = template_slots(karyogram.width, karyogram.height)
     image = {"width": karyogram.width, "height": karyogram.height}
+    ran_with = [{"label": c.label, "box": list(c.box)} for c in job.cell_rows.all()]
+    if ran_with:
+        return {"image": image, "cells": ran_with}
+    template = template_slots(karyogram.width, karyogram.height)
     if not job.layout_guess:
         return {"image": image, "cells": template}
     found = {str(c["label"]): c for c in job.layout_guess.get("cells", [])}

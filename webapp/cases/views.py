@@ -98,6 +98,7 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
+        context["layout_warnings"] = job.layout_warnings if job.state == JobState.DONE else []
         context["layout_form"] = LayoutForm(initial={"layout": services.editor_start(job)})
         context["case"] = job.karyogram.case
         return context
