@@ -8,6 +8,7 @@ cannot be read, `LayoutError` says why and carries the best guess, its unsure sl
 """
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,27 +77,51 @@ def slice_karyogram(grey: np.ndarray, cells: int = 24, layout: dict | None = Non
 
 def layout_from_boxes(grey: np.ndarray, spec: dict, seg: Segmentation | None = None) -> Layout:
     """Build a layout from labelled boxes (e.g. corrected by a person) in the JSON format."""
-    seg = seg or segment(grey)
     height, width = grey.shape
-    image = spec.get("image", {})
-    if image and (image.get("width"), image.get("height")) != (width, height):
-        raise LayoutError(
-            f"The layout is for a {image.get('width')}×{image.get('height')} image, "
-            f"this one is {width}×{height}."
-        )
-    labels = [c.get("label") for c in spec.get("cells", [])]
-    if sorted(labels, key=str) not in (sorted(LABELS_24, key=str), sorted(LABELS_23, key=str)):
-        raise LayoutError("The layout must name each of 1..22, X and Y (or 1..22 and XY) exactly once.")
+    check_boxes(spec, width, height)
+    seg = seg or segment(grey)
     cells = []
     for entry in spec["cells"]:
         x0, y0, x1, y1 = (int(v) for v in entry["box"])
-        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-            raise LayoutError(f"The box of cell {entry['label']} lies outside the image or is empty.")
         members = [o for o in seg.objects if x0 <= _centre(o)[0] < x1 and y0 <= _centre(o)[1] < y1]
         cells.append(_make_cell(entry["label"], (x0, y0, x1, y1), members, seg))
     order = {label: i for i, label in enumerate(LABELS_24 + ("XY",))}
     cells.sort(key=lambda c: order[c.label])
     return Layout(width, height, cells)
+
+
+def check_boxes(spec: object, width: int, height: int) -> None:
+    """Raise `LayoutError` unless `spec` is a layout in the JSON format that fits a `width`×`height` image:
+    each slot named once, each box inside the image and not empty. Needs no pixels, so a form can check
+    a person's boxes before any work is queued."""
+    cells = spec.get("cells") if isinstance(spec, dict) else None
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise LayoutError('The layout must be {"cells": [{"label": "1", "box": [x0, y0, x1, y1]}, ...]}.')
+    image = spec.get("image") or {}
+    if not isinstance(image, dict):
+        raise LayoutError('The layout\'s "image" must be {"width": W, "height": H}.')
+    if image and (image.get("width"), image.get("height")) != (width, height):
+        raise LayoutError(
+            f"The layout is for a {image.get('width')}×{image.get('height')} image, "
+            f"this one is {width}×{height}."
+        )
+    labels = [c.get("label") for c in cells]
+    if sorted(labels, key=str) not in (sorted(LABELS_24, key=str), sorted(LABELS_23, key=str)):
+        raise LayoutError("The layout must name each of 1..22, X and Y (or 1..22 and XY) exactly once.")
+    for entry in cells:
+        box = entry.get("box")
+        if not (isinstance(box, list) and len(box) == 4 and all(map(_is_number, box))):
+            raise LayoutError(f"The box of cell {entry['label']} must be four numbers [x0, y0, x1, y1].")
+        x0, y0, x1, y1 = (int(v) for v in box)
+        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+            raise LayoutError(f"The box of cell {entry['label']} lies outside the image or is empty.")
+
+
+def _is_number(value: object) -> bool:
+    """A finite JSON number (JSON readers accept NaN and Infinity; True is not a number here)."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and math.isfinite(value)
+    )
 
 
 def merge_sex_cells(layout: Layout, seg: Segmentation) -> Layout:

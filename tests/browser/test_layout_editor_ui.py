@@ -8,7 +8,7 @@ import pytest
 from enhancer import cells as library_cells
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
-from tests.factories import KaryogramFactory
+from tests.factories import EnhancementJobFactory, KaryogramFactory
 from tests.support.layout_guess import guess_from_truth, refusing_slicer
 from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobState
@@ -118,3 +118,25 @@ def test_technologist_corrects_the_unsure_slots_of_the_guess(
     rows = {c.label: c for c in rerun.cell_rows.all()}
     assert {label: list(rows[label].box) for label in rows} == corrected
     assert all(rows[label].object_count >= 1 for label in ("3", "17", "Y"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
+    page, live_server, log_in, make_user, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", username="tess")
+    failed = EnhancementJobFactory(state=JobState.FAILED, karyogram__case__created_by=user)
+    log_in("tess")
+    page.goto(f"{live_server.url}/jobs/{failed.pk}/")
+    textarea = page.locator("#layout-json")
+    for typed, error in [
+        ('\n{"cells": [{"label": "1", "box": [1, 2, 3, 4]},\n  oops', "The layout is not valid JSON"),
+        ('{"cells":[{"label":"1","box":[10,10,5,5]}]}', "must name each of 1..22, X and Y"),
+    ]:
+        textarea.fill(typed)
+        page.get_by_role("button", name="Run with these boxes").click()
+        assert error in page.get_by_role("alert").inner_text()
+        assert page.locator("#layout-json").input_value() == typed
+    assert EnhancementJob.objects.count() == 1

@@ -1,9 +1,19 @@
+import re
+
 import numpy as np
 import pytest
 
 from enhancer.io import grey_of, read_karyogram
-from enhancer.slicing import LABELS_23, LABELS_24, LayoutError, layout_from_boxes, slice_karyogram
+from enhancer.slicing import (
+    LABELS_23,
+    LABELS_24,
+    LayoutError,
+    check_boxes,
+    layout_from_boxes,
+    slice_karyogram,
+)
 from enhancer.synthetic import synthesize
+from enhancer.template import template_slots
 from tests.enhancer.conftest import real_karyogram
 
 AUTOSOMES_TWO = {str(i): 2 for i in range(1, 23)}
@@ -86,3 +96,50 @@ def test_json_layout_is_checked():
     spec["image"]["width"] = 5
     with pytest.raises(LayoutError, match="image"):
         layout_from_boxes(grey, spec)
+
+
+def _template_with(**changes) -> dict:
+    cells = template_slots(300, 200)
+    return {"image": {"width": 300, "height": 200}, "cells": cells, **changes}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ([1, 2], "must be {"),
+        ({"cells": "1..22"}, "must be {"),
+        ({"cells": [["1", [0, 0, 5, 5]]]}, "must be {"),
+        (_template_with(image=[300, 200]), '"image" must be'),
+        (_template_with(image={"width": 300}), "for a 300×None image, this one is 300×200"),
+        ({"cells": [{"label": "1", "box": [10, 10, 5, 5]}]}, "exactly once"),
+        ({"cells": template_slots(300, 200) + [{"label": "1", "box": [0, 0, 5, 5]}]}, "exactly once"),
+    ],
+)
+def test_check_boxes_refuses_a_malformed_layout_without_pixels(spec, message):
+    with pytest.raises(LayoutError, match=re.escape(message)):
+        check_boxes(spec, 300, 200)
+
+
+@pytest.mark.parametrize("box", [[10, 10, 5, 5], [0, 0, 301, 10], [-1, 0, 5, 5], [0, 0, 5]])
+def test_check_boxes_names_the_slot_whose_box_is_empty_outside_or_short(box):
+    spec = _template_with()
+    spec["cells"][3]["box"] = box
+    with pytest.raises(LayoutError, match=f"box of cell {spec['cells'][3]['label']} "):
+        check_boxes(spec, 300, 200)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), True, "10", None])
+def test_check_boxes_wants_finite_numbers(value):
+    spec = _template_with()
+    spec["cells"][0]["box"][2] = value
+    with pytest.raises(LayoutError, match="must be four numbers"):
+        check_boxes(spec, 300, 200)
+
+
+@pytest.mark.parametrize("image", [None, {}, {"width": 300, "height": 200}])
+def test_check_boxes_accepts_the_template_with_or_without_its_image_size(image):
+    check_boxes(_template_with(image=image), 300, 200)
+    xy = [c for c in template_slots(300, 200) if c["label"] not in ("X", "Y")] + [
+        {"label": "XY", "box": [200, 150, 300, 200]}
+    ]
+    check_boxes({"cells": xy}, 300, 200)

@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import Case
+from enhancer.slicing import LayoutError, check_boxes
+
+from .models import Case, Karyogram
 
 
 class CaseForm(forms.ModelForm):
@@ -11,6 +13,28 @@ class CaseForm(forms.ModelForm):
 
 
 class LayoutForm(forms.Form):
+    """Slot boxes typed or drawn by a person for one karyogram, checked as the slicer will read them
+    (`enhancer.slicing.check_boxes`) so a wrong layout is refused here instead of failing in the worker."""
+
     layout = forms.JSONField(
-        help_text='Slot boxes as in layout.json: {"cells": [{"label": "1", "box": [x0, y0, x1, y1]}, ...]}'
+        help_text='Slot boxes as in layout.json: {"cells": [{"label": "1", "box": [x0, y0, x1, y1]}, ...]}',
+        error_messages={"invalid": "The layout is not valid JSON: Enter a valid JSON."},
     )
+
+    def __init__(self, karyogram: Karyogram, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.karyogram = karyogram
+
+    def clean_layout(self) -> dict:
+        layout = self.cleaned_data["layout"]
+        try:
+            check_boxes(layout, self.karyogram.width, self.karyogram.height)
+        except LayoutError as exc:
+            raise forms.ValidationError(str(exc), code="layout") from exc
+        layout.setdefault("image", {"width": self.karyogram.width, "height": self.karyogram.height})
+        return layout
+
+    def text(self) -> str:
+        """The textarea's content: exactly what was submitted when the form is shown again (no edit is
+        lost), else the starting layout as JSON."""
+        return self.data.get("layout", "") if self.is_bound else self["layout"].value()

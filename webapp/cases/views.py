@@ -99,7 +99,9 @@ class JobDetailView(TechnologistPage, DetailView):
         job = self.object
         context["cells"] = list(job.cell_rows.all())
         context["layout_warnings"] = job.layout_warnings if job.state == JobState.DONE else []
-        context["layout_form"] = LayoutForm(initial={"layout": services.editor_start(job)})
+        context.setdefault(
+            "layout_form", LayoutForm(job.karyogram, initial={"layout": services.editor_start(job)})
+        )
         context["case"] = job.karyogram.case
         return context
 
@@ -158,12 +160,11 @@ class RetryView(TechnologistPage, View):
             return redirect(job)
         layout = None
         if "layout" in request.POST:
-            form = LayoutForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "The layout is not valid JSON: " + "; ".join(form.errors["layout"]))
-                return redirect(job)
+            form = LayoutForm(job.karyogram, request.POST)
+            if not form.is_valid():  # shown again with the error and the text as submitted: nothing is lost
+                page = JobDetailView(request=request, kwargs={"pk": job.pk}, object=job)
+                return page.render_to_response(page.get_context_data(layout_form=form))
             layout = form.cleaned_data["layout"]
-            layout.setdefault("image", {"width": job.karyogram.width, "height": job.karyogram.height})
         with transaction.atomic():
             new = services.start_job(
                 job.karyogram, request.user, job.strength, job.cell_count, layout or job.layout
