@@ -47,3 +47,34 @@ def test_api_token_for_valid_credentials_only(client, make_user):
     assert ok.status_code == 200 and len(ok.json()["token"]) == 40
     bad = client.post(reverse("api-token"), {"username": "tech", "password": "wrong"})
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        ("technologist", ["/cases/new/", "/cases/"]),
+        ("curator", ["/studies/new/", "/curation/"]),
+        ("rater", ["/rate/"]),
+    ],
+)
+def test_home_offers_each_role_its_first_step(client, make_user, role, links):
+    make_user(role, username=f"{role}-home")
+    client.login(username=f"{role}-home", password=PASSWORD)
+    start = client.get(reverse("home")).content.decode().split('id="start"')[1].split("</p>")[0]
+    assert all(f'href="{link}"' in start for link in links)
+    assert start.count("href=") == len(links)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "path", "code", "title"),
+    [("technologist", "/cases/999999/", 404, "Not found"), ("rater", "/cases/", 403, "Not allowed")],
+)
+def test_missing_and_forbidden_pages_keep_the_site_around_them(client, make_user, role, path, code, title):
+    make_user(role, username=f"{role}-lost")
+    client.login(username=f"{role}-lost", password=PASSWORD)
+    response = client.get(path)
+    page = response.content.decode()
+    assert response.status_code == code
+    assert f"<h1>{title}</h1>" in page and 'class="topbar"' in page and 'href="/"' in page
