@@ -2,7 +2,7 @@ from django import forms
 
 from enhancer.slicing import LayoutError, check_boxes
 
-from .models import Case, Karyogram
+from .models import Case, Karyogram, duplicate_accession
 
 
 class CaseForm(forms.ModelForm):
@@ -10,6 +10,13 @@ class CaseForm(forms.ModelForm):
         model = Case
         fields = ["accession", "sample_type", "referral_reason", "known_karyotype", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_accession(self) -> str:
+        """Refuse an accession another case has, ignoring upper/lower case (kept as typed otherwise)."""
+        accession = self.cleaned_data["accession"]
+        if message := duplicate_accession(accession, self.instance):
+            raise forms.ValidationError(message, code="unique")
+        return accession
 
 
 class LayoutForm(forms.Form):

@@ -4,10 +4,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from enhancer.fidelity import Verdict
 from enhancer.io import SUFFIX
+from enhancer.iscn import IscnError
+from enhancer.iscn import parse as parse_karyotype
 from enhancer.slot_counts import layout_warnings
 from webapp.core import queue
 from webapp.core.models import TrackedWork
@@ -35,8 +39,17 @@ class Length(models.TextChoices):
     LONG = "long", "Long"
 
 
+KARYOTYPE_EXAMPLE = "e.g. 46,XX or 47,XY,+21"
+
+
+class CaseQuerySet(models.QuerySet):
+    def same_accession(self, accession: str) -> "CaseQuerySet":
+        """Cases whose accession is `accession` ignoring upper/lower case, compared as the unique constraint does."""
+        return self.alias(accession_key=Lower("accession")).filter(accession_key=Lower(Value(accession)))
+
+
 class Case(models.Model):
-    accession = models.CharField(max_length=64, unique=True)
+    accession = models.CharField(max_length=64, help_text="unique, ignoring upper and lower case")
     sample_type = models.CharField(max_length=32, choices=SampleType.choices, default=SampleType.BONE_MARROW)
     referral_reason = models.CharField(max_length=255, blank=True)
     known_karyotype = models.CharField(
@@ -47,14 +60,53 @@ class Case(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("accession"),
+                name="case_accession_unique_ignoring_case",
+                violation_error_code="unique",
+                violation_error_message="A case with this accession already exists "
+                "(accessions that differ only in upper/lower case are the same).",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.accession
 
     def get_absolute_url(self) -> str:
         return reverse("case-detail", args=[self.pk])
+
+    @property
+    def karyotype_problem(self) -> str:
+        """Why the known karyotype cannot be read as ISCN by the reader the study statistics use; "" when it can.
+
+        Such a case is left out of the statistics' detection analysis, so the case page says so.
+        """
+        if not self.known_karyotype.strip():
+            return ""
+        try:
+            parse_karyotype(self.known_karyotype)
+        except IscnError as error:
+            return (
+                f"Not readable as ISCN: {error} ({KARYOTYPE_EXAMPLE}). The study statistics leave this case "
+                "out of their abnormality-detection analysis."
+            )
+        return ""
+
+
+def duplicate_accession(accession: str, case: Case | None = None) -> str:
+    """The message refusing `accession` when another case already has it ignoring case; "" when it is free."""
+    others = Case.objects.same_accession(accession)
+    if case is not None and case.pk is not None:
+        others = others.exclude(pk=case.pk)
+    existing = others.values_list("accession", flat=True).first()
+    if existing is None:
+        return ""
+    return f'Case "{existing}" already exists; accessions that differ only in upper/lower case are the same.'
 
 
 def original_path(instance: "Karyogram", filename: str) -> str:

@@ -3,11 +3,17 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Case, EnhancementJob, Karyogram
+from .models import Case, EnhancementJob, Karyogram, duplicate_accession
 
 
 class CaseSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    karyotype_warning = serializers.CharField(
+        source="karyotype_problem",
+        read_only=True,
+        help_text="why known_karyotype is not readable as ISCN (the study statistics then leave the case out "
+        "of their detection analysis); empty when it is readable or blank",
+    )
 
     class Meta:
         model = Case
@@ -17,12 +23,19 @@ class CaseSerializer(serializers.ModelSerializer):
             "sample_type",
             "referral_reason",
             "known_karyotype",
+            "karyotype_warning",
             "notes",
             "created_by",
             "created",
             "updated",
         ]
         read_only_fields = ["id", "created_by", "created", "updated"]
+
+    def validate_accession(self, accession: str) -> str:
+        """Refuse an accession another case has, ignoring upper/lower case (kept as typed otherwise)."""
+        if message := duplicate_accession(accession, self.instance):
+            raise serializers.ValidationError(message, code="unique")
+        return accession
 
 
 class GuardSerializer(serializers.Serializer):

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         from webapp.cases.models import Case, Quality
 
         for seed, (accession, karyotype, reason, severity) in enumerate(DEMO_CASES, start=900):
-            if Case.objects.filter(accession=accession).exists():
+            if Case.objects.same_accession(accession).exists():
                 continue
             made = synthesize(karyotype, seed=seed, quality="poor", severity=severity, shorten=False)
             height, width = made.image.shape

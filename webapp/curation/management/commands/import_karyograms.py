@@ -33,7 +33,9 @@ class Command(BaseCommand):
         importer = users.filter(username=user).first() if user else users.filter(is_superuser=True).first()
         if importer is None:
             raise CommandError("No such user; give --user or create an admin first (manage.py adduser).")
-        holder, _ = Case.objects.get_or_create(accession=case, defaults={"created_by": importer})
+        holder, _ = Case.objects.same_accession(case).get_or_create(
+            defaults={"accession": case, "created_by": importer}
+        )
         files = sorted(
             p for p in directory.rglob("*") if p.suffix.lower() in READABLE_SUFFIXES and p.is_file()
         )
