@@ -10,7 +10,12 @@
   const all = form.querySelector("[data-strength-all]");
   let pending = {}, busy = false;
 
-  function show(slider) { slider.closest("p, .cell").querySelector("output").value = Number(slider.value).toFixed(2); }
+  function show(slider) {
+    const box = slider.closest("p, .cell");
+    box.querySelector("output").value = Number(slider.value).toFixed(2);
+    const capped = box.querySelector("[data-cap]");  // a cell the fidelity guard caps: what the result uses
+    if (capped) capped.querySelector("[data-applied]").textContent = Math.min(Number(slider.value), Number(capped.dataset.cap)).toFixed(2);
+  }
 
   function message(body, response) {
     const detail = body.strengths || body.state || body.detail || response.statusText;

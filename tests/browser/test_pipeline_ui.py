@@ -86,4 +86,14 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
     assert set(job.cell_rows.values_list("strength", flat=True)) == {0.5}
     assert page.evaluate("window.notReloaded") is True
     assert page.get_by_role("slider", name="Strength of cell 1", exact=True).input_value() == "0.5"
+
+    # A cell the fidelity guard caps says what the result uses, as its slider moves.
+    job.cell_rows.filter(label="1").update(
+        guard={"strength_cap": 0.25, "reason": "enhanced at 25% strength", "measures": {}}
+    )
+    page.reload()
+    applied = page.locator("[data-cell='1'] [data-applied]")
+    assert applied.text_content() == "0.25" and page.locator("[data-cell='2'] [data-applied]").count() == 0
+    page.get_by_role("slider", name="Strength of cell 1", exact=True).fill("0.1")
+    assert applied.text_content() == "0.10"
     page.screenshot(path=os.environ.get("CHROMO_SCREENSHOT", str(tmp_path / "viewer.png")), full_page=True)

@@ -247,3 +247,14 @@ class JobCell(models.Model):
     def verdict(self) -> Verdict | None:
         """The fidelity guard's verdict on this cell (None for cells enhanced before the guard existed)."""
         return Verdict.from_json(self.guard) if self.guard else None
+
+    @property
+    def strength_cap(self) -> float:
+        """The most strength the fidelity guard allows this cell (1 when it passed or was never judged)."""
+        verdict = self.verdict
+        return verdict.strength_cap if verdict else 1.0
+
+    @property
+    def applied_strength(self) -> float:
+        """The strength the result uses: as set, at most what the guard allows."""
+        return min(self.strength, self.strength_cap)
