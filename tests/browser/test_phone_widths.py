@@ -1,0 +1,135 @@
+"""At a phone's 390 px no page scrolls sideways: wide tables scroll inside themselves, filter rows wrap."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.factories import EnhancementJobFactory, KaryogramFactory
+from webapp.cases.models import JobState
+from webapp.curation.models import ModelVersion
+from webapp.studies import services
+
+WIDTH, HEIGHT = 390, 844
+
+# The widest text a search box's placeholder needs against the room it has (canvas measures the box's own font).
+PLACEHOLDER_FITS = """(input) => {
+  const style = getComputedStyle(input);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {text: context.measureText(input.placeholder).width, room};
+}"""
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A signed-in phone: `sign_in(username)` opens a fresh 390×844 touch context and logs in."""
+    contexts = []
+
+    def sign_in(username: str):
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True, device_scale_factor=2
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("text=Log out")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()
+
+
+def _widths(page, live_server, paths: dict[str, str]) -> dict[str, int]:
+    """Each page's document width at the phone viewport."""
+    widths = {}
+    for name, path in paths.items():
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
+    return widths
+
+
+def _rate_everything(study, raters) -> None:
+    """Every rater rates every item (hidden repeats too), so each statistics table has rows."""
+    for n, rater in enumerate(raters):
+        while (assignment := services.next_assignment(study, rater)) is not None:
+            services.submit_rating(
+                study,
+                rater,
+                assignment.token,
+                abnormality="none" if assignment.position % 2 else "+8",
+                quality=1 + (assignment.position + n) % 5,
+                sharpness=1 + (assignment.position * 2 + n) % 5,
+            )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finished_karyograms):
+    """QA at 390 px: the case list was 518 px wide, a case page ~500 (its job link covered), study detail 872,
+    statistics 1091, curation 734 and models 738."""
+    karyograms = finished_karyograms(4)
+    curator = make_user("curator", "cora")
+    raters = [make_user("rater", "rita"), make_user("rater", "rolf")]
+    study = services.create_study(
+        name="Phone study", instructions="", karyograms=karyograms, raters=raters, created_by=curator
+    )
+    _rate_everything(study, raters)
+    poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
+    for name, ssim_fg in (("broken-model-with-a-long-name", 0.07), ("good", 0.45)):
+        ModelVersion.objects.create(
+            name=name,
+            source="trained",
+            storage_prefix=f"models/{name}",
+            weights_sha256=name[0] * 64,
+            evaluation={
+                "synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": ssim_fg}}}
+            },
+        )
+    case = karyograms[0].case
+    job = karyograms[0].jobs.get()
+    export = KaryogramFactory(case=case, name="2019-03-14_bone-marrow_G-banded_karyogram_export_final.png")
+    EnhancementJobFactory(
+        karyogram=export,
+        state=JobState.FAILED,
+        error="No chromosome slots were found on this karyogram; draw the slot boxes and run it again.",
+    )
+
+    technologist = phone("tech-for-study")
+    widths = _widths(
+        technologist, live_server, {"case list": "/cases/", "case page": case.get_absolute_url()}
+    )
+    curator_page = phone("cora")
+    widths |= _widths(
+        curator_page,
+        live_server,
+        {
+            "study detail": study.get_absolute_url(),
+            "statistics": f"/studies/{study.pk}/statistics/",
+            "curation": "/curation/",
+            "models": "/curation/models/",
+        },
+    )
+    curator_page.goto(f"{live_server.url}/studies/{study.pk}/statistics/")
+    assert curator_page.locator("#agreement tbody tr").count() > 0  # the widest tables are filled
+    too_wide = {name: width for name, width in widths.items() if width > WIDTH + 1}
+    assert too_wide == {}, widths
+
+    technologist.goto(live_server.url + "/cases/")
+    fit = technologist.locator("input[name=q]").evaluate(PLACEHOLDER_FITS)
+    assert fit["text"] <= fit["room"], fit  # "Accession, karyotype or reason" is read whole
+    created = technologist.get_by_role("columnheader", name="Created")
+    created.scroll_into_view_if_needed()  # the table scrolls inside itself: a column past the edge is reachable
+    box = created.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= WIDTH + 1, box
+    technologist.goto(live_server.url + case.get_absolute_url())
+    link = technologist.get_by_role("link", name=f"job {job.pk}", exact=True)
+    box = link.bounding_box()
+    assert box["x"] + box["width"] <= WIDTH, box  # in view without scrolling sideways
+    link.click(timeout=5_000)
+    technologist.wait_for_url(f"**/jobs/{job.pk}/")
