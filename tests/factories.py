@@ -97,3 +97,20 @@ class ModelVersionFactory(DjangoModelFactory):
     source = ModelVersion.Source.UPLOADED
     storage_prefix = factory.LazyAttribute(lambda v: f"models/{v.name}")
     weights_sha256 = "0" * 64
+
+
+def trained_model_versions(ssim_fg: dict[str, float]) -> list[ModelVersion]:
+    """Trained model versions named as given, whose evaluation scores that synthetic foreground SSIM
+    (the poor input's: 0.41; the registry's gate compares the two)."""
+    poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
+    return [
+        ModelVersionFactory(
+            name=name,
+            source=ModelVersion.Source.TRAINED,
+            weights_sha256=name[0] * 64,
+            evaluation={
+                "synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": score}}}
+            },
+        )
+        for name, score in ssim_fg.items()
+    ]

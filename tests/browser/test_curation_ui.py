@@ -8,7 +8,7 @@ to the shipped model, a run page that drops Cancel when the run ends, and no 404
 
 import pytest
 
-from tests.factories import KaryogramFactory
+from tests.factories import KaryogramFactory, trained_model_versions
 from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobState
 from webapp.curation.gate import failed_bars
@@ -98,17 +98,7 @@ def _not_found(page) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, log_in, make_user):
     make_user("curator", "cleo")
-    poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
-    for name, ssim_fg in (("broken", 0.07), ("good", 0.45)):
-        ModelVersion.objects.create(
-            name=name,
-            source="trained",
-            storage_prefix=f"models/{name}",
-            weights_sha256=name[0] * 64,
-            evaluation={
-                "synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": ssim_fg}}}
-            },
-        )
+    trained_model_versions({"broken": 0.07, "good": 0.45})
     missing = _not_found(page)
     log_in("cleo")
     page.get_by_role("link", name="Models").click()

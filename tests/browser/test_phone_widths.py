@@ -3,9 +3,8 @@
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.factories import EnhancementJobFactory, KaryogramFactory
+from tests.factories import EnhancementJobFactory, KaryogramFactory, trained_model_versions
 from webapp.cases.models import JobState
-from webapp.curation.models import ModelVersion
 from webapp.studies import services
 
 WIDTH, HEIGHT = 390, 844
@@ -80,17 +79,7 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
         name="Phone study", instructions="", karyograms=karyograms, raters=raters, created_by=curator
     )
     _rate_everything(study, raters)
-    poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
-    for name, ssim_fg in (("broken-model-with-a-long-name", 0.07), ("good", 0.45)):
-        ModelVersion.objects.create(
-            name=name,
-            source="trained",
-            storage_prefix=f"models/{name}",
-            weights_sha256=name[0] * 64,
-            evaluation={
-                "synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": ssim_fg}}}
-            },
-        )
+    trained_model_versions({"broken-model-with-a-long-name": 0.07, "good": 0.45})
     case = karyograms[0].case
     job = karyograms[0].jobs.get()
     export = KaryogramFactory(case=case, name="2019-03-14_bone-marrow_G-banded_karyogram_export_final.png")

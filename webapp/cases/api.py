@@ -1,6 +1,6 @@
 """REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from webapp.accounts.roles import Role, role_permission
 
 from . import services
-from .models import Case, EnhancementJob, JobState
+from .models import Case, EnhancementJob, JobState, duplicate_accession
 from .serializers import (
     CaseSerializer,
     JobSerializer,
@@ -36,7 +36,14 @@ class CaseViewSet(
     permission_classes = [TechnologistOrAdmin]
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        try:
+            with transaction.atomic():
+                serializer.save(created_by=self.request.user)
+        except IntegrityError:  # the accession was taken at the same moment by another request
+            message = duplicate_accession(serializer.validated_data["accession"])
+            if not message:
+                raise
+            raise ValidationError({"accession": [message]}) from None
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: KaryogramSerializer})
     @action(detail=True, methods=["post"], url_path="karyograms")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
 from .forms import CaseForm, LayoutForm
-from .models import Case, EnhancementJob, JobState, SampleType
+from .models import Case, EnhancementJob, JobState, SampleType, duplicate_accession
 
 
 class TechnologistPage(RoleRequiredMixin):
@@ -43,7 +43,23 @@ class CaseListView(TechnologistPage, View):
         )
 
 
-class CaseCreateView(TechnologistPage, CreateView):
+class CaseSaving:
+    """Saving a case form: an accession taken at the same moment by another request (a double click on
+    Save) is refused like any other taken accession, not answered with a server error."""
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            message = duplicate_accession(form.cleaned_data["accession"], form.instance)
+            if not message:
+                raise
+            form.add_error("accession", message)
+            return self.form_invalid(form)
+
+
+class CaseCreateView(TechnologistPage, CaseSaving, CreateView):
     model = Case
     form_class = CaseForm
     template_name = "cases/case_form.html"
@@ -53,7 +69,7 @@ class CaseCreateView(TechnologistPage, CreateView):
         return super().form_valid(form)
 
 
-class CaseUpdateView(TechnologistPage, UpdateView):
+class CaseUpdateView(TechnologistPage, CaseSaving, UpdateView):
     model = Case
     form_class = CaseForm
     template_name = "cases/case_form.html"

@@ -126,3 +126,22 @@ def test_api_reports_an_unreadable_karyotype(api_as, karyotype):
     ).json()
     blank = api.post("/api/cases/", {"accession": "K-4"}, format="json").json()
     assert readable["karyotype_warning"] == "" and blank["karyotype_warning"] == ""
+
+
+@pytest.mark.django_db
+def test_an_accession_taken_between_the_check_and_the_save_is_refused_not_a_server_error(
+    client, make_user, api_as, monkeypatch
+):
+    """Two requests at the same moment (a double click on Save): both pass the check, the database refuses
+    the second, and it is answered like any other taken accession."""
+    CaseFactory(accession="QA-2026-001")
+    monkeypatch.setattr("webapp.cases.forms.duplicate_accession", lambda *args: "")
+    monkeypatch.setattr("webapp.cases.serializers.duplicate_accession", lambda *args: "")
+    monkeypatch.setattr(Case, "validate_constraints", lambda self, exclude=None: None)
+    make_user("technologist", "tech")
+    client.login(username="tech", password=PASSWORD)
+    page = client.post(reverse("case-create"), {**FORM, "accession": "qa-2026-001"})
+    assert page.status_code == 200 and "Case &quot;QA-2026-001&quot; already exists" in page.content.decode()
+    response = api_as("technologist").post("/api/cases/", {"accession": "Qa-2026-001"}, format="json")
+    assert response.status_code == 400 and "QA-2026-001" in response.json()["accession"][0]
+    assert Case.objects.count() == 1
