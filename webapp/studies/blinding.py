@@ -1,10 +1,10 @@
 """Text on a karyogram beside its chromosomes (a header such as "47,XXY (KLINEFELTER'S SYNDROME)", a
 footer with the patient's name, a note written into a slot) would unblind raters. It is found with the
 slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, identically in both arms, with
-the background level; the original's chromosome pixels are never painted.
+the background level; the original's chromosome pixels inside the slots are never painted.
 
-A slot's label (under its underline, or under its chromosomes inside the box on exports without underlines)
-is the slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
+A slot's label (under its underline, or at the foot of its box on exports without underlines) is the
+slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
 second line reaches into the top row's slots.
 """
 
@@ -42,15 +42,11 @@ def _zones(slots: list[tuple[int, int, int, int]], shape: tuple[int, int]) -> li
     ]
 
 
-def _label_rows(slots: list[tuple[int, int, int, int]], chromosomes: np.ndarray) -> list[float]:
+def _label_rows(slots: list[tuple[int, int, int, int]]) -> list[float]:
     """Per slot, the row below which text is its label, for exports that draw the number inside the slot's
-    box: its lowest `LABEL_IN_SLOT` of the box or under its lowest chromosome pixel; its lower half when empty."""
-    rows = []
-    for x0, y0, x1, y1 in slots:
-        filled = np.flatnonzero(chromosomes[y0:y1, x0:x1].any(axis=1))
-        band = y1 - LABEL_IN_SLOT * (y1 - y0)
-        rows.append(min(y0 + filled[-1], band) if filled.size else (y0 + y1) / 2)
-    return rows
+    box: the foot of the box (`LABEL_IN_SLOT` of its height). Anything higher, a note under a chromosome
+    included, is not the slot's own."""
+    return [y1 - LABEL_IN_SLOT * (y1 - y0) for _, y0, _, y1 in slots]
 
 
 def _place(cx: float, cy: float, zones, label_rows: list[float], top: float, bottom: float) -> str | None:
@@ -68,7 +64,7 @@ class TextCheck:
     found: tuple[TextOutside, ...]
     regions: tuple[tuple[int, int, int, int], ...]  # what blanking paints over
     background: float  # grey level in [0, 1]
-    chromosomes: np.ndarray = field(repr=False, compare=False)  # pixels blanking never paints
+    chromosomes: np.ndarray = field(repr=False, compare=False)  # pixels blanking never paints: in the slots
 
 
 def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> TextCheck:
@@ -77,14 +73,18 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
     top = min(z[1] for z in zones)
     bottom = max(z[3] for z in zones)
     seg = segment(grey)
-    label_rows = _label_rows(slots, seg.labels > 0)
+    label_rows = _label_rows(slots)
     found = []
     for region in measure.regionprops(measure.label(seg.text_mask, connectivity=2)):
         y0, x0, y1, x1 = region.bbox
         where = _place((x0 + x1) / 2, (y0 + y1) / 2, zones, label_rows, top, bottom)
         if where is not None:
             found.append(TextOutside(where, (int(x0), int(y0), int(x1), int(y1))))
-    chromosomes = ndi.binary_dilation(seg.labels > 0, iterations=MARGIN)
+    # Only inside the slots: in a header or footer band thick letters can pass for chromosome objects.
+    in_slots = np.zeros(grey.shape, bool)
+    for x0, y0, x1, y1 in slots:
+        in_slots[y0:y1, x0:x1] = True
+    chromosomes = ndi.binary_dilation(seg.labels > 0, iterations=MARGIN) & in_slots
     return TextCheck(
         tuple(found), tuple(regions_to_blank(found, slots, grey.shape)), seg.background, chromosomes
     )

@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD
 from tests.enhancer.conftest import real_karyogram
 from tests.factories import EnhancementJobFactory
 from webapp.cases.models import JobCell, JobState
-from webapp.studies.blinding import blank, check_text
+from webapp.studies.blinding import MARGIN, blank, check_text
 from webapp.studies.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,9 @@ def _blanks_every_mark_and_keeps_the_chromosomes(grey: np.ndarray, slots: list[t
     out = blank(grey, list(check.regions), check.background, check.chromosomes)
     assert check_text(out, slots).found == ()  # nothing left to read
     chromosomes = segment(grey).labels > 0
-    assert np.array_equal(out[chromosomes], grey[chromosomes])
+    for x0, y0, x1, y1 in slots:
+        inside = chromosomes[y0:y1, x0:x1]
+        assert np.array_equal(out[y0:y1, x0:x1][inside], grey[y0:y1, x0:x1][inside])
     painted = np.zeros(grey.shape, bool)
     for x0, y0, x1, y1 in check.regions:
         painted[y0:y1, x0:x1] = True
@@ -183,3 +185,32 @@ def test_the_wellcome_diagnosis_is_blanked_and_its_slot_numbers_are_kept():
     # all of it is the two header lines: the pair numbers inside the slot boxes are the slots' own
     top = min(y0 for _, y0, _, _ in slots)
     assert max(y1 for _, _, _, y1 in (f.box for f in check.found)) < top + 50
+
+
+def test_thick_header_letters_that_pass_for_chromosomes_are_painted_over_with_the_band():
+    """The header band is painted whole: bold letters the segmenter takes for chromosome objects go too."""
+    _, poor = synthesize_pair("46,XY", seed=7, severity="mild", header=True)
+    grey = poor.image / 255.0
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    top = min(y0 for _, y0, _, _ in slots)
+    for x in range(40, 400, 40):  # blocks as thick as a bold headline's strokes
+        grey[max(0, top - 60) : top - 20, x : x + 14] = 0.2
+    check = check_text(grey, slots)
+    assert "header" in {f.where for f in check.found}
+    out = blank(grey, list(check.regions), check.background, check.chromosomes)
+    band = out[: top - MARGIN]
+    assert band.min() == band.max() == pytest.approx(check.background)
+
+
+def test_a_note_under_a_chromosome_inside_its_slot_is_not_taken_for_the_slots_number():
+    """Only the foot of a slot's box holds its number; a mark just under the chromosomes is text to blank."""
+    _, poor = synthesize_pair("46,XY", seed=5, severity="mild", header=False)
+    grey = poor.image / 255.0
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    x0, y0, x1, y1 = slots[0]
+    assert min(b for _, b, _, _ in slots if b > y1) > y1 + 60  # the next row starts lower
+    reaching = [(x0, y0, x1, y1 + 60)] + slots[1:]  # the box reaches over its underline and label
+    note = (x0 + 10, y1 + 10, x0 + 16, y1 + 30)  # a thin stroke just under the chromosomes
+    grey[note[1] : note[3], note[0] : note[2]] = 0.2
+    under = [f.box for f in check_text(grey, reaching).found if f.where == "slot" and f.box[1] >= y1]
+    assert note in under and len(under) == 2  # the note, and the printed number now inside the box
