@@ -76,6 +76,8 @@ def tune(
 ) -> tuple[Method, dict]:
     """Grid-search `method`'s keyword parameters on (poor, ground truth) validation cells; the best
     scoring setting, bound, and its parameters."""
+    if not validation:
+        raise ValueError("no validation pairs to tune on")
     best, best_params = -np.inf, {}
     for values in product(*grid.values()):
         params = dict(zip(grid, values, strict=True))

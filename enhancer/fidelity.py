@@ -239,6 +239,11 @@ def guard_cells(
     return {label: judge_cell(inputs[label], outputs[label], data_range) for label in outputs}
 
 
+def capped_strength(asked: float, verdict: Verdict | None) -> float:
+    """The strength a cell is blended at: as asked, at most what its verdict allows (if it has one)."""
+    return min(asked, verdict.strength_cap) if verdict is not None else asked
+
+
 def capped_strengths(
     strength: float | Mapping[str, float], verdicts: Mapping[str, Verdict], labels: Iterable[str]
 ) -> dict[str, float]:
@@ -248,5 +253,5 @@ def capped_strengths(
         asked = strength.get(label, 1.0) if isinstance(strength, Mapping) else strength
         if not 0.0 <= asked <= 1.0:
             raise ValueError(f"strength for cell {label} must be in [0, 1], got {asked}")
-        capped[label] = min(asked, verdicts[label].strength_cap if label in verdicts else 1.0)
+        capped[label] = capped_strength(asked, verdicts.get(label))
     return capped

@@ -25,7 +25,9 @@ class LayoutForm(forms.Form):
 
     layout = forms.JSONField(
         help_text='Slot boxes as in layout.json: {"cells": [{"label": "1", "box": [x0, y0, x1, y1]}, ...]}',
-        error_messages={"invalid": "The layout is not valid JSON: Enter a valid JSON."},
+        error_messages={
+            "invalid": "The layout is not valid JSON: look for a missing comma, bracket or quote."
+        },
     )
 
     def __init__(self, karyogram: Karyogram, *args, **kwargs):
@@ -33,6 +35,7 @@ class LayoutForm(forms.Form):
         self.karyogram = karyogram
 
     def clean_layout(self) -> dict:
+        """The boxes, checked as the slicer reads them (each slot once, every box inside this karyogram)."""
         layout = self.cleaned_data["layout"]
         try:
             check_boxes(layout, self.karyogram.width, self.karyogram.height)

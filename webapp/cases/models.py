@@ -8,7 +8,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from enhancer.fidelity import Verdict
+from enhancer.fidelity import Verdict, capped_strength
 from enhancer.io import SUFFIX
 from enhancer.iscn import IscnError
 from enhancer.iscn import parse as parse_karyotype
@@ -210,13 +210,11 @@ class EnhancementJob(TrackedWork):
 
     @property
     def layout_warnings(self) -> list[str]:
-        """What looks wrong in the slot boxes' chromosome counts (`enhancer.slot_counts`); empty when sliced
-        as a karyogram should be."""
-        return (
-            layout_warnings({c.label: c.object_count for c in self.cell_rows.all()})
-            if self.cell_count
-            else []
-        )
+        """What looks unusual in a finished job's chromosome counts per slot (`enhancer.slot_counts`); empty
+        before it is done and when sliced as a karyogram should be."""
+        if self.state != JobState.DONE:
+            return []
+        return layout_warnings({c.label: c.object_count for c in self.cell_rows.all()})
 
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])
@@ -250,11 +248,10 @@ class JobCell(models.Model):
 
     @property
     def strength_cap(self) -> float:
-        """The most strength the fidelity guard allows this cell (1 when it passed or was never judged)."""
-        verdict = self.verdict
-        return verdict.strength_cap if verdict else 1.0
+        """The most strength the fidelity guard allows this cell (1 when it was never judged)."""
+        return capped_strength(1.0, self.verdict)
 
     @property
     def applied_strength(self) -> float:
         """The strength the result uses: as set, at most what the guard allows."""
-        return min(self.strength, self.strength_cap)
+        return capped_strength(self.strength, self.verdict)

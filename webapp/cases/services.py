@@ -305,20 +305,20 @@ def download_name(job: EnhancementJob, png: bool = False) -> str:
     return f"{stem or 'karyogram'}-enhanced-job{job.pk}{'.png' if png else job.karyogram.suffix}"
 
 
-def editor_start(job: EnhancementJob) -> dict:
-    """Where the slot-box editor starts: the boxes a person gave, else the boxes the job ran with, else the
-    slicer's best guess (slots it did not find are taken from the template and marked unsure), else the
-    template."""
+def editor_start(job: EnhancementJob) -> tuple[dict, str]:
+    """Where the slot-box editor starts, and a line saying where its boxes come from: the boxes a person
+    gave, else the boxes the job ran with, else the slicer's best guess (slots it did not find are taken
+    from the template and marked unsure), else the template."""
     karyogram = job.karyogram
     if job.layout:
-        return job.layout
+        return job.layout, "The boxes are the ones given for this job."
     image = {"width": karyogram.width, "height": karyogram.height}
     ran_with = [{"label": c.label, "box": list(c.box)} for c in job.cell_rows.all()]
     if ran_with:
-        return {"image": image, "cells": ran_with}
+        return {"image": image, "cells": ran_with}, "The boxes are the ones this job ran with."
     template = template_slots(karyogram.width, karyogram.height)
     if not job.layout_guess:
-        return {"image": image, "cells": template}
+        return {"image": image, "cells": template}, "The boxes are the standard template."
     found = {str(c["label"]): c for c in job.layout_guess.get("cells", [])}
     cells = []
     for slot in template:
@@ -331,4 +331,7 @@ def editor_start(job: EnhancementJob) -> dict:
             cells.append({"label": label, "box": box, "unsure": bool(guess.get("unsure"))})
         else:
             cells.append({**slot, "unsure": True})
-    return {"image": image, "cells": cells}
+    return {"image": image, "cells": cells}, (
+        "The boxes are the slicer's best guess; it is unsure of the slots marked with a dashed orange box and "
+        "a “?”: check those first."
+    )

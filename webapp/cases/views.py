@@ -114,10 +114,9 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
-        context["layout_warnings"] = job.layout_warnings if job.state == JobState.DONE else []
-        context.setdefault(
-            "layout_form", LayoutForm(job.karyogram, initial={"layout": services.editor_start(job)})
-        )
+        context["layout_warnings"] = job.layout_warnings
+        start, context["editor_source"] = services.editor_start(job)
+        context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
         context["case"] = job.karyogram.case
         return context
 
@@ -178,7 +177,9 @@ class RetryView(TechnologistPage, View):
         if "layout" in request.POST:
             form = LayoutForm(job.karyogram, request.POST)
             if not form.is_valid():  # shown again with the error and the text as submitted: nothing is lost
-                page = JobDetailView(request=request, kwargs={"pk": job.pk}, object=job)
+                page = JobDetailView()
+                page.setup(request, pk=job.pk)
+                page.object = job
                 return page.render_to_response(page.get_context_data(layout_form=form))
             layout = form.cleaned_data["layout"]
         with transaction.atomic():

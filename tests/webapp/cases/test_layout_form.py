@@ -40,7 +40,7 @@ def test_invalid_json_is_shown_again_exactly_as_typed_with_the_error(client, fai
     response = _post_layout(client, failed_job, typed)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "The layout is not valid JSON: Enter a valid JSON." in page
+    assert "The layout is not valid JSON: look for a missing comma, bracket or quote." in page
     assert _textarea(page) == typed
     assert EnhancementJob.objects.count() == 1
 

@@ -42,7 +42,10 @@ def test_boxes_that_miss_a_chromosome_pair_are_flagged_on_the_page_and_in_the_ap
     assert (
         'id="correct-layout"' in page and "[880, 730, 899, 749]" in page
     )  # the editor starts from its boxes
+    assert "The boxes are the ones given for this job." in page
     clean = client.get(good.get_absolute_url()).content.decode()
     assert 'id="layout-warning"' not in clean and 'id="correct-layout"' not in clean
-    body = api_as("technologist", "boxes-api").get(f"/api/jobs/{missed.pk}/").json()
-    assert body["layout_warnings"] == ["no chromosome in slot 2"]
+    api = api_as("technologist", "boxes-api")
+    assert api.get(f"/api/jobs/{missed.pk}/").json()["layout_warnings"] == ["no chromosome in slot 2"]
+    queued = services.start_job(karyogram, user, enqueue=False)  # no cells yet: nothing to warn of
+    assert api.get(f"/api/jobs/{queued.pk}/").json()["layout_warnings"] == []
