@@ -138,6 +138,11 @@ class Karyogram(models.Model):
     def suffix(self) -> str:
         return SUFFIX[self.format]
 
+    @property
+    def same_file_as(self) -> "Karyogram | None":
+        """The case's earlier karyogram with the very same bytes, if any (uploaded twice by mistake?)."""
+        return self.case.karyograms.filter(sha256=self.sha256, pk__lt=self.pk).order_by("pk").first()
+
     def __str__(self) -> str:
         return f"{self.case.accession}: {self.original_name}"
 

@@ -118,6 +118,12 @@ class StrengthsSerializer(serializers.Serializer):
 
 class KaryogramSerializer(serializers.ModelSerializer):
     job = serializers.SerializerMethodField()
+    same_file_as = serializers.IntegerField(
+        source="same_file_as.pk",
+        read_only=True,
+        allow_null=True,
+        help_text="id of the case's earlier karyogram with the very same bytes, if any",
+    )
 
     class Meta:
         model = Karyogram
@@ -134,6 +140,7 @@ class KaryogramSerializer(serializers.ModelSerializer):
             "height",
             "quality",
             "created",
+            "same_file_as",
             "job",
         ]
         read_only_fields = fields

@@ -100,6 +100,12 @@ class UploadView(TechnologistPage, View):
                     karyogram = services.add_karyogram(case, uploaded, request.user)
                     services.start_job(karyogram, request.user)
                 messages.success(request, f"{uploaded.name}: uploaded; enhancement queued.")
+                if earlier := karyogram.same_file_as:
+                    messages.warning(
+                        request,
+                        f"{uploaded.name} is byte for byte the same file as {earlier.original_name}, uploaded "
+                        f"to this case on {earlier.created:%Y-%m-%d}; both are kept and enhanced.",
+                    )
             except services.UploadError as exc:
                 messages.error(request, str(exc))
         return redirect(case)

@@ -157,3 +157,23 @@ def test_overlong_strings_get_a_400_not_a_500(api_as, field):
     response = api.post("/api/cases/", body, format="json")
     assert response.status_code == 400 and field in response.json()
     assert Case.objects.count() == 0
+
+
+def test_the_same_file_uploaded_twice_is_kept_and_pointed_out(make_user, case_api):
+    user = make_user("technologist", "twice-uploader")
+    case = CaseFactory(created_by=user)
+    client = Client()
+    client.login(username="twice-uploader", password=PASSWORD)
+    name, data = ACCEPTED[0]
+    client.post(f"/cases/{case.pk}/upload/", {"images": [SimpleUploadedFile(name, data)]})
+    again = client.post(
+        f"/cases/{case.pk}/upload/", {"images": [SimpleUploadedFile("copy.png", data)]}, follow=True
+    ).content.decode()
+    first, second = case.karyograms.order_by("pk")
+    assert f"copy.png is byte for byte the same file as {name}" in again and "both are kept" in again
+    assert first.same_file_as is None and second.same_file_as == first
+    api, other_case = case_api  # another case: a copy there is not pointed out
+    url = f"/api/cases/{other_case}/karyograms/"
+    first_there = api.post(url, {"image": SimpleUploadedFile(name, data)}).json()
+    second_there = api.post(url, {"image": SimpleUploadedFile(name, data)}).json()
+    assert first_there["same_file_as"] is None and second_there["same_file_as"] == first_there["id"]
