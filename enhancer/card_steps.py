@@ -8,7 +8,7 @@ from typing import ClassVar, Self
 
 import numpy as np
 
-from .metrics import background_and_threshold, chromosome_mask
+from .metrics import cell_chromosomes
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ def excellent_median(
     little chromosome to measure): the level a step restores toward."""
     values = []
     for cell in cells:
-        background, threshold = background_and_threshold(cell, data_range)
-        value = measure(cell, chromosome_mask(cell, threshold), background)
+        mask, background, _ = cell_chromosomes(cell, data_range)
+        value = measure(cell, mask, background)
         if value is not None:
             values.append(value)
     if not values:

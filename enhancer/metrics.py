@@ -89,6 +89,12 @@ def background_and_threshold(image: np.ndarray, data_range: float = 1.0) -> tupl
     return background, chromosome_threshold(image, background, data_range)
 
 
+def cell_chromosomes(image: np.ndarray, data_range: float = 1.0) -> tuple[np.ndarray, float, float]:
+    """A cell's chromosome mask, background level and threshold, by that one rule."""
+    background, threshold = background_and_threshold(image, data_range)
+    return chromosome_mask(image, threshold), background, threshold
+
+
 def cell_metrics(
     gt: np.ndarray,
     y: np.ndarray,

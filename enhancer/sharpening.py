@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from .card_steps import CardStep, excellent_median
-from .metrics import MIN_MEASURED_PX, background_and_threshold, chromosome_mask
+from .metrics import MIN_MEASURED_PX, cell_chromosomes
 
 MEASURE_INSET_PX = 2  # detail is measured this far inside the outline, clear of the edge
 FEATHER_PX = 2.0  # the added detail grows from none on the outline pixels to full this much deeper
@@ -34,12 +34,6 @@ class BandSharpening(CardStep):
     target_detail: float  # the median band detail of the excellent cells the model was trained toward
     radius_px: float = 2.0  # σ of the Gaussian whose residual is the band detail, at model scale
     max_amount: float = 1.0  # unsharp amount never exceeded, however soft the cell
-
-
-def _chromosomes(image: np.ndarray, data_range: float) -> tuple[np.ndarray, float]:
-    """The chromosome mask and background level of a cell, by the rule the guard and metrics use."""
-    background, threshold = background_and_threshold(image, data_range)
-    return chromosome_mask(image, threshold), background
 
 
 def _local_mean(image: np.ndarray, mask: np.ndarray, radius_px: float) -> np.ndarray:
@@ -72,7 +66,7 @@ def sharpen_bands(
 ) -> np.ndarray:
     """`output` (a model output) with its band detail raised to `settings.target_detail` where it is
     lower; the chromosome mask comes from `model_input`. Same shape and range."""
-    mask, background = _chromosomes(model_input, data_range)
+    mask, background, _ = cell_chromosomes(model_input, data_range)
     detail = band_detail(output, mask, background, settings.radius_px)
     if detail is None or detail >= settings.target_detail:
         return output

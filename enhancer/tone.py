@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from .card_steps import CardStep, excellent_median
-from .metrics import MIN_MEASURED_PX, background_and_threshold, chromosome_mask
+from .metrics import MIN_MEASURED_PX, cell_chromosomes
 
 BASE_SIGMA_PX = 1.0  # σ of the smoothed copy the curve reads
 
@@ -70,8 +70,7 @@ def lift_contrast(
     """`output` (a float model output) darkened in its mid-tones until its local contrast reaches the
     lesser of `max_gain` × the input's and the excellent level; unchanged where it already does. Only
     pixels the input shows as chromosome change. Same shape, dtype and range."""
-    background, threshold = background_and_threshold(model_input, data_range)
-    mask = chromosome_mask(model_input, threshold)
+    mask, background, threshold = cell_chromosomes(model_input, data_range)
     before = local_contrast(model_input / data_range, mask, settings.radius_px)
     if before is None:
         return output

@@ -240,8 +240,7 @@ def train(
         iterations=iteration,
         self_ensemble=config.self_ensemble,
         running_statistics=config.running_statistics,
-        **({"band_sharpening": measured_sharpening(domain_b).to_json()} if config.band_sharpening else {}),
-        **({"contrast_lift": measured_lift(domain_b).to_json()} if config.contrast_lift else {}),
+        **measured_targets(domain_b, config),
         keep_background=config.keep_background,
     )
     save_generator(
@@ -255,20 +254,19 @@ def train(
     return model_dir
 
 
-def _sample(excellent: CellSet, sample: int = EXCELLENT_SAMPLE) -> np.ndarray:
-    """An even sample of the excellent training cells, as float images in [0, 1]."""
-    picks = np.linspace(0, len(excellent) - 1, min(sample, len(excellent))).round().astype(int)
-    return excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
-
-
-def measured_sharpening(excellent: CellSet) -> BandSharpening:
-    """Band sharpening toward the detail of the excellent training cells."""
-    return BandSharpening(target_detail=round(excellent_detail(_sample(excellent)), 4))
-
-
-def measured_lift(excellent: CellSet) -> ContrastLift:
-    """The contrast lift toward the local contrast of the excellent training cells."""
-    return ContrastLift(target_contrast=round(excellent_contrast(_sample(excellent)), 4))
+def measured_targets(excellent: CellSet, config: TrainingConfig) -> dict:
+    """The model card's entries for the steps after the network that `config` asks for, their targets
+    measured on one even sample of the excellent training cells."""
+    if not (config.band_sharpening or config.contrast_lift):
+        return {}
+    picks = np.linspace(0, len(excellent) - 1, min(EXCELLENT_SAMPLE, len(excellent))).round().astype(int)
+    cells = excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
+    entries = {}
+    if config.band_sharpening:
+        entries["band_sharpening"] = BandSharpening(target_detail=round(excellent_detail(cells), 4)).to_json()
+    if config.contrast_lift:
+        entries["contrast_lift"] = ContrastLift(target_contrast=round(excellent_contrast(cells), 4)).to_json()
+    return entries
 
 
 def architecture(config: TrainingConfig) -> Architecture:
