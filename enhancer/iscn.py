@@ -1,8 +1,13 @@
 """Read the ISCN karyotypes a study uses, and decide whether a rater's answer names the known abnormality.
 
 Covers numerical sex-chromosome changes (47,XXY, 45,X, 47,XXX, 47,XYY), gains and losses (+8, -7, +X,
-+mar), and the structural changes del, dup, inv, t, i (plus r, der, add, ins, idic read the same way).
-Clones ("/"), cell counts ("[20]") and lower case are accepted. A rater's free text matches an
++mar, +2mar, +r), the structural changes del, dup, inv, t, i (plus r, der, add, ins, idic, dic, ider, rob,
+trp, hsr, fra, psu, tas, tan read the same way, and the short forms del(5q) and 5q-) and double minutes
+(dmin), written as bone-marrow reports write them: clones ("/") with cell counts ("[20]", "[cp10]"),
+subclones that build on the stemline ("47,idem,+8", "sl", "sdl"), `mos` and `chi`, constitutional
+changes ("+21c"), uncertain ones ("?del(5)(q13)", "+?8"), an incomplete karyotype ("inc"), ploidy
+("69<3n>"), heteromorphisms read as normal variants ("9qh+", "15ps+") and in situ hybridisation
+addenda (".ish …", ".nuc ish …") set aside. Lower case is accepted. A rater's free text matches an
 abnormality when it names it as a whole token: "+8" matches +8 but "+18" does not.
 """
 
@@ -10,9 +15,21 @@ import re
 from dataclasses import dataclass
 
 NORMAL_SEX = ("XX", "XY")
-_STRUCTURAL = ("del", "dup", "inv", "t", "i", "idic", "r", "der", "add", "ins")
-_NUMERICAL = re.compile(r"^([+-])(\d{1,2}|X|Y|mar\d*)$", re.IGNORECASE)
+_STRUCTURAL = (
+    "del", "dup", "inv", "t", "i", "idic", "dic", "ider", "r", "der", "add", "ins",
+    "rob", "trp", "hsr", "fra", "psu", "tas", "tan",
+)  # fmt: skip
+_NUMERICAL = re.compile(r"^([+-])(\d{1,2}|X|Y|\d*mar\d*|r)$", re.IGNORECASE)
 _STRUCT = re.compile(r"^[+-]?(" + "|".join(_STRUCTURAL) + r")\(([^)]*)\)(?:\(([^)]*)\))?", re.IGNORECASE)
+_SHORT_ARM = re.compile(r"^(\d{1,2}|x|y)([pq])$", re.IGNORECASE)  # del(5q): chromosome 5, long arm
+_OLD_DELETION = re.compile(r"^(\d{1,2}|x|y)([pq])-$", re.IGNORECASE)  # 5q-, the old notation of del(5q)
+_DOUBLE_MINUTES = re.compile(r"^\d*~?\d*dmin$", re.IGNORECASE)
+_HETEROMORPHISM = re.compile(r"^(\d{1,2}|x|y)[pq](h|s|stk|ss|cenh)[+-]?$", re.IGNORECASE)  # a normal variant
+_STEMLINE = re.compile(r"^(idem|sl|sdl\d*)$", re.IGNORECASE)  # a subclone's "the stemline, plus…"
+_COUNT = re.compile(r"^(\d{2,3})(~\d{2,3})?(<\d?n[+-]?>)?$")
+_CELLS = re.compile(r"\[(cp)?\d+\]$", re.IGNORECASE)
+_ADDENDUM = re.compile(r"\.(nuc)?ish|\.arr|\.rev", re.IGNORECASE)  # where in situ / array results begin
+_PREFIX = re.compile(r"^(mos|chi)", re.IGNORECASE)
 _NORMAL_WORDS = re.compile(r"^(none|normal|noabnormality|noabnormalities|nad|nil|-)?$")
 _MINUS = str.maketrans({"−": "-", "–": "-", "—": "-"})
 
@@ -63,10 +80,10 @@ def _sex_change(sex: str) -> Abnormality | None:
 def _numerical(sign: str, what: str) -> Abnormality:
     what = what.upper() if what.lower() in ("x", "y") else what.lower()
     core = f"{sign}{what}"
-    if what.startswith("mar"):
-        return Abnormality(
-            "+mar" if sign == "+" else "-mar", (_token(re.escape(sign) + r"\d*mar\d*"), "marker")
-        )
+    if "mar" in what:
+        return Abnormality(f"{sign}mar", (_token(re.escape(sign) + r"\d*mar\d*"), "marker"))
+    if what == "r":  # a ring of unknown origin
+        return Abnormality(core, (_token(re.escape(core)), "ring"))
     word = "trisomy" if sign == "+" else "monosomy"
     return Abnormality(core, (_token(re.escape(core.lower())), _token(word + " ?" + what.lower())))
 
@@ -87,34 +104,64 @@ def _structural(kind: str, chromosomes: str, breakpoints: str | None) -> Abnorma
     return Abnormality(core, tuple(spellings))
 
 
-def _field(part: str) -> Abnormality:
+def _field(part: str) -> Abnormality | None:
+    """One comma-separated change of a clone; None for what is not an abnormality (a heteromorphism, "inc")."""
+    part = part.replace("?", "")
+    if part.lower() == "inc":
+        return None
+    if part.lower().endswith("c") and len(part) > 1:
+        part = part[:-1]  # constitutional: "+21c" is +21 present from birth
+    if _HETEROMORPHISM.match(part):
+        return None
     if found := _NUMERICAL.match(part):
         return _numerical(found.group(1), found.group(2))
+    if found := _OLD_DELETION.match(part):
+        return _structural("del", found.group(1), found.group(2))
     if found := _STRUCT.match(part):
-        return _structural(found.group(1), found.group(2), found.group(3))
+        chromosomes, breakpoints = found.group(2), found.group(3)
+        if breakpoints is None and (arm := _SHORT_ARM.match(chromosomes)):
+            chromosomes, breakpoints = arm.group(1), arm.group(2)
+        return _structural(found.group(1), chromosomes, breakpoints)
+    if _DOUBLE_MINUTES.match(part):
+        return Abnormality("dmin", (_token(r"\d*~?\d*dmin"), "double minute"))
     raise IscnError(f"cannot read {part!r}")
 
 
+def _sex(field: str) -> str:
+    """The sex-chromosome complement of a clone's second field ("XXYc" is XXY, constitutional)."""
+    sex = field.upper().replace("?", "")
+    sex = sex[:-1] if sex.endswith("C") else sex
+    if not re.fullmatch(r"X{1,4}Y{0,2}|Y{1,2}", sex):
+        raise IscnError(f"{field!r} is not a sex-chromosome complement")
+    return sex
+
+
 def parse(karyotype: str) -> Karyotype:
-    """The chromosome count, sex chromosomes and abnormalities of an ISCN karyotype (clones merged)."""
-    text = karyotype.translate(_MINUS).replace(" ", "")
-    clones = [re.sub(r"\[\d+\]$", "", c) for c in text.split("/") if c]
+    """The chromosome count, sex chromosomes and abnormalities of an ISCN karyotype (clones merged; the
+    count and sex are the first clone's, a subclone's "idem"/"sl"/"sdl" takes the stemline's sex)."""
+    text = _PREFIX.sub("", karyotype.translate(_MINUS).replace(" ", ""))
+    text = _ADDENDUM.split(text, maxsplit=1)[0]
+    clones = [_CELLS.sub("", c) for c in text.split("/") if c]
     if not clones:
         raise IscnError("empty karyotype")
     found: dict[str, Abnormality] = {}
     first = None
     for clone in clones:
         fields = clone.split(",")
-        if len(fields) < 2 or not re.fullmatch(r"\d{2}(~\d{2})?", fields[0]):
+        if len(fields) < 2 or not _COUNT.match(fields[0]):
             raise IscnError(f"{clone!r} does not start with a chromosome count and the sex chromosomes")
-        sex = fields[1].upper()
-        if not re.fullmatch(r"X{1,4}Y{0,2}|Y", sex):
-            raise IscnError(f"{fields[1]!r} is not a sex-chromosome complement")
-        changes = [_sex_change(sex)] + [_field(p) for p in fields[2:]]
-        for change in changes:
+        if _STEMLINE.match(fields[1]):
+            if first is None:
+                raise IscnError(f"{clone!r} refers to a stemline ({fields[1]!r}) before one is given")
+            sex, changes = first[1], []
+        else:
+            sex = _sex(fields[1])
+            lost = {"-x", "-y"} & {p.lower() for p in fields[2:]}
+            changes = [] if lost else [_sex_change(sex)]  # 45,X,-Y: a lost Y, counted once, as -Y
+        for change in changes + [_field(p) for p in fields[2:]]:
             if change is not None:
                 found.setdefault(change.core, change)
-        first = first or (int(fields[0][:2]), sex)
+        first = first or (int(_COUNT.match(fields[0]).group(1)), sex)
     return Karyotype(first[0], first[1], tuple(found.values()))
 
 

@@ -23,6 +23,29 @@ from enhancer.iscn import IscnError, abnormalities, detected, parse, says_normal
         ("47,XY,+mar", 47, "XY", ["+mar"]),
         ("47,XY,+8[12]/46,XY[8]", 47, "XY", ["+8"]),
         ("48,XXY,+21", 48, "XXY", ["XXY", "+21"]),
+        # as bone-marrow reports write them
+        ("46,XX,t(9;22)(q34;q11.2)[3]/47,idem,+8[17]", 46, "XX", ["t(9;22)", "+8"]),
+        ("46,XX,t(9;22)(q34;q11.2)[3]/47,sl,+8[10]/48,sdl,+19[7]", 46, "XX", ["t(9;22)", "+8", "+19"]),
+        ("45~48,XY,+8,-7[cp10]", 45, "XY", ["+8", "-7"]),
+        ("mos 45,X[10]/46,XX[20]", 45, "X", ["X"]),
+        ("chi 46,XX[15]/46,XY[5]", 46, "XX", []),
+        ("47,XY,+21c", 47, "XY", ["+21"]),
+        ("47,XXYc", 47, "XXY", ["XXY"]),
+        ("46,XY,?del(5)(q13)", 46, "XY", ["del(5)"]),
+        ("47,XY,+?8", 47, "XY", ["+8"]),
+        ("46,XX,del(5)(q13q33),inc[5]", 46, "XX", ["del(5)"]),
+        ("69<3n>,XXY", 69, "XXY", ["XXY"]),
+        ("46,XY,9qh+", 46, "XY", []),
+        ("46,XX,15ps+", 46, "XX", []),
+        ("46,XY.ish del(22)(q11.2q11.2)(HIRA-)", 46, "XY", []),
+        ("46,XY,dic(5;17)(q11;p11)", 46, "XY", ["dic(5;17)"]),
+        ("45,XX,rob(13;14)(q10;q10)", 45, "XX", ["rob(13;14)"]),
+        ("46,XY,del(5q)", 46, "XY", ["del(5)"]),
+        ("46,XY,5q-", 46, "XY", ["del(5)"]),
+        ("47,XY,+8,~10dmin", 47, "XY", ["+8", "dmin"]),
+        ("48,XY,+2mar", 48, "XY", ["+mar"]),
+        ("47,XX,+r", 47, "XX", ["+r"]),
+        ("45,X,-Y[20]", 45, "X", ["-Y"]),
     ],
 )
 def test_parse_names_count_sex_and_changes(karyotype, count, sex, cores):
@@ -31,7 +54,9 @@ def test_parse_names_count_sex_and_changes(karyotype, count, sex, cores):
     assert abnormalities(karyotype) == cores
 
 
-@pytest.mark.parametrize("bad", ["", "XY", "46", "46,QQ", "46,XY,foo(5)", "forty-six"])
+@pytest.mark.parametrize(
+    "bad", ["", "XY", "46", "46,QQ", "46,XY,foo(5)", "forty-six", "47,idem,+8", "46,XY,5z-", "46,XY,+8x"]
+)
 def test_unreadable_karyotypes_raise(bad):
     with pytest.raises(IscnError):
         parse(bad)
@@ -90,6 +115,19 @@ def test_unreadable_karyotypes_raise(bad):
         ("+mar", "47,XY,+mar", True),
         ("a marker chromosome", "47,XY,+mar", True),
         ("+8", "47,XY,+mar", False),
+        # bone-marrow forms: subclones, short deletions, loss of Y, markers, double minutes
+        ("+8", "46,XX,t(9;22)(q34;q11.2)[3]/47,idem,+8[17]", True),
+        ("t(9;22)", "46,XX,t(9;22)(q34;q11.2)[3]/47,idem,+8[17]", True),
+        ("+18", "46,XX,t(9;22)(q34;q11.2)[3]/47,idem,+8[17]", False),
+        ("5q-", "46,XY,del(5q)", True),
+        ("del(5)(q13q33)", "46,XY,5q-", True),
+        ("del(5p)", "46,XY,5q-", False),
+        ("-Y", "45,X,-Y[20]", True),
+        ("Turner", "45,X,-Y[20]", False),
+        ("two markers (+2mar)", "48,XY,+2mar", True),
+        ("double minutes", "47,XY,+8,~10dmin", True),
+        ("+21", "47,XY,+21c", True),
+        ("none", "46,XY,9qh+", True),
         # normal karyotypes
         ("none", "46,XY", True),
         ("Normal", "46,XX", True),
