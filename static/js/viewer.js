@@ -29,7 +29,10 @@
     stage.addEventListener("pointermove", (e) => { if (dragging) { x = e.clientX - dragging.sx; y = e.clientY - dragging.sy; apply(); } });
     stage.addEventListener("pointerup", () => { dragging = null; });
   });
-  if (slider) slider.addEventListener("input", () => { overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`; });
+  if (slider) slider.addEventListener("input", () => {
+    overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`;
+    overlay.style.setProperty("--split", `${slider.value}%`);
+  });
 
   // Fit the images to the window by default: the whole karyogram and the slider below it are in view.
   function fit() {

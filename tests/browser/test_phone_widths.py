@@ -71,7 +71,7 @@ def _rate_everything(study, raters) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finished_karyograms):
     """QA at 390 px: the case list was 518 px wide, a case page ~500 (its job link covered), study detail 872,
-    statistics 1091, curation 734 and models 738."""
+    statistics 1091, curation 734 and models 738; the job page showed original and enhanced at 180 px each."""
     karyograms = finished_karyograms(4)
     curator = make_user("curator", "cora")
     raters = [make_user("rater", "rita"), make_user("rater", "rolf")]
@@ -91,7 +91,14 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
 
     technologist = phone("tech-for-study")
     widths = _widths(
-        technologist, live_server, {"case list": "/cases/", "case page": case.get_absolute_url()}
+        technologist,
+        live_server,
+        {"case list": "/cases/", "case page": case.get_absolute_url(), "job page": job.get_absolute_url()},
+    )
+    # On the job page the original sits above the enhanced karyogram, each the phone's width, not 180 px.
+    panes = [technologist.locator(".panes.side .pane").nth(i).bounding_box() for i in (0, 1)]
+    assert (
+        panes[1]["y"] >= panes[0]["y"] + panes[0]["height"] and min(p["width"] for p in panes) > 0.8 * WIDTH
     )
     curator_page = phone("cora")
     widths |= _widths(

@@ -54,6 +54,11 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
     slider = page.locator("[data-slider]").bounding_box()
     assert slider["y"] + slider["height"] <= 900
     page.locator("[data-slider]").fill("20")
+    split = page.evaluate(
+        """() => { const o = document.querySelector('.overlay');
+          return [parseFloat(getComputedStyle(o, '::before').left), o.getBoundingClientRect().width]; }"""
+    )
+    assert abs(split[0] - 0.2 * split[1]) <= 1  # the line between original and enhanced follows the slider
     page.get_by_role("button", name="Zoom in").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download (PNG)").click()  # a PNG original: one download, as PNG
