@@ -216,18 +216,23 @@ def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[np.ndarray
     return original, cells.layout, pixels
 
 
-def _write_result(job: EnhancementJob, pixels: np.ndarray) -> None:
+def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray) -> None:
     """Store the enhanced karyogram in the original's format and as PNG under new names, set on `job`.
 
+    Where no cell is changed (every strength 0, or the guard left every cell as it was) the download is
+    the uploaded file itself, byte for byte: a JPEG saved again would lose a few grey levels everywhere.
     New names each time: the files a committed row points at stay whole until the row moves on.
     """
     info = image_info(job.karyogram)
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
-    job.result.name = put_file(
-        f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", encode_karyogram(pixels, info)
-    )
+    if np.array_equal(pixels, original):
+        with job.karyogram.original.open("rb") as uploaded:
+            data = uploaded.read()
+    else:
+        data = encode_karyogram(pixels, info)
+    job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", data)
     job.result_png.name = (
         job.result.name
         if png_info == info
@@ -241,7 +246,7 @@ def render_result(job: EnhancementJob) -> None:
     """Blend the model's change into the original with each cell's strength; store both files and the
     gallery's cell previews (the worker's last step; the caller saves the row)."""
     original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    _write_result(job, pixels)
+    _write_result(job, pixels, original)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")
@@ -276,8 +281,8 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
     own render then wins), so the result always shows the strengths stored.
     """
     wanted = _store_strengths(job, strengths)
-    _, layout, pixels = _blend(job, wanted)
-    _write_result(job, pixels)
+    original, layout, pixels = _blend(job, wanted)
+    _write_result(job, pixels, original)
     rendered = _result_files(job)
     with transaction.atomic():
         current = EnhancementJob.objects.select_for_update().get(pk=job.pk)

@@ -1,14 +1,17 @@
 """The result page's per-cell strengths as a JSON call, download names, and failed jobs on the case page."""
 
+import io
+
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from PIL import Image
 
 from enhancer.io import read_karyogram
 from tests.conftest import PASSWORD
-from tests.factories import KaryogramFactory
+from tests.factories import CaseFactory, KaryogramFactory
 from webapp.audit.models import AuditEvent
 from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobCell, JobState, Karyogram
@@ -17,18 +20,24 @@ from workers import tasks
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def done_job(make_user, karyogram_png, settings, tmp_path):
-    """A karyogram enhanced by the pipeline's own steps, run in this process."""
-    settings.MEDIA_ROOT = tmp_path
-    user = make_user("technologist", "result-tech")
-    karyogram = KaryogramFactory(case__created_by=user, name="metaphase 7 (copy).png", png=karyogram_png)
+def _run(karyogram: Karyogram, user) -> EnhancementJob:
+    """`karyogram` enhanced by the pipeline's own steps, run in this process."""
     job = services.start_job(karyogram, user, enqueue=False)
     for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
         step(job_pk=job.pk)
     job.refresh_from_db()
     assert job.state == JobState.DONE, job.error
     return job
+
+
+@pytest.fixture
+def done_job(make_user, karyogram_png, settings, tmp_path):
+    """A karyogram enhanced by the pipeline's own steps, run in this process."""
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", "result-tech")
+    return _run(
+        KaryogramFactory(case__created_by=user, name="metaphase 7 (copy).png", png=karyogram_png), user
+    )
 
 
 def _preview(job, label: str, kind: str) -> bytes:
@@ -142,6 +151,34 @@ def test_downloads_are_named_after_the_uploaded_file_and_the_job(done_job, api_a
     )
     disposition = api.get(f"/api/jobs/{job.pk}/result/?as=png")["Content-Disposition"]
     assert disposition == f'attachment; filename="evil_name-enhanced-job{job.pk}.png"'
+
+
+def test_a_jpeg_with_no_cell_changed_downloads_as_the_uploaded_file(
+    make_user, karyogram_png, settings, tmp_path
+):
+    """QA: at strength 0 a JPEG came back saved again, up to 7 grey levels off everywhere."""
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", "jpeg-tech")
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(karyogram_png)).convert("L").save(buffer, "JPEG", quality=80)
+    uploaded = SimpleUploadedFile("export.jpg", buffer.getvalue())
+    job = _run(services.add_karyogram(CaseFactory(created_by=user), uploaded, user), user)
+    labels = list(job.cell_rows.values_list("label", flat=True))
+
+    def result() -> bytes:
+        job.refresh_from_db()
+        with job.result.open("rb") as f:
+            return f.read()
+
+    assert result() != buffer.getvalue()  # enhanced: saved again
+    services.set_cell_strengths(job, dict.fromkeys(labels, 0.0))
+    assert result() == buffer.getvalue()
+    with job.result_png.open("rb") as f:
+        assert np.array_equal(
+            np.asarray(Image.open(f)), np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+        )
+    services.set_cell_strengths(job, {labels[0]: 1.0})
+    assert result() != buffer.getvalue()
 
 
 @pytest.mark.parametrize(
