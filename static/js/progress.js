@@ -15,6 +15,7 @@
       document.querySelectorAll(`[data-job-percent='${id}']`).forEach((el) => { el.textContent = `${job.progress}%`; });
       document.querySelectorAll(`[data-job-state='${id}']`).forEach((el) => { el.textContent = job.stage; el.className = `state state-${job.state}`; });
       document.querySelectorAll(`[data-job-error='${id}']`).forEach((el) => { el.textContent = job.error || ""; });
+      document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
       document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed"; });
       if (job.state === "done" || job.state === "failed") {
         clearInterval(timer);

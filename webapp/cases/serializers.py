@@ -67,6 +67,11 @@ class JobSerializer(serializers.ModelSerializer):
         source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
     )
     result_url = serializers.SerializerMethodField()
+    waiting_for_worker = serializers.CharField(
+        read_only=True,
+        help_text="why an unfinished job has not moved for a while when no worker takes its next step "
+        "(or the broker is down); empty otherwise",
+    )
     layout_warnings = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -83,6 +88,7 @@ class JobSerializer(serializers.ModelSerializer):
             "stage",
             "progress",
             "error",
+            "waiting_for_worker",
             "attempts",
             "model_version",
             "device",

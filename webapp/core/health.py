@@ -6,7 +6,9 @@ from typing import Any
 import redis
 from celery import Celery
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from kombu.exceptions import OperationalError
 
 from webapp.celery import app
 
@@ -28,6 +30,23 @@ def queue_consumers(timeout: float = 1.0, broker_url: str | None = None) -> dict
         for queue in queues:
             consumers[queue["name"]].append(hostname)
     return dict(consumers)
+
+
+CONSUMERS_CACHE_KEY = "health:queue-consumers"
+CONSUMERS_CACHE_SECONDS = 10  # pages poll every second; the broker is asked at most this often
+
+
+def recent_queue_consumers() -> dict[str, list[str]] | None:
+    """`queue_consumers` as the broker answered at most CONSUMERS_CACHE_SECONDS ago; None when the broker
+    cannot be reached."""
+    answer = cache.get(CONSUMERS_CACHE_KEY)
+    if answer is None:
+        try:
+            answer = {"consumers": queue_consumers(timeout=1.0, broker_url=settings.CELERY_BROKER_URL)}
+        except (OperationalError, OSError, redis.RedisError):
+            answer = {"consumers": None}
+        cache.set(CONSUMERS_CACHE_KEY, answer, CONSUMERS_CACHE_SECONDS)
+    return answer["consumers"]
 
 
 def check_database() -> dict[str, Any]:

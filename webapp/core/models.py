@@ -3,15 +3,19 @@
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import queue
+from . import health, queue
 
 log = logging.getLogger(__name__)
+
+# Work unmoved this long is checked for a worker on the queue its next step waits on.
+WAITING_NOTICE_AFTER = timedelta(seconds=15)
 
 
 class TrackedWorkQuerySet(models.QuerySet):
@@ -167,6 +171,26 @@ class TrackedWork(models.Model):
     @property
     def is_cancellable(self) -> bool:
         return self.state in self.CANCELLABLE_STATES and not getattr(self, "cancel_requested", False)
+
+    @property
+    def waiting_for_worker(self) -> str:
+        """Why unfinished work has not moved for a while, when the cause is that no worker takes its next
+        step from the queue (or the broker is down); "" otherwise."""
+        if not self.is_active or self.updated is None or timezone.now() - self.updated < WAITING_NOTICE_AFTER:
+            return ""
+        name = queue.QUEUE_OF[self.STEPS[self.state]]
+        consumers = health.recent_queue_consumers()
+        if consumers is None:
+            return (
+                "The task queue (Redis) cannot be reached, so no work is being done. Nothing is lost: it "
+                "goes on by itself once the queue is back. Tell your administrator (/healthz shows what is down)."
+            )
+        if consumers.get(name):
+            return ""
+        return (
+            f"No worker is taking work from the “{name}” queue, so this is waiting. Nothing is lost: it goes on "
+            "by itself once a worker starts. Tell your administrator (/healthz shows what is down)."
+        )
 
     def record_step(self, state: str, seconds: float) -> None:
         """Note how long the step of `state` took (kinds that keep timings override this)."""
