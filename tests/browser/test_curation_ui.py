@@ -43,6 +43,10 @@ def test_curator_trains_evaluates_and_activates_a_model(
         "() => document.querySelectorAll('#loss-plot polyline').length >= 4", timeout=120_000
     )
     page.wait_for_selector("#training-sample:not([hidden])", timeout=120_000)
+    desk = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})  # QA: the 768-px sample grid made the page 776 wide
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.set_viewport_size(desk)
     page.wait_for_function(
         "() => document.querySelector('[data-run-state]').textContent === 'Done'", timeout=300_000
     )

@@ -81,6 +81,9 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
     _rate_everything(study, raters)
     trained_model_versions({"broken-model-with-a-long-name": 0.07, "good": 0.45})
     case = karyograms[0].case
+    case.referral_reason = "R" * 255  # QA: long unbroken text made the case page 1991 px wide
+    case.notes = "See https://lims.example.org/" + "a1b2c3" * 40
+    case.save()
     job = karyograms[0].jobs.get()
     export = KaryogramFactory(case=case, name="2019-03-14_bone-marrow_G-banded_karyogram_export_final.png")
     EnhancementJobFactory(
