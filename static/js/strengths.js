@@ -1,6 +1,7 @@
 // Per-cell strength sliders of the result page: a change is sent to the job API (only the blend runs
 // again, not the model) and the cell's preview and the enhanced karyogram update in place, without a
-// page reload. "Apply to all" sets every cell at once. Without script the form posts as before.
+// page reload. "Apply to all" sets every cell at once. A download asked for while a change is being
+// applied starts once it is, so the file has the strengths shown. Without script the form posts as before.
 (function () {
   const form = document.getElementById("strengths");
   if (!form) return;
@@ -8,7 +9,7 @@
   const status = form.querySelector("[data-strength-status]");
   const sliders = [...form.querySelectorAll("input[data-strength]")];
   const all = form.querySelector("[data-strength-all]");
-  let pending = {}, busy = false;
+  let pending = {}, busy = false, download = null;
 
   function show(slider) {
     const box = slider.closest("p, .cell");
@@ -53,8 +54,16 @@
       busy = false;
       form.removeAttribute("aria-busy");
       send();
+      if (!busy && download) { const href = download; download = null; window.location.href = href; }
     }
   }
+
+  document.querySelectorAll("a[data-download]").forEach((link) => link.addEventListener("click", (event) => {
+    if (!busy && Object.keys(pending).length === 0) return;
+    event.preventDefault();
+    download = link.href;
+    status.textContent = "Applying… the download starts once the new strengths are applied.";
+  }));
 
   sliders.forEach((slider) => {
     slider.addEventListener("input", () => show(slider));

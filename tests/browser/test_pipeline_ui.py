@@ -1,6 +1,7 @@
 """A technologist in Chromium: case, upload, live progress, viewer, cell gallery, download."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -84,11 +85,16 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
     # "Apply to all" sets every cell at once, still in place.
     page.get_by_role("slider", name="Strength for all cells").fill("0.5")
     page.get_by_role("button", name="Apply to all").click()
+    with page.expect_download() as download:  # asked for while applying (QA: it was the old result)
+        page.get_by_role("link", name="Download (PNG)").click()
     page.wait_for_function(
         "!document.getElementById('strengths').hasAttribute('aria-busy')"
         " && document.querySelector('[data-strength-status]').textContent === 'Applied.'"
     )
     assert set(job.cell_rows.values_list("strength", flat=True)) == {0.5}
+    job.refresh_from_db()
+    with job.result_png.open("rb") as result:
+        assert Path(download.value.path()).read_bytes() == result.read()  # the file has the new strengths
     assert page.evaluate("window.notReloaded") is True
     assert page.get_by_role("slider", name="Strength of cell 1", exact=True).input_value() == "0.5"
 
