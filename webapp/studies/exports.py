@@ -1,4 +1,8 @@
-"""CSV files of a study: the raw ratings, the statistics per rater and hypothesis, and rater agreement."""
+"""CSV files of a study: the raw ratings, the statistics per rater and hypothesis, and rater agreement.
+
+Every text cell goes through `safe_cell`: rater answers, reasons, usernames and file names are typed by
+people, and a spreadsheet would run "=HYPERLINK(…)" or read the ISCN "+8" as the number 8.
+"""
 
 import csv
 import io
@@ -7,6 +11,8 @@ from enhancer.study_statistics import HYPOTHESES
 
 from .models import Study
 from .services import latest_ratings
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: what a spreadsheet evaluates
 
 RATING_COLUMNS = [
     "rater",
@@ -56,11 +62,19 @@ AGREEMENT_COLUMNS = [
 ]
 
 
+def safe_cell(value):
+    """Text that a spreadsheet would take for a formula or a number, prefixed with a single quote
+    (OWASP CSV injection guidance); numbers and other text unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 

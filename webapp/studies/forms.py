@@ -4,7 +4,9 @@ from django.contrib.auth import get_user_model
 from webapp.accounts.roles import Role
 from webapp.cases.models import JobState, Karyogram
 
+from . import services
 from .models import Study
+from .ordering import MAX_REPEATS
 
 
 class StudyForm(forms.ModelForm):
@@ -35,7 +37,24 @@ class StudyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["karyograms"].label_from_instance = lambda k: f"{k.case.accession} · {k.original_name}"
-        self.fields["repeats"].widget.attrs["max"] = 20
+        self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
+
+    def clean(self):
+        """The same checks as `services.create_study`, before the slow look for text outside the slots."""
+        cleaned = super().clean()
+        karyograms = list(cleaned.get("karyograms") or [])
+        if not karyograms:
+            return cleaned
+        try:
+            services.check_karyograms(karyograms)
+        except services.StudyError as exc:
+            self.add_error("karyograms", str(exc))
+        if "repeats" in cleaned:
+            try:
+                services.check_repeats(cleaned["repeats"], len(karyograms))
+            except services.StudyError as exc:
+                self.add_error("repeats", str(exc))
+        return cleaned
 
 
 class RatingForm(forms.Form):

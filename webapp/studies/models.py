@@ -5,10 +5,13 @@ each rater gets a stored order of opaque assignments; ratings are append-only ve
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
 from webapp.cases.models import EnhancementJob
+
+from .ordering import MAX_REPEATS
 
 
 def _token() -> str:
@@ -24,7 +27,9 @@ class Study(models.Model):
     instructions = models.TextField(blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     repeats = models.PositiveSmallIntegerField(
-        default=0, help_text="hidden repeats per rater, for consistency"
+        default=0,
+        validators=[MaxValueValidator(MAX_REPEATS)],
+        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, and at most one per case",
     )
     blank_text = models.BooleanField(default=False, help_text="text outside the slots blanked in both arms")
     secret = models.CharField(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_REPEATS = 20  # hidden repeats per rater a curator may ask for; a study serves at most one per case
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -26,8 +28,25 @@ def rater_seed(secret: str, study_id: int, rater_id: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def max_repeats(n_cases: int) -> int:
+    """The most hidden repeats a study of `n_cases` can serve: they are drawn from the first half of the
+    order (one per showing there, n_cases of them), and the form allows MAX_REPEATS."""
+    return min(n_cases, MAX_REPEATS)
+
+
+def served_repeats(n_cases: int, repeats: int) -> int:
+    """The hidden repeats each rater gets: those asked for, up to one per case (studies made before
+    `max_repeats` was enforced may ask for more)."""
+    return min(repeats, n_cases)
+
+
+def items_per_rater(n_cases: int, repeats: int) -> int:
+    """How many items each rater gets: both versions of every case and the repeats served."""
+    return 2 * n_cases + served_repeats(n_cases, repeats)
+
+
 def rater_order(n_cases: int, seed: int, repeats: int = 0) -> list[Slot]:
-    """The 2·n_cases showings (plus `repeats` hidden repeats) for one rater."""
+    """The `items_per_rater(n_cases, repeats)` showings for one rater, hidden repeats included."""
     if n_cases < 2:
         raise ValueError(
             "A study needs at least two cases, or the two versions of one case meet back to back."
@@ -48,15 +67,23 @@ def rater_order(n_cases: int, seed: int, repeats: int = 0) -> list[Slot]:
         arm = "original" if first == bool(original_first[case]) else "enhanced"
         slots.append(Slot(case, arm))
     early = len(slots) // 2  # repeats are drawn from the first half, so they come back well apart
-    for chosen in rng.choice(early, size=min(repeats, early), replace=False).tolist():
-        _insert_repeat(slots, slots[chosen], rng)
+    chosen = rng.choice(early, size=served_repeats(n_cases, repeats), replace=False).tolist()
+    missing = sum(not _insert_repeat(slots, slots[i], rng) for i in chosen)
+    # In the smallest studies an item may have no place (A B A B: none for B); another first-half item,
+    # or the same one once the others are in, takes its turn, so the count never falls short.
+    while missing:
+        repeated = {(s.case, s.arm) for s in slots if s.repeat}
+        spare = [s for s in slots[:early] if not s.repeat and (s.case, s.arm) not in repeated]
+        if not any(_insert_repeat(slots, item, rng) for item in spare):
+            raise ValueError(f"Only {len(repeated)} hidden repeats fit in this order.")
+        missing -= 1
     return slots
 
 
-def _insert_repeat(slots: list[Slot], item: Slot, rng: np.random.Generator) -> None:
+def _insert_repeat(slots: list[Slot], item: Slot, rng: np.random.Generator) -> bool:
     """Show `item` again at a random place in the later half after it, not next to its own case.
 
-    In a very small study there may be no such place; the repeat is then left out.
+    False when there is no such place (only in a very small study); nothing is inserted then.
     """
     first = slots.index(item)
     places = [
@@ -66,3 +93,4 @@ def _insert_repeat(slots: list[Slot], item: Slot, rng: np.random.Generator) -> N
     ]
     if places:
         slots.insert(int(rng.choice(places[len(places) // 2 :])), Slot(item.case, item.arm, repeat=True))
+    return bool(places)

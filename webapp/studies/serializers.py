@@ -5,7 +5,9 @@ from rest_framework import serializers
 
 from webapp.cases.models import Karyogram
 
+from . import services
 from .models import Study
+from .ordering import MAX_REPEATS
 
 
 class RaterStudySerializer(serializers.ModelSerializer):
@@ -29,6 +31,15 @@ class StudySerializer(serializers.ModelSerializer):
         many=True, slug_field="username", queryset=get_user_model().objects.all()
     )
     cases = serializers.SerializerMethodField()
+    repeats = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_REPEATS,
+        default=0,
+        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, at most one per karyogram",
+    )
+    items_per_rater = serializers.SerializerMethodField(
+        help_text="items each rater gets: both versions of every case and the hidden repeats"
+    )
     blank_text = serializers.BooleanField(
         default=False, help_text="paint text outside the slots over, in both arms"
     )
@@ -47,14 +58,26 @@ class StudySerializer(serializers.ModelSerializer):
             "karyograms",
             "raters",
             "cases",
+            "items_per_rater",
             "blank_text",
             "text_outside_slots",
             "created",
         ]
         read_only_fields = ["state", "created"]
 
+    def validate(self, attrs: dict) -> dict:
+        """Repeats the study can serve (the karyograms are checked by `services.create_study`)."""
+        try:
+            services.check_repeats(attrs.get("repeats", 0), len(attrs.get("karyograms", [])))
+        except services.StudyError as exc:
+            raise serializers.ValidationError({"repeats": [str(exc)]}) from exc
+        return attrs
+
     def get_cases(self, study: Study) -> int:
         return study.study_cases.count()
+
+    def get_items_per_rater(self, study: Study) -> int:
+        return services.study_items(study)[0]
 
     def get_text_outside_slots(self, study: Study) -> list[dict]:
         return [

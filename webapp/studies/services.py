@@ -18,7 +18,7 @@ from webapp.cases.services import latest_finished_job
 
 from .blinding import TextCheck, blank, check_text
 from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
-from .ordering import rater_order, rater_seed
+from .ordering import items_per_rater, max_repeats, rater_order, rater_seed, served_repeats
 
 
 class StudyError(ValueError):
@@ -75,6 +75,43 @@ def _arm_images(job: EnhancementJob, regions, check: TextCheck | None) -> dict[s
     }
 
 
+def check_karyograms(karyograms: list[Karyogram]) -> None:
+    """Refuse a karyogram listed twice, also as the same file under another case (same sha256),
+    and fewer than two."""
+    if len({k.pk for k in karyograms}) != len(karyograms):
+        raise StudyError("A karyogram is listed twice.")
+    first_of: dict[str, Karyogram] = {}
+    for karyogram in karyograms:
+        same = first_of.setdefault(karyogram.sha256, karyogram)
+        if same is not karyogram:
+            raise StudyError(
+                f"{_named(same)} and {_named(karyogram)} are the same file (byte-identical); "
+                "a study may hold it only once."
+            )
+    if len(karyograms) < 2:
+        raise StudyError("A study needs at least two karyograms.")
+
+
+def check_repeats(repeats: int, n_cases: int) -> None:
+    """Refuse more hidden repeats than a study of `n_cases` can serve (`ordering.max_repeats`)."""
+    most = max_repeats(n_cases)
+    if not 0 <= repeats <= most:
+        raise StudyError(
+            f"Hidden repeats per rater must be from 0 to {most} for {n_cases} karyograms "
+            "(at most one per karyogram)."
+        )
+
+
+def _named(karyogram: Karyogram) -> str:
+    return f"{karyogram.case.accession} · {karyogram.original_name}"
+
+
+def study_items(study: Study) -> tuple[int, int]:
+    """(items, hidden repeats) each rater of the study gets: what the study page and API report."""
+    n_cases = study.study_cases.count()
+    return items_per_rater(n_cases, study.repeats), served_repeats(n_cases, study.repeats)
+
+
 def create_study(
     *,
     name: str,
@@ -91,10 +128,8 @@ def create_study(
     Text outside the slots is looked for in every original (`text_checks`, when given, saves doing it
     again) and recorded per study case; with `blank_text` it is painted over in both arms alike.
     """
-    if len({k.pk for k in karyograms}) != len(karyograms):
-        raise StudyError("A karyogram is listed twice.")
-    if len(karyograms) < 2:
-        raise StudyError("A study needs at least two karyograms.")
+    check_karyograms(karyograms)
+    check_repeats(repeats, len(karyograms))
     if not raters:
         raise StudyError("Choose at least one rater.")
     not_raters = [u.username for u in raters if not has_role(u, [Role.RATER])]

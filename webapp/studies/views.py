@@ -172,7 +172,7 @@ class StudyDetailView(CuratorPage, DetailView):
         study = self.object
         context["raters"] = [(r, *services.progress(study, r)) for r in study.raters.order_by("username")]
         context["cases"] = study.study_cases.select_related("job__karyogram__case")
-        context["items"] = 2 * len(context["cases"]) + study.repeats
+        context["items"], context["repeats"] = services.study_items(study)
         return context
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webapp.studies.ordering import rater_order, rater_seed
+from webapp.studies.ordering import items_per_rater, max_repeats, rater_order, rater_seed
 
 
 @pytest.mark.parametrize("cases", [2, 3, 7, 60])
@@ -23,8 +23,22 @@ def test_orders_keep_the_rules(cases, rater):
         assert order.index(repeat) > firsts.index(
             next(s for s in firsts if (s.case, s.arm) == (repeat.case, repeat.arm))
         )
-    if cases >= 7:
-        assert sum(s.repeat for s in order) == repeats
+    assert sum(s.repeat for s in order) == repeats and len(order) == items_per_rater(cases, repeats)
+
+
+@pytest.mark.parametrize("cases", [2, 3])
+def test_every_repeat_asked_for_is_served_in_the_smallest_studies(cases):
+    """Two cases ordered A B A B left no place for B's repeat, so a rater got fewer items than stated."""
+    for rater in range(200):
+        for repeats in range(max_repeats(cases) + 1):
+            order = rater_order(cases, rater_seed("small", 3, rater), repeats)
+            assert len(order) == items_per_rater(cases, repeats) == 2 * cases + repeats
+            assert all(a.case != b.case for a, b in zip(order, order[1:], strict=False))
+
+
+def test_repeats_are_capped_at_one_per_case_and_twenty():
+    assert [max_repeats(n) for n in (2, 3, 20, 60)] == [2, 3, 20, 20]
+    assert items_per_rater(3, 5) == 9 == len(rater_order(3, 7, 5))
 
 
 def test_order_is_reproducible_from_study_and_rater():

@@ -36,6 +36,8 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     assert response.status_code == 302 and response["Location"] == f"/studies/{study.pk}/"
     detail = curator.get(f"/studies/{study.pk}/").content.decode()
     assert "0 of 6" in detail and "ACC-SECRET-002" in detail
+    for what in ("ratings", "results", "agreement"):  # the statistics page's CSV links, here too
+        assert f'href="/studies/{study.pk}/{what}.csv"' in detail
 
     rater_client = _client("rhea")
     for _ in range(6):
@@ -63,6 +65,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
         and len(csv_text.splitlines()) == 7
     )
     assert curator.get(f"/studies/{study.pk}/results.csv").status_code == 200
+    assert curator.get(f"/studies/{study.pk}/agreement.csv").status_code == 200
 
     curator.post(f"/studies/{study.pk}/state/", {"state": "closed"})
     assert Study.objects.get(pk=study.pk).state == "closed"

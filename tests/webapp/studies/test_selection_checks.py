@@ -1,0 +1,174 @@
+"""What a new study is refused: more hidden repeats than it can serve, and the same file twice."""
+
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from tests.factories import EnhancementJobFactory, png_bytes
+from webapp.cases.models import JobState
+from webapp.studies.models import Assignment, Study, StudyImage
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def _form(karyograms, rater, repeats) -> dict:
+    return {
+        "name": "QA study",
+        "instructions": "",
+        "repeats": repeats,
+        "karyograms": [k.pk for k in karyograms],
+        "raters": [rater.pk],
+    }
+
+
+@pytest.mark.parametrize("repeats", [4, 5, 21, 1_000_000])
+def test_the_page_refuses_more_repeats_than_can_be_served(make_user, finished_karyograms, repeats):
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    response = _client("cura").post("/studies/new/", _form(finished_karyograms(3), rater, repeats))
+    assert response.status_code == 200 and not Study.objects.exists()
+    errors = " ".join(response.context["form"].errors["repeats"])
+    assert "from 0 to 3 for 3 karyograms" in errors, errors
+
+
+def test_the_page_states_the_items_each_rater_gets(make_user, finished_karyograms):
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    curator = _client("cura")
+    response = curator.post("/studies/new/", _form(finished_karyograms(3), rater, 3))
+    study = Study.objects.get()
+    assert response.status_code == 302
+    page = curator.get(f"/studies/{study.pk}/").content.decode()
+    assert Assignment.objects.filter(study=study, rater=rater).count() == 9
+    assert "3 cases, 9 items per rater" in page and "hidden repeats per rater: 3" in page
+    assert "0 of 9" in page
+
+
+def test_a_study_made_before_the_cap_reports_the_repeats_it_serves(make_user, finished_karyograms):
+    from webapp.studies import services
+
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="Old", instructions="", karyograms=finished_karyograms(3), raters=[rater], created_by=rater
+    )
+    Study.objects.filter(pk=study.pk).update(repeats=5)  # as stored before repeats were validated
+    page = _client("cura").get(f"/studies/{study.pk}/").content.decode()
+    assert "9 items per rater" in page and "hidden repeats per rater: 3" in page
+
+
+@pytest.mark.parametrize("repeats", [-1, 4, 21, 500_000])
+def test_the_api_refuses_more_repeats_than_can_be_served(api_as, finished_karyograms, repeats):
+    curator = api_as("curator", "cora")
+    api_as("rater", "rater1")
+    response = curator.post(
+        "/api/studies/",
+        {
+            "name": "Q",
+            "karyograms": [k.pk for k in finished_karyograms(3)],
+            "raters": ["rater1"],
+            "repeats": repeats,
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "repeats" in response.json(), response.content
+    assert not Study.objects.exists()
+
+
+def test_the_api_reports_the_items_each_rater_gets(api_as, finished_karyograms):
+    curator = api_as("curator", "cora")
+    rater = api_as("rater", "rater1")
+    response = curator.post(
+        "/api/studies/",
+        {
+            "name": "Q",
+            "karyograms": [k.pk for k in finished_karyograms(3)],
+            "raters": ["rater1"],
+            "repeats": 3,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["items_per_rater"] == 9
+    assert rater.get(f"/api/studies/{response.json()['id']}/next/").json()["total"] == 9
+
+
+def test_the_api_schema_bounds_repeats(api_as):
+    schema = api_as("curator", "cora").get("/api/schema/?format=json").json()
+    repeats = schema["components"]["schemas"]["Study"]["properties"]["repeats"]
+    assert repeats["minimum"] == 0 and repeats["maximum"] == 20
+
+
+def _finished_copy(karyogram, accession: str):
+    """The same file as `karyogram`, uploaded to another case, with a finished enhancement."""
+    with karyogram.original.open("rb") as f:
+        data = f.read()
+    job = EnhancementJobFactory(
+        karyogram__case__accession=accession,
+        karyogram__case__created_by=karyogram.uploaded_by,
+        karyogram__name="same.png",
+        karyogram__png=data,
+        state=JobState.DONE,
+        progress=100,
+        model_version="cpu-small:abc123",
+    )
+    job.result.save("enhanced.png", ContentFile(png_bytes(np.full((90, 120), 210, np.uint8))))
+    assert job.karyogram.sha256 == karyogram.sha256
+    return job.karyogram
+
+
+@pytest.fixture
+def same_file_twice(finished_karyograms):
+    first, other = finished_karyograms(2)
+    return [first, other, _finished_copy(first, "QA-0002")]
+
+
+def test_the_page_refuses_the_same_file_under_two_cases(make_user, same_file_twice):
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    response = _client("cura").post("/studies/new/", _form(same_file_twice, rater, 0))
+    assert response.status_code == 200
+    message = " ".join(response.context["form"].errors["karyograms"])
+    assert "ACC-SECRET-000 · patient-0-original.png and QA-0002 · same.png" in message
+    assert "same file" in message
+    assert not Study.objects.exists() and not StudyImage.objects.exists()
+
+
+def test_the_api_refuses_the_same_file_under_two_cases(api_as, same_file_twice):
+    curator = api_as("curator", "cora")
+    api_as("rater", "rater1")
+    response = curator.post(
+        "/api/studies/",
+        {"name": "Q", "karyograms": [k.pk for k in same_file_twice], "raters": ["rater1"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "ACC-SECRET-000 · patient-0-original.png and QA-0002 · same.png" in response.json()["detail"]
+    assert not Study.objects.exists() and not StudyImage.objects.exists()
+
+
+def test_the_service_refuses_the_same_file_under_two_cases(make_user, same_file_twice):
+    from webapp.studies import services
+
+    rater = make_user("rater", "rhea")
+    with pytest.raises(services.StudyError, match="same file"):
+        services.create_study(
+            name="S", instructions="", karyograms=same_file_twice, raters=[rater], created_by=rater
+        )
+    assert not Study.objects.exists()
+
+
+def test_no_more_than_twenty_repeats_even_with_many_karyograms():
+    from webapp.studies import services
+
+    services.check_repeats(20, 30)
+    with pytest.raises(services.StudyError, match="from 0 to 20 for 30 karyograms"):
+        services.check_repeats(21, 30)
