@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -106,13 +106,29 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
             ) from exc
         return Response(JobSerializer(self.get_queryset().get(pk=job.pk), context={"request": request}).data)
 
-    @extend_schema(responses={(200, "image/*"): bytes})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as", str, enum=["png"], description="png: as PNG; omit for the original's format"
+            )
+        ],
+        responses={(200, "image/*"): bytes},
+    )
     @action(detail=True, methods=["get"], url_path="result", url_name="result")
     def result(self, request, pk=None):
         """The enhanced karyogram, in the original's format (or PNG with ?as=png)."""
         job = self.get_object()
         if job.state != JobState.DONE or not job.result:
             raise ValidationError({"state": [f"The job is {job.state}; there is no result yet."]})
-        png = request.query_params.get("as") == "png"
+        wanted = request.query_params.get("as")
+        if wanted is not None and wanted.lower() != "png":
+            raise ValidationError(
+                {
+                    "as": [
+                        f"Cannot convert to {wanted!r}: ask for ?as=png, or nothing for the original's format."
+                    ]
+                }
+            )
+        png = wanted is not None
         field = job.result_png if png else job.result
         return FileResponse(field.open("rb"), as_attachment=True, filename=services.download_name(job, png))

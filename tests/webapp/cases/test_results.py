@@ -151,6 +151,9 @@ def test_downloads_are_named_after_the_uploaded_file_and_the_job(done_job, api_a
     )
     disposition = api.get(f"/api/jobs/{job.pk}/result/?as=png")["Content-Disposition"]
     assert disposition == f'attachment; filename="evil_name-enhanced-job{job.pk}.png"'
+    assert api.get(f"/api/jobs/{job.pk}/result/?as=PNG").status_code == 200
+    refused = api.get(f"/api/jobs/{job.pk}/result/?as=tiff")  # QA: ignored, the original's format came back
+    assert refused.status_code == 400 and "?as=png" in refused.json()["as"][0]
 
 
 def test_a_jpeg_with_no_cell_changed_downloads_as_the_uploaded_file(
