@@ -8,6 +8,7 @@ Pillow's process-wide bound is left as it is and only stands behind ours.
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -150,8 +151,13 @@ def _decode_tiff(data: bytes, max_pixels: int) -> np.ndarray:
 def _decode_pillow(data: bytes, max_pixels: int) -> tuple[np.ndarray, str]:
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only; `load` below decodes
-    except Image.DecompressionBombError as exc:  # Pillow's own bound, behind `max_pixels`
-        raise ImageError(f"The image is too large to decode ({exc}).") from exc
+    except (
+        Image.DecompressionBombError
+    ) as exc:  # Pillow's own bound, past `max_pixels`: its size is in the text
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(size.group(1)):,} pixels" if size else "too large to decode"
+        limit = min(max_pixels, 2 * Image.MAX_IMAGE_PIXELS)  # Pillow refuses past twice its warning size
+        raise ImageError(f"The image is {pixels}; the limit is {limit:,}.") from exc
     except UnidentifiedImageError as exc:
         raise ImageError("The file is not an image in a supported format (PNG, TIFF, JPEG, BMP).") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
