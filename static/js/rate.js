@@ -1,11 +1,28 @@
-// Rater portal: a running timer (the server measures the real time), zoom and pan of the item, and the keyboard:
-// Enter moves from the text to the first unanswered score and submits once all are answered, the keys 1–5 set the
-// focused (or first unanswered) score and move on, Esc leaves the text box, P opens the previous item to correct it.
+// Rater portal: a running timer (the server measures the real time), the time the page was hidden (reported with
+// the rating, for the server to subtract), zoom and pan of the item, and the keyboard: Enter moves from the text to
+// the first unanswered score and submits once all are answered, the keys 1–5 set the focused (or first unanswered)
+// score and move on, Esc leaves the text box, P opens the previous item to correct it.
 (function () {
+  // Time hidden (another tab, a minimised window, a locked phone) since this page was served: the server's clock
+  // for the item restarted then; a form shown again with errors carries on from what it reported.
+  const hiddenField = document.querySelector("[data-hidden-seconds]");
+  const carried = hiddenField ? Number(hiddenField.value) : 0;
+  let hiddenMs = Number.isFinite(carried) && carried > 0 ? carried * 1000 : 0;
+  let hiddenSince = document.hidden ? Date.now() : null;
+  const hiddenNow = () => hiddenMs + (hiddenSince === null ? 0 : Date.now() - hiddenSince);
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      if (hiddenSince === null) hiddenSince = Date.now();
+    } else if (hiddenSince !== null) {
+      hiddenMs += Date.now() - hiddenSince;
+      hiddenSince = null;
+    }
+  });
+
   const timer = document.querySelector("[data-timer]");
   if (timer) {
     const shown = Date.now() - Number(timer.dataset.start) * 1000;
-    const tick = () => { timer.textContent = Math.floor((Date.now() - shown) / 1000) + " s"; };
+    const tick = () => { timer.textContent = Math.floor((Date.now() - shown - hiddenNow()) / 1000) + " s"; };
     setInterval(tick, 1000);
   }
 
@@ -16,6 +33,9 @@
   const groups = form ? [...form.querySelectorAll("fieldset[data-score]")] : [];
   const unanswered = () => groups.find((g) => !g.querySelector("input:checked"));
   const focusGroup = (g) => (g.querySelector("input:checked") || g.querySelector("input")).focus();
+  if (form && hiddenField) {
+    form.addEventListener("submit", () => { hiddenField.value = (hiddenNow() / 1000).toFixed(3); });
+  }
   if (form) {
     form.querySelector("[data-keys-hint]").hidden = false;
     // Give the item its own address in the history, so that the browser's Back opens the previous item.

@@ -16,7 +16,13 @@ from webapp.accounts.roles import Role, has_role, role_permission
 
 from . import exports, services
 from .models import Assignment, Study
-from .serializers import NextItemSerializer, RaterStudySerializer, RatingInputSerializer, StudySerializer
+from .serializers import (
+    AddRatersSerializer,
+    NextItemSerializer,
+    RaterStudySerializer,
+    RatingInputSerializer,
+    StudySerializer,
+)
 
 CuratorOrAdmin = role_permission(Role.CURATOR, Role.ADMIN)
 Rater = role_permission(Role.RATER)
@@ -69,7 +75,7 @@ class StudyViewSet(
     )
     @action(detail=True, methods=["get"])
     def next(self, request, pk=None):
-        """The caller's next item to rate; its time runs from this first showing."""
+        """The caller's next item to rate; its time runs from this showing (asked for again, it restarts)."""
         study = self.get_object()
         try:
             assignment = services.next_assignment(study, request.user)
@@ -98,6 +104,7 @@ class StudyViewSet(
                 quality=data["quality"],
                 sharpness=data["sharpness"],
                 duration_seconds=data.get("duration_seconds"),
+                hidden_seconds=data.get("hidden_seconds"),
                 reason=data.get("reason", ""),
             )
         except services.StudyError as exc:
@@ -132,6 +139,21 @@ class StudyViewSet(
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{name}.csv"'
         return response
+
+    @extend_schema(request=AddRatersSerializer, responses={200: StudySerializer})
+    @action(detail=True, methods=["post"], url_path="raters")
+    def add_raters(self, request, pk=None):
+        """Add raters (usernames) to an open study; each gets their own stored order, as at creation."""
+        study = self.get_object()
+        form = AddRatersSerializer(data=request.data, context={"study": study})
+        form.is_valid(raise_exception=True)
+        try:
+            study = services.add_raters(
+                study, form.validated_data["raters"], request.user, request.META.get("REMOTE_ADDR")
+            )
+        except services.StudyError as exc:
+            raise ValidationError({"raters": [str(exc)]}) from exc
+        return Response(StudySerializer(study, context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: StudySerializer})
     @action(detail=True, methods=["post"])

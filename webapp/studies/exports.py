@@ -28,6 +28,7 @@ RATING_COLUMNS = [
     "repeat",
     "version",
     "measured_seconds",
+    "hidden_seconds",
     "reason",
     "rated_at",
 ]
@@ -103,6 +104,7 @@ def ratings_csv(study: Study) -> str:
                 int(a.repeat),
                 r.version,
                 round(r.measured_seconds, 3),
+                round(r.hidden_seconds, 3),
                 r.reason,
                 r.created.isoformat(),
             ]

@@ -57,6 +57,38 @@ class StudyForm(forms.ModelForm):
         return cleaned
 
 
+class AddRatersForm(forms.Form):
+    """Raters to add to an open study: any user may be posted, so that the refusal (not a rater, already in
+    the study, study closed) names who and why; the boxes offer the raters not yet in it."""
+
+    raters = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Add raters",
+        help_text="each gets their own stored order of every item, as the raters chosen at creation",
+        error_messages={"required": "Choose at least one rater to add."},
+    )
+
+    def __init__(self, *args, study: Study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+        addable = (
+            get_user_model()
+            .objects.filter(groups__name=Role.RATER.value)
+            .exclude(pk__in=study.raters.values("pk"))
+            .order_by("username")
+        )
+        self.fields["raters"].widget.choices = [(u.pk, u.username) for u in addable]
+
+    def clean_raters(self):
+        raters = list(self.cleaned_data["raters"])
+        try:
+            services.check_new_raters(self.study, raters)
+        except services.StudyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return raters
+
+
 class RatingForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput, max_length=64)
     abnormality = forms.CharField(
@@ -83,5 +115,8 @@ class RatingForm(forms.Form):
         max_value=86_400,
         label="Correct the analysis time (seconds)",
         help_text="leave empty to use the time the server measured",
+    )
+    hidden_seconds = forms.FloatField(
+        required=False, widget=forms.HiddenInput, help_text="set by the page: seconds it was hidden"
     )
     reason = forms.CharField(required=False, max_length=500, label="Reason for the correction")

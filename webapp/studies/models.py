@@ -104,7 +104,9 @@ class Assignment(models.Model):
     repeat = models.BooleanField(default=False, help_text="a hidden repeat of an image shown earlier")
     token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     shown_at = models.DateTimeField(
-        null=True, blank=True, help_text="first served to the rater (server time)"
+        null=True,
+        blank=True,
+        help_text="last served to the rater (server time): the item's time runs from it",
     )
 
     class Meta:
@@ -122,7 +124,13 @@ class Rating(models.Model):
     abnormality = models.CharField(max_length=500)
     quality = models.PositiveSmallIntegerField()
     sharpness = models.PositiveSmallIntegerField()
-    measured_seconds = models.FloatField(help_text="from first showing to submission, measured by the server")
+    measured_seconds = models.FloatField(
+        help_text="from the last showing to submission, measured by the server, less the time hidden"
+    )
+    hidden_seconds = models.FloatField(
+        default=0,
+        help_text="the time the page was hidden, as the browser reported it (checked by the server)",
+    )
     duration_seconds = models.FloatField(
         help_text="the analysis time used: measured, or the rater's correction"
     )
@@ -140,6 +148,7 @@ class Rating(models.Model):
                 condition=models.Q(sharpness__gte=1, sharpness__lte=5), name="sharpness_1_to_5"
             ),
             models.CheckConstraint(condition=models.Q(duration_seconds__gte=0), name="duration_not_negative"),
+            models.CheckConstraint(condition=models.Q(hidden_seconds__gte=0), name="hidden_not_negative"),
         ]
 
     def save(self, *args, **kwargs):

@@ -105,4 +105,26 @@ class RatingInputSerializer(serializers.Serializer):
     quality = serializers.JSONField()
     sharpness = serializers.JSONField()
     duration_seconds = serializers.JSONField(required=False, allow_null=True)
+    hidden_seconds = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="seconds the page was hidden while the item was shown (Page Visibility API); subtracted from "
+        "the server's time, and no more than it",
+    )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class AddRatersSerializer(serializers.Serializer):
+    """Raters to add to an open study (context `study`): each gets their own stored order."""
+
+    raters = serializers.SlugRelatedField(
+        many=True, allow_empty=False, slug_field="username", queryset=get_user_model().objects.all()
+    )
+
+    def validate_raters(self, raters: list) -> list:
+        try:
+            services.check_new_raters(self.context["study"], raters)
+        except services.StudyError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return raters

@@ -7,12 +7,14 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from enhancer.io import read_karyogram
 from enhancer.study_statistics import RatingRecord
 from webapp.accounts.roles import Role, has_role
+from webapp.audit.models import AuditEvent
 from webapp.cases.models import EnhancementJob, Karyogram
 from webapp.cases.services import latest_finished_job
 
@@ -130,11 +132,7 @@ def create_study(
     """
     check_karyograms(karyograms)
     check_repeats(repeats, len(karyograms))
-    if not raters:
-        raise StudyError("Choose at least one rater.")
-    not_raters = [u.username for u in raters if not has_role(u, [Role.RATER])]
-    if not_raters:
-        raise StudyError("These users do not have the rater role: " + ", ".join(not_raters))
+    check_raters(raters)
     jobs = [finished_job(k) for k in karyograms]
     checks = text_checks if text_checks is not None else check_texts(karyograms)
     written: list[StudyImage] = []
@@ -148,7 +146,6 @@ def create_study(
                 blank_text=blank_text,
             )
             study.raters.set(raters)
-            images: list[dict[str, StudyImage]] = []
             for karyogram, job in zip(karyograms, jobs, strict=True):
                 check = checks.get(karyogram.pk)
                 regions = list(check.regions) if check and blank_text else []
@@ -159,31 +156,78 @@ def create_study(
                     text_outside=[f.to_json() for f in check.found] if check else [],
                     blanked=[list(r) for r in regions],
                 )
-                arms = {}
                 for arm, png in _arm_images(job, regions, check).items():
                     image = StudyImage(study_case=study_case, arm=arm)
                     image.image.save("item.png", ContentFile(png), save=True)
                     written.append(image)
-                    arms[arm.value] = image
-                images.append(arms)
-            for rater in raters:
-                order = rater_order(len(jobs), rater_seed(study.secret, study.pk, rater.pk), repeats)
-                Assignment.objects.bulk_create(
-                    [
-                        Assignment(
-                            study=study,
-                            rater=rater,
-                            position=i,
-                            image=images[slot.case][slot.arm],
-                            repeat=slot.repeat,
-                        )
-                        for i, slot in enumerate(order)
-                    ]
-                )
+            store_orders(study, raters)
     except Exception:
         for image in written:
             image.image.delete(save=False)  # no orphan files when the study is not created
         raise
+    return study
+
+
+def check_raters(raters: list) -> None:
+    """Refuse an empty choice and users without the rater role."""
+    if not raters:
+        raise StudyError("Choose at least one rater.")
+    not_raters = [u.username for u in raters if not has_role(u, [Role.RATER])]
+    if not_raters:
+        raise StudyError("These users do not have the rater role: " + ", ".join(not_raters))
+
+
+def store_orders(study: Study, raters: list) -> None:
+    """Store each rater's order of the study's items, seeded by the study's secret and the rater.
+
+    Case i of `ordering.rater_order` is the i-th study case made (by pk): the karyograms in the order given.
+    """
+    cases = study.study_cases.order_by("pk").prefetch_related("images")
+    images = [{image.arm: image for image in case.images.all()} for case in cases]
+    for rater in raters:
+        order = rater_order(len(images), rater_seed(study.secret, study.pk, rater.pk), study.repeats)
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    study=study,
+                    rater=rater,
+                    position=i,
+                    image=images[slot.case][slot.arm],
+                    repeat=slot.repeat,
+                )
+                for i, slot in enumerate(order)
+            ]
+        )
+
+
+def check_new_raters(study: Study, raters: list) -> None:
+    """Refuse adding raters to a closed study, users without the rater role and raters already in it."""
+    if study.state != Study.State.OPEN:
+        raise StudyError("This study is closed; open it again before adding raters.")
+    check_raters(raters)
+    already = sorted(study.raters.filter(pk__in=[u.pk for u in raters]).values_list("username", flat=True))
+    if already:
+        raise StudyError("Already raters of this study: " + ", ".join(already))
+
+
+def add_raters(study: Study, raters: list, by, ip: str | None = None) -> Study:
+    """Add raters to an open study, each with their own stored order, as at creation; audited with their names."""
+    raters = list({u.pk: u for u in raters}.values())  # a name given twice is added once
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        check_new_raters(study, raters)
+        study.raters.add(*raters)
+        store_orders(study, raters)
+        AuditEvent.objects.create(
+            user=by,
+            username=by.get_username(),
+            action="study-raters-added",
+            method="POST",
+            path=reverse("study-detail", args=[study.pk]),
+            target={"study": study.pk, "raters": [u.get_username() for u in raters]},
+            status=200,
+            ip=ip,
+        )
     return study
 
 
@@ -210,8 +254,13 @@ def progress(study: Study, rater) -> tuple[int, int]:
 
 
 @transaction.atomic
-def next_assignment(study: Study, rater) -> Assignment | None:
-    """The rater's first unrated item, stamped with the time it is first shown; None when all are rated."""
+def next_assignment(study: Study, rater, *, restart: bool = True) -> Assignment | None:
+    """The rater's first unrated item, its clock started now; None when all are rated.
+
+    Served again (a reload, a return after leaving), the item is shown afresh and its clock restarts, so a
+    rater who left does not have the time away counted; `restart=False` keeps a running clock (a form
+    shown again with its errors).
+    """
     if study.state != Study.State.OPEN:
         raise StudyError("This study is closed.")
     assignment = (
@@ -220,7 +269,7 @@ def next_assignment(study: Study, rater) -> Assignment | None:
         .order_by("position")
         .first()
     )
-    if assignment is not None and assignment.shown_at is None:
+    if assignment is not None and (restart or assignment.shown_at is None):
         assignment.shown_at = timezone.now()
         assignment.save(update_fields=["shown_at"])
     return assignment
@@ -253,6 +302,24 @@ def _score(name: str, value) -> int:
     return number
 
 
+def _hidden_seconds(value, elapsed: float) -> float:
+    """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
+    if value in (None, ""):
+        return 0.0
+    try:
+        hidden = float(value)
+    except (TypeError, ValueError):
+        raise StudyError(
+            f"The time the page was hidden must be a number of seconds, not {value!r}."
+        ) from None
+    if not 0 <= hidden <= elapsed:  # also refuses NaN and infinity
+        raise StudyError(
+            f"The time the page was hidden ({value!r} s) must be from 0 to the {elapsed:.1f} s since the item "
+            "was shown; reload the item to start its time again."
+        )
+    return hidden
+
+
 @transaction.atomic
 def submit_rating(
     study: Study,
@@ -263,9 +330,14 @@ def submit_rating(
     quality,
     sharpness,
     duration_seconds=None,
+    hidden_seconds=None,
     reason: str = "",
 ) -> Rating:
-    """Record a rating; a second rating of an item is a new version and needs a reason."""
+    """Record a rating; a second rating of an item is a new version and needs a reason.
+
+    The measured time is the server's, from the item's last showing to now, less `hidden_seconds`: the
+    time the browser reported the page hidden (another tab, a locked phone), checked against that span.
+    """
     if study.state != Study.State.OPEN:
         raise StudyError("This study is closed; ratings can no longer be given.")
     assignment = (
@@ -287,9 +359,13 @@ def submit_rating(
         raise StudyError("This item is already rated; give a reason to correct your rating.")
     # A correction keeps the time of the first answer: the time since the first showing would count the
     # other items rated meanwhile.
-    measured = (
-        previous.measured_seconds if previous else (timezone.now() - assignment.shown_at).total_seconds()
-    )
+    hidden = 0.0
+    if previous is not None:
+        measured = previous.measured_seconds
+    else:
+        elapsed = (timezone.now() - assignment.shown_at).total_seconds()
+        hidden = _hidden_seconds(hidden_seconds, elapsed)
+        measured = elapsed - hidden
     duration = previous.duration_seconds if previous else measured
     if duration_seconds not in (None, ""):
         try:
@@ -309,6 +385,7 @@ def submit_rating(
         quality=quality,
         sharpness=sharpness,
         measured_seconds=measured,
+        hidden_seconds=hidden,
         duration_seconds=duration,
         reason=reason,
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("studies/new/", views.StudyCreateView.as_view(), name="study-create"),
     path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="study-detail"),
     path("studies/<int:pk>/state/", views.StudyStateView.as_view(), name="study-state"),
+    path("studies/<int:pk>/raters/", views.StudyRatersView.as_view(), name="study-raters"),
     path("studies/<int:pk>/statistics/", views.StudyStatisticsView.as_view(), name="study-statistics"),
     path("studies/<int:pk>/<str:what>.csv", views.StudyCsvView.as_view(), name="study-csv"),
 ]

@@ -13,7 +13,7 @@ from enhancer.study_statistics import HYPOTHESES, study_statistics
 from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import exports, plots, services
-from .forms import RatingForm, StudyForm
+from .forms import AddRatersForm, RatingForm, StudyForm
 from .models import Study
 
 
@@ -80,6 +80,7 @@ class RateView(RaterPage, View):
                     quality=data["quality"],
                     sharpness=data["sharpness"],
                     duration_seconds=data["duration_seconds"],
+                    hidden_seconds=data["hidden_seconds"],
                     reason=data["reason"],
                 )
                 upcoming = services.upcoming(study, request.user)
@@ -93,11 +94,15 @@ class RateView(RaterPage, View):
         return self._page(request, study, form, status=400, correcting=correcting)
 
     def _page(self, request, study: Study, form: RatingForm, status: int = 200, correcting=None):
+        """The page of the current item (its clock restarted when served by a GET: shown afresh), or of
+        `correcting`."""
         if study.state != Study.State.OPEN:
             correcting = None  # a closed study takes no corrections either
         context = {"study": study, "correcting": correcting}
         try:
-            assignment = correcting or services.next_assignment(study, request.user)
+            assignment = correcting or services.next_assignment(
+                study, request.user, restart=request.method == "GET"
+            )
         except services.StudyError as exc:
             context["closed"] = str(exc)
             assignment = None
@@ -169,11 +174,42 @@ class StudyDetailView(CuratorPage, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        study = self.object
-        context["raters"] = [(r, *services.progress(study, r)) for r in study.raters.order_by("username")]
-        context["cases"] = study.study_cases.select_related("job__karyogram__case")
-        context["items"], context["repeats"] = services.study_items(study)
+        context.update(_detail_context(self.object, kwargs.get("add_form")))
         return context
+
+
+def _detail_context(study: Study, add_form: AddRatersForm | None = None) -> dict:
+    """What the study page shows: raters and their progress, cases, items, and the form to add raters."""
+    items, repeats = services.study_items(study)
+    return {
+        "study": study,
+        "raters": [(r, *services.progress(study, r)) for r in study.raters.order_by("username")],
+        "cases": study.study_cases.select_related("job__karyogram__case"),
+        "items": items,
+        "repeats": repeats,
+        "add_form": add_form or AddRatersForm(study=study),
+    }
+
+
+class StudyRatersView(CuratorPage, View):
+    """Add raters to an open study; refused (400, with the reason on the study page) when it cannot be."""
+
+    def post(self, request, pk):
+        study = get_object_or_404(Study, pk=pk)
+        form = AddRatersForm(request.POST, study=study)
+        if form.is_valid():
+            try:
+                services.add_raters(
+                    study, form.cleaned_data["raters"], request.user, request.META.get("REMOTE_ADDR")
+                )
+            except services.StudyError as exc:
+                form.add_error("raters", str(exc))
+        if form.errors:
+            return render(request, "studies/study_detail.html", _detail_context(study, form), status=400)
+        names = ", ".join(u.username for u in form.cleaned_data["raters"])
+        items = services.study_items(study)[0]
+        messages.success(request, f"Added {names}: each has their own order of the {items} items.")
+        return redirect(study)
 
 
 class StudyStateView(CuratorPage, View):

@@ -63,12 +63,14 @@ ACCESS = {
             "study-create",
             "study-detail",
             "study-state",
+            "study-raters",
             "study-statistics",
             "study-csv",
             "api-study-statistics",
             "api-study-export",
             "api-study-close",
             "api-study-reopen",
+            "api-study-add-raters",
             "curation",
             "karyogram-thumbnail",
             "dataset-list",
@@ -96,6 +98,7 @@ POST_ONLY = {
     "job-strengths",
     "job-retry",
     "study-state",
+    "study-raters",
     "training-create",
     "training-cancel",
     "model-upload",
@@ -106,6 +109,7 @@ POST_ONLY = {
     "api-study-ratings",
     "api-study-close",
     "api-study-reopen",
+    "api-study-add-raters",
     "logout",
     "rater-invite-renew",
 }
@@ -169,6 +173,7 @@ def world(make_user, finished_karyograms):
         "rate-study",
         "study-detail",
         "study-state",
+        "study-raters",
         "study-statistics",
         "api-study-detail",
         "api-study-next",
@@ -177,6 +182,7 @@ def world(make_user, finished_karyograms):
         "api-study-export",
         "api-study-close",
         "api-study-reopen",
+        "api-study-add-raters",
     ):
         kwargs[name] = {"pk": study.pk}
     for name in ("dataset-detail", "training-create"):
