@@ -105,10 +105,9 @@ class RatingInputSerializer(serializers.Serializer):
     quality = serializers.JSONField()
     sharpness = serializers.JSONField()
     duration_seconds = serializers.JSONField(required=False, allow_null=True)
-    hidden_seconds = serializers.FloatField(
+    hidden_seconds = serializers.JSONField(
         required=False,
         allow_null=True,
-        min_value=0,
         help_text="seconds the page was hidden while the item was shown (Page Visibility API); subtracted from "
         "the server's time, and no more than it",
     )

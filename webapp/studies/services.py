@@ -304,9 +304,11 @@ def _score(name: str, value) -> int:
 
 def _hidden_seconds(value, elapsed: float) -> float:
     """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
-    if value in (None, ""):
+    if value is None or value == "":
         return 0.0
     try:
+        if isinstance(value, bool):
+            raise TypeError(value)
         hidden = float(value)
     except (TypeError, ValueError):
         raise StudyError(
