@@ -198,3 +198,72 @@ def test_rating_by_keyboard_and_correcting_the_previous_item(
     page.go_back()  # the browser's Back also opens the previous item, in its corrected state
     page.wait_for_selector("text=Correcting item 1")
     assert page.is_checked("input[name=quality][value='5']")
+
+
+HIDE = """(hidden) => {
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_time_the_page_was_hidden_is_not_counted(page, live_server, log_in, make_user, finished_karyograms):
+    """rate.js reports the time the page was hidden (another tab, a locked phone); the server subtracts it."""
+    import time
+
+    from webapp.studies.models import Rating
+
+    curator = make_user("curator", "cora")
+    rater = make_user("rater", "rita")
+    study = services.create_study(
+        name="Hidden study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=curator,
+    )
+    log_in("rita")
+    started = time.monotonic()
+    page.goto(f"{live_server.url}/rate/{study.pk}/")
+    page.wait_for_selector("text=Item 1")
+    page.evaluate(HIDE, True)  # as the browser does when the rater switches to another tab
+    page.wait_for_timeout(2000)
+    page.evaluate(HIDE, False)
+    timer = int(page.inner_text("[data-timer]").split()[0])
+    assert timer < 2  # the timer on the page leaves the hidden time out too
+    _rate(page, "none", 3, 3)
+    page.wait_for_selector("text=Item 2")
+    wall = time.monotonic() - started
+    rating = Rating.objects.get()
+    assert 1.9 <= rating.hidden_seconds <= wall
+    assert 0 <= rating.measured_seconds <= wall - rating.hidden_seconds
+    assert rating.duration_seconds == rating.measured_seconds
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_curator_adds_an_invited_rater_to_an_open_study(
+    page, live_server, log_in, make_user, finished_karyograms
+):
+    curator = make_user("curator", "cora")
+    study = services.create_study(
+        name="Growing study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[make_user("rater", "rita")],
+        created_by=curator,
+    )
+    make_user("rater", "ravi")
+    log_in("cora")
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    page.get_by_label("ravi").check()
+    page.get_by_role("button", name="Add to the study").click()
+    page.wait_for_selector("text=Added ravi: each has their own order of the 4 items.")
+    assert "ravi 0 of 4" in " ".join(page.inner_text("main").split())
+    page.get_by_role("button", name="Log out").click()
+
+    log_in("ravi")
+    page.get_by_role("link", name="My ratings").click()
+    page.get_by_role("link", name="Start").click()
+    page.wait_for_selector("text=Item 1")

@@ -310,7 +310,7 @@ def _hidden_seconds(value, elapsed: float) -> float:
         if isinstance(value, bool):
             raise TypeError(value)
         hidden = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise StudyError(
             f"The time the page was hidden must be a number of seconds, not {value!r}."
         ) from None
