@@ -143,3 +143,23 @@ def test_a_worker_evaluates_an_upload_and_the_models_page_shows_it(celery_worker
         "no evaluation yet" not in row
         and "synthetic_pairs" in ModelVersion.objects.get(name="worker-evaluated").evaluation
     )
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_an_evaluation_whose_message_was_lost_again(curator, tmp_path, sent, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webapp.core import sweep
+
+    states = {value for value, _ in ModelEvaluation._meta.get_field("state").choices}
+    assert set(ModelEvaluation.STEPS) == set(ModelEvaluation.ACTIVE_STATES) <= states
+    assert ModelEvaluation in sweep.swept_models()
+    weights, card = _model_files(tmp_path)
+    _upload(curator, "lost-message", weights, card)  # on_commit never runs here: the message is lost
+    evaluation = ModelEvaluation.objects.get()
+    settings.STALE_QUEUED_SECONDS = 60
+    ModelEvaluation.objects.update(updated=timezone.now() - timedelta(seconds=120))
+    assert sweep.sweep_stale()["curation.modelevaluation"] == 1
+    assert sent == [(queue.EVALUATE_VERSION, {"evaluation_pk": evaluation.pk})]
