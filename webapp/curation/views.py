@@ -23,7 +23,7 @@ from .comparison import KINDS, metric_rows, request_comparison
 from .datasets import DatasetError, build_dataset
 from .evaluation import request_evaluation
 from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
-from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, TrainingRun
+from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, RunState, TrainingRun
 from .training import start_training
 
 THUMBNAIL = 240
@@ -240,17 +240,25 @@ def _latest_evaluations(versions: list[ModelVersion]) -> dict[int, ModelEvaluati
     return latest
 
 
+def _evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
+    """The versions whose training run is evaluating them as its last step."""
+    evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
+    return set(evaluating.values_list("model_id", flat=True))
+
+
 def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> HttpResponse:
     """The registry: every version with the bars it fails, its evaluation under way or failed, and the
     versions with the same weights; admins may override with a reason."""
     in_use = registry.version_in_use()
     versions = registry.listed_versions()
     evaluations = _latest_evaluations(versions)
+    by_runs = _evaluated_by_their_runs(versions)
     rows = [
         (
             v,
             registry.activation_failures(v),
             evaluations.get(v.pk),
+            v.pk in by_runs,
             [t.name for t in versions if t.weights_sha256 == v.weights_sha256 and t != v],
         )
         for v in versions
@@ -352,6 +360,8 @@ class ModelEvaluateView(CuratorPage, View):
         version = get_object_or_404(ModelVersion, pk=pk)
         if version.source == ModelVersion.Source.SHIPPED:
             messages.error(request, "The shipped model is the reference; it is not evaluated against itself.")
+        elif _evaluated_by_their_runs([version]):
+            messages.error(request, f"{version.name} is being evaluated by its training run already.")
         else:
             request_evaluation(version, request.user)
             messages.success(request, f"{version.name} is being evaluated by a worker.")

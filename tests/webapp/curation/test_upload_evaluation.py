@@ -163,3 +163,26 @@ def test_the_sweep_sends_an_evaluation_whose_message_was_lost_again(curator, tmp
     ModelEvaluation.objects.update(updated=timezone.now() - timedelta(seconds=120))
     assert sweep.sweep_stale()["curation.modelevaluation"] == 1
     assert sent == [(queue.EVALUATE_VERSION, {"evaluation_pk": evaluation.pk})]
+
+
+@pytest.mark.django_db
+def test_a_version_its_training_run_evaluates_gets_no_second_evaluation(curator, counted_dataset, sent):
+    from webapp.curation.models import RunState, TrainingRun
+
+    version = ModelVersion.objects.create(
+        name="trained-one", source="trained", storage_prefix="models/trained-one", weights_sha256="7" * 64
+    )
+    TrainingRun.objects.create(
+        dataset=counted_dataset("runs", curator.user),
+        preset="tiny",
+        state=RunState.EVALUATING,
+        model=version,
+        created_by=curator.user,
+    )
+    row = _row(curator.get("/curation/models/").content.decode(), "trained-one")
+    assert "its training run evaluates it" in row and "/evaluate/" not in row
+    response = curator.post(f"/curation/models/{version.pk}/evaluate/", follow=True)
+    assert "being evaluated by its training run already" in " ".join(
+        str(m) for m in response.context["messages"]
+    )
+    assert not ModelEvaluation.objects.exists()
