@@ -1,11 +1,11 @@
 """Celery tasks of the curation loop, thin adapters over `webapp.curation`: count a dataset's cells
-(queue cpu), train a model from it, then evaluate it (queue gpu)."""
+(queue cpu), train a model from it, then evaluate it, or evaluate an uploaded model (queue gpu)."""
 
 from celery import shared_task
 from django.conf import settings
 
 from webapp.core import queue
-from webapp.curation import training
+from webapp.curation import evaluation, training
 from webapp.curation.datasets import count_cells
 from webapp.curation.models import Dataset
 
@@ -35,3 +35,9 @@ def train_model_task(*, run_pk: int) -> None:
 def evaluate_model_task(*, run_pk: int) -> None:
     """Evaluate the run's model and store the results with the model version."""
     training.evaluate_run(run_pk)
+
+
+@shared_task(name=queue.EVALUATE_VERSION, **RETRY)
+def evaluate_version_task(*, evaluation_pk: int) -> None:
+    """Evaluate a registered version (an upload) and store the results with it."""
+    evaluation.run_evaluation(evaluation_pk)

@@ -23,6 +23,7 @@ REASSEMBLE = "workers.tasks.reassemble"
 COUNT_CELLS = "workers.training.count_dataset_cells"
 TRAIN = "workers.training.train_model"
 EVALUATE = "workers.training.evaluate_model"
+EVALUATE_VERSION = "workers.training.evaluate_version"
 COMPARE = "workers.comparison.compare_models"
 SWEEP = "workers.sweep.sweep_stale"
 
@@ -34,6 +35,7 @@ QUEUE_OF = {
     COUNT_CELLS: "cpu",
     TRAIN: "gpu",
     EVALUATE: "gpu",
+    EVALUATE_VERSION: "gpu",
     COMPARE: "cpu",
     SWEEP: "cpu",
 }

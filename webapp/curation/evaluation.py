@@ -1,20 +1,28 @@
-"""Evaluate a model version: `enhancer.evaluation` on synthetic pairs, and its dataset's test split."""
+"""Evaluate a model version: `enhancer.evaluation` on synthetic pairs, and its dataset's test split.
+
+A training run evaluates the model it registers as its last step; any other version (an upload) is
+evaluated by a `ModelEvaluation` a worker moves on (`workers.training`, queue gpu).
+"""
 
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from PIL import Image
 
 from enhancer.evaluation import evaluate
 from enhancer.inference import Enhancer
 from enhancer.metrics import ssim_map
 from enhancer.synthetic.files import write_synthetic
+from webapp.core import queue
 
 from .datasets import export_cells
-from .models import ModelVersion
+from .models import EvaluationState, ModelEvaluation, ModelVersion
 from .registry import local_dir
+
+evaluations = ModelEvaluation.objects
 
 
 def synthetic_pairs(directory: Path, count: int, size: tuple[int, int], seed: int = 90000) -> None:
@@ -59,3 +67,32 @@ def evaluate_version(version: ModelVersion) -> dict:
         if version.dataset is not None:
             result["test_split"] = test_split_summary(model_dir, version, Path(tmp) / "test")
     return result
+
+
+def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
+    """The version's evaluation under way, else a new one sent to a worker once the transaction commits."""
+    with transaction.atomic():
+        under_way = evaluations.filter(version=version, state__in=ModelEvaluation.ACTIVE_STATES).first()
+        if under_way is not None:
+            return under_way
+        evaluation = evaluations.create(version=version, created_by=user)
+        queue.send_on_commit(queue.EVALUATE_VERSION, evaluation_pk=evaluation.pk)
+    return evaluation
+
+
+def run_evaluation(evaluation_pk: int) -> None:
+    """Evaluate the version and store the result with it, where the activation gate reads it (the worker's step)."""
+    evaluation = evaluations.claim(
+        evaluation_pk, (EvaluationState.QUEUED, EvaluationState.EVALUATING), EvaluationState.EVALUATING
+    )
+    if evaluation is None:
+        return
+    version = evaluation.version
+    try:
+        result = evaluate_version(version)
+    except (ValueError, RuntimeError) as exc:  # weights that load but cannot run (torch raises RuntimeError)
+        evaluations.fail(evaluation_pk, f"The evaluation could not run: {exc}")
+        return
+    with transaction.atomic():
+        ModelVersion.objects.filter(pk=version.pk).update(evaluation=result)
+        evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)

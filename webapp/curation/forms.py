@@ -7,7 +7,13 @@ from enhancer.training.config import PRESETS, TrainingConfig, preset
 from enhancer.training.loop import architecture, check_fine_tune
 from webapp.cases.models import Length, Quality
 
-from .models import Dataset, ModelVersion, default_excluded
+from . import registry
+from .models import SEED_MAX, Dataset, ModelVersion, default_excluded
+
+
+def seed_field(**kwargs) -> forms.IntegerField:
+    """A seed the training code accepts (0 to SEED_MAX); the bounds also reach the HTML input as min/max."""
+    return forms.IntegerField(min_value=0, max_value=SEED_MAX, help_text=f"0 to {SEED_MAX}", **kwargs)
 
 
 class BulkLabelForm(forms.Form):
@@ -37,7 +43,7 @@ class DatasetForm(forms.Form):
         help_text="left out of training (default 13–22, X, Y)",
     )
     test_fraction = forms.FloatField(min_value=0, max_value=0.9, initial=0.2)
-    seed = forms.IntegerField(min_value=0, initial=0)
+    seed = seed_field(initial=0)
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -60,14 +66,18 @@ class TrainingForm(forms.Form):
     epoch_size = forms.IntegerField(
         min_value=0, max_value=100_000, required=False, help_text="cells per epoch"
     )
-    seed = forms.IntegerField(min_value=0, required=False)
+    seed = seed_field(required=False)
     start_from = forms.ModelChoiceField(
-        queryset=ModelVersion.objects.all(),
+        queryset=ModelVersion.objects.none(),  # `registry.usable_versions()`, set per form
         required=False,
         label="fine-tune from",
         empty_label="nothing: train from scratch",
         help_text="a registered model of the preset's architecture; its generators start the run",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_from"].queryset = registry.usable_versions()
 
     def clean(self):
         data = super().clean()

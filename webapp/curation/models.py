@@ -5,12 +5,17 @@ left out, and the train/test split, so every model can be traced to exactly what
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
 from enhancer.training.config import EXCLUDED_BY_DEFAULT
 from webapp.core import queue
 from webapp.core.models import TrackedWork
+
+# The largest seed of a dataset split or a training run: torch.manual_seed takes up to 2**64 - 1 and
+# np.random.default_rng any size, but SQLite stops at 2**63 - 1 and numpy's RandomState at 2**32 - 1.
+SEED_MAX = 2**32 - 1
 
 
 def default_excluded() -> list[str]:
@@ -38,7 +43,9 @@ class Dataset(models.Model):
         default=default_excluded, help_text="chromosome labels left out of training"
     )
     test_fraction = models.FloatField(default=0.2)
-    seed = models.PositiveIntegerField(default=0)
+    seed = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(SEED_MAX)], help_text=f"0 to {SEED_MAX}"
+    )
     manifest = models.JSONField(
         help_text="[{karyogram, sha256, quality, domain, split, cells}] in a fixed order"
     )
@@ -189,6 +196,35 @@ class TrainingRun(TrackedWork):
     def sample_path(self) -> str:
         """Where the worker keeps the latest sample grid (poor | enhanced | cycled back) in media storage."""
         return f"training/{self.uid}/sample.png"
+
+
+class EvaluationState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    EVALUATING = "evaluating", "Evaluating"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ModelEvaluation(TrackedWork):
+    """A registered version evaluated on its own (an upload; a training run evaluates its model itself): a
+    worker (gpu) stores `evaluation.evaluate_version` with the version, where the gate reads it."""
+
+    ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.EVALUATING)
+    PROGRESS_AT = {EvaluationState.QUEUED: 0, EvaluationState.EVALUATING: 10, EvaluationState.DONE: 100}
+    STEPS = {
+        EvaluationState.QUEUED: queue.EVALUATE_VERSION,
+        EvaluationState.EVALUATING: queue.EVALUATE_VERSION,
+    }
+    TASK_ARGUMENT = "evaluation_pk"
+    STALE_AFTER_SETTING = "STALE_TRAINING_SECONDS"
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
+    state = models.CharField(
+        max_length=16, choices=EvaluationState.choices, default=EvaluationState.QUEUED, db_index=True
+    )
+
+    class Meta(TrackedWork.Meta):
+        pass
 
 
 class ComparisonState(models.TextChoices):

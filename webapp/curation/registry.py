@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from enhancer.inference import Enhancer
 from enhancer.model.checkpoint import CARD, WEIGHTS
@@ -40,11 +41,21 @@ def check_model_dir(directory: Path) -> dict:
 def register_directory(
     directory: Path, *, name: str, source: str, user=None, dataset=None, training_params: dict | None = None
 ) -> ModelVersion:
-    """Copy a model directory (generator, card, optional reverse/) into storage as a new version."""
+    """Copy a model directory (generator, card, optional reverse/) into storage as a new version.
+
+    The same weights with the same card are refused (nothing new; the registry would list one model twice);
+    the same weights with another card (other inference settings) are a new version.
+    """
     directory = Path(directory)
     card = check_model_dir(directory)
     if ModelVersion.objects.filter(name=name).exists():
         raise ModelError(f"A model named {name!r} exists already.")
+    for twin in same_weights(card["weights_sha256"]):
+        if twin.card == card:
+            raise ModelError(
+                f"These weights and this model card are those of {twin.name}, registered already "
+                f"(sha256 {twin.weights_sha256[:12]}…): use {twin.name}."
+            )
     prefix = f"models/{name}"
     for relative in FILES:
         path = directory / relative
@@ -77,6 +88,12 @@ def register_upload(*, name: str, weights: bytes, card: bytes, user) -> ModelVer
         return register_directory(Path(tmp), name=name, source=ModelVersion.Source.UPLOADED, user=user)
 
 
+def same_weights(weights_sha256: str, exclude: ModelVersion | None = None) -> list[ModelVersion]:
+    """The usable versions whose generator file is byte for byte `weights_sha256` (other than `exclude`)."""
+    twins = usable_versions().filter(weights_sha256=weights_sha256)
+    return list(twins.exclude(pk=exclude.pk) if exclude is not None else twins)
+
+
 @lru_cache(maxsize=4)
 def _checked_card(directory: str, modified: float) -> dict:
     """`check_model_dir` of a directory, once per change of its weights file."""
@@ -101,10 +118,17 @@ def shipped_version() -> ModelVersion:
     return version
 
 
+def usable_versions() -> QuerySet[ModelVersion]:
+    """Every version a curator may list or choose: the shipped model (registered here if it is not yet, so
+    a fresh install offers it everywhere) and every registered one (older shipped weights are not usable)."""
+    shipped = shipped_version()
+    return ModelVersion.objects.filter(Q(pk=shipped.pk) | ~Q(source=ModelVersion.Source.SHIPPED))
+
+
 def listed_versions() -> list[ModelVersion]:
-    """The shipped model first, then every registered version (older shipped weights are not usable)."""
-    others = ModelVersion.objects.exclude(source=ModelVersion.Source.SHIPPED).select_related("dataset")
-    return [shipped_version(), *others]
+    """The shipped model first, then every registered version."""
+    versions = list(usable_versions().select_related("dataset"))
+    return sorted(versions, key=lambda v: v.source != ModelVersion.Source.SHIPPED)  # stable: newest first
 
 
 def local_dir(version: ModelVersion) -> Path:

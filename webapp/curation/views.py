@@ -4,6 +4,7 @@ import numpy as np
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,9 @@ from webapp.core import queue, storage
 from . import registry
 from .comparison import KINDS, metric_rows, request_comparison
 from .datasets import DatasetError, build_dataset
+from .evaluation import request_evaluation
 from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
-from .models import Dataset, ModelComparison, ModelVersion, TrainingRun
+from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, RunState, TrainingRun
 from .training import start_training
 
 THUMBNAIL = 240
@@ -230,16 +232,43 @@ class TrainingCancelView(CuratorPage, View):
         return redirect(run)
 
 
+def _latest_evaluations(versions: list[ModelVersion]) -> dict[int, ModelEvaluation]:
+    """The newest evaluation a worker was asked for, per version (training runs evaluate theirs themselves)."""
+    latest = {}
+    for evaluation in ModelEvaluation.objects.filter(version__in=versions).order_by("created"):
+        latest[evaluation.version_id] = evaluation
+    return latest
+
+
+def _evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
+    """The versions whose training run is evaluating them as its last step."""
+    evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
+    return set(evaluating.values_list("model_id", flat=True))
+
+
 def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> HttpResponse:
-    """The registry: every version with the bars it fails; admins may override with a reason."""
+    """The registry: every version with the bars it fails, its evaluation under way or failed, and the
+    versions with the same weights; admins may override with a reason."""
     in_use = registry.version_in_use()
-    rows = [(v, registry.activation_failures(v)) for v in registry.listed_versions()]
+    versions = registry.listed_versions()
+    evaluations = _latest_evaluations(versions)
+    by_runs = _evaluated_by_their_runs(versions)
+    rows = [
+        (
+            v,
+            registry.activation_failures(v),
+            evaluations.get(v.pk),
+            v.pk in by_runs,
+            [t.name for t in versions if t.weights_sha256 == v.weights_sha256 and t != v],
+        )
+        for v in versions
+    ]
     return render(
         request,
         "curation/models.html",
         {
             "rows": rows,
-            "versions": [v for v, _ in rows],
+            "versions": versions,
             "in_use": in_use,
             "shipped": registry.shipped_version(),
             "is_admin": has_role(request.user, [Role.ADMIN]),
@@ -295,21 +324,48 @@ def _audit_override(request, version: ModelVersion, reason: str, failures: list[
 
 
 class ModelUploadView(CuratorPage, View):
+    """Register an upload and send its evaluation, which the activation gate needs, to a worker."""
+
     def post(self, request):
         form = UploadModelForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                version = registry.register_upload(
-                    name=form.cleaned_data["name"],
-                    weights=form.cleaned_data["weights"].read(),
-                    card=form.cleaned_data["card"].read(),
-                    user=request.user,
-                )
-                messages.success(request, f"Model {version.name} registered (not active yet).")
-                return redirect("model-list")
+                with transaction.atomic():
+                    version = registry.register_upload(
+                        name=form.cleaned_data["name"],
+                        weights=form.cleaned_data["weights"].read(),
+                        card=form.cleaned_data["card"].read(),
+                        user=request.user,
+                    )
+                    request_evaluation(version, request.user)
             except registry.ModelError as exc:
                 form.add_error(None, str(exc))
+            else:
+                twins = [t.name for t in registry.same_weights(version.weights_sha256, exclude=version)]
+                same = (
+                    f" It has the same weights as {', '.join(twins)} (another model card)." if twins else ""
+                )
+                messages.success(
+                    request,
+                    f"Model {version.name} registered (not active yet); a worker is evaluating it.{same}",
+                )
+                return redirect("model-list")
         return _models_page(request, form, status=400)
+
+
+class ModelEvaluateView(CuratorPage, View):
+    """Send a version's evaluation (again): its last one failed, or it was registered without one."""
+
+    def post(self, request, pk):
+        version = get_object_or_404(ModelVersion, pk=pk)
+        if version.source == ModelVersion.Source.SHIPPED:
+            messages.error(request, "The shipped model is the reference; it is not evaluated against itself.")
+        elif _evaluated_by_their_runs([version]):
+            messages.error(request, f"{version.name} is being evaluated by its training run already.")
+        else:
+            request_evaluation(version, request.user)
+            messages.success(request, f"{version.name} is being evaluated by a worker.")
+        return redirect("model-list")
 
 
 class ModelCompareView(CuratorPage, View):

@@ -197,7 +197,8 @@ def test_model_upload_accepts_safetensors_only_and_one_model_is_active(make_user
         "uploaded-one"
     ]
 
-    second = registry.register_upload(name="uploaded-two", weights=weights, card=card, user=None)
+    other_weights, other_card = _model_files(tmp_path / "other")  # the same files again would be refused
+    second = registry.register_upload(name="uploaded-two", weights=other_weights, card=other_card, user=None)
     first = ModelVersion.objects.get(name="uploaded-one")
     passing = {
         "synthetic_pairs": {

@@ -148,3 +148,21 @@ def assert_compared(client, first, second) -> None:
     assert Image.open(io.BytesIO(b"".join(image.streaming_content))).size == (256, 256)
     again = client.post("/curation/models/compare/", {"a": first.pk, "b": second.pk})
     assert again["Location"] == asked["Location"]  # versions never change: the comparison is reused
+
+
+def test_a_fresh_install_offers_the_shipped_model_to_fine_tune_from_without_the_models_page(
+    curator, counted_dataset
+):
+    dataset = counted_dataset("fresh", curator.user)
+    old = ModelVersion.objects.create(name="shipped-older", source="shipped", weights_sha256="0" * 64)
+    assert not ModelVersion.objects.filter(source="shipped").exclude(pk=old.pk).exists()  # nothing opened yet
+    html = curator.get(f"/curation/datasets/{dataset.pk}/").content.decode()
+    shipped = ModelVersion.objects.filter(source="shipped").exclude(pk=old.pk).get()
+    assert shipped == registry.shipped_version()
+    select = re.search(r'<select name="start_from".*?</select>', html, re.S).group(0)
+    assert f'<option value="{shipped.pk}">{shipped.name}</option>' in select
+    assert "shipped-older" not in select  # older shipped weights are not usable
+    curator.get("/curation/models/")
+    curator.get("/curation/models/compare/")
+    curator.get(f"/curation/datasets/{dataset.pk}/")
+    assert ModelVersion.objects.filter(source="shipped").count() == 2  # registered once, never again

@@ -84,6 +84,7 @@ ACCESS = {
             "model-list",
             "model-upload",
             "model-activate",
+            "model-evaluate",
             "model-compare",
             "model-comparison",
             "model-comparison-cell",
@@ -103,6 +104,7 @@ POST_ONLY = {
     "training-cancel",
     "model-upload",
     "model-activate",
+    "model-evaluate",
     "api-case-karyograms",
     "api-job-retry",
     "api-job-strengths",
@@ -190,6 +192,7 @@ def world(make_user, finished_karyograms):
     for name in ("training-detail", "training-status", "training-sample", "training-cancel"):
         kwargs[name] = {"pk": run.pk}
     kwargs["model-activate"] = {"pk": version.pk}
+    kwargs["model-evaluate"] = {"pk": version.pk}
     kwargs["model-comparison"] = {"pk": comparison.pk}
     kwargs["model-comparison-cell"] = {"pk": comparison.pk, "label": "1", "kind": "input"}
     kwargs["rater-invite-renew"] = {"pk": users["rater"].pk}
