@@ -112,7 +112,8 @@ class UploadView(TechnologistPage, View):
 
 
 class JobDetailView(TechnologistPage, DetailView):
-    model = EnhancementJob
+    # the gallery, the layout warnings and the editor's start all read the cells: fetched once
+    queryset = EnhancementJob.objects.select_related("karyogram__case").prefetch_related("cell_rows")
     template_name = "cases/job_detail.html"
     context_object_name = "job"
 

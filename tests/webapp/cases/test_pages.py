@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -99,6 +101,16 @@ def test_result_downloads_offer_png_only_when_the_original_is_not_png(client, fi
     Karyogram.objects.filter(pk=karyogram.pk).update(format="TIFF")
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Download (TIFF)" in page and "Download PNG" in page
+
+
+@pytest.mark.django_db
+def test_the_job_page_reads_its_cells_once(client, finished_karyograms):
+    """The gallery, the layout warnings and the editor's start each read the cells (three queries)."""
+    job = finished_karyograms(1)[0].jobs.get()
+    client.login(username="tech-for-study", password=PASSWORD)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(job.get_absolute_url()).status_code == 200
+    assert sum('"cases_jobcell"' in q["sql"] for q in queries.captured_queries) == 1
 
 
 @pytest.mark.django_db
