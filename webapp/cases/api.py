@@ -1,6 +1,6 @@
 """REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from webapp.accounts.roles import Role, role_permission
 
 from . import services
-from .models import Case, EnhancementJob, JobState, duplicate_accession
+from .models import AccessionTaken, Case, EnhancementJob, JobState, saving_case
 from .serializers import (
     CaseSerializer,
     JobSerializer,
@@ -37,13 +37,10 @@ class CaseViewSet(
 
     def perform_create(self, serializer):
         try:
-            with transaction.atomic():
+            with saving_case(serializer.validated_data["accession"]):
                 serializer.save(created_by=self.request.user)
-        except IntegrityError:  # the accession was taken at the same moment by another request
-            message = duplicate_accession(serializer.validated_data["accession"])
-            if not message:
-                raise
-            raise ValidationError({"accession": [message]}) from None
+        except AccessionTaken as taken:
+            raise ValidationError({"accession": [str(taken)]}) from None
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: KaryogramSerializer})
     @action(detail=True, methods=["post"], url_path="karyograms")

@@ -1,9 +1,10 @@
 """Lab records: a case, its karyograms (originals never modified), and enhancement jobs."""
 
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -96,6 +97,23 @@ class Case(models.Model):
                 "out of their abnormality-detection analysis."
             )
         return ""
+
+
+class AccessionTaken(Exception):
+    """A case save lost a race for its accession (a double click on Save); the message names the winner."""
+
+
+@contextmanager
+def saving_case(accession: str, case: Case | None = None):
+    """Run a case save in a transaction; the unique constraint's IntegrityError because another request took
+    `accession` at the same moment becomes AccessionTaken with the usual refusal (any other is raised)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        if message := duplicate_accession(accession, case):
+            raise AccessionTaken(message) from None
+        raise
 
 
 def duplicate_accession(accession: str, case: Case | None = None) -> str:

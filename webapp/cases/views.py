@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
 from .forms import CaseForm, LayoutForm
-from .models import Case, EnhancementJob, JobState, SampleType, duplicate_accession
+from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, saving_case
 
 
 class TechnologistPage(RoleRequiredMixin):
@@ -49,13 +49,10 @@ class CaseSaving:
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
+            with saving_case(form.cleaned_data["accession"], form.instance):
                 return super().form_valid(form)
-        except IntegrityError:
-            message = duplicate_accession(form.cleaned_data["accession"], form.instance)
-            if not message:
-                raise
-            form.add_error("accession", message)
+        except AccessionTaken as taken:
+            form.add_error("accession", str(taken))
             return self.form_invalid(form)
 
 
