@@ -148,7 +148,8 @@ def parse(karyotype: str) -> Karyotype:
     first = None
     for clone in clones:
         fields = clone.split(",")
-        if len(fields) < 2 or not _COUNT.match(fields[0]):
+        count = _COUNT.match(fields[0])
+        if len(fields) < 2 or not count:
             raise IscnError(f"{clone!r} does not start with a chromosome count and the sex chromosomes")
         if _STEMLINE.match(fields[1]):
             if first is None:
@@ -161,7 +162,7 @@ def parse(karyotype: str) -> Karyotype:
         for change in changes + [_field(p) for p in fields[2:]]:
             if change is not None:
                 found.setdefault(change.core, change)
-        first = first or (int(_COUNT.match(fields[0]).group(1)), sex)
+        first = first or (int(count.group(1)), sex)
     return Karyotype(first[0], first[1], tuple(found.values()))
 
 
