@@ -115,15 +115,8 @@ class RatingInputSerializer(serializers.Serializer):
 
 
 class AddRatersSerializer(serializers.Serializer):
-    """Raters to add to an open study (context `study`): each gets their own stored order."""
+    """Raters to add to an open study (`services.add_raters` checks them): each gets their own stored order."""
 
     raters = serializers.SlugRelatedField(
         many=True, allow_empty=False, slug_field="username", queryset=get_user_model().objects.all()
     )
-
-    def validate_raters(self, raters: list) -> list:
-        try:
-            services.check_new_raters(self.context["study"], raters)
-        except services.StudyError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        return raters
