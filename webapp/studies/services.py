@@ -302,18 +302,24 @@ def _score(name: str, value) -> int:
     return number
 
 
-def _hidden_seconds(value, elapsed: float) -> float:
-    """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
+def _seconds(value, what: str) -> float | None:
+    """`value` (a form's or a JSON body's) as a number of seconds; None when not given. Refuses booleans
+    and what is not a number, `what` naming it in the message."""
     if value is None or value == "":
-        return 0.0
+        return None
     try:
         if isinstance(value, bool):
             raise TypeError(value)
-        hidden = float(value)
+        return float(value)
     except (TypeError, ValueError, OverflowError):
-        raise StudyError(
-            f"The time the page was hidden must be a number of seconds, not {value!r}."
-        ) from None
+        raise StudyError(f"{what} must be a number of seconds, not {value!r}.") from None
+
+
+def _hidden_seconds(value, elapsed: float) -> float:
+    """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
+    hidden = _seconds(value, "The time the page was hidden")
+    if hidden is None:
+        return 0.0
     if not 0 <= hidden <= elapsed:  # also refuses NaN and infinity
         raise StudyError(
             f"The time the page was hidden ({value!r} s) must be from 0 to the {elapsed:.1f} s since the item "
@@ -369,13 +375,9 @@ def submit_rating(
         hidden = _hidden_seconds(hidden_seconds, elapsed)
         measured = elapsed - hidden
     duration = previous.duration_seconds if previous else measured
-    if duration_seconds not in (None, ""):
-        try:
-            duration = float(duration_seconds)
-        except (TypeError, ValueError):
-            raise StudyError(
-                f"The corrected time must be a number of seconds, not {duration_seconds!r}."
-            ) from None
+    corrected = _seconds(duration_seconds, "The corrected time")
+    if corrected is not None:
+        duration = corrected
         if not 0 <= duration <= 86_400:
             raise StudyError("The corrected time must be between 0 and 86400 seconds.")
         if not reason:

@@ -123,3 +123,15 @@ def test_the_api_refuses_a_hidden_time_below_zero_or_beyond_the_servers(study, a
     body = {"item": item, **SCORES, "hidden_seconds": hidden}
     response = rater.post(f"/api/studies/{study.pk}/ratings/", body, format="json")
     assert response.status_code == 400 and Rating.objects.count() == 0
+
+
+@pytest.mark.parametrize("corrected", ["x", True, 10**400, [1]], ids=["text", "boolean", "huge", "list"])
+def test_the_api_refuses_a_corrected_time_that_is_not_a_number(study, api_as, corrected):
+    """Parsed as the hidden time is: a boolean is not 1 s, and a number too large for a float is no 500."""
+    rater = api_as("rater", "api-rater")
+    services.add_raters(study, [rater.user], study.created_by)
+    item = rater.get(f"/api/studies/{study.pk}/next/").json()["item"]
+    body = {"item": item, **SCORES, "duration_seconds": corrected, "reason": "clock"}
+    response = rater.post(f"/api/studies/{study.pk}/ratings/", body, format="json")
+    assert response.status_code == 400 and Rating.objects.count() == 0
+    assert "The corrected time must be a number of seconds" in response.json()["detail"]
