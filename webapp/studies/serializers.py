@@ -7,7 +7,6 @@ from webapp.cases.models import Karyogram
 
 from . import services
 from .models import Study
-from .ordering import MAX_REPEATS
 
 
 class RaterStudySerializer(serializers.ModelSerializer):
@@ -31,12 +30,6 @@ class StudySerializer(serializers.ModelSerializer):
         many=True, slug_field="username", queryset=get_user_model().objects.all()
     )
     cases = serializers.SerializerMethodField()
-    repeats = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_REPEATS,
-        default=0,
-        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, at most one per karyogram",
-    )
     items_per_rater = serializers.SerializerMethodField(
         help_text="items each rater gets: both versions of every case and the hidden repeats"
     )
