@@ -247,6 +247,16 @@ def with_progress(studies, rater):
     ).order_by("-created")  # aggregation drops Meta.ordering
 
 
+def raters_progress(study: Study) -> list[tuple]:
+    """Every rater of the study by username, with (items rated, items assigned): one query for them all."""
+    mine = Q(assignments__study=study)
+    raters = study.raters.annotate(
+        total=Count("assignments", filter=mine, distinct=True),
+        rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False), distinct=True),
+    ).order_by("username")
+    return [(rater, rater.rated, rater.total) for rater in raters]
+
+
 def progress(study: Study, rater) -> tuple[int, int]:
     """(items rated, items assigned) for one rater."""
     counted = with_progress(Study.objects.filter(pk=study.pk), rater).get()

@@ -150,3 +150,22 @@ def test_the_page_refuses_with_the_reason(open_study, make_user):
     assert response.status_code == 400 and "This study is closed" in response.content.decode()
     assert not Assignment.objects.filter(rater=second).exists()
     assert not AuditEvent.objects.filter(action="study-raters-added").exists()
+
+
+def test_the_study_page_counts_each_raters_progress_on_their_own(open_study, make_user):
+    """The progress of every rater is counted in one query; one rater's ratings (a correction too) are not
+    counted for another, nor twice."""
+    study, first, second = open_study
+    services.add_raters(study, [second], study.created_by)
+    for _ in range(2):
+        item = services.next_assignment(study, first)
+        services.submit_rating(study, first, item.token, abnormality="none", quality=3, sharpness=3)
+    services.submit_rating(
+        study, first, item.token, abnormality="+8", quality=3, sharpness=3, reason="second look"
+    )
+    make_user("curator", "cura")
+    page = _client("cura").get(f"/studies/{study.pk}/")
+    assert [(r.username, rated, total) for r, rated, total in page.context["raters"]] == [
+        ("rater1", 2, 9),
+        ("rater2", 0, 9),
+    ]
