@@ -36,7 +36,7 @@ class StudyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["karyograms"].label_from_instance = lambda k: f"{k.case.accession} · {k.original_name}"
+        self.fields["karyograms"].label_from_instance = services.karyogram_label
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
 
     def clean(self):

@@ -87,7 +87,7 @@ def check_karyograms(karyograms: list[Karyogram]) -> None:
         same = first_of.setdefault(karyogram.sha256, karyogram)
         if same is not karyogram:
             raise StudyError(
-                f"{_named(same)} and {_named(karyogram)} are the same file (byte-identical); "
+                f"{karyogram_label(same)} and {karyogram_label(karyogram)} are the same file (byte-identical); "
                 "a study may hold it only once."
             )
     if len(karyograms) < 2:
@@ -104,7 +104,8 @@ def check_repeats(repeats: int, n_cases: int) -> None:
         )
 
 
-def _named(karyogram: Karyogram) -> str:
+def karyogram_label(karyogram: Karyogram) -> str:
+    """How a karyogram is named to curators: its case's accession and its file name."""
     return f"{karyogram.case.accession} · {karyogram.original_name}"
 
 
@@ -184,20 +185,14 @@ def store_orders(study: Study, raters: list) -> None:
     """
     cases = study.study_cases.order_by("pk").prefetch_related("images")
     images = [{image.arm: image for image in case.images.all()} for case in cases]
+    assignments = []
     for rater in raters:
         order = rater_order(len(images), rater_seed(study.secret, study.pk, rater.pk), study.repeats)
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    study=study,
-                    rater=rater,
-                    position=i,
-                    image=images[slot.case][slot.arm],
-                    repeat=slot.repeat,
-                )
-                for i, slot in enumerate(order)
-            ]
-        )
+        assignments += [
+            Assignment(study=study, rater=rater, position=i, image=images[s.case][s.arm], repeat=s.repeat)
+            for i, s in enumerate(order)
+        ]
+    Assignment.objects.bulk_create(assignments)  # one insert for every rater
 
 
 def check_new_raters(study: Study, raters: list) -> None:
