@@ -4,9 +4,7 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from webapp.cases.models import Karyogram
 from webapp.studies import services
 from webapp.studies.exports import safe_cell
@@ -38,7 +36,7 @@ def test_safe_cell_quotes_only_text_a_spreadsheet_would_evaluate(value, written)
 
 
 @pytest.fixture
-def rated_study(make_user, finished_karyograms):
+def rated_study(make_user, finished_karyograms, signed_in):
     """Two raters, one named "+eve", answered with formulas and ISCN; a file and a case name that start with "="
     and "-"; enhanced rated sharper, so H2's mean difference is a negative number."""
     karyograms = finished_karyograms(3)
@@ -68,9 +66,7 @@ def rated_study(make_user, finished_karyograms):
             study, rater, first.token, abnormality="-7", quality=3, sharpness=4, reason="=correction"
         )
     make_user("curator", "cura")
-    client = Client()
-    assert client.login(username="cura", password=PASSWORD)
-    return study, client
+    return study, signed_in("cura")
 
 
 def _rows(client, url) -> list[dict]:
