@@ -58,12 +58,13 @@ def rated_study(make_user, finished_karyograms, signed_in):
                 assignment.token,
                 abnormality=ANSWERS[i % len(ANSWERS)],
                 quality=3 + enhanced,
-                sharpness=4 - enhanced - (i % 2),
+                sharpness=4 - 2 * enhanced - (i % 2),  # enhanced 1–2, original 3–4: every difference < 0
             )
             i += 1
         first = study.assignments.filter(rater=rater).order_by("position").first()
+        sharpness = 2 if first.image.arm == "enhanced" else 4  # the correction keeps the arm's side
         services.submit_rating(
-            study, rater, first.token, abnormality="-7", quality=3, sharpness=4, reason="=correction"
+            study, rater, first.token, abnormality="-7", quality=3, sharpness=sharpness, reason="=correction"
         )
     make_user("curator", "cura")
     return study, signed_in("cura")
