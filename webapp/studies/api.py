@@ -145,7 +145,7 @@ class StudyViewSet(
     def add_raters(self, request, pk=None):
         """Add raters (usernames) to an open study; each gets their own stored order, as at creation."""
         study = self.get_object()
-        form = AddRatersSerializer(data=request.data, context={"study": study})
+        form = AddRatersSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             study = services.add_raters(

@@ -36,7 +36,7 @@ class StudyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["karyograms"].label_from_instance = lambda k: f"{k.case.accession} · {k.original_name}"
+        self.fields["karyograms"].label_from_instance = services.karyogram_label
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
 
     def clean(self):
@@ -58,8 +58,8 @@ class StudyForm(forms.ModelForm):
 
 
 class AddRatersForm(forms.Form):
-    """Raters to add to an open study: any user may be posted, so that the refusal (not a rater, already in
-    the study, study closed) names who and why; the boxes offer the raters not yet in it."""
+    """Raters to add to an open study: any user may be posted, so that `services.add_raters` refuses (not a
+    rater, already in the study, study closed) naming who and why; the boxes offer the raters not yet in it."""
 
     raters = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.all(),
@@ -71,7 +71,6 @@ class AddRatersForm(forms.Form):
 
     def __init__(self, *args, study: Study, **kwargs):
         super().__init__(*args, **kwargs)
-        self.study = study
         addable = (
             get_user_model()
             .objects.filter(groups__name=Role.RATER.value)
@@ -79,14 +78,6 @@ class AddRatersForm(forms.Form):
             .order_by("username")
         )
         self.fields["raters"].widget.choices = [(u.pk, u.username) for u in addable]
-
-    def clean_raters(self):
-        raters = list(self.cleaned_data["raters"])
-        try:
-            services.check_new_raters(self.study, raters)
-        except services.StudyError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return raters
 
 
 class RatingForm(forms.Form):

@@ -7,7 +7,6 @@ from webapp.cases.models import Karyogram
 
 from . import services
 from .models import Study
-from .ordering import MAX_REPEATS
 
 
 class RaterStudySerializer(serializers.ModelSerializer):
@@ -31,12 +30,6 @@ class StudySerializer(serializers.ModelSerializer):
         many=True, slug_field="username", queryset=get_user_model().objects.all()
     )
     cases = serializers.SerializerMethodField()
-    repeats = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_REPEATS,
-        default=0,
-        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, at most one per karyogram",
-    )
     items_per_rater = serializers.SerializerMethodField(
         help_text="items each rater gets: both versions of every case and the hidden repeats"
     )
@@ -115,15 +108,8 @@ class RatingInputSerializer(serializers.Serializer):
 
 
 class AddRatersSerializer(serializers.Serializer):
-    """Raters to add to an open study (context `study`): each gets their own stored order."""
+    """Raters to add to an open study (`services.add_raters` checks them): each gets their own stored order."""
 
     raters = serializers.SlugRelatedField(
         many=True, allow_empty=False, slug_field="username", queryset=get_user_model().objects.all()
     )
-
-    def validate_raters(self, raters: list) -> list:
-        try:
-            services.check_new_raters(self.context["study"], raters)
-        except services.StudyError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        return raters

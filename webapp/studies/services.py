@@ -87,7 +87,7 @@ def check_karyograms(karyograms: list[Karyogram]) -> None:
         same = first_of.setdefault(karyogram.sha256, karyogram)
         if same is not karyogram:
             raise StudyError(
-                f"{_named(same)} and {_named(karyogram)} are the same file (byte-identical); "
+                f"{karyogram_label(same)} and {karyogram_label(karyogram)} are the same file (byte-identical); "
                 "a study may hold it only once."
             )
     if len(karyograms) < 2:
@@ -104,7 +104,8 @@ def check_repeats(repeats: int, n_cases: int) -> None:
         )
 
 
-def _named(karyogram: Karyogram) -> str:
+def karyogram_label(karyogram: Karyogram) -> str:
+    """How a karyogram is named to curators: its case's accession and its file name."""
     return f"{karyogram.case.accession} · {karyogram.original_name}"
 
 
@@ -184,20 +185,14 @@ def store_orders(study: Study, raters: list) -> None:
     """
     cases = study.study_cases.order_by("pk").prefetch_related("images")
     images = [{image.arm: image for image in case.images.all()} for case in cases]
+    assignments = []
     for rater in raters:
         order = rater_order(len(images), rater_seed(study.secret, study.pk, rater.pk), study.repeats)
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    study=study,
-                    rater=rater,
-                    position=i,
-                    image=images[slot.case][slot.arm],
-                    repeat=slot.repeat,
-                )
-                for i, slot in enumerate(order)
-            ]
-        )
+        assignments += [
+            Assignment(study=study, rater=rater, position=i, image=images[s.case][s.arm], repeat=s.repeat)
+            for i, s in enumerate(order)
+        ]
+    Assignment.objects.bulk_create(assignments)  # one insert for every rater
 
 
 def check_new_raters(study: Study, raters: list) -> None:
@@ -245,6 +240,16 @@ def with_progress(studies, rater):
         total=Count("assignments", filter=mine, distinct=True),
         rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False), distinct=True),
     ).order_by("-created")  # aggregation drops Meta.ordering
+
+
+def raters_progress(study: Study) -> list[tuple]:
+    """Every rater of the study by username, with (items rated, items assigned): one query for them all."""
+    mine = Q(assignments__study=study)
+    raters = study.raters.annotate(
+        total=Count("assignments", filter=mine, distinct=True),
+        rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False), distinct=True),
+    ).order_by("username")
+    return [(rater, rater.rated, rater.total) for rater in raters]
 
 
 def progress(study: Study, rater) -> tuple[int, int]:
@@ -302,18 +307,24 @@ def _score(name: str, value) -> int:
     return number
 
 
-def _hidden_seconds(value, elapsed: float) -> float:
-    """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
+def _seconds(value, what: str) -> float | None:
+    """`value` (a form's or a JSON body's) as a number of seconds; None when not given. Refuses booleans
+    and what is not a number, `what` naming it in the message."""
     if value is None or value == "":
-        return 0.0
+        return None
     try:
         if isinstance(value, bool):
             raise TypeError(value)
-        hidden = float(value)
+        return float(value)
     except (TypeError, ValueError, OverflowError):
-        raise StudyError(
-            f"The time the page was hidden must be a number of seconds, not {value!r}."
-        ) from None
+        raise StudyError(f"{what} must be a number of seconds, not {value!r}.") from None
+
+
+def _hidden_seconds(value, elapsed: float) -> float:
+    """The reported time the page was hidden, in seconds: from 0 to the `elapsed` time the server measured."""
+    hidden = _seconds(value, "The time the page was hidden")
+    if hidden is None:
+        return 0.0
     if not 0 <= hidden <= elapsed:  # also refuses NaN and infinity
         raise StudyError(
             f"The time the page was hidden ({value!r} s) must be from 0 to the {elapsed:.1f} s since the item "
@@ -369,13 +380,9 @@ def submit_rating(
         hidden = _hidden_seconds(hidden_seconds, elapsed)
         measured = elapsed - hidden
     duration = previous.duration_seconds if previous else measured
-    if duration_seconds not in (None, ""):
-        try:
-            duration = float(duration_seconds)
-        except (TypeError, ValueError):
-            raise StudyError(
-                f"The corrected time must be a number of seconds, not {duration_seconds!r}."
-            ) from None
+    corrected = _seconds(duration_seconds, "The corrected time")
+    if corrected is not None:
+        duration = corrected
         if not 0 <= duration <= 86_400:
             raise StudyError("The corrected time must be between 0 and 86400 seconds.")
         if not reason:

@@ -183,7 +183,7 @@ def _detail_context(study: Study, add_form: AddRatersForm | None = None) -> dict
     items, repeats = services.study_items(study)
     return {
         "study": study,
-        "raters": [(r, *services.progress(study, r)) for r in study.raters.order_by("username")],
+        "raters": services.raters_progress(study),
         "cases": study.study_cases.select_related("job__karyogram__case"),
         "items": items,
         "repeats": repeats,

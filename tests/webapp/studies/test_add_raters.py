@@ -1,9 +1,7 @@
 """Adding raters to an open study (page and API): each gets their own stored order, as at creation."""
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from webapp.audit.models import AuditEvent
 from webapp.studies import services
 from webapp.studies.models import Assignment, Study
@@ -45,13 +43,7 @@ def _tokens(study: Study) -> list[str]:
     return list(Assignment.objects.filter(study=study).order_by("pk").values_list("token", flat=True))
 
 
-def _client(username: str, **kwargs) -> Client:
-    client = Client(**kwargs)
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def test_the_api_adds_a_rater_with_their_own_stored_order(open_study, api_as):
+def test_the_api_adds_a_rater_with_their_own_stored_order(open_study, api_as, signed_in):
     study, first, second = open_study
     curator = api_as("curator", "cura-api")
     before = _tokens(study)
@@ -64,7 +56,7 @@ def test_the_api_adds_a_rater_with_their_own_stored_order(open_study, api_as):
     event = AuditEvent.objects.get(action="study-raters-added")
     assert event.username == "cura-api" and event.target == {"study": study.pk, "raters": ["rater2"]}
 
-    rater = _client("rater2")
+    rater = signed_in("rater2")
     assert rater.get("/api/studies/").json()["results"][0]["total"] == 9
     assert rater.get(f"/rate/{study.pk}/").context["assignment"].position == 0
 
@@ -108,11 +100,11 @@ def test_only_curators_and_admins_add_raters(open_study, api_as, role):
     assert response.status_code == 403 and not Assignment.objects.filter(rater=second).exists()
 
 
-def test_the_page_adds_raters_with_csrf_and_says_so(open_study, make_user):
+def test_the_page_adds_raters_with_csrf_and_says_so(open_study, make_user, signed_in):
     study, first, second = open_study
     third = make_user("rater", "rater3")
     make_user("curator", "cura")
-    curator = _client("cura", enforce_csrf_checks=True)
+    curator = signed_in("cura", enforce_csrf_checks=True)
     page = curator.get(f"/studies/{study.pk}/")
     html = page.content.decode()
     assert f'action="/studies/{study.pk}/raters/"' in html and "csrfmiddlewaretoken" in html
@@ -131,11 +123,11 @@ def test_the_page_adds_raters_with_csrf_and_says_so(open_study, make_user):
     assert AuditEvent.objects.get(action="study-raters-added").target["raters"] == ["rater2", "rater3"]
 
 
-def test_the_page_refuses_with_the_reason(open_study, make_user):
+def test_the_page_refuses_with_the_reason(open_study, make_user, signed_in):
     study, first, second = open_study
     make_user("curator", "cura")
     tess = make_user("technologist", "tess")
-    curator = _client("cura")
+    curator = signed_in("cura")
     url = f"/studies/{study.pk}/raters/"
     for posted, message in [
         ([first.pk], "Already raters of this study: rater1"),
@@ -150,3 +142,22 @@ def test_the_page_refuses_with_the_reason(open_study, make_user):
     assert response.status_code == 400 and "This study is closed" in response.content.decode()
     assert not Assignment.objects.filter(rater=second).exists()
     assert not AuditEvent.objects.filter(action="study-raters-added").exists()
+
+
+def test_the_study_page_counts_each_raters_progress_on_their_own(open_study, make_user, signed_in):
+    """The progress of every rater is counted in one query; one rater's ratings (a correction too) are not
+    counted for another, nor twice."""
+    study, first, second = open_study
+    services.add_raters(study, [second], study.created_by)
+    for _ in range(2):
+        item = services.next_assignment(study, first)
+        services.submit_rating(study, first, item.token, abnormality="none", quality=3, sharpness=3)
+    services.submit_rating(
+        study, first, item.token, abnormality="+8", quality=3, sharpness=3, reason="second look"
+    )
+    make_user("curator", "cura")
+    page = signed_in("cura").get(f"/studies/{study.pk}/")
+    assert [(r.username, rated, total) for r, rated, total in page.context["raters"]] == [
+        ("rater1", 2, 9),
+        ("rater2", 0, 9),
+    ]

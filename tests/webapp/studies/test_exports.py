@@ -4,9 +4,7 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from webapp.cases.models import Karyogram
 from webapp.studies import services
 from webapp.studies.exports import safe_cell
@@ -38,7 +36,7 @@ def test_safe_cell_quotes_only_text_a_spreadsheet_would_evaluate(value, written)
 
 
 @pytest.fixture
-def rated_study(make_user, finished_karyograms):
+def rated_study(make_user, finished_karyograms, signed_in):
     """Two raters, one named "+eve", answered with formulas and ISCN; a file and a case name that start with "="
     and "-"; enhanced rated sharper, so H2's mean difference is a negative number."""
     karyograms = finished_karyograms(3)
@@ -60,17 +58,16 @@ def rated_study(make_user, finished_karyograms):
                 assignment.token,
                 abnormality=ANSWERS[i % len(ANSWERS)],
                 quality=3 + enhanced,
-                sharpness=4 - enhanced - (i % 2),
+                sharpness=4 - 2 * enhanced - (i % 2),  # enhanced 1–2, original 3–4: every difference < 0
             )
             i += 1
         first = study.assignments.filter(rater=rater).order_by("position").first()
+        sharpness = 2 if first.image.arm == "enhanced" else 4  # the correction keeps the arm's side
         services.submit_rating(
-            study, rater, first.token, abnormality="-7", quality=3, sharpness=4, reason="=correction"
+            study, rater, first.token, abnormality="-7", quality=3, sharpness=sharpness, reason="=correction"
         )
     make_user("curator", "cura")
-    client = Client()
-    assert client.login(username="cura", password=PASSWORD)
-    return study, client
+    return study, signed_in("cura")
 
 
 def _rows(client, url) -> list[dict]:

@@ -1,25 +1,17 @@
 """Curator pages (create, open/close, statistics, CSV) and the rater's form."""
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from webapp.studies.models import Assignment, Rating, Study
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_karyograms):
+def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_karyograms, signed_in):
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
     karyograms = finished_karyograms(3)
-    curator = _client("cura")
+    curator = signed_in("cura")
     form = curator.get("/studies/new/")
     assert "ACC-SECRET-000" in form.content.decode() and "rhea" in form.content.decode()
     response = curator.post(
@@ -39,7 +31,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     for what in ("ratings", "results", "agreement"):  # the statistics page's CSV links, here too
         assert f'href="/studies/{study.pk}/{what}.csv"' in detail
 
-    rater_client = _client("rhea")
+    rater_client = signed_in("rhea")
     for _ in range(6):
         page = rater_client.get(f"/rate/{study.pk}/")
         token = page.context["assignment"].token
@@ -72,7 +64,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     assert "closed" in rater_client.get(f"/rate/{study.pk}/").content.decode()
 
 
-def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_karyograms):
+def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_karyograms, signed_in):
     from webapp.studies import services
 
     curator = make_user("curator", "cura")
@@ -80,7 +72,7 @@ def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_
     study = services.create_study(
         name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
     )
-    client = _client("rhea")
+    client = signed_in("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     response = client.post(
         f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 9, "sharpness": 2}
@@ -112,7 +104,7 @@ def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_
         rating.save()
 
 
-def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finished_karyograms):
+def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finished_karyograms, signed_in):
     from webapp.studies import services
 
     curator = make_user("curator", "cura")
@@ -121,7 +113,7 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     study = services.create_study(
         name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
     )
-    client = _client("rhea")
+    client = signed_in("rhea")
     first = client.get(f"/rate/{study.pk}/")
     assert first["Cache-Control"] == "private, no-store" and "Previous item" not in first.content.decode()
     assert "autofocus" in first.content.decode()  # the first field has the focus
@@ -160,7 +152,7 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
         client.get(f"/rate/{study.pk}/?item={later.token}")["Location"] == f"/rate/{study.pk}/"
     )  # no skipping
     assert client.get(f"/rate/{study.pk}/?item=not-a-token").status_code == 404
-    assert _client("other").get(f"/rate/{study.pk}/?item={token1}").status_code == 404
+    assert signed_in("other").get(f"/rate/{study.pk}/?item={token1}").status_code == 404
     study.state = "closed"
     study.save()
     assert "closed" in client.get(f"/rate/{study.pk}/?item={token1}").content.decode()

@@ -3,20 +3,12 @@
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from tests.factories import EnhancementJobFactory, png_bytes
 from webapp.cases.models import JobState
 from webapp.studies.models import Assignment, Study, StudyImage
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
 
 
 def _form(karyograms, rater, repeats) -> dict:
@@ -30,19 +22,19 @@ def _form(karyograms, rater, repeats) -> dict:
 
 
 @pytest.mark.parametrize("repeats", [4, 5, 21, 1_000_000])
-def test_the_page_refuses_more_repeats_than_can_be_served(make_user, finished_karyograms, repeats):
+def test_the_page_refuses_more_repeats_than_can_be_served(make_user, finished_karyograms, repeats, signed_in):
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    response = _client("cura").post("/studies/new/", _form(finished_karyograms(3), rater, repeats))
+    response = signed_in("cura").post("/studies/new/", _form(finished_karyograms(3), rater, repeats))
     assert response.status_code == 200 and not Study.objects.exists()
     errors = " ".join(response.context["form"].errors["repeats"])
     assert "from 0 to 3 for 3 karyograms" in errors, errors
 
 
-def test_the_page_states_the_items_each_rater_gets(make_user, finished_karyograms):
+def test_the_page_states_the_items_each_rater_gets(make_user, finished_karyograms, signed_in):
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    curator = _client("cura")
+    curator = signed_in("cura")
     response = curator.post("/studies/new/", _form(finished_karyograms(3), rater, 3))
     study = Study.objects.get()
     assert response.status_code == 302
@@ -52,7 +44,7 @@ def test_the_page_states_the_items_each_rater_gets(make_user, finished_karyogram
     assert "0 of 9" in page
 
 
-def test_a_study_made_before_the_cap_reports_the_repeats_it_serves(make_user, finished_karyograms):
+def test_a_study_made_before_the_cap_reports_the_repeats_it_serves(make_user, finished_karyograms, signed_in):
     from webapp.studies import services
 
     make_user("curator", "cura")
@@ -61,7 +53,7 @@ def test_a_study_made_before_the_cap_reports_the_repeats_it_serves(make_user, fi
         name="Old", instructions="", karyograms=finished_karyograms(3), raters=[rater], created_by=rater
     )
     Study.objects.filter(pk=study.pk).update(repeats=5)  # as stored before repeats were validated
-    page = _client("cura").get(f"/studies/{study.pk}/").content.decode()
+    page = signed_in("cura").get(f"/studies/{study.pk}/").content.decode()
     assert "9 items per rater" in page and "hidden repeats per rater: 3" in page
 
 
@@ -131,10 +123,10 @@ def same_file_twice(finished_karyograms):
     return [first, other, _finished_copy(first, "QA-0002")]
 
 
-def test_the_page_refuses_the_same_file_under_two_cases(make_user, same_file_twice):
+def test_the_page_refuses_the_same_file_under_two_cases(make_user, same_file_twice, signed_in):
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    response = _client("cura").post("/studies/new/", _form(same_file_twice, rater, 0))
+    response = signed_in("cura").post("/studies/new/", _form(same_file_twice, rater, 0))
     assert response.status_code == 200
     message = " ".join(response.context["form"].errors["karyograms"])
     assert "ACC-SECRET-000 · patient-0-original.png and QA-0002 · same.png" in message

@@ -6,14 +6,12 @@ import re
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 from PIL import Image
 
 from enhancer.io import read_karyogram
 from enhancer.segmentation import segment
 from enhancer.slicing import slice_karyogram
 from enhancer.synthetic.karyogram import synthesize_pair
-from tests.conftest import PASSWORD
 from tests.enhancer.conftest import real_karyogram
 from tests.factories import EnhancementJobFactory
 from webapp.cases.models import JobCell, JobState
@@ -67,12 +65,11 @@ def karyograms(make_user):
     return with_header, plain, slots
 
 
-def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_user, karyograms):
+def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_user, karyograms, signed_in):
     with_header, plain, slots = karyograms
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    client = Client()
-    assert client.login(username="cura", password=PASSWORD)
+    client = signed_in("cura")
     form = {
         "name": "Blind",
         "instructions": "",
@@ -115,12 +112,13 @@ def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_use
     assert "header" in detail and "blanked in both arms" in detail
 
 
-def test_keeping_the_text_is_a_recorded_choice_and_the_api_reports_it(make_user, karyograms, api_as):
+def test_keeping_the_text_is_a_recorded_choice_and_the_api_reports_it(
+    make_user, karyograms, api_as, signed_in
+):
     with_header, plain, _ = karyograms
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
-    client = Client()
-    assert client.login(username="cura", password=PASSWORD)
+    client = signed_in("cura")
     client.post(
         "/studies/new/",
         {

@@ -4,10 +4,8 @@ item is served again, and the time the page was hidden (reported by the browser,
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
 from webapp.studies import services
 from webapp.studies.models import Assignment, Rating
 
@@ -25,20 +23,14 @@ def study(make_user, finished_karyograms):
     )
 
 
-def _client() -> Client:
-    client = Client()
-    assert client.login(username="rhea", password=PASSWORD)
-    return client
-
-
 def _shown_ago(token: str, seconds: float) -> None:
     """As if the item had been served `seconds` ago."""
     Assignment.objects.filter(token=token).update(shown_at=timezone.now() - timedelta(seconds=seconds))
 
 
-def test_a_return_to_the_item_restarts_its_clock(study):
+def test_a_return_to_the_item_restarts_its_clock(study, signed_in):
     """QA: study 8 item 1, opened, tab closed, back minutes later, rated in seconds: recorded as 367 s."""
-    client = _client()
+    client = signed_in("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     _shown_ago(token, 367)  # first showing, then the rater left
     again = client.get(f"/rate/{study.pk}/?item={token}")
@@ -58,8 +50,8 @@ def test_the_api_restarts_the_clock_when_the_item_is_asked_for_again(study, api_
     assert response.status_code == 201 and response.json()["duration_seconds"] < 5
 
 
-def test_a_form_shown_again_with_its_errors_keeps_the_clock_running(study):
-    client = _client()
+def test_a_form_shown_again_with_its_errors_keeps_the_clock_running(study, signed_in):
+    client = signed_in("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     _shown_ago(token, 30)
     wrong = client.post(f"/rate/{study.pk}/", {"item": token, **SCORES, "quality": 9})
@@ -68,8 +60,8 @@ def test_a_form_shown_again_with_its_errors_keeps_the_clock_running(study):
     assert 30 <= Rating.objects.get().measured_seconds < 35
 
 
-def test_the_time_the_page_was_hidden_is_subtracted(study, api_as):
-    client = _client()
+def test_the_time_the_page_was_hidden_is_subtracted(study, api_as, signed_in):
+    client = signed_in("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     _shown_ago(token, 100)
     assert (
@@ -102,8 +94,8 @@ def test_the_time_the_page_was_hidden_is_subtracted(study, api_as):
         ("soon", "must be a number of seconds"),
     ],
 )
-def test_a_hidden_time_below_zero_or_beyond_the_servers_is_refused(study, hidden, message):
-    client = _client()
+def test_a_hidden_time_below_zero_or_beyond_the_servers_is_refused(study, hidden, message, signed_in):
+    client = signed_in("rhea")
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     _shown_ago(token, 100)
     response = client.post(f"/rate/{study.pk}/", {"item": token, **SCORES, "hidden_seconds": hidden})
@@ -123,3 +115,15 @@ def test_the_api_refuses_a_hidden_time_below_zero_or_beyond_the_servers(study, a
     body = {"item": item, **SCORES, "hidden_seconds": hidden}
     response = rater.post(f"/api/studies/{study.pk}/ratings/", body, format="json")
     assert response.status_code == 400 and Rating.objects.count() == 0
+
+
+@pytest.mark.parametrize("corrected", ["x", True, 10**400, [1]], ids=["text", "boolean", "huge", "list"])
+def test_the_api_refuses_a_corrected_time_that_is_not_a_number(study, api_as, corrected):
+    """Parsed as the hidden time is: a boolean is not 1 s, and a number too large for a float is no 500."""
+    rater = api_as("rater", "api-rater")
+    services.add_raters(study, [rater.user], study.created_by)
+    item = rater.get(f"/api/studies/{study.pk}/next/").json()["item"]
+    body = {"item": item, **SCORES, "duration_seconds": corrected, "reason": "clock"}
+    response = rater.post(f"/api/studies/{study.pk}/ratings/", body, format="json")
+    assert response.status_code == 400 and Rating.objects.count() == 0
+    assert "The corrected time must be a number of seconds" in response.json()["detail"]
