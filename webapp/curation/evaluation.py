@@ -69,6 +69,12 @@ def evaluate_version(version: ModelVersion) -> dict:
     return result
 
 
+def store_evaluation(version: ModelVersion) -> None:
+    """Evaluate `version` and keep the result with it, where the activation gate reads it (both the training
+    run's last step and a `ModelEvaluation` end here)."""
+    ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
+
+
 def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     """The version's evaluation under way, else a new one sent to a worker once the transaction commits."""
     with transaction.atomic():
@@ -87,12 +93,9 @@ def run_evaluation(evaluation_pk: int) -> None:
     )
     if evaluation is None:
         return
-    version = evaluation.version
     try:
-        result = evaluate_version(version)
+        store_evaluation(evaluation.version)
     except (ValueError, RuntimeError) as exc:  # weights that load but cannot run (torch raises RuntimeError)
         evaluations.fail(evaluation_pk, f"The evaluation could not run: {exc}")
         return
-    with transaction.atomic():
-        ModelVersion.objects.filter(pk=version.pk).update(evaluation=result)
-        evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)
+    evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)
