@@ -19,7 +19,7 @@ from enhancer.synthetic.files import write_synthetic
 from webapp.core import queue
 
 from .datasets import export_cells
-from .models import EvaluationState, ModelEvaluation, ModelVersion
+from .models import EvaluationState, ModelEvaluation, ModelVersion, RunState, TrainingRun
 from .registry import local_dir
 
 evaluations = ModelEvaluation.objects
@@ -69,8 +69,31 @@ def evaluate_version(version: ModelVersion) -> dict:
     return result
 
 
+def store_evaluation(version: ModelVersion) -> None:
+    """Evaluate `version` and keep the result with it, where the activation gate reads it (both the training
+    run's last step and a `ModelEvaluation` end here)."""
+    ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
+
+
+class EvaluationRefused(ValueError):
+    """A version that gets no evaluation of its own; the message says why."""
+
+
+def evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
+    """The versions whose training run is evaluating them as its last step."""
+    evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
+    return set(evaluating.values_list("model_id", flat=True))
+
+
 def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
-    """The version's evaluation under way, else a new one sent to a worker once the transaction commits."""
+    """The version's evaluation under way, else a new one sent to a worker once the transaction commits.
+
+    Refused for the shipped model (the reference) and for a version its training run is evaluating.
+    """
+    if version.source == ModelVersion.Source.SHIPPED:
+        raise EvaluationRefused("The shipped model is the reference; it is not evaluated against itself.")
+    if evaluated_by_their_runs([version]):
+        raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")
     with transaction.atomic():
         under_way = evaluations.filter(version=version, state__in=ModelEvaluation.ACTIVE_STATES).first()
         if under_way is not None:
@@ -87,12 +110,9 @@ def run_evaluation(evaluation_pk: int) -> None:
     )
     if evaluation is None:
         return
-    version = evaluation.version
     try:
-        result = evaluate_version(version)
+        store_evaluation(evaluation.version)
     except (ValueError, RuntimeError) as exc:  # weights that load but cannot run (torch raises RuntimeError)
         evaluations.fail(evaluation_pk, f"The evaluation could not run: {exc}")
         return
-    with transaction.atomic():
-        ModelVersion.objects.filter(pk=version.pk).update(evaluation=result)
-        evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)
+    evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)

@@ -19,7 +19,7 @@ from webapp.core import queue, storage
 
 from . import registry
 from .datasets import export_cells
-from .evaluation import evaluate_version
+from .evaluation import store_evaluation
 from .models import Dataset, ModelVersion, RunState, TrainingRun
 
 PROGRESS_EVERY_SECONDS = 1.0
@@ -133,7 +133,5 @@ def evaluate_run(run_pk: int) -> None:
     run = runs.claim(run_pk, RunState.EVALUATING)
     if run is None:
         return
-    version = run.model
-    version.evaluation = evaluate_version(version)
-    version.save(update_fields=["evaluation"])
+    store_evaluation(run.model)
     runs.advance(run_pk, RunState.EVALUATING, RunState.DONE)

@@ -21,9 +21,9 @@ from webapp.core import queue, storage
 from . import registry
 from .comparison import KINDS, metric_rows, request_comparison
 from .datasets import DatasetError, build_dataset
-from .evaluation import request_evaluation
+from .evaluation import EvaluationRefused, evaluated_by_their_runs, request_evaluation
 from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
-from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, RunState, TrainingRun
+from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, TrainingRun
 from .training import start_training
 
 THUMBNAIL = 240
@@ -240,19 +240,14 @@ def _latest_evaluations(versions: list[ModelVersion]) -> dict[int, ModelEvaluati
     return latest
 
 
-def _evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
-    """The versions whose training run is evaluating them as its last step."""
-    evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
-    return set(evaluating.values_list("model_id", flat=True))
-
-
 def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> HttpResponse:
     """The registry: every version with the bars it fails, its evaluation under way or failed, and the
     versions with the same weights; admins may override with a reason."""
-    in_use = registry.version_in_use()
     versions = registry.listed_versions()
+    shipped = versions[0]  # listed first; asked for once (it stats and may hash ENHANCER_MODEL_DIR)
+    in_use = registry.active_version() or shipped
     evaluations = _latest_evaluations(versions)
-    by_runs = _evaluated_by_their_runs(versions)
+    by_runs = evaluated_by_their_runs(versions)
     rows = [
         (
             v,
@@ -270,7 +265,7 @@ def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> Ht
             "rows": rows,
             "versions": versions,
             "in_use": in_use,
-            "shipped": registry.shipped_version(),
+            "shipped": shipped,
             "is_admin": has_role(request.user, [Role.ADMIN]),
             "upload_form": upload_form,
         },
@@ -358,12 +353,11 @@ class ModelEvaluateView(CuratorPage, View):
 
     def post(self, request, pk):
         version = get_object_or_404(ModelVersion, pk=pk)
-        if version.source == ModelVersion.Source.SHIPPED:
-            messages.error(request, "The shipped model is the reference; it is not evaluated against itself.")
-        elif _evaluated_by_their_runs([version]):
-            messages.error(request, f"{version.name} is being evaluated by its training run already.")
-        else:
+        try:
             request_evaluation(version, request.user)
+        except EvaluationRefused as exc:
+            messages.error(request, str(exc))
+        else:
             messages.success(request, f"{version.name} is being evaluated by a worker.")
         return redirect("model-list")
 

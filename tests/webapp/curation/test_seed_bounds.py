@@ -49,7 +49,7 @@ def test_the_largest_seed_makes_a_dataset(curator, labelled_karyograms):
     assert response.status_code == 302 and Dataset.objects.get().seed == SEED_MAX
 
 
-def test_the_model_field_validates_the_bound_for_admin_and_serializers(make_user):
+def test_the_model_field_validates_the_bound_for_admin_and_serializers():
     field = Dataset._meta.get_field("seed")
     field.run_validators(SEED_MAX)
     with pytest.raises(ValidationError):

@@ -186,3 +186,12 @@ def test_a_version_its_training_run_evaluates_gets_no_second_evaluation(curator,
         str(m) for m in response.context["messages"]
     )
     assert not ModelEvaluation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_shipped_model_gets_no_evaluation_of_its_own(curator, sent):
+    shipped = registry.shipped_version()
+    response = curator.post(f"/curation/models/{shipped.pk}/evaluate/", follow=True)
+    assert "The shipped model is the reference" in " ".join(str(m) for m in response.context["messages"])
+    assert f'action="/curation/models/{shipped.pk}/evaluate/"' not in response.content.decode()
+    assert not ModelEvaluation.objects.exists() and sent == []
