@@ -47,7 +47,7 @@ class StudyViewSet(
     def get_queryset(self):
         studies = services.studies_for(self.request.user)
         if has_role(self.request.user, [Role.CURATOR, Role.ADMIN]):
-            return studies
+            return services.with_cases_and_raters(studies)
         return services.with_progress(studies, self.request.user)
 
     def get_serializer_class(self):
@@ -58,7 +58,7 @@ class StudyViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         try:
-            serializer.instance = services.create_study(
+            study = services.create_study(
                 name=data["name"],
                 instructions=data.get("instructions", ""),
                 karyograms=data["karyograms"],
@@ -69,6 +69,7 @@ class StudyViewSet(
             )
         except services.StudyError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
+        serializer.instance = self.get_queryset().get(pk=study.pk)  # answered as the list and detail are
 
     @extend_schema(
         request=None, responses={200: NextItemSerializer, 204: OpenApiResponse(description="all rated")}

@@ -21,7 +21,8 @@ class RaterStudySerializer(serializers.ModelSerializer):
 
 
 class StudySerializer(serializers.ModelSerializer):
-    """For curators and admins: creation from karyogram ids and rater usernames."""
+    """For curators and admins: creation from karyogram ids and rater usernames; reads studies fetched by
+    `services.with_cases_and_raters`."""
 
     karyograms = serializers.PrimaryKeyRelatedField(
         many=True, write_only=True, queryset=Karyogram.objects.all()
@@ -80,7 +81,7 @@ class StudySerializer(serializers.ModelSerializer):
                 "text": sc.text_outside,
                 "blanked": bool(sc.blanked),
             }
-            for sc in study.study_cases.select_related("job").order_by("pk")
+            for sc in study.study_cases.all()  # in pk order, with their jobs: `services.with_cases_and_raters`
             if sc.text_outside
         ]
 

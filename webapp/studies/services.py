@@ -6,7 +6,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -240,6 +240,13 @@ def with_progress(studies, rater):
         total=Count("assignments", filter=mine, distinct=True),
         rated=Count("assignments", filter=mine & Q(assignments__ratings__isnull=False), distinct=True),
     ).order_by("-created")  # aggregation drops Meta.ordering
+
+
+def with_cases_and_raters(studies):
+    """The studies with their raters and cases (each with its job) fetched in two more queries: a list of
+    them reads those, and counts them with `.count()`, without a query per study."""
+    cases = StudyCase.objects.select_related("job").order_by("pk")
+    return studies.prefetch_related("raters", Prefetch("study_cases", queryset=cases))
 
 
 def raters_progress(study: Study) -> list[tuple]:

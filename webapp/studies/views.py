@@ -127,7 +127,7 @@ class RateView(RaterPage, View):
 
 
 class StudyListView(CuratorPage, ListView):
-    model = Study
+    queryset = services.with_cases_and_raters(Study.objects.all())
     template_name = "studies/study_list.html"
     context_object_name = "studies"
 
