@@ -1,5 +1,5 @@
-"""Command line: `python -m enhancer {slice,synth,cells,train,enhance,evaluate} ...`. Works with no database
-or server. `enhance` prints one line per cell the fidelity guard held back, with the reason."""
+"""Command line: `python -m enhancer {slice,panels,synth,cells,train,enhance,evaluate} ...`. Works with no
+database or server. `enhance` prints one line per cell the fidelity guard held back, with the reason."""
 
 import argparse
 import json
@@ -12,6 +12,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .io import READABLE_SUFFIXES, ImageError, read_karyogram
+from .panels import find_panels, panel_files
 from .slicing import LayoutError, slice_karyogram
 from .synthetic.degrade import FAMILIES, HELD_OUT_FAMILY
 from .synthetic.layouts import STYLES
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     slicer.add_argument("--cells", type=int, choices=(23, 24), default=24)
     slicer.add_argument("--layout", type=Path, help="JSON with labelled boxes instead of detection")
     slicer.set_defaults(run=_slice)
+
+    splitter = commands.add_parser("panels", help="split a figure of several karyograms into one file each")
+    splitter.add_argument("figure", type=Path)
+    splitter.add_argument("-o", "--output", type=Path, required=True, help="folder for the panel files")
+    splitter.set_defaults(run=_panels)
 
     synth = commands.add_parser("synth", help="write synthetic karyograms with ground truth")
     synth.add_argument("-o", "--output", type=Path, required=True)
@@ -140,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (ImageError, LayoutError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if getattr(exc, "panels", None):
+            print("`python -m enhancer panels FIGURE -o DIR` writes one file per panel.", file=sys.stderr)
         return 2
 
 
@@ -205,6 +213,19 @@ def _cells(args) -> int:
             )
             written += 1
     print(f"{written} cells from {len(paths) - refused} karyograms in {args.output}; {refused} refused")
+    return 0
+
+
+def _panels(args) -> int:
+    figure = read_karyogram(args.figure)
+    panels = find_panels(figure.grey)
+    if not panels:
+        raise ValueError(f"{args.figure.name}: no long lines divide it into panels; it is one karyogram.")
+    args.output.mkdir(parents=True, exist_ok=True)
+    for number, (box, (data, suffix)) in enumerate(zip(panels, panel_files(figure, panels), strict=True), 1):
+        path = args.output / f"{args.figure.stem}-panel{number}{suffix}"
+        path.write_bytes(data)
+        print(f"panel {number} {list(box)} → {path}")
     return 0
 
 

@@ -37,6 +37,15 @@ class ChromosomeObject:
         return self.box[2] - self.box[0]
 
 
+@dataclass(frozen=True)
+class BorderLine:
+    """A long dark line across most of the image, away from its edges: a border between panels."""
+
+    vertical: bool
+    start: int  # its first column (vertical) or row (horizontal)
+    stop: int  # one past its last
+
+
 @dataclass
 class Segmentation:
     background: float  # grey level of the background
@@ -45,7 +54,7 @@ class Segmentation:
     underlines: list[Underline]
     underline_mask: np.ndarray
     text_mask: np.ndarray  # label digits, header text, arrows
-    border_lines: int = 0  # long lines spanning most of the image away from its edges: panel borders
+    border_lines: list[BorderLine] = field(default_factory=list)  # panel borders of a multi-panel figure
     debris: int = field(default=0)
 
 
@@ -220,13 +229,16 @@ def _half_thickness(labels: np.ndarray, box: tuple[slice, slice], index: int) ->
     return float(ndi.distance_transform_edt(inside).max())
 
 
-def _find_lines(strong: np.ndarray, width: int, height: int) -> tuple[list[Underline], np.ndarray, int]:
-    """Underlines: thin horizontal lines that come in groups at one height (one per slot)."""
+def _find_lines(
+    strong: np.ndarray, width: int, height: int
+) -> tuple[list[Underline], np.ndarray, list[BorderLine]]:
+    """Underlines: thin horizontal lines that come in groups at one height (one per slot); and the long
+    lines between the panels of a multi-panel figure."""
     length = max(25, round(0.05 * width))
     opened = _line_opening(strong, length, axis=1)
     max_thickness = max(3, round(0.006 * height))
     candidates: list[Underline] = []
-    border_lines = 0
+    border_lines = []
     for r in measure.regionprops(measure.label(opened)):
         y0, x0, y1, x1 = r.bbox
         if y1 - y0 > max_thickness:
@@ -236,15 +248,17 @@ def _find_lines(strong: np.ndarray, width: int, height: int) -> tuple[list[Under
         if above >= 0.5 or below >= 0.5:  # the edge of a dark area (a shadow), not a line
             continue
         if x1 - x0 > 0.7 * width:
-            border_lines += _inside(y0, y1, height, 0.15)  # a rule under a header or over a footer is not
+            if _inside(y0, y1, height, 0.15):  # a rule under a header or over a footer is not
+                border_lines.append(BorderLine(False, y0, y1))
         else:
             candidates.append(Underline(x0, x1, y0, y1))
     vertical = _line_opening(strong, max(25, round(0.6 * height)), axis=0)
-    border_lines += sum(
-        _inside(r.bbox[1], r.bbox[3], width, 0.06)
+    border_lines += [
+        BorderLine(True, r.bbox[1], r.bbox[3])
         for r in measure.regionprops(measure.label(vertical))
         if r.bbox[3] - r.bbox[1] <= max(3, round(0.006 * width))
-    )
+        and _inside(r.bbox[1], r.bbox[3], width, 0.06)
+    ]
 
     rows: list[list[Underline]] = []
     for line in sorted(candidates, key=lambda u: u.y0):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from skimage.filters import threshold_otsu
 
+from .panels import Box, panel_boxes
 from .segmentation import ChromosomeObject, Segmentation, Underline, segment
 from .slot_labels import read_slot_labels
 from .template import LABELS_23, LABELS_24, ROWS, template_slots
@@ -24,12 +25,14 @@ class LayoutError(ValueError):
     """The image cannot be read as one karyogram; the message says why and what to do.
 
     `guess`, when not None, is the best layout found, as `Layout.to_json()` with an extra
-    `"unsure": bool` per cell, so a person can start from it instead of a blank template.
+    `"unsure": bool` per cell, so a person can start from it instead of a blank template. `panels`, when
+    the image is a figure of several karyograms, are their boxes: each can be enhanced on its own.
     """
 
-    def __init__(self, message: str, guess: dict | None = None):
+    def __init__(self, message: str, guess: dict | None = None, panels: list[Box] | None = None):
         super().__init__(message)
         self.guess = guess
+        self.panels = panels or []  # a multi-panel figure's panels (`panels.panel_boxes`), each a karyogram
 
 
 @dataclass
@@ -142,11 +145,19 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     """Rows, then slots per row; on failure the LayoutError carries the best guess."""
     height, width = grey.shape
     if seg.border_lines:
-        raise LayoutError(
-            "The image has long border lines like a multi-panel figure; crop it to one karyogram "
-            "or give the slot boxes as a layout.",
-            _guess(seg, width, height, {}),
-        )
+        panels = panel_boxes(seg.border_lines, width, height)
+        if panels:
+            boxes = ", ".join(str(list(box)) for box in panels)
+            message = (
+                f"The image is a figure of {len(panels)} panels divided by long lines (boxes {boxes}, "
+                "x0 y0 x1 y1); split it into one karyogram per panel."
+            )
+        else:
+            message = (
+                "The image has long border lines like a multi-panel figure; crop it to one karyogram "
+                "or give the slot boxes as a layout."
+            )
+        raise LayoutError(message, _guess(seg, width, height, {}), panels)
     if len(seg.objects) < 20:
         raise LayoutError(
             f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram.",
