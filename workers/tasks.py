@@ -47,8 +47,14 @@ def slice_karyogram_task(*, job_pk: int) -> None:
     except ImageError as exc:
         jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}")
         return
-    except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them
-        jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}", layout_guess=exc.guess)
+    except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them, and
+        # a figure of several karyograms can be split into its panels
+        jobs.fail(
+            job_pk,
+            f"The karyogram could not be sliced: {exc}",
+            layout_guess=exc.guess,
+            panels=exc.panels or None,
+        )
         return
     try:
         services.save_cells(job, decoded.pixels, prepared)

@@ -11,22 +11,16 @@ from enhancer.panels import find_panels, panel_boxes, panel_files
 from enhancer.segmentation import BorderLine
 from enhancer.slicing import LayoutError, slice_karyogram
 from enhancer.synthetic import synthesize
-
-
-def two_panel_figure() -> np.ndarray:
-    """Two synthetic karyograms side by side, a 3 px black line between them (as a journal figure)."""
-    left = synthesize("45,X", seed=3, width=700, height=600).image
-    right = synthesize("47,XXX", seed=4, width=700, height=600).image
-    return np.hstack([left, np.zeros((600, 3), np.uint8), right])
+from tests.support.panels import LEFT, RIGHT, two_panel_figure
 
 
 def test_a_two_panel_figure_is_refused_with_its_panels_and_each_panel_slices():
     figure = two_panel_figure()
     grey = figure.astype(np.float32) / 255
-    assert find_panels(grey) == [(0, 0, 700, 600), (703, 0, 1403, 600)]
+    assert find_panels(grey) == [LEFT, RIGHT]
     with pytest.raises(LayoutError, match="figure of 2 panels") as refused:
         slice_karyogram(grey)
-    assert refused.value.panels == [(0, 0, 700, 600), (703, 0, 1403, 600)]
+    assert refused.value.panels == [LEFT, RIGHT]
 
     for x0, y0, x1, y1 in refused.value.panels:
         labels = slice_cells(grey[y0:y1, x0:x1]).inputs

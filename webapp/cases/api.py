@@ -82,6 +82,20 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
             JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )
 
+    @extend_schema(request=None, responses={201: KaryogramSerializer(many=True)})
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        """Split a figure of several karyograms (the `panels` its failed job found) into one karyogram per
+        panel in the same case, each cut without loss and enhanced; answers the new karyograms."""
+        job = self.get_object()
+        try:
+            with transaction.atomic():
+                panels = services.split_into_panels(job, request.user)
+                body = KaryogramSerializer(panels, many=True, context={"request": request}).data
+        except (services.SplitRefused, services.UploadError) as exc:
+            raise ValidationError({"panels": [str(exc)]}) from exc
+        return Response(body, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=StrengthsSerializer, responses={200: JobSerializer})
     @action(detail=True, methods=["post"])
     def strengths(self, request, pk=None):

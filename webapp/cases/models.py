@@ -217,6 +217,12 @@ class EnhancementJob(TrackedWork):
         help_text="the slicer's best boxes when it refused the layout, with the slots it is unsure of; "
         "where the editor starts",
     )
+    panels = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="when the image is a figure of several karyograms: the box [x0, y0, x1, y1] of each panel, "
+        "which can be split off as a karyogram of its own",
+    )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)

@@ -97,6 +97,7 @@ class JobSerializer(serializers.ModelSerializer):
             "cells",
             "layout_warnings",
             "layout_guess",
+            "panels",
             "timings",
             "created",
             "started",

@@ -17,11 +17,13 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
 from enhancer.cells import CellTransform, PreparedCells, prepare_cells
 from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
+from enhancer.panels import panel_files
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
@@ -96,6 +98,33 @@ def start_job(
     if enqueue:
         queue.send_on_commit(queue.SLICE, job_pk=job.pk)
     return job
+
+
+class SplitRefused(ValueError):
+    """A figure that cannot be split into its panels; the message says why."""
+
+
+def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
+    """Each panel of the job's multi-panel figure (`job.panels`) added to its case as a karyogram of its own,
+    cut without loss and named after the figure, with its enhancement queued (same strength and cells).
+    Refused when the job found no panels or when they were split off before; call inside a transaction."""
+    job = EnhancementJob.objects.select_for_update().select_related("karyogram__case").get(pk=job.pk)
+    figure = job.karyogram
+    if not job.panels:
+        raise SplitRefused(f"{figure.original_name} was not found to be a figure of several karyograms.")
+    stem = PurePath(figure.original_name).stem
+    files = panel_files(read_stored(figure), [tuple(box) for box in job.panels])
+    named = [(f"{stem}-panel{number}{suffix}", data) for number, (data, suffix) in enumerate(files, 1)]
+    existing = {k.sha256: k.original_name for k in figure.case.karyograms.all()}
+    already = [existing[h] for h in (hashlib.sha256(data).hexdigest() for _, data in named) if h in existing]
+    if already:
+        raise SplitRefused(f"{figure.original_name} was split before: see {', '.join(already)} in this case.")
+    panels = []
+    for name, data in named:
+        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user)
+        start_job(panel, user, job.strength, job.cell_count)
+        panels.append(panel)
+    return panels
 
 
 def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:

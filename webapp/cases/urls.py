@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("jobs/<int:pk>/strengths/", views.StrengthView.as_view(), name="job-strengths"),
     path("jobs/<int:pk>/retry/", views.RetryView.as_view(), name="job-retry"),
+    path("jobs/<int:pk>/split/", views.SplitPanelsView.as_view(), name="job-split"),
 ]

@@ -169,6 +169,25 @@ class StrengthView(TechnologistPage, View):
         return redirect(job)
 
 
+class SplitPanelsView(TechnologistPage, View):
+    """Split a figure of several karyograms into one karyogram per panel, each enhanced on its own."""
+
+    def post(self, request, pk):
+        job = get_object_or_404(EnhancementJob, pk=pk)
+        try:
+            with transaction.atomic():
+                panels = services.split_into_panels(job, request.user)
+        except (services.SplitRefused, services.UploadError) as exc:
+            messages.error(request, str(exc))
+            return redirect(job)
+        messages.success(
+            request,
+            f"{job.karyogram.original_name} was split into {len(panels)} karyograms "
+            f"({', '.join(p.original_name for p in panels)}); each is being enhanced.",
+        )
+        return redirect(job.karyogram.case)
+
+
 class RetryView(TechnologistPage, View):
     """Run the karyogram again, optionally with slot boxes corrected by a person."""
 

@@ -44,6 +44,7 @@ ACCESS = {
             "job-cell-image",
             "job-strengths",
             "job-retry",
+            "job-split",
             "api-case-list",
             "api-case-detail",
             "api-case-karyograms",
@@ -51,6 +52,7 @@ ACCESS = {
             "api-job-detail",
             "api-job-result",
             "api-job-retry",
+            "api-job-split",
             "api-job-strengths",
         ],
         TECH,
@@ -98,6 +100,7 @@ ACCESS = {
 POST_ONLY = {
     "job-strengths",
     "job-retry",
+    "job-split",
     "study-state",
     "study-raters",
     "training-create",
@@ -107,6 +110,7 @@ POST_ONLY = {
     "model-evaluate",
     "api-case-karyograms",
     "api-job-retry",
+    "api-job-split",
     "api-job-strengths",
     "api-study-ratings",
     "api-study-close",
@@ -165,9 +169,11 @@ def world(make_user, finished_karyograms):
         "job-detail",
         "job-strengths",
         "job-retry",
+        "job-split",
         "api-job-detail",
         "api-job-result",
         "api-job-retry",
+        "api-job-split",
         "api-job-strengths",
     ):
         kwargs[name] = {"pk": job.pk}

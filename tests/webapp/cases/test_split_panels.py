@@ -1,0 +1,76 @@
+"""A figure of several karyograms: its failed job names the panels, and a technologist splits it into one
+karyogram per panel, each cut without loss and enhanced, once."""
+
+import numpy as np
+import pytest
+
+from enhancer.io import ImageInfo, encode_karyogram, read_karyogram
+from tests.conftest import PASSWORD
+from tests.factories import KaryogramFactory
+from tests.support.panels import LEFT, RIGHT, two_panel_figure
+from webapp.cases import services
+from webapp.cases.models import EnhancementJob, JobState, Karyogram
+from workers import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def figure_job(make_user, settings, tmp_path):
+    """The failed job of a two-panel figure, sliced by this process."""
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", "panel-tech")
+    png = encode_karyogram(two_panel_figure(), ImageInfo("PNG", 1403, 600, 1, 8))
+    figure = KaryogramFactory(case__created_by=user, name="journal figure.png", png=png)
+    job = services.start_job(figure, user, strength=0.7, enqueue=False)
+    tasks.slice_karyogram_task(job_pk=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_the_failed_job_names_the_panels_on_its_page_and_in_the_api(figure_job, client):
+    assert figure_job.state == JobState.FAILED and "figure of 2 panels" in figure_job.error
+    assert figure_job.panels == [list(LEFT), list(RIGHT)]
+    client.login(username="panel-tech", password=PASSWORD)
+    assert client.get(f"/api/jobs/{figure_job.pk}/").json()["panels"] == [list(LEFT), list(RIGHT)]
+    page = client.get(f"/jobs/{figure_job.pk}/").content.decode()
+    assert "This image is a figure of 2 karyograms." in page and "Split into 2 karyograms</button>" in page
+
+
+def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_is_refused(figure_job, client):
+    client.login(username="panel-tech", password=PASSWORD)
+    answer = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
+    case = figure_job.karyogram.case
+    assert answer.redirect_chain[-1][0] == case.get_absolute_url()
+    assert "journal figure.png was split into 2 karyograms" in answer.content.decode()
+
+    panels = list(case.karyograms.exclude(pk=figure_job.karyogram.pk).order_by("pk"))
+    assert [k.original_name for k in panels] == ["journal figure-panel1.png", "journal figure-panel2.png"]
+    figure = two_panel_figure()
+    for panel, (x0, y0, x1, y1) in zip(panels, (LEFT, RIGHT), strict=True):
+        with panel.original.open("rb") as f:
+            assert np.array_equal(read_karyogram(f.read()).pixels, figure[y0:y1, x0:x1])  # no pixel lost
+        job = panel.jobs.get()
+        assert job.state == JobState.QUEUED and job.strength == 0.7
+
+    again = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
+    assert (
+        "was split before: see journal figure-panel1.png, journal figure-panel2.png" in again.content.decode()
+    )
+    assert case.karyograms.count() == 3 and EnhancementJob.objects.count() == 3
+
+
+def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as):
+    api = api_as("technologist")
+    answer = api.post(f"/api/jobs/{figure_job.pk}/split/")
+    assert answer.status_code == 201
+    assert [k["original_name"] for k in answer.json()] == [
+        "journal figure-panel1.png",
+        "journal figure-panel2.png",
+    ]
+    assert all(k["job"]["state"] == "queued" for k in answer.json())
+    assert api.post(f"/api/jobs/{figure_job.pk}/split/").status_code == 400
+
+    single = services.start_job(Karyogram.objects.get(original_name="journal figure-panel1.png"), api.user)
+    refused = api.post(f"/api/jobs/{single.pk}/split/")
+    assert refused.status_code == 400 and "not found to be a figure" in refused.json()["panels"][0]
