@@ -109,9 +109,7 @@ def test_an_evaluation_no_worker_takes_says_so(curator, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_training_runs_evaluation_that_cannot_run_fails_the_run_with_what_to_do(
-    curator, sent, evaluate_as
-):
+def test_a_training_runs_evaluation_that_cannot_run_fails_the_run_with_what_to_do(curator, sent, evaluate_as):
     version = ModelVersionFactory(name="trained-two", source="trained")
     run = TrainingRunFactory(dataset__created_by=curator.user, state=RunState.EVALUATING, model=version)
     status = _status(curator, version)
