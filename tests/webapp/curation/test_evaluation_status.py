@@ -96,7 +96,7 @@ def test_a_failed_evaluation_reports_its_reason(curator, sent, evaluate_as):
 
 
 @pytest.mark.django_db
-def test_an_evaluation_no_worker_takes_says_so(curator, settings):
+def test_an_evaluation_or_run_no_worker_takes_says_so(curator, settings):
     cache.clear()  # the broker is asked afresh, not read from another test's cached answer
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     version = ModelVersionFactory(name="uploaded-three")
@@ -105,6 +105,10 @@ def test_an_evaluation_no_worker_takes_says_so(curator, settings):
     waiting = _status(curator, version)["waiting_for_worker"]
     assert waiting.startswith("The task queue (Redis) cannot be reached")
     assert waiting in _row(curator.get("/curation/models/").content.decode(), "uploaded-three")
+    run = TrainingRunFactory(dataset__created_by=curator.user, state=RunState.EVALUATING)
+    TrainingRun.objects.update(updated=timezone.now() - timedelta(seconds=60))
+    assert curator.get(f"/curation/training/{run.pk}/status/").json()["waiting_for_worker"] == waiting
+    assert waiting in curator.get(f"/curation/training/{run.pk}/").content.decode()  # the run page says it too
     cache.clear()
 
 
