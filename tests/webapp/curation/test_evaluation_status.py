@@ -108,7 +108,7 @@ def test_an_evaluation_or_run_no_worker_takes_says_so(curator, settings):
     run = TrainingRunFactory(dataset__created_by=curator.user, state=RunState.EVALUATING)
     TrainingRun.objects.update(updated=timezone.now() - timedelta(seconds=60))
     assert curator.get(f"/curation/training/{run.pk}/status/").json()["waiting_for_worker"] == waiting
-    assert waiting in curator.get(f"/curation/training/{run.pk}/").content.decode()  # the run page says it too
+    assert waiting in curator.get(f"/curation/training/{run.pk}/").content.decode()  # on the run page too
     cache.clear()
 
 
