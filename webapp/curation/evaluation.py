@@ -101,7 +101,7 @@ def evaluation_work(versions: list[ModelVersion]) -> dict[int, TrackedWork]:
     """The work that evaluates (or evaluated) each version, by version pk: its newest `ModelEvaluation`, else
     its training run once that has registered it (training runs evaluate their model as their last step)."""
     work: dict[int, TrackedWork] = {
-        run.model_id: run for run in TrainingRun.objects.filter(model__in=versions).exclude(model=None)
+        run.model_id: run for run in TrainingRun.objects.filter(model__in=versions)
     }
     for evaluation in ModelEvaluation.objects.filter(version__in=versions).order_by("created"):
         work[evaluation.version_id] = evaluation
