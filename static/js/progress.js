@@ -1,26 +1,49 @@
-// Live job progress: poll the job API and update stage, bar and error without reloading.
+// Live progress of queued work: poll its JSON status (an enhancement job's API by default, or the bar's
+// data-job-url) and update stage, bar, error and the waiting notice without reloading. When the work ends,
+// the job page reloads; an element named by the bar's data-job-refresh (a models page row) is swapped for
+// its copy in a fresh rendering of the page, with its figures and buttons.
 (function () {
-  const bars = document.querySelectorAll("progress[data-poll='1']");
-  const jobs = new Set([...bars].map((b) => b.dataset.jobProgress));
   const status = document.getElementById("job-status");
-  jobs.forEach((id) => {
-    const timer = setInterval(async () => {
-      let job;
-      try {
-        const response = await fetch(`/api/jobs/${id}/`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-        if (!response.ok) return;
-        job = await response.json();
-      } catch (err) { return; }
-      document.querySelectorAll(`[data-job-progress='${id}']`).forEach((el) => { el.value = job.progress; });
-      document.querySelectorAll(`[data-job-percent='${id}']`).forEach((el) => { el.textContent = `${job.progress}%`; });
-      document.querySelectorAll(`[data-job-state='${id}']`).forEach((el) => { el.textContent = job.stage; el.className = `state state-${job.state}`; });
-      document.querySelectorAll(`[data-job-error='${id}']`).forEach((el) => { el.textContent = job.error || ""; });
-      document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
-      document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed"; });
-      if (job.state === "done" || job.state === "failed") {
-        clearInterval(timer);
-        if (status && status.dataset.job === String(id)) window.location.reload();
-      }
-    }, 1000);
-  });
+  const polled = new Set();
+
+  async function refresh(elementId) {
+    try {
+      const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(elementId);
+      const old = document.getElementById(elementId);
+      if (fresh && old) { old.replaceWith(fresh); watch(fresh); }
+    } catch (err) { /* the element keeps its last state until the page is loaded again */ }
+  }
+
+  function watch(root) {
+    root.querySelectorAll("progress[data-poll='1']").forEach((bar) => {
+      const id = bar.dataset.jobProgress;
+      if (polled.has(id)) return;
+      polled.add(id);
+      const url = bar.dataset.jobUrl || `/api/jobs/${id}/`;
+      const timer = setInterval(async () => {
+        let job;
+        try {
+          const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+          if (!response.ok) return;
+          job = await response.json();
+        } catch (err) { return; }
+        document.querySelectorAll(`[data-job-progress='${id}']`).forEach((el) => { el.value = job.progress; });
+        document.querySelectorAll(`[data-job-percent='${id}']`).forEach((el) => { el.textContent = `${job.progress}%`; });
+        document.querySelectorAll(`[data-job-state='${id}']`).forEach((el) => { el.textContent = job.stage; el.className = `state state-${job.state}`; });
+        document.querySelectorAll(`[data-job-error='${id}']`).forEach((el) => { el.textContent = job.error || ""; });
+        document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
+        document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed"; });
+        if (job.state === "done" || job.state === "failed") {
+          clearInterval(timer);
+          polled.delete(id);
+          if (status && status.dataset.job === String(id)) window.location.reload();
+          else if (bar.dataset.jobRefresh) refresh(bar.dataset.jobRefresh);
+        }
+      }, 1000);
+    });
+  }
+
+  watch(document);
 })();

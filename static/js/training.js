@@ -50,6 +50,8 @@
         set("[data-run-iteration]", run.iteration);
         set("[data-run-iterations]", run.iterations);
         set("[data-run-error]", run.error);
+        set("[data-run-waiting]", run.waiting_for_worker);
+        box.querySelector("[data-run-waiting]").hidden = !run.waiting_for_worker;
         drawLosses(run.losses);
         const cancel = box.querySelector("[data-run-cancel]");
         if (cancel && !run.cancellable) cancel.remove();

@@ -3,16 +3,23 @@
 A curator snapshots a dataset of synthetic karyograms, trains a tiny model for a few iterations
 (live progress, loss curves, samples), sees it evaluated, activates it (or an admin overrides its failed
 bars); the next enhancement job uses it and records that version. Also: the registry's gate and the way back
-to the shipped model, a run page that drops Cancel when the run ends, and no 404 (favicon) on the way.
+to the shipped model, a run page that drops Cancel when the run ends, no 404 (favicon) on the way, and a
+models page that follows evaluations (queued, waiting, running, done or failed) without a reload, on a phone.
 """
 
-import pytest
+from datetime import timedelta
 
-from tests.factories import KaryogramFactory, trained_model_versions
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from tests.factories import KaryogramFactory, ModelVersionFactory, trained_model_versions
+from tests.support.services import free_port
 from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobState
+from webapp.core import queue
 from webapp.curation.gate import failed_bars
-from webapp.curation.models import Dataset, ModelVersion, RunState, TrainingRun
+from webapp.curation.models import Dataset, ModelEvaluation, ModelVersion, RunState, TrainingRun
 
 
 @pytest.mark.browser
@@ -146,3 +153,65 @@ def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, ma
     page.wait_for_function("() => document.querySelector('[data-run-state]').textContent === 'Done'")
     assert page.get_by_role("button", name="Cancel").count() == 0
     assert missing == []
+
+
+NO_OVERFLOW = """(width) => document.documentElement.scrollWidth <= width
+  && [...document.querySelectorAll('td.bars > *, td.bars li')].every((el) => el.scrollWidth <= el.clientWidth + 1)"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_models_page_follows_evaluations_without_a_reload_at_phone_width(
+    page, live_server, log_in, make_user, monkeypatch, settings
+):
+    monkeypatch.setattr(queue, "send", lambda name, **kwargs: None)  # no worker: the test moves the rows
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # so the waiting notice says why
+    cache.clear()
+    make_user("curator", "cleo")
+    versions = {name: ModelVersionFactory(name=name) for name in ("fresh-upload", "broken-upload")}
+    width = 375
+    page.set_viewport_size({"width": width, "height": 812})
+    log_in("cleo")
+    page.goto(live_server.url + "/curation/models/")
+    for name in versions:
+        page.locator(f"tr[data-model='{name}']").get_by_role("button", name="Evaluate").click()
+        page.wait_for_selector(f"tr[data-model='{name}'] [data-job-state]:text-is('Queued')")
+    page.evaluate("window.sameDocument = true")  # gone if anything reloads the page
+    rows = {name: page.locator(f"tr[data-model='{name}']") for name in versions}
+    evaluations = {name: ModelEvaluation.objects.get(version=v) for name, v in versions.items()}
+
+    ModelEvaluation.objects.update(updated=timezone.now() - timedelta(seconds=60))  # unmoved for a minute
+    for row in rows.values():
+        row.locator("[data-job-waiting]").wait_for(state="visible")
+        assert "The task queue (Redis) cannot be reached" in row.locator("[data-job-waiting]").inner_text()
+    assert page.evaluate(NO_OVERFLOW, width)
+
+    fresh, broken = evaluations["fresh-upload"], evaluations["broken-upload"]
+    ModelEvaluation.objects.filter(pk=fresh.pk).update(
+        state="evaluating", progress=10, updated=timezone.now()
+    )
+    page.wait_for_selector("tr[data-model='fresh-upload'] [data-job-state]:text-is('Evaluating')")
+    assert rows["fresh-upload"].locator("[data-job-waiting]").is_hidden()
+    assert (
+        page.evaluate("document.querySelector(\"[data-job-progress='model-%d']\").value" % fresh.version_id)
+        == 10
+    )
+
+    poor = {"ssim_fg": 0.41, "band_corr": 0.67, "length_ratio": 0.97}
+    ModelVersion.objects.filter(name="fresh-upload").update(
+        evaluation={"synthetic_pairs": {"methods": {"identity": poor, "cyclegan": {**poor, "ssim_fg": 0.62}}}}
+    )
+    ModelEvaluation.objects.filter(pk=fresh.pk).update(state="done", progress=100)
+    ModelEvaluation.objects.filter(pk=broken.pk).update(
+        state="failed", error="The evaluation could not run: size mismatch for model.1.weight"
+    )
+    rows["fresh-upload"].get_by_role("button", name="Activate").wait_for()
+    assert "0.620" in rows["fresh-upload"].inner_text() and "passes" in rows["fresh-upload"].inner_text()
+    failed = rows["broken-upload"].locator(".evaluation[data-state='failed']")
+    failed.wait_for()
+    assert "The evaluation failed: The evaluation could not run: size mismatch" in failed.inner_text()
+    assert rows["broken-upload"].get_by_role("button", name="Evaluate").is_visible()
+    assert page.locator("[data-poll='1']").count() == 0
+    assert page.evaluate("window.sameDocument") is True
+    assert page.evaluate(NO_OVERFLOW, width)
+    cache.clear()

@@ -17,6 +17,7 @@ from enhancer.inference import Enhancer
 from enhancer.metrics import ssim_map
 from enhancer.synthetic.files import write_synthetic
 from webapp.core import queue
+from webapp.core.models import TrackedWork, TrackedWorkQuerySet
 
 from .datasets import export_cells
 from .models import EvaluationState, ModelEvaluation, ModelVersion, RunState, TrainingRun
@@ -75,6 +76,17 @@ def store_evaluation(version: ModelVersion) -> None:
     ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
 
 
+def store_evaluation_or_fail(work: TrackedWorkQuerySet, pk: int, version: ModelVersion, failed: str) -> bool:
+    """`store_evaluation`, or fail row `pk` of `work` with `failed` and the reason when the weights load but
+    cannot run (torch raises RuntimeError), rather than leave the row to be retried; True when stored."""
+    try:
+        store_evaluation(version)
+    except (ValueError, RuntimeError) as exc:
+        work.fail(pk, failed.format(reason=exc))
+        return False
+    return True
+
+
 class EvaluationRefused(ValueError):
     """A version that gets no evaluation of its own; the message says why."""
 
@@ -83,6 +95,17 @@ def evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
     """The versions whose training run is evaluating them as its last step."""
     evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
     return set(evaluating.values_list("model_id", flat=True))
+
+
+def evaluation_work(versions: list[ModelVersion]) -> dict[int, TrackedWork]:
+    """The work that evaluates (or evaluated) each version, by version pk: its newest `ModelEvaluation`, else
+    its training run once that has registered it (training runs evaluate their model as their last step)."""
+    work: dict[int, TrackedWork] = {
+        run.model_id: run for run in TrainingRun.objects.filter(model__in=versions)
+    }
+    for evaluation in ModelEvaluation.objects.filter(version__in=versions).order_by("created"):
+        work[evaluation.version_id] = evaluation
+    return work
 
 
 def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
@@ -110,9 +133,7 @@ def run_evaluation(evaluation_pk: int) -> None:
     )
     if evaluation is None:
         return
-    try:
-        store_evaluation(evaluation.version)
-    except (ValueError, RuntimeError) as exc:  # weights that load but cannot run (torch raises RuntimeError)
-        evaluations.fail(evaluation_pk, f"The evaluation could not run: {exc}")
-        return
-    evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)
+    if store_evaluation_or_fail(
+        evaluations, evaluation_pk, evaluation.version, "The evaluation could not run: {reason}"
+    ):
+        evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)

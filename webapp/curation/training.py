@@ -19,7 +19,7 @@ from webapp.core import queue, storage
 
 from . import registry
 from .datasets import export_cells
-from .evaluation import store_evaluation
+from .evaluation import store_evaluation_or_fail
 from .models import Dataset, ModelVersion, RunState, TrainingRun
 
 PROGRESS_EVERY_SECONDS = 1.0
@@ -129,9 +129,15 @@ def train_run(run_pk: int) -> None:
 
 
 def evaluate_run(run_pk: int) -> None:
-    """Evaluate the run's model and store the results with the model version."""
+    """Evaluate the run's model and store the results with the model version; a model that cannot be
+    evaluated fails the run at once with the reason and what to do (it was retried unseen before)."""
     run = runs.claim(run_pk, RunState.EVALUATING)
     if run is None:
         return
-    store_evaluation(run.model)
-    runs.advance(run_pk, RunState.EVALUATING, RunState.DONE)
+    failed = (
+        f"Training finished and registered the model {run.model.name}, but its evaluation could not run: "
+        "{reason}. It cannot be activated until it is evaluated: press “Evaluate” on its row of the models "
+        "page to try again, and tell your administrator if that fails too."
+    )
+    if store_evaluation_or_fail(runs, run_pk, run.model, failed):
+        runs.advance(run_pk, RunState.EVALUATING, RunState.DONE)

@@ -21,6 +21,11 @@ urlpatterns = [
     path("curation/models/upload/", views.ModelUploadView.as_view(), name="model-upload"),
     path("curation/models/<int:pk>/activate/", views.ModelActivateView.as_view(), name="model-activate"),
     path("curation/models/<int:pk>/evaluate/", views.ModelEvaluateView.as_view(), name="model-evaluate"),
+    path(
+        "curation/models/<int:pk>/evaluation/",
+        views.ModelEvaluationStatusView.as_view(),
+        name="model-evaluation-status",
+    ),
     path("curation/models/compare/", views.ModelCompareView.as_view(), name="model-compare"),
     path("curation/models/compare/<int:pk>/", views.ModelComparisonView.as_view(), name="model-comparison"),
     path(

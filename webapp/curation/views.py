@@ -21,9 +21,9 @@ from webapp.core import queue, storage
 from . import registry
 from .comparison import KINDS, metric_rows, request_comparison
 from .datasets import DatasetError, build_dataset
-from .evaluation import EvaluationRefused, evaluated_by_their_runs, request_evaluation
+from .evaluation import EvaluationRefused, evaluation_work, request_evaluation
 from .forms import BulkLabelForm, DatasetForm, OverrideForm, TrainingForm, UploadModelForm
-from .models import Dataset, ModelComparison, ModelEvaluation, ModelVersion, TrainingRun
+from .models import Dataset, ModelComparison, ModelVersion, TrainingRun
 from .training import start_training
 
 THUMBNAIL = 240
@@ -182,7 +182,8 @@ class TrainingDetailView(CuratorPage, DetailView):
 
 
 class TrainingStatusView(CuratorPage, View):
-    """Live progress as JSON: state, epoch, iteration, the sampled losses."""
+    """Live progress as JSON: state, epoch, iteration, the sampled losses, and why it waits when no worker
+    takes its next step."""
 
     def get(self, request, pk):
         run = get_object_or_404(TrainingRun, pk=pk)
@@ -196,6 +197,7 @@ class TrainingStatusView(CuratorPage, View):
                 "iterations": run.iterations,
                 "losses": run.losses,
                 "error": run.error,
+                "waiting_for_worker": run.waiting_for_worker,
                 "active": run.is_active,
                 "cancellable": run.is_cancellable,
                 "model": run.model.name if run.model else None,
@@ -232,28 +234,19 @@ class TrainingCancelView(CuratorPage, View):
         return redirect(run)
 
 
-def _latest_evaluations(versions: list[ModelVersion]) -> dict[int, ModelEvaluation]:
-    """The newest evaluation a worker was asked for, per version (training runs evaluate theirs themselves)."""
-    latest = {}
-    for evaluation in ModelEvaluation.objects.filter(version__in=versions).order_by("created"):
-        latest[evaluation.version_id] = evaluation
-    return latest
-
-
 def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> HttpResponse:
-    """The registry: every version with the bars it fails, its evaluation under way or failed, and the
-    versions with the same weights; admins may override with a reason."""
+    """The registry: every version with the bars it fails, its evaluation (under way: polled by progress.js,
+    failed: with the reason), and the versions with the same weights; admins may override with a reason."""
     versions = registry.listed_versions()
     shipped = versions[0]  # listed first; asked for once (it stats and may hash ENHANCER_MODEL_DIR)
     in_use = registry.active_version() or shipped
-    evaluations = _latest_evaluations(versions)
-    by_runs = evaluated_by_their_runs(versions)
+    work = evaluation_work(versions)
     rows = [
         (
             v,
             registry.activation_failures(v),
-            evaluations.get(v.pk),
-            v.pk in by_runs,
+            work.get(v.pk),
+            isinstance(work.get(v.pk), TrainingRun),
             [t.name for t in versions if t.weights_sha256 == v.weights_sha256 and t != v],
         )
         for v in versions
@@ -276,6 +269,27 @@ def _models_page(request, upload_form: UploadModelForm, status: int = 200) -> Ht
 class ModelListView(CuratorPage, View):
     def get(self, request):
         return _models_page(request, UploadModelForm())
+
+
+class ModelEvaluationStatusView(CuratorPage, View):
+    """A version's evaluation as JSON in the job API's terms (state, stage, progress, error, waiting_for_worker),
+    which progress.js polls on the models page; 404 for a version never sent to be evaluated."""
+
+    def get(self, request, pk):
+        version = get_object_or_404(ModelVersion, pk=pk)
+        work = evaluation_work([version]).get(version.pk)
+        if work is None:
+            raise Http404("this version has no evaluation")
+        return JsonResponse(
+            {
+                "state": work.state,
+                "stage": work.get_state_display(),
+                "progress": work.progress,
+                "error": work.error,
+                "waiting_for_worker": work.waiting_for_worker,
+                "by_training_run": isinstance(work, TrainingRun),
+            }
+        )
 
 
 class ModelActivateView(CuratorPage, View):

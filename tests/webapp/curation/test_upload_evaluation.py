@@ -29,7 +29,7 @@ def _upload(client, name: str, weights: bytes, card: bytes, **extra):
 
 
 def _row(html: str, name: str) -> str:
-    start = html.index(f'<tr data-model="{name}">')
+    start = html.index(f'<tr data-model="{name}" ')
     return html[start : html.index("</tr>", start)]
 
 

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PASSWORD
 from tests.factories import ModelVersionFactory, TrainingRunFactory
-from webapp.curation.models import ModelComparison
+from webapp.curation.models import ModelComparison, ModelEvaluation
 from webapp.studies import services as study_services
 from webapp.studies.models import Assignment
 
@@ -87,6 +87,7 @@ ACCESS = {
             "model-upload",
             "model-activate",
             "model-evaluate",
+            "model-evaluation-status",
             "model-compare",
             "model-comparison",
             "model-comparison-cell",
@@ -149,6 +150,7 @@ def world(make_user, finished_karyograms):
     run = TrainingRunFactory(dataset__created_by=users["curator"], state="done")
     dataset = run.dataset
     version = ModelVersionFactory()
+    ModelEvaluation.objects.create(version=version, state="done", created_by=users["curator"])
     comparison = ModelComparison.objects.create(
         first=version, second=version, state="done", labels=["1"], created_by=users["curator"]
     )
@@ -199,6 +201,7 @@ def world(make_user, finished_karyograms):
         kwargs[name] = {"pk": run.pk}
     kwargs["model-activate"] = {"pk": version.pk}
     kwargs["model-evaluate"] = {"pk": version.pk}
+    kwargs["model-evaluation-status"] = {"pk": version.pk}
     kwargs["model-comparison"] = {"pk": comparison.pk}
     kwargs["model-comparison-cell"] = {"pk": comparison.pk, "label": "1", "kind": "input"}
     kwargs["rater-invite-renew"] = {"pk": users["rater"].pk}
