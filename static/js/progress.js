@@ -35,6 +35,11 @@
         document.querySelectorAll(`[data-job-error='${id}']`).forEach((el) => { el.textContent = job.error || ""; });
         document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
         document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed"; });
+        document.querySelectorAll(`[data-job-split='${id}']`).forEach((el) => {
+          const panels = (job.panels || []).length;
+          el.hidden = job.state !== "failed" || !panels;
+          if (panels) el.textContent = `Split into ${panels} karyograms`;
+        });
         if (job.state === "done" || job.state === "failed") {
           clearInterval(timer);
           polled.delete(id);

@@ -35,6 +35,11 @@ def test_the_failed_job_names_the_panels_on_its_page_and_in_the_api(figure_job, 
     assert client.get(f"/api/jobs/{figure_job.pk}/").json()["panels"] == [list(LEFT), list(RIGHT)]
     page = client.get(f"/jobs/{figure_job.pk}/").content.decode()
     assert "This image is a figure of 2 karyograms." in page and "Split into 2 karyograms</button>" in page
+    case_page = client.get(figure_job.karyogram.case.get_absolute_url()).content.decode()
+    assert (
+        f'href="/jobs/{figure_job.pk}/#split-panels" data-job-split="{figure_job.pk}">Split into 2'
+        in case_page
+    )
 
 
 def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_is_refused(figure_job, client):
