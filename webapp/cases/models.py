@@ -147,6 +147,14 @@ class Karyogram(models.Model):
     length = models.CharField(max_length=16, choices=Length.choices, default=Length.UNLABELLED)
     included = models.BooleanField(default=True, help_text="offered to curation datasets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    split_from = models.ForeignKey(
+        "EnhancementJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="split_off",
+        help_text="the job of the figure of several karyograms this one was cut from, as one of its panels",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -54,8 +54,9 @@ def read_upload(uploaded) -> tuple[bytes, DecodedKaryogram]:
     return data, decoded
 
 
-def add_karyogram(case: Case, uploaded, user) -> Karyogram:
-    """Store an uploaded karyogram unchanged, with its hash and image facts."""
+def add_karyogram(case: Case, uploaded, user, split_from: EnhancementJob | None = None) -> Karyogram:
+    """Store an uploaded karyogram unchanged, with its hash and image facts (and the job of the figure it
+    was cut from, for a panel)."""
     data, decoded = read_upload(uploaded)
     info = decoded.info
     karyogram = Karyogram(
@@ -69,6 +70,7 @@ def add_karyogram(case: Case, uploaded, user) -> Karyogram:
         width=info.width,
         height=info.height,
         uploaded_by=user,
+        split_from=split_from,
     )
     karyogram.original.save("original", ContentFile(data), save=False)
     try:
@@ -112,16 +114,14 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
     figure = job.karyogram
     if not job.panels:
         raise SplitRefused(f"{figure.original_name} was not found to be a figure of several karyograms.")
+    if already := [k.original_name for k in job.split_off.order_by("pk")]:
+        raise SplitRefused(f"{figure.original_name} was split before: see {', '.join(already)} in this case.")
     stem = PurePath(figure.original_name).stem
     files = panel_files(read_stored(figure), [tuple(box) for box in job.panels])
-    named = [(f"{stem}-panel{number}{suffix}", data) for number, (data, suffix) in enumerate(files, 1)]
-    existing = {k.sha256: k.original_name for k in figure.case.karyograms.all()}
-    already = [existing[h] for h in (hashlib.sha256(data).hexdigest() for _, data in named) if h in existing]
-    if already:
-        raise SplitRefused(f"{figure.original_name} was split before: see {', '.join(already)} in this case.")
     panels = []
-    for name, data in named:
-        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user)
+    for number, (data, suffix) in enumerate(files, 1):
+        name = f"{stem}-panel{number}{suffix}"
+        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user, split_from=job)
         start_job(panel, user, job.strength, job.cell_count)
         panels.append(panel)
     return panels

@@ -119,6 +119,7 @@ class JobDetailView(TechnologistPage, DetailView):
         job = self.object
         context["cells"] = list(job.cell_rows.all())
         context["layout_warnings"] = job.layout_warnings
+        context["split_off"] = list(job.split_off.order_by("pk")) if job.panels else []
         start, context["editor_source"] = services.editor_start(job)
         context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
         context["case"] = job.karyogram.case

@@ -58,6 +58,14 @@ def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_i
         job = panel.jobs.get()
         assert job.state == JobState.QUEUED and job.strength == 0.7
 
+    page = client.get(f"/jobs/{figure_job.pk}/").content.decode()  # the figure's job points at its panels
+    assert (
+        "This figure was split into 2 karyograms:" in page and "Split into 2 karyograms</button>" not in page
+    )
+    assert [k.split_from for k in panels] == [figure_job, figure_job]
+    case_page = client.get(case.get_absolute_url()).content.decode()
+    assert f'data-job-split="{figure_job.pk}" hidden>' in case_page
+
     again = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
     assert (
         "was split before: see journal figure-panel1.png, journal figure-panel2.png" in again.content.decode()
@@ -73,7 +81,7 @@ def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as
         "journal figure-panel1.png",
         "journal figure-panel2.png",
     ]
-    assert all(k["job"]["state"] == "queued" for k in answer.json())
+    assert all(k["job"]["state"] == "queued" and k["split_from"] == figure_job.pk for k in answer.json())
     assert api.post(f"/api/jobs/{figure_job.pk}/split/").status_code == 400
 
     single = services.start_job(Karyogram.objects.get(original_name="journal figure-panel1.png"), api.user)
