@@ -8,7 +8,8 @@
 
   async function refresh(elementId) {
     try {
-      const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      // X-Row-Refresh: the page leaves its one-time notices for the person's next page (templates/base.html)
+      const response = await fetch(window.location.href, { headers: { Accept: "text/html", "X-Row-Refresh": "1" }, credentials: "same-origin" });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(elementId);
       const old = document.getElementById(elementId);

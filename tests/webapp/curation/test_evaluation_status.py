@@ -143,3 +143,12 @@ def test_a_training_runs_evaluation_that_cannot_run_fails_the_run_with_what_to_d
     status = _status(curator, version)
     assert (status["state"], status["by_training_run"]) == ("queued", False)  # the newest evaluation counts
     assert TrainingRun.objects.get().state == RunState.FAILED
+
+
+@pytest.mark.django_db
+def test_refreshing_a_row_leaves_the_pages_notices_for_the_next_page(curator, sent):
+    version = ModelVersionFactory(name="noticed")
+    curator.post(f"/curation/models/{version.pk}/evaluate/")  # leaves a one-time notice
+    refresh = curator.get("/curation/models/", HTTP_X_ROW_REFRESH="1").content.decode()
+    assert 'class="messages"' not in refresh  # what progress.js fetches to swap a finished row in
+    assert 'class="messages"' in curator.get("/curation/models/").content.decode()
