@@ -5,6 +5,7 @@ evaluated by a `ModelEvaluation` a worker moves on (`workers.training`, queue gp
 """
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -76,13 +77,15 @@ def store_evaluation(version: ModelVersion) -> None:
     ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
 
 
-def store_evaluation_or_fail(work: TrackedWorkQuerySet, pk: int, version: ModelVersion, failed: str) -> bool:
-    """`store_evaluation`, or fail row `pk` of `work` with `failed` and the reason when the weights load but
-    cannot run (torch raises RuntimeError), rather than leave the row to be retried; True when stored."""
+def store_evaluation_or_fail(
+    work: TrackedWorkQuerySet, pk: int, version: ModelVersion, failed: Callable[[Exception], str]
+) -> bool:
+    """`store_evaluation`, or fail row `pk` of `work` with the message `failed(reason)` when the weights load
+    but cannot run (torch raises RuntimeError), rather than leave the row to be retried; True when stored."""
     try:
         store_evaluation(version)
     except (ValueError, RuntimeError) as exc:
-        work.fail(pk, failed.format(reason=exc))
+        work.fail(pk, failed(exc))
         return False
     return True
 
@@ -134,6 +137,9 @@ def run_evaluation(evaluation_pk: int) -> None:
     if evaluation is None:
         return
     if store_evaluation_or_fail(
-        evaluations, evaluation_pk, evaluation.version, "The evaluation could not run: {reason}"
+        evaluations,
+        evaluation_pk,
+        evaluation.version,
+        lambda reason: f"The evaluation could not run: {reason}",
     ):
         evaluations.advance(evaluation_pk, EvaluationState.EVALUATING, EvaluationState.DONE)

@@ -134,10 +134,13 @@ def evaluate_run(run_pk: int) -> None:
     run = runs.claim(run_pk, RunState.EVALUATING)
     if run is None:
         return
-    failed = (
-        f"Training finished and registered the model {run.model.name}, but its evaluation could not run: "
-        "{reason}. It cannot be activated until it is evaluated: press “Evaluate” on its row of the models "
-        "page to try again, and tell your administrator if that fails too."
-    )
+
+    def failed(reason: Exception) -> str:
+        return (
+            f"Training finished and registered the model {run.model.name}, but its evaluation could not run: "
+            f"{reason}. It cannot be activated until it is evaluated: press “Evaluate” on its row of the models "
+            "page to try again, and tell your administrator if that fails too."
+        )
+
     if store_evaluation_or_fail(runs, run_pk, run.model, failed):
         runs.advance(run_pk, RunState.EVALUATING, RunState.DONE)
