@@ -105,6 +105,8 @@ class RateView(RaterPage, View):
             )
         except services.StudyError as exc:
             context["closed"] = str(exc)
+            if request.method == "POST":  # an answer sent as the study closed: say so, and show it back
+                context["unsaved"] = form.data
             assignment = None
         rated, total = services.progress(study, request.user)
         context.update(rated=rated, total=total, form=form)

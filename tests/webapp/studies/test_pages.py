@@ -156,3 +156,49 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     study.state = "closed"
     study.save()
     assert "closed" in client.get(f"/rate/{study.pk}/?item={token1}").content.decode()
+
+
+def test_the_same_answer_sent_twice_is_recorded_once(make_user, finished_karyograms, signed_in):
+    """A double tap on "Submit and next" (or a retried request) goes on to the next item, not to a
+    correction form asking for a reason; a different answer without a reason is still refused."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
+    client = signed_in("rhea")
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    answer = {"item": token, "abnormality": "+8", "quality": 2, "sharpness": 4}
+    first = client.post(f"/rate/{study.pk}/", answer)
+    again = client.post(f"/rate/{study.pk}/", answer)
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    assert list(Rating.objects.values_list("version", "quality")) == [(1, 2)]
+    changed = client.post(f"/rate/{study.pk}/", {**answer, "quality": 3})
+    assert changed.status_code == 400 and "give a reason" in changed.content.decode()
+    timed = client.post(f"/rate/{study.pk}/", {**answer, "duration_seconds": 5})
+    assert timed.status_code == 400 and Rating.objects.count() == 1
+
+
+def test_an_answer_sent_after_the_study_closed_says_it_was_not_saved(
+    make_user, finished_karyograms, signed_in
+):
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
+    client = signed_in("rhea")
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    study.state = Study.State.CLOSED
+    study.save()
+    response = client.post(
+        f"/rate/{study.pk}/", {"item": token, "abnormality": "del(5q)", "quality": 2, "sharpness": 4}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and Rating.objects.count() == 0
+    assert "Your last answer was not saved" in html and "del(5q)" in html and "overall quality 2" in html
+    assert "Your last answer" not in client.get(f"/rate/{study.pk}/").content.decode()
