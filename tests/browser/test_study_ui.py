@@ -66,7 +66,7 @@ def test_rater_resumes_and_curator_reads_statistics(
     assert page.locator("svg.plot").count() >= 3
     with page.expect_download() as download:
         page.get_by_role("link", name="Ratings (CSV)").first.click()
-    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert len(rows) == 5 and {r["rater"] for r in rows} == {"rita"}
     assert download.value.suggested_filename == f"study-{study.pk}-ratings.csv"
 

@@ -262,7 +262,9 @@ class StudyCsvView(CuratorPage, View):
             body = exports.agreement_csv(study_statistics(services.rating_records(study)))
         else:
             raise Http404("unknown export")
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        # A byte-order mark first: without it Excel reads the file as ANSI, and "anna – ben", "Trisomie 8 — ß"
+        # come out garbled (the API's export, read by scripts, has none).
+        response = HttpResponse(exports.SPREADSHEET_BOM + body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{what}.csv"'
         return response
 

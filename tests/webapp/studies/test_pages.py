@@ -51,7 +51,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     html = stats.content.decode()
     assert stats.status_code == 200 and 'id="table1"' in html and "<svg" in html
     assert stats.context["stats"]["raters"]["rhea"]["H1"]["mean_diff"] == 2.0
-    csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode()
+    csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode("utf-8-sig")
     assert (
         csv_text.splitlines()[0].startswith("rater,study_case,karyogram,case_accession,arm,quality")
         and len(csv_text.splitlines()) == 7
