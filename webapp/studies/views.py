@@ -243,6 +243,9 @@ class StudyStatisticsView(CuratorPage, View):
                 "stats": stats,
                 "hypotheses": HYPOTHESES,
                 "ratings": len(records),
+                "unfinished": [
+                    (r, rated, total) for r, rated, total in services.raters_progress(study) if rated < total
+                ],
                 "table1": [
                     (rater, [by_h[h.key] for h in HYPOTHESES]) for rater, by_h in stats["raters"].items()
                 ],

@@ -202,3 +202,32 @@ def test_an_answer_sent_after_the_study_closed_says_it_was_not_saved(
     assert response.status_code == 400 and Rating.objects.count() == 0
     assert "Your last answer was not saved" in html and "del(5q)" in html and "overall quality 2" in html
     assert "Your last answer" not in client.get(f"/rate/{study.pk}/").content.decode()
+
+
+def test_statistics_read_before_every_rater_finished_say_they_are_interim(
+    make_user, finished_karyograms, signed_in
+):
+    """Before, p-values of a half-rated study looked final: only the number of ratings hinted otherwise."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater, other = make_user("rater", "rhea"), make_user("rater", "otto")
+    study = services.create_study(
+        name="S",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater, other],
+        created_by=curator,
+    )
+    for _ in range(4):
+        item = services.next_assignment(study, rater)
+        services.submit_rating(study, rater, item.token, abnormality="none", quality=3, sharpness=3)
+    client = signed_in("cura")
+    html = client.get(f"/studies/{study.pk}/statistics/").content.decode()
+    assert (
+        'id="interim"' in html and "otto 0 of 4" in html and "rhea" not in html.split('id="interim"')[1][:300]
+    )
+    for _ in range(4):
+        item = services.next_assignment(study, other)
+        services.submit_rating(study, other, item.token, abnormality="none", quality=3, sharpness=3)
+    assert 'id="interim"' not in client.get(f"/studies/{study.pk}/statistics/").content.decode()
