@@ -231,3 +231,15 @@ def test_statistics_read_before_every_rater_finished_say_they_are_interim(
         item = services.next_assignment(study, other)
         services.submit_rating(study, other, item.token, abnormality="none", quality=3, sharpness=3)
     assert 'id="interim"' not in client.get(f"/studies/{study.pk}/statistics/").content.decode()
+
+
+def test_a_study_without_raters_or_karyograms_says_what_to_choose(make_user, finished_karyograms, signed_in):
+    """Before, both lists answered Django's bare "This field is required."."""
+    make_user("curator", "cura")
+    make_user("rater", "rhea")
+    finished_karyograms(2)
+    response = signed_in("cura").post("/studies/new/", {"name": "Empty", "instructions": "", "repeats": 0})
+    html = response.content.decode()
+    assert response.status_code == 200 and not Study.objects.exists()
+    assert "Choose at least one karyogram." in html and "Choose at least one rater;" in html
+    assert "This field is required." not in html
