@@ -243,3 +243,27 @@ def test_a_study_without_raters_or_karyograms_says_what_to_choose(make_user, fin
     assert response.status_code == 200 and not Study.objects.exists()
     assert "Choose at least one karyogram." in html and "Choose at least one rater;" in html
     assert "This field is required." not in html
+
+
+def test_the_instructions_are_open_on_the_first_item_and_folded_after(
+    make_user, finished_karyograms, signed_in
+):
+    """Before, they were folded from the start: a rater could begin without ever seeing them."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S",
+        instructions="Score the bands only.",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=curator,
+    )
+    client = signed_in("rhea")
+    first = client.get(f"/rate/{study.pk}/")
+    assert '<details class="card" id="instructions" open>' in first.content.decode()
+    token = first.context["assignment"].token
+    client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 3})
+    later = client.get(f"/rate/{study.pk}/").content.decode()
+    assert '<details class="card" id="instructions">' in later and "Score the bands only." in later
