@@ -145,13 +145,13 @@ def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, ma
     missing = _not_found(page)
     log_in("cleo")
     page.goto(f"{live_server.url}/curation/training/{run.pk}/")
-    assert page.get_by_role("button", name="Cancel").is_visible()
+    assert page.get_by_role("button", name="Cancel training").is_visible()
     assert (
         "columns: poor input · enhanced · cycled back to poor" in page.locator("#sample-caption").inner_text()
     )
     TrainingRun.objects.filter(pk=run.pk).update(state=RunState.DONE, progress=100, iteration=10)
     page.wait_for_function("() => document.querySelector('[data-run-state]').textContent === 'Done'")
-    assert page.get_by_role("button", name="Cancel").count() == 0
+    assert page.get_by_role("button", name="Cancel training").count() == 0
     assert missing == []
 
 
