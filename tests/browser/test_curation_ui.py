@@ -145,14 +145,42 @@ def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, ma
     missing = _not_found(page)
     log_in("cleo")
     page.goto(f"{live_server.url}/curation/training/{run.pk}/")
-    assert page.get_by_role("button", name="Cancel").is_visible()
+    assert page.get_by_role("button", name="Cancel training").is_visible()
     assert (
         "columns: poor input · enhanced · cycled back to poor" in page.locator("#sample-caption").inner_text()
     )
     TrainingRun.objects.filter(pk=run.pk).update(state=RunState.DONE, progress=100, iteration=10)
     page.wait_for_function("() => document.querySelector('[data-run-state]').textContent === 'Done'")
-    assert page.get_by_role("button", name="Cancel").count() == 0
+    assert page.get_by_role("button", name="Cancel training").count() == 0
     assert missing == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_run_asks_first(page, live_server, log_in, make_user):
+    """Before, one tap on "Cancel" ended the run for good, with no question asked."""
+    curator = make_user("curator", "cleo")
+    dataset = Dataset.objects.create(name="d", manifest=[], state="ready", created_by=curator)
+    run = TrainingRun.objects.create(
+        dataset=dataset,
+        preset="tiny",
+        created_by=curator,
+        state=RunState.TRAINING,
+        iterations=10,
+        iteration=3,
+    )
+    log_in("cleo")
+    page.goto(f"{live_server.url}/curation/training/{run.pk}/")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Cancel training").click()
+    page.wait_for_timeout(500)
+    assert asked and "stops for good" in asked[0]
+    assert not TrainingRun.objects.get(pk=run.pk).cancel_requested  # kept: the curator said no
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel training").click()
+    page.wait_for_selector("text=Cancelling")
+    assert TrainingRun.objects.get(pk=run.pk).cancel_requested
 
 
 NO_OVERFLOW = """(width) => document.documentElement.scrollWidth <= width

@@ -66,11 +66,13 @@ def test_rater_resumes_and_curator_reads_statistics(
     assert page.locator("svg.plot").count() >= 3
     with page.expect_download() as download:
         page.get_by_role("link", name="Ratings (CSV)").first.click()
-    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert len(rows) == 5 and {r["rater"] for r in rows} == {"rita"}
     assert download.value.suggested_filename == f"study-{study.pk}-ratings.csv"
 
 
+SCORE_TARGETS = """() => [...document.querySelectorAll('fieldset[data-score] label')].map((label) => {
+  const r = label.getBoundingClientRect(); return [r.width, r.height]; })"""
 LAYOUT_PROBE = """() => {
   const box = (el) => { const r = el.getBoundingClientRect(); return {x: r.left, y: r.top, r: r.right, b: r.bottom}; };
   const header = [...document.querySelectorAll('.topbar .brand, .topbar nav > a, .topbar nav > span, .topbar nav > form')]
@@ -138,6 +140,9 @@ def test_rater_portal_on_phone_and_tablet(
         )
         # the browser's own pinch-zoom (and scrolling) work on the item ("manipulation" = pan-x pan-y pinch-zoom)
         assert probe["touchAction"] in ("manipulation", "pan-x pan-y pinch-zoom")
+        # each score is a finger-sized target (before: 42 × 28 px labels around 13-px radios)
+        targets = page.evaluate(SCORE_TARGETS)
+        assert len(targets) == 10 and all(w >= 44 and h >= 44 for w, h in targets), targets
         page.get_by_role("button", name="Zoom in").click()
         assert page.evaluate(LAYOUT_PROBE)["touchAction"] == "pinch-zoom"  # zoomed in: a drag pans the item
     finally:

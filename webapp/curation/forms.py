@@ -28,7 +28,11 @@ class BulkLabelForm(forms.Form):
 
 
 class DatasetForm(forms.Form):
-    name = forms.SlugField(max_length=100)
+    name = forms.SlugField(
+        max_length=100,
+        help_text="letters, digits, - and _ only, e.g. poor-vs-excellent-2026",
+        error_messages={"invalid": "Use letters, digits, - and _ only (no spaces), e.g. first-week-set."},
+    )
     lengths = forms.MultipleChoiceField(
         choices=Length.choices,
         widget=forms.CheckboxSelectMultiple,

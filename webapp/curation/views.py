@@ -147,7 +147,7 @@ class DatasetDetailView(CuratorPage, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["training_form"] = TrainingForm()
+        context["training_form"] = kwargs.get("training_form") or TrainingForm()
         context["empty_split_advice"] = EMPTY_SPLIT_ADVICE
         context["runs"] = self.object.runs.all()
         return context
@@ -165,12 +165,13 @@ class TrainingCreateView(CuratorPage, View):
                 request, "Training not started: " + " ".join(dataset.cell_warnings) + " " + EMPTY_SPLIT_ADVICE
             )
             return redirect(dataset)
-        if not form.is_valid():
+        if not form.is_valid():  # the form comes back as typed, each error beside its field
             messages.error(
                 request,
                 "Training not started: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
             )
-            return redirect(dataset)
+            page = DatasetDetailView(request=request, kwargs={"pk": pk}, object=dataset)
+            return page.render_to_response(page.get_context_data(training_form=form), status=400)
         config = form.training_config(dataset.excluded_labels)
         return redirect(start_training(dataset, config, request.user, form.cleaned_data["start_from"]))
 

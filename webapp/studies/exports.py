@@ -12,6 +12,7 @@ from enhancer.study_statistics import HYPOTHESES
 from .models import Study
 from .services import latest_ratings
 
+SPREADSHEET_BOM = "\ufeff"  # UTF-8 byte-order mark: how Excel tells a UTF-8 CSV file from an ANSI one
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: what a spreadsheet evaluates
 
 RATING_COLUMNS = [

@@ -17,10 +17,14 @@ class StudyForm(forms.ModelForm):
         .order_by("case__accession", "pk"),
         widget=forms.CheckboxSelectMultiple,
         help_text="karyograms with a finished enhancement",
+        error_messages={"required": "Choose at least one karyogram."},
     )
     raters = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.filter(groups__name=Role.RATER.value).order_by("username"),
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one rater; a rater not listed here is invited under Raters."
+        },
     )
 
     blank_text = forms.BooleanField(

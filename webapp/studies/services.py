@@ -353,7 +353,8 @@ def submit_rating(
     hidden_seconds=None,
     reason: str = "",
 ) -> Rating:
-    """Record a rating; a second rating of an item is a new version and needs a reason.
+    """Record a rating; a second rating of an item is a new version and needs a reason (the very same
+    answer sent again without one is the first rating, returned as it is).
 
     The measured time is the server's, from the item's last showing to now, less `hidden_seconds`: the
     time the browser reported the page hidden (another tab, a locked phone), checked against that span.
@@ -376,6 +377,12 @@ def submit_rating(
     quality, sharpness = _score("Overall quality", quality), _score("Band sharpness", sharpness)
     previous = assignment.ratings.order_by("-version").first()
     if previous is not None and not reason:
+        answer = (abnormality, quality, sharpness)
+        if (
+            answer == (previous.abnormality, previous.quality, previous.sharpness)
+            and _seconds(duration_seconds, "The corrected time") is None
+        ):
+            return previous  # the same answer sent twice (a double tap, a retried request): already recorded
         raise StudyError("This item is already rated; give a reason to correct your rating.")
     # A correction keeps the time of the first answer: the time since the first showing would count the
     # other items rated meanwhile.

@@ -105,6 +105,8 @@ class RateView(RaterPage, View):
             )
         except services.StudyError as exc:
             context["closed"] = str(exc)
+            if request.method == "POST":  # an answer sent as the study closed: say so, and show it back
+                context["unsaved"] = form.data
             assignment = None
         rated, total = services.progress(study, request.user)
         context.update(rated=rated, total=total, form=form)
@@ -241,6 +243,9 @@ class StudyStatisticsView(CuratorPage, View):
                 "stats": stats,
                 "hypotheses": HYPOTHESES,
                 "ratings": len(records),
+                "unfinished": [
+                    (r, rated, total) for r, rated, total in services.raters_progress(study) if rated < total
+                ],
                 "table1": [
                     (rater, [by_h[h.key] for h in HYPOTHESES]) for rater, by_h in stats["raters"].items()
                 ],
@@ -260,7 +265,9 @@ class StudyCsvView(CuratorPage, View):
             body = exports.agreement_csv(study_statistics(services.rating_records(study)))
         else:
             raise Http404("unknown export")
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        # A byte-order mark first: without it Excel reads the file as ANSI, and "anna – ben", "Trisomie 8 — ß"
+        # come out garbled (the API's export, read by scripts, has none).
+        response = HttpResponse(exports.SPREADSHEET_BOM + body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-{what}.csv"'
         return response
 

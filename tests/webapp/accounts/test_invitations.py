@@ -45,6 +45,9 @@ def test_curator_invites_a_rater_who_sets_a_password_once(make_user):
     path = link.split("testserver", 1)[1]
     form_page = invitee.get(path, follow=True)
     assert "Set your password" in form_page.content.decode() and form_page.context["validlink"]
+    # the rater learns the username to sign in with (a password manager saves the pair)
+    assert '<strong id="invite-username">new-rater</strong>' in form_page.content.decode()
+    assert 'value="new-rater" autocomplete="username"' in form_page.content.decode()
     set_url = form_page.redirect_chain[-1][0]
     weak = invitee.post(set_url, {"new_password1": "12345678", "new_password2": "12345678"})
     assert weak.status_code == 200 and "too common" in weak.content.decode()  # Django's validators apply

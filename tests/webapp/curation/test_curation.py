@@ -109,6 +109,14 @@ def test_dataset_snapshot_counts_cells_and_is_immutable(make_user, labelled_kary
         "/curation/datasets/new/", {"name": "pilot", "lengths": ["medium"], "test_fraction": 0.2, "seed": 0}
     )
     assert duplicate.status_code == 400 and "never overwritten" in duplicate.content.decode()
+    spaced = client.post(
+        "/curation/datasets/new/",
+        {"name": "first week", "lengths": ["medium"], "test_fraction": 0.2, "seed": 0},
+    )  # before, Django's "Enter a valid “slug”…" left a first-week curator guessing
+    assert (
+        spaced.status_code == 400
+        and "Use letters, digits, - and _ only (no spaces)" in spaced.content.decode()
+    )
     detail = client.get(f"/curation/datasets/{dataset.pk}/").content.decode()
     assert "Start training" in detail and "24" in detail
 

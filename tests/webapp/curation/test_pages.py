@@ -34,7 +34,7 @@ def test_a_run_that_no_longer_trains_offers_no_cancel(curator, state):
     dataset = _ready_dataset(curator.user, [])
     run = TrainingRun.objects.create(dataset=dataset, preset="tiny", created_by=curator.user, state=state)
     page = curator.get(f"/curation/training/{run.pk}/").content.decode()
-    assert "training-cancel" not in page and ">Cancel</button>" not in page
+    assert "training-cancel" not in page and ">Cancel training</button>" not in page
     assert curator.get(f"/curation/training/{run.pk}/status/").json()["cancellable"] is False
     response = curator.post(f"/curation/training/{run.pk}/cancel/", follow=True)
     assert "Nothing to cancel" in " ".join(str(m) for m in response.context["messages"])
@@ -49,12 +49,12 @@ def test_a_training_run_offers_cancel_once(curator):
         created_by=curator.user,
         state=RunState.TRAINING,
     )
-    assert ">Cancel</button>" in curator.get(f"/curation/training/{run.pk}/").content.decode()
+    assert ">Cancel training</button>" in curator.get(f"/curation/training/{run.pk}/").content.decode()
     assert curator.get(f"/curation/training/{run.pk}/status/").json()["cancellable"] is True
     curator.post(f"/curation/training/{run.pk}/cancel/")
     run.refresh_from_db()
     assert run.cancel_requested and run.state == RunState.TRAINING  # the loop stops at its next report
-    assert ">Cancel</button>" not in curator.get(f"/curation/training/{run.pk}/").content.decode()
+    assert ">Cancel training</button>" not in curator.get(f"/curation/training/{run.pk}/").content.decode()
 
 
 def test_the_sample_caption_says_what_the_grid_holds(curator, tmp_path):

@@ -73,3 +73,18 @@ def test_a_training_seed_out_of_range_starts_no_run_and_says_why(curator, counte
     text = " ".join(str(m) for m in response.context["messages"])
     assert "Training not started: seed: Ensure this value is less than or equal to 4294967295" in text
     assert not TrainingRun.objects.exists()
+
+
+def test_a_refused_training_form_comes_back_as_typed(curator, counted_dataset):
+    """Before, the page redirected to an empty form: every value typed was lost with the one out of range."""
+    dataset = counted_dataset("typed", curator.user)
+    response = curator.post(
+        f"/curation/datasets/{dataset.pk}/train/",
+        {"preset": "tiny", "n_epochs": "7", "batch_size": "3", "lr": "0.5", "seed": "42"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and not TrainingRun.objects.exists()
+    for name, value in (("n_epochs", "7"), ("batch_size", "3"), ("lr", "0.5"), ("seed", "42")):
+        assert re.search(rf'name="{name}" value="{value}"', html), name
+    assert '<option value="tiny" selected>' in html
+    assert "Ensure this value is less than or equal to 0.01" in html.split('name="lr"')[1][:600]

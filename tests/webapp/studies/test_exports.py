@@ -73,7 +73,7 @@ def rated_study(make_user, finished_karyograms, signed_in):
 def _rows(client, url) -> list[dict]:
     response = client.get(url)
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("where", ["page", "api"])
@@ -102,3 +102,14 @@ def test_no_export_writes_typed_text_that_a_spreadsheet_would_evaluate(rated_stu
     agreement = _rows(client, url("agreement"))
     kappa = [r for r in agreement if r["raters"].count("–") == 1]
     assert kappa and all(r["raters"] == "'+eve – bob" for r in kappa)
+
+
+def test_page_downloads_open_in_a_spreadsheet_as_utf8_and_the_api_export_stays_plain(rated_study):
+    """Excel reads a CSV file without a byte-order mark as ANSI: the en dash between raters came out "â€“"."""
+    study, client = rated_study
+    for what in ("ratings", "results", "agreement"):
+        page = client.get(f"/studies/{study.pk}/{what}.csv").content
+        api = client.get(f"/api/studies/{study.pk}/export/?what={what}").content
+        assert page.startswith(b"\xef\xbb\xbf") and page[3:] == api and not api.startswith(b"\xef\xbb\xbf")
+    agreement = client.get(f"/studies/{study.pk}/agreement.csv").content.decode("utf-8-sig")
+    assert "'+eve – bob" in agreement

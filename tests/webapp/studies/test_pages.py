@@ -51,7 +51,7 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     html = stats.content.decode()
     assert stats.status_code == 200 and 'id="table1"' in html and "<svg" in html
     assert stats.context["stats"]["raters"]["rhea"]["H1"]["mean_diff"] == 2.0
-    csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode()
+    csv_text = curator.get(f"/studies/{study.pk}/ratings.csv").content.decode("utf-8-sig")
     assert (
         csv_text.splitlines()[0].startswith("rater,study_case,karyogram,case_accession,arm,quality")
         and len(csv_text.splitlines()) == 7
@@ -156,3 +156,114 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     study.state = "closed"
     study.save()
     assert "closed" in client.get(f"/rate/{study.pk}/?item={token1}").content.decode()
+
+
+def test_the_same_answer_sent_twice_is_recorded_once(make_user, finished_karyograms, signed_in):
+    """A double tap on "Submit and next" (or a retried request) goes on to the next item, not to a
+    correction form asking for a reason; a different answer without a reason is still refused."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
+    client = signed_in("rhea")
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    answer = {"item": token, "abnormality": "+8", "quality": 2, "sharpness": 4}
+    first = client.post(f"/rate/{study.pk}/", answer)
+    again = client.post(f"/rate/{study.pk}/", answer)
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    assert list(Rating.objects.values_list("version", "quality")) == [(1, 2)]
+    changed = client.post(f"/rate/{study.pk}/", {**answer, "quality": 3})
+    assert changed.status_code == 400 and "give a reason" in changed.content.decode()
+    timed = client.post(f"/rate/{study.pk}/", {**answer, "duration_seconds": 5})
+    assert timed.status_code == 400 and Rating.objects.count() == 1
+
+
+def test_an_answer_sent_after_the_study_closed_says_it_was_not_saved(
+    make_user, finished_karyograms, signed_in
+):
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
+    )
+    client = signed_in("rhea")
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    study.state = Study.State.CLOSED
+    study.save()
+    response = client.post(
+        f"/rate/{study.pk}/", {"item": token, "abnormality": "del(5q)", "quality": 2, "sharpness": 4}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and Rating.objects.count() == 0
+    assert "Your last answer was not saved" in html and "del(5q)" in html and "overall quality 2" in html
+    assert "Your last answer" not in client.get(f"/rate/{study.pk}/").content.decode()
+
+
+def test_statistics_read_before_every_rater_finished_say_they_are_interim(
+    make_user, finished_karyograms, signed_in
+):
+    """Before, p-values of a half-rated study looked final: only the number of ratings hinted otherwise."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater, other = make_user("rater", "rhea"), make_user("rater", "otto")
+    study = services.create_study(
+        name="S",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater, other],
+        created_by=curator,
+    )
+    for _ in range(4):
+        item = services.next_assignment(study, rater)
+        services.submit_rating(study, rater, item.token, abnormality="none", quality=3, sharpness=3)
+    client = signed_in("cura")
+    html = client.get(f"/studies/{study.pk}/statistics/").content.decode()
+    assert (
+        'id="interim"' in html and "otto 0 of 4" in html and "rhea" not in html.split('id="interim"')[1][:300]
+    )
+    for _ in range(4):
+        item = services.next_assignment(study, other)
+        services.submit_rating(study, other, item.token, abnormality="none", quality=3, sharpness=3)
+    assert 'id="interim"' not in client.get(f"/studies/{study.pk}/statistics/").content.decode()
+
+
+def test_a_study_without_raters_or_karyograms_says_what_to_choose(make_user, finished_karyograms, signed_in):
+    """Before, both lists answered Django's bare "This field is required."."""
+    make_user("curator", "cura")
+    make_user("rater", "rhea")
+    finished_karyograms(2)
+    response = signed_in("cura").post("/studies/new/", {"name": "Empty", "instructions": "", "repeats": 0})
+    html = response.content.decode()
+    assert response.status_code == 200 and not Study.objects.exists()
+    assert "Choose at least one karyogram." in html and "Choose at least one rater;" in html
+    assert "This field is required." not in html
+
+
+def test_the_instructions_are_open_on_the_first_item_and_folded_after(
+    make_user, finished_karyograms, signed_in
+):
+    """Before, they were folded from the start: a rater could begin without ever seeing them."""
+    from webapp.studies import services
+
+    curator = make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    study = services.create_study(
+        name="S",
+        instructions="Score the bands only.",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=curator,
+    )
+    client = signed_in("rhea")
+    first = client.get(f"/rate/{study.pk}/")
+    assert '<details class="card" id="instructions" open>' in first.content.decode()
+    token = first.context["assignment"].token
+    client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 3})
+    later = client.get(f"/rate/{study.pk}/").content.decode()
+    assert '<details class="card" id="instructions">' in later and "Score the bands only." in later
