@@ -103,6 +103,7 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
         mean_diff=_number(diff.mean()),
     )
     if n < 2:
+        result["wilcoxon"] = wilcoxon_test(diff, alternative)  # says why there is no p-value
         return result
     sd = diff.std(ddof=1)
     if sd > 0:
@@ -132,7 +133,9 @@ def wilcoxon_test(diff: np.ndarray, alternative: str) -> dict:
     nonzero = diff[diff != 0]
     m = len(nonzero)
     ties = len(np.unique(np.abs(nonzero))) < m
-    if m == 0:
+    if len(diff) < 2:
+        method, variant = None, "not computed: fewer than 2 pairs"
+    elif m == 0:
         method, variant = None, "not computed: no non-zero difference"
     elif not ties and m <= EXACT_NO_TIES:
         method, variant = "exact", "exact null distribution (no ties)"

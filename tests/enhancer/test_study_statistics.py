@@ -239,3 +239,12 @@ def test_wilcoxon_says_which_variant_it_used(diff, variant):
         observed = ranks[np.array(nonzero) > 0].sum()
         assert result["p"] == pytest.approx(np.mean((signs > 0) @ ranks >= observed - 1e-9))
     assert wilcoxon_test(np.zeros(3), "greater")["p"] is None
+
+
+def test_one_pair_says_it_is_too_few_for_a_test_not_that_no_difference_was_found():
+    one = paired_test(np.array([4.0]), np.array([3.0]), "greater")
+    assert one["n"] == 1 and one["mean_diff"] == -1.0 and one["p_wilcoxon"] is None
+    assert one["wilcoxon"]["variant"] == "not computed: fewer than 2 pairs"
+    assert one["wilcoxon"]["n_nonzero"] == 1
+    two = paired_test(np.array([4.0, 3.0]), np.array([4.0, 3.0]), "greater")
+    assert two["wilcoxon"]["variant"] == "not computed: no non-zero difference"
