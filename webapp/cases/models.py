@@ -147,6 +147,14 @@ class Karyogram(models.Model):
     length = models.CharField(max_length=16, choices=Length.choices, default=Length.UNLABELLED)
     included = models.BooleanField(default=True, help_text="offered to curation datasets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    split_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="split_panels",
+        help_text="the figure of several karyograms this one was cut from",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -148,6 +148,7 @@ class KaryogramSerializer(serializers.ModelSerializer):
             "quality",
             "created",
             "same_file_as",
+            "split_from",
             "job",
         ]
         read_only_fields = fields

@@ -54,8 +54,8 @@ def read_upload(uploaded) -> tuple[bytes, DecodedKaryogram]:
     return data, decoded
 
 
-def add_karyogram(case: Case, uploaded, user) -> Karyogram:
-    """Store an uploaded karyogram unchanged, with its hash and image facts."""
+def add_karyogram(case: Case, uploaded, user, split_from: Karyogram | None = None) -> Karyogram:
+    """Store an uploaded karyogram unchanged, with its hash and image facts (and the figure it was cut from)."""
     data, decoded = read_upload(uploaded)
     info = decoded.info
     karyogram = Karyogram(
@@ -69,6 +69,7 @@ def add_karyogram(case: Case, uploaded, user) -> Karyogram:
         width=info.width,
         height=info.height,
         uploaded_by=user,
+        split_from=split_from,
     )
     karyogram.original.save("original", ContentFile(data), save=False)
     try:
@@ -121,7 +122,7 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
         raise SplitRefused(f"{figure.original_name} was split before: see {', '.join(already)} in this case.")
     panels = []
     for name, data in named:
-        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user)
+        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user, split_from=figure)
         start_job(panel, user, job.strength, job.cell_count)
         panels.append(panel)
     return panels

@@ -78,7 +78,9 @@ class CaseDetailView(TechnologistPage, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["karyograms"] = self.object.karyograms.prefetch_related("jobs")
+        context["karyograms"] = self.object.karyograms.select_related("split_from").prefetch_related(
+            "jobs", "split_panels"
+        )
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
 
@@ -122,6 +124,7 @@ class JobDetailView(TechnologistPage, DetailView):
         start, context["editor_source"] = services.editor_start(job)
         context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
         context["case"] = job.karyogram.case
+        context["split_panels"] = job.karyogram.split_panels.prefetch_related("jobs")
         return context
 
 
