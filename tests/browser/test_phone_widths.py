@@ -132,3 +132,37 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
     assert box["x"] + box["width"] <= WIDTH, box  # in view without scrolling sideways
     link.click(timeout=5_000)
     technologist.wait_for_url(f"**/jobs/{job.pk}/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_long_accession_wraps_on_every_page_of_its_case(phone, page, live_server, finished_karyograms):
+    """Walk-through: a 64-character accession made the case's edit page 1401 px wide on a phone (1452 at 1280 px):
+    its heading did not wrap. The job page's slider now says which side is the original."""
+    karyogram = finished_karyograms(1)[0]
+    case = karyogram.case
+    case.accession = "BM" + "7" * 62
+    case.save()
+    job = karyogram.jobs.get()
+    paths = {
+        "edit": f"/cases/{case.pk}/edit/",
+        "case": case.get_absolute_url(),
+        "job": job.get_absolute_url(),
+    }
+    technologist = phone("tech-for-study")
+    too_wide = {name: w for name, w in _widths(technologist, live_server, paths).items() if w > WIDTH + 1}
+    assert too_wide == {}
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "tech-for-study")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("text=Log out")
+    desktop = page.viewport_size["width"]
+    too_wide = {name: w for name, w in _widths(page, live_server, paths).items() if w > desktop + 1}
+    assert too_wide == {}
+
+    technologist.get_by_role("button", name="Slider").click()
+    sides = technologist.locator(".slider-pane .sides span")
+    assert sides.all_inner_texts() == ["← Original", "Enhanced →"]
+    left, right = (sides.nth(i).bounding_box() for i in (0, 1))
+    assert left["x"] + left["width"] < right["x"] and right["x"] + right["width"] <= WIDTH
