@@ -15,7 +15,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
 from .forms import CaseForm, LayoutForm
-from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, saving_case
+from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, accession_key, saving_case
 
 
 class TechnologistPage(RoleRequiredMixin):
@@ -30,6 +30,7 @@ class CaseListView(TechnologistPage, View):
         if query:
             cases = cases.filter(
                 Q(accession__icontains=query)
+                | Q(accession_key__contains=accession_key(query))  # "äöü" finds "ÄÖÜ" on SQLite too
                 | Q(known_karyotype__icontains=query)
                 | Q(referral_reason__icontains=query)
             )
