@@ -166,3 +166,38 @@ def test_a_long_accession_wraps_on_every_page_of_its_case(phone, page, live_serv
     assert sides.all_inner_texts() == ["← Original", "Enhanced →"]
     left, right = (sides.nth(i).bounding_box() for i in (0, 1))
     assert left["x"] + left["width"] < right["x"] and right["x"] + right["width"] <= WIDTH
+
+
+TOUCH_DRAG = """(stage) => {
+  const at = (type, x, y) => stage.dispatchEvent(new PointerEvent(type, {
+    pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true, clientX: x, clientY: y}));
+  at('pointerdown', 100, 100); at('pointermove', 40, 20); at('pointerup', 40, 20);
+  return {touchAction: getComputedStyle(stage).touchAction, transform: stage.querySelector('img').style.transform};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_finger_on_the_fitted_result_scrolls_the_page_and_pans_once_zoomed(
+    phone, live_server, finished_karyograms
+):
+    """Walk-through at 390 px: the result viewer took every touch on its images (touch-action: none), so a finger
+    that meant to scroll down to the cells dragged the fitted karyogram off its place instead, and pinch-zoom was
+    blocked; the rater's viewer had been fixed for the same."""
+    job = finished_karyograms(1)[0].jobs.get()
+    technologist = phone("tech-for-study")
+    technologist.goto(live_server.url + job.get_absolute_url())
+    stage = technologist.locator(".pane .stage").first
+    fitted = stage.evaluate(TOUCH_DRAG)
+    assert fitted["touchAction"] in ("manipulation", "pan-x pan-y pinch-zoom")
+    assert "translate(0px, 0px)" in fitted["transform"] or fitted["transform"] == ""
+    technologist.get_by_role("button", name="Zoom in").click()
+    zoomed = stage.evaluate(TOUCH_DRAG)
+    assert (
+        zoomed["touchAction"] == "pinch-zoom" and "translate(-60px, -80px) scale(1.5)" in zoomed["transform"]
+    )
+    technologist.get_by_role("button", name="Fit").click()
+    assert stage.evaluate("(s) => getComputedStyle(s).touchAction") in (
+        "manipulation",
+        "pan-x pan-y pinch-zoom",
+    )
