@@ -127,6 +127,13 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
     box = created.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= WIDTH + 1, box
     technologist.goto(live_server.url + case.get_absolute_url())
+    # Walk-through: in a row made tall by a failed job's message, the file's name sat half a screen below it.
+    row = technologist.locator("table.karyograms tr", has_text=export.original_name)
+    below = row.evaluate(
+        """(tr) => { const name = document.createRange(); name.selectNodeContents(tr.querySelector('td').firstChild);
+          return name.getBoundingClientRect().top - tr.querySelector('td a').getBoundingClientRect().top; }"""
+    )
+    assert abs(below) < 10, below
     link = technologist.get_by_role("link", name=f"job {job.pk}", exact=True)
     box = link.bounding_box()
     assert box["x"] + box["width"] <= WIDTH, box  # in view without scrolling sideways
