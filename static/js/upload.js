@@ -25,5 +25,14 @@
   ["dragenter", "dragover"].forEach((t) => form.addEventListener(t, (e) => { e.preventDefault(); form.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => form.addEventListener(t, () => form.classList.remove("over")));
   form.addEventListener("drop", (e) => { e.preventDefault(); input.files = e.dataTransfer.files; check(); });
-  form.addEventListener("submit", (e) => { if (input.files.length && check() === 0) e.preventDefault(); });
+  const button = form.querySelector("button[type=submit]");
+  const label = button.textContent;
+  form.addEventListener("submit", (e) => {
+    if (input.files.length && check() === 0) { e.preventDefault(); return; }
+    // a large TIFF takes a while to send: say so, and a second press cannot upload the same files again
+    button.disabled = true;
+    button.textContent = `Uploading ${input.files.length} file${input.files.length === 1 ? "" : "s"}…`;
+  });
+  // back to this page from the browser's history: the button works again
+  window.addEventListener("pageshow", () => { button.disabled = false; button.textContent = label; });
 })();

@@ -9,9 +9,13 @@
   let scale = 1, x = 0, y = 0;
 
   function apply() {
-    stages.forEach((stage) => stage.querySelectorAll(":scope > img, :scope > .overlay").forEach((el) => {
-      el.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-    }));
+    if (scale === 1) { x = 0; y = 0; }
+    stages.forEach((stage) => {
+      stage.querySelectorAll(":scope > img, :scope > .overlay").forEach((el) => {
+        el.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+      });
+      stage.classList.toggle("zoomed", scale > 1);  // unzoomed, a finger scrolls the page and pinches natively
+    });
   }
   viewer.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", () => {
     container.classList.toggle("side", b.dataset.mode === "side");
@@ -25,9 +29,14 @@
   stages.forEach((stage) => {
     stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); apply(); });
     let dragging = null;
-    stage.addEventListener("pointerdown", (e) => { dragging = { sx: e.clientX - x, sy: e.clientY - y }; stage.setPointerCapture(e.pointerId); });
+    stage.addEventListener("pointerdown", (e) => {
+      if (scale === 1 && e.pointerType !== "mouse") return;  // a finger on the fitted image scrolls the page
+      dragging = { sx: e.clientX - x, sy: e.clientY - y };
+      stage.setPointerCapture(e.pointerId);
+    });
     stage.addEventListener("pointermove", (e) => { if (dragging) { x = e.clientX - dragging.sx; y = e.clientY - dragging.sy; apply(); } });
     stage.addEventListener("pointerup", () => { dragging = null; });
+    stage.addEventListener("pointercancel", () => { dragging = null; });
   });
   if (slider) slider.addEventListener("input", () => {
     overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`;

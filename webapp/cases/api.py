@@ -45,8 +45,18 @@ class CaseViewSet(
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: KaryogramSerializer})
     @action(detail=True, methods=["post"], url_path="karyograms")
     def karyograms(self, request, pk=None):
-        """Upload a karyogram (multipart field `image`); its enhancement job starts at once."""
+        """Upload a karyogram (multipart field `image`, one file per request); its enhancement job starts at once."""
         case = self.get_object()
+        sent = request.FILES.getlist("image")
+        if len(sent) > 1:  # a form field keeps only the last file: refuse rather than drop the others unseen
+            names = ", ".join(f.name for f in sent)
+            raise ValidationError(
+                {
+                    "image": [
+                        f"Send one karyogram per request; this one carried {len(sent)} ({names}), none was stored."
+                    ]
+                }
+            )
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:

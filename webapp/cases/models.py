@@ -1,12 +1,11 @@
 """Lab records: a case, its karyograms (originals never modified), and enhancement jobs."""
 
+import unicodedata
 import uuid
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.urls import reverse
 
 from enhancer.fidelity import Verdict, capped_strength
@@ -43,14 +42,21 @@ class Length(models.TextChoices):
 KARYOTYPE_EXAMPLE = "e.g. 46,XX or 47,XY,+21"
 
 
+def accession_key(accession: str) -> str:
+    """An accession as compared: Unicode-normalised (NFKC: "ü" typed as u + diaeresis is "ü") and case-folded
+    in Python, so "Ü" and "ü" match on any database (SQLite's LOWER() folds ASCII letters only)."""
+    return unicodedata.normalize("NFKC", accession).casefold()
+
+
 class CaseQuerySet(models.QuerySet):
     def same_accession(self, accession: str) -> "CaseQuerySet":
         """Cases whose accession is `accession` ignoring upper/lower case, compared as the unique constraint does."""
-        return self.alias(accession_key=Lower("accession")).filter(accession_key=Lower(Value(accession)))
+        return self.filter(accession_key=accession_key(accession))
 
 
 class Case(models.Model):
     accession = models.CharField(max_length=64, help_text="unique, ignoring upper and lower case")
+    accession_key = models.CharField(max_length=255, editable=False, help_text="the accession, case folded")
     sample_type = models.CharField(max_length=32, choices=SampleType.choices, default=SampleType.BONE_MARROW)
     referral_reason = models.CharField(max_length=255, blank=True)
     known_karyotype = models.CharField(
@@ -67,8 +73,8 @@ class Case(models.Model):
         ordering = ["-created"]
         constraints = [
             models.UniqueConstraint(
-                Lower("accession"),
-                name="case_accession_unique_ignoring_case",
+                fields=["accession_key"],
+                name="case_accession_key_unique",
                 violation_error_code="unique",
                 violation_error_message="A case with this accession already exists "
                 "(accessions that differ only in upper/lower case are the same).",
@@ -77,6 +83,16 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.accession
+
+    def clean(self) -> None:
+        """Fold the accession before the constraints are checked (`full_clean`), as `save` does."""
+        self.accession_key = accession_key(self.accession)
+
+    def save(self, *args, **kwargs) -> None:
+        self.accession_key = accession_key(self.accession)
+        if kwargs.get("update_fields") is not None and "accession" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "accession_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("case-detail", args=[self.pk])
@@ -148,12 +164,12 @@ class Karyogram(models.Model):
     included = models.BooleanField(default=True, help_text="offered to curation datasets")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     split_from = models.ForeignKey(
-        "EnhancementJob",
+        "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="split_off",
-        help_text="the job of the figure of several karyograms this one was cut from, as one of its panels",
+        related_name="split_panels",
+        help_text="the figure of several karyograms this one was cut from",
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -54,9 +54,8 @@ def read_upload(uploaded) -> tuple[bytes, DecodedKaryogram]:
     return data, decoded
 
 
-def add_karyogram(case: Case, uploaded, user, split_from: EnhancementJob | None = None) -> Karyogram:
-    """Store an uploaded karyogram unchanged, with its hash and image facts (and the job of the figure it
-    was cut from, for a panel)."""
+def add_karyogram(case: Case, uploaded, user, split_from: Karyogram | None = None) -> Karyogram:
+    """Store an uploaded karyogram unchanged, with its hash and image facts (and the figure it was cut from)."""
     data, decoded = read_upload(uploaded)
     info = decoded.info
     karyogram = Karyogram(
@@ -114,14 +113,14 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
     figure = job.karyogram
     if not job.panels:
         raise SplitRefused(f"{figure.original_name} was not found to be a figure of several karyograms.")
-    if already := [k.original_name for k in job.split_off.order_by("pk")]:
+    if already := [k.original_name for k in figure.split_panels.order_by("pk")]:
         raise SplitRefused(f"{figure.original_name} was split before: see {', '.join(already)} in this case.")
     stem = PurePath(figure.original_name).stem
     files = panel_files(read_stored(figure), [tuple(box) for box in job.panels])
     panels = []
     for number, (data, suffix) in enumerate(files, 1):
         name = f"{stem}-panel{number}{suffix}"
-        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user, split_from=job)
+        panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user, split_from=figure)
         start_job(panel, user, job.strength, job.cell_count)
         panels.append(panel)
     return panels

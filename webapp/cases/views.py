@@ -15,7 +15,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
 from .forms import CaseForm, LayoutForm
-from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, saving_case
+from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, accession_key, saving_case
 
 
 class TechnologistPage(RoleRequiredMixin):
@@ -30,6 +30,7 @@ class CaseListView(TechnologistPage, View):
         if query:
             cases = cases.filter(
                 Q(accession__icontains=query)
+                | Q(accession_key__contains=accession_key(query))  # "äöü" finds "ÄÖÜ" on SQLite too
                 | Q(known_karyotype__icontains=query)
                 | Q(referral_reason__icontains=query)
             )
@@ -78,7 +79,9 @@ class CaseDetailView(TechnologistPage, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["karyograms"] = self.object.karyograms.prefetch_related("jobs")
+        context["karyograms"] = self.object.karyograms.select_related("split_from").prefetch_related(
+            "jobs", "split_panels"
+        )
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
 
@@ -119,10 +122,10 @@ class JobDetailView(TechnologistPage, DetailView):
         job = self.object
         context["cells"] = list(job.cell_rows.all())
         context["layout_warnings"] = job.layout_warnings
-        context["split_off"] = list(job.split_off.order_by("pk")) if job.panels else []
         start, context["editor_source"] = services.editor_start(job)
         context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
         context["case"] = job.karyogram.case
+        context["split_panels"] = job.karyogram.split_panels.prefetch_related("jobs")
         return context
 
 

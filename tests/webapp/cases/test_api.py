@@ -77,6 +77,21 @@ def test_upload_over_the_size_limit_is_refused(api_as, settings, karyogram_png):
 
 
 @pytest.mark.django_db
+def test_two_files_in_one_upload_call_are_refused_not_one_dropped(api_as, settings, tmp_path, karyogram_png):
+    """Walk-through: `curl -F image=@a.jpg -F image=@b.bmp` answered 201 with b only; a was dropped unseen."""
+    settings.MEDIA_ROOT = tmp_path
+    api = api_as("technologist")
+    case = CaseFactory(created_by=api.user)
+    files = [SimpleUploadedFile("a.png", karyogram_png), SimpleUploadedFile("b.png", karyogram_png)]
+    response = api.post(f"/api/cases/{case.pk}/karyograms/", {"image": files}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["image"] == [
+        "Send one karyogram per request; this one carried 2 (a.png, b.png), none was stored."
+    ]
+    assert not Karyogram.objects.exists() and not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.django_db
 def test_schema_documents_the_pipeline_endpoints(client, make_user):
     from tests.conftest import PASSWORD
 

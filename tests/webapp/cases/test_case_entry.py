@@ -73,8 +73,30 @@ def test_database_refuses_an_accession_that_differs_only_in_case():
         CaseFactory(accession="qa-2026-001")
     clash = Case(accession="qa-2026-001", created_by=Case.objects.get().created_by)
     with pytest.raises(ValidationError, match="differ only in upper/lower case"):
-        clash.validate_constraints()
+        clash.full_clean()
     assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_accessions_differing_only_in_the_case_of_accented_letters_are_one_case(client, make_user, api_as):
+    """Walk-through: on SQLite (make run), "äöü-zürich-001" was taken as a new case beside "ÄÖÜ-Zürich-001" (form,
+    API and database alike: SQLite's LOWER() folds ASCII letters only), and searching "äöü" found nothing."""
+    CaseFactory(accession="ÄÖÜ-Zürich-001")
+    make_user("technologist", "tech")
+    client.login(username="tech", password=PASSWORD)
+    page = client.post(reverse("case-create"), {**FORM, "accession": "äöü-zürich-001"})
+    assert (
+        page.status_code == 200 and "Case &quot;ÄÖÜ-Zürich-001&quot; already exists" in page.content.decode()
+    )
+    response = api_as("technologist").post("/api/cases/", {"accession": "ÄÖü-ZÜRICH-001"}, format="json")
+    assert response.status_code == 400 and "ÄÖÜ-Zürich-001" in response.json()["accession"][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseFactory(accession="äöü-zürich-001")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseFactory(accession="A\u0308Öü-Zürich-001")  # Ä typed as A + combining diaeresis
+    assert Case.objects.count() == 1
+    found = client.get(reverse("case-list"), {"q": "äöü"}).content.decode()
+    assert "ÄÖÜ-Zürich-001</a>" in found
 
 
 @pytest.mark.parametrize(

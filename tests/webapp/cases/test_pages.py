@@ -121,3 +121,17 @@ def test_the_retry_button_refuses_a_job_still_running_as_the_api_does(client, ma
     response = client.post(reverse("job-retry", args=[job.pk]), follow=True)
     assert "The job is still enhancing; wait for it to finish or fail." in response.content.decode()
     assert EnhancementJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_each_cell_of_the_gallery_says_which_image_is_the_original(client, finished_karyograms):
+    """Walk-through: a cell showed two unlabelled images side by side; which one was enhanced was a guess."""
+    from webapp.cases.models import JobCell
+
+    job = finished_karyograms(1)[0].jobs.get()
+    JobCell.objects.create(job=job, label="1", index=0, box=[0, 0, 40, 40], object_count=2)
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(job.get_absolute_url()).content.decode()
+    cell = page.split('data-cell="1"')[1]
+    labels = cell.index("<small>original</small><small>enhanced</small>")
+    assert labels < cell.index('alt="cell 1 original"') < cell.index('alt="cell 1 enhanced"')

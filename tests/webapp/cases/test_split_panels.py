@@ -60,17 +60,42 @@ def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_i
 
     page = client.get(f"/jobs/{figure_job.pk}/").content.decode()  # the figure's job points at its panels
     assert (
-        "This figure was split into 2 karyograms:" in page and "Split into 2 karyograms</button>" not in page
+        "This figure was split into 2 karyograms</strong>" in page
+        and "Split into 2 karyograms</button>" not in page
     )
-    assert [k.split_from for k in panels] == [figure_job, figure_job]
-    case_page = client.get(case.get_absolute_url()).content.decode()
-    assert f'data-job-split="{figure_job.pk}" hidden>' in case_page
+    assert [k.split_from for k in panels] == [figure_job.karyogram, figure_job.karyogram]
+    assert f'data-job-split="{figure_job.pk}"' not in client.get(case.get_absolute_url()).content.decode()
 
     again = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
     assert (
         "was split before: see journal figure-panel1.png, journal figure-panel2.png" in again.content.decode()
     )
     assert case.karyograms.count() == 3 and EnhancementJob.objects.count() == 3
+
+
+def test_a_split_figure_names_its_panels_instead_of_offering_the_split_again(figure_job, client):
+    """Walk-through: after the split, the figure's case page and job page (and a retried job's) still offered
+    'Split into 2 karyograms', which only answered 'was split before'."""
+    client.login(username="panel-tech", password=PASSWORD)
+    client.post(f"/jobs/{figure_job.pk}/split/")
+    panels = list(Karyogram.objects.filter(split_from=figure_job.karyogram).order_by("pk"))
+    assert [k.original_name for k in panels] == ["journal figure-panel1.png", "journal figure-panel2.png"]
+    retried = services.start_job(figure_job.karyogram, figure_job.created_by, enqueue=False)
+    tasks.slice_karyogram_task(job_pk=retried.pk)  # a retry of the figure fails the same way
+
+    case_page = client.get(figure_job.karyogram.case.get_absolute_url()).content.decode()
+    assert (
+        f'data-job-split="{figure_job.pk}"' not in case_page
+        and f'data-job-split="{retried.pk}"' not in case_page
+    )
+    assert "split into\n        journal figure-panel1.png, journal figure-panel2.png" in case_page
+    assert case_page.count("cut from journal figure.png") == 2
+    for job in (figure_job, retried):
+        page = client.get(f"/jobs/{job.pk}/").content.decode()
+        assert "Split into 2 karyograms</button>" not in page
+        assert "This figure was split into 2 karyograms" in page
+        for panel in panels:
+            assert f'<a href="/jobs/{panel.jobs.get().pk}/">{panel.original_name}</a>' in page
 
 
 def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as):
@@ -81,7 +106,8 @@ def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as
         "journal figure-panel1.png",
         "journal figure-panel2.png",
     ]
-    assert all(k["job"]["state"] == "queued" and k["split_from"] == figure_job.pk for k in answer.json())
+    assert all(k["job"]["state"] == "queued" for k in answer.json())
+    assert {k["split_from"] for k in answer.json()} == {figure_job.karyogram.pk}
     assert api.post(f"/api/jobs/{figure_job.pk}/split/").status_code == 400
 
     single = services.start_job(Karyogram.objects.get(original_name="journal figure-panel1.png"), api.user)
