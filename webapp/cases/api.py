@@ -99,11 +99,10 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         panel in the same case, each cut without loss and enhanced; answers the new karyograms."""
         job = self.get_object()
         try:
-            with transaction.atomic():
-                panels = services.split_into_panels(job, request.user)
-                body = KaryogramSerializer(panels, many=True, context={"request": request}).data
+            panels = services.split_into_panels(job, request.user)
         except (services.SplitRefused, services.UploadError) as exc:
             raise ValidationError({"panels": [str(exc)]}) from exc
+        body = KaryogramSerializer(panels, many=True, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StrengthsSerializer, responses={200: JobSerializer})

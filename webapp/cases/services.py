@@ -105,10 +105,11 @@ class SplitRefused(ValueError):
     """A figure that cannot be split into its panels; the message says why."""
 
 
+@transaction.atomic
 def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
     """Each panel of the job's multi-panel figure (`job.panels`) added to its case as a karyogram of its own,
     cut without loss and named after the figure, with its enhancement queued (same strength and cells).
-    Refused when the job found no panels or when they were split off before; call inside a transaction."""
+    All or nothing (one transaction); refused when the job found no panels or when they were split off before."""
     job = EnhancementJob.objects.select_for_update().select_related("karyogram__case").get(pk=job.pk)
     figure = job.karyogram
     if not job.panels:

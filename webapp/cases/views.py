@@ -29,8 +29,9 @@ class CaseListView(TechnologistPage, View):
         sample_type = request.GET.get("sample_type", "")
         if query:
             cases = cases.filter(
-                Q(accession__icontains=query)
-                | Q(accession_key__contains=accession_key(query))  # "äöü" finds "ÄÖÜ" on SQLite too
+                Q(
+                    accession_key__contains=accession_key(query)
+                )  # case-folded: "äöü" finds "ÄÖÜ" on SQLite too
                 | Q(known_karyotype__icontains=query)
                 | Q(referral_reason__icontains=query)
             )
@@ -179,8 +180,7 @@ class SplitPanelsView(TechnologistPage, View):
     def post(self, request, pk):
         job = get_object_or_404(EnhancementJob, pk=pk)
         try:
-            with transaction.atomic():
-                panels = services.split_into_panels(job, request.user)
+            panels = services.split_into_panels(job, request.user)
         except (services.SplitRefused, services.UploadError) as exc:
             messages.error(request, str(exc))
             return redirect(job)

@@ -71,19 +71,14 @@ def evaluate_version(version: ModelVersion) -> dict:
     return result
 
 
-def store_evaluation(version: ModelVersion) -> None:
-    """Evaluate `version` and keep the result with it, where the activation gate reads it (both the training
-    run's last step and a `ModelEvaluation` end here)."""
-    ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
-
-
 def store_evaluation_or_fail(
     work: TrackedWorkQuerySet, pk: int, version: ModelVersion, failed: Callable[[Exception], str]
 ) -> bool:
-    """`store_evaluation`, or fail row `pk` of `work` with the message `failed(reason)` when the weights load
-    but cannot run (torch raises RuntimeError), rather than leave the row to be retried; True when stored."""
+    """Evaluate `version` and keep the result with it, where the activation gate reads it (both the training
+    run's last step and a `ModelEvaluation` end here); True when stored. When the weights load but cannot run
+    (torch raises RuntimeError), fail row `pk` of `work` with `failed(reason)` rather than leave it to be retried."""
     try:
-        store_evaluation(version)
+        ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
     except (ValueError, RuntimeError) as exc:
         work.fail(pk, failed(exc))
         return False
@@ -92,12 +87,6 @@ def store_evaluation_or_fail(
 
 class EvaluationRefused(ValueError):
     """A version that gets no evaluation of its own; the message says why."""
-
-
-def evaluated_by_their_runs(versions: list[ModelVersion]) -> set[int]:
-    """The versions whose training run is evaluating them as its last step."""
-    evaluating = TrainingRun.objects.filter(model__in=versions, state=RunState.EVALUATING)
-    return set(evaluating.values_list("model_id", flat=True))
 
 
 def evaluation_work(versions: list[ModelVersion]) -> dict[int, TrackedWork]:
@@ -118,7 +107,7 @@ def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     """
     if version.source == ModelVersion.Source.SHIPPED:
         raise EvaluationRefused("The shipped model is the reference; it is not evaluated against itself.")
-    if evaluated_by_their_runs([version]):
+    if TrainingRun.objects.filter(model=version, state=RunState.EVALUATING).exists():
         raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")
     with transaction.atomic():
         under_way = evaluations.filter(version=version, state__in=ModelEvaluation.ACTIVE_STATES).first()
