@@ -129,19 +129,29 @@ def test_registry_gate_and_the_way_back_to_the_shipped_model(page, live_server, 
     assert missing == []
 
 
+@pytest.fixture
+def running_run(make_user):
+    """A tiny training run of curator "cleo", at iteration 3 of 10."""
+
+    def make() -> TrainingRun:
+        curator = make_user("curator", "cleo")
+        dataset = Dataset.objects.create(name="d", manifest=[], state="ready", created_by=curator)
+        return TrainingRun.objects.create(
+            dataset=dataset,
+            preset="tiny",
+            created_by=curator,
+            state=RunState.TRAINING,
+            iterations=10,
+            iteration=3,
+        )
+
+    return make
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, make_user):
-    curator = make_user("curator", "cleo")
-    dataset = Dataset.objects.create(name="d", manifest=[], state="ready", created_by=curator)
-    run = TrainingRun.objects.create(
-        dataset=dataset,
-        preset="tiny",
-        created_by=curator,
-        state=RunState.TRAINING,
-        iterations=10,
-        iteration=3,
-    )
+def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, running_run):
+    run = running_run()
     missing = _not_found(page)
     log_in("cleo")
     page.goto(f"{live_server.url}/curation/training/{run.pk}/")
@@ -157,18 +167,9 @@ def test_a_run_page_drops_cancel_when_the_run_ends(page, live_server, log_in, ma
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_cancelling_a_run_asks_first(page, live_server, log_in, make_user):
+def test_cancelling_a_run_asks_first(page, live_server, log_in, running_run):
     """Before, one tap on "Cancel" ended the run for good, with no question asked."""
-    curator = make_user("curator", "cleo")
-    dataset = Dataset.objects.create(name="d", manifest=[], state="ready", created_by=curator)
-    run = TrainingRun.objects.create(
-        dataset=dataset,
-        preset="tiny",
-        created_by=curator,
-        state=RunState.TRAINING,
-        iterations=10,
-        iteration=3,
-    )
+    run = running_run()
     log_in("cleo")
     page.goto(f"{live_server.url}/curation/training/{run.pk}/")
     asked = []

@@ -16,3 +16,24 @@ def signed_in(db):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def rhea_rating(make_user, finished_karyograms, signed_in):
+    """A study of 2 finished karyograms made by curator "cura" for rater "rhea": `(study, rhea's client)`."""
+
+    def make(instructions: str = ""):
+        from webapp.studies import services
+
+        curator = make_user("curator", "cura")
+        rater = make_user("rater", "rhea")
+        study = services.create_study(
+            name="S",
+            instructions=instructions,
+            karyograms=finished_karyograms(2),
+            raters=[rater],
+            created_by=curator,
+        )
+        return study, signed_in("rhea")
+
+    return make

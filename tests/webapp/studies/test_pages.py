@@ -64,15 +64,8 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     assert "closed" in rater_client.get(f"/rate/{study.pk}/").content.decode()
 
 
-def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_karyograms, signed_in):
-    from webapp.studies import services
-
-    curator = make_user("curator", "cura")
-    rater = make_user("rater", "rhea")
-    study = services.create_study(
-        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
-    )
-    client = signed_in("rhea")
+def test_rater_form_errors_keep_the_item_and_record_nothing(rhea_rating):
+    study, client = rhea_rating()
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     response = client.post(
         f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 9, "sharpness": 2}
@@ -104,16 +97,12 @@ def test_rater_form_errors_keep_the_item_and_record_nothing(make_user, finished_
         rating.save()
 
 
-def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finished_karyograms, signed_in):
+def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, rhea_rating, signed_in):
     from webapp.studies import services
 
-    curator = make_user("curator", "cura")
-    rater = make_user("rater", "rhea")
     make_user("rater", "other")
-    study = services.create_study(
-        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
-    )
-    client = signed_in("rhea")
+    study, client = rhea_rating()
+    rater = study.raters.get()
     first = client.get(f"/rate/{study.pk}/")
     assert first["Cache-Control"] == "private, no-store" and "Previous item" not in first.content.decode()
     assert "autofocus" in first.content.decode()  # the first field has the focus
@@ -158,17 +147,10 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, finishe
     assert "closed" in client.get(f"/rate/{study.pk}/?item={token1}").content.decode()
 
 
-def test_the_same_answer_sent_twice_is_recorded_once(make_user, finished_karyograms, signed_in):
+def test_the_same_answer_sent_twice_is_recorded_once(rhea_rating):
     """A double tap on "Submit and next" (or a retried request) goes on to the next item, not to a
     correction form asking for a reason; a different answer without a reason is still refused."""
-    from webapp.studies import services
-
-    curator = make_user("curator", "cura")
-    rater = make_user("rater", "rhea")
-    study = services.create_study(
-        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
-    )
-    client = signed_in("rhea")
+    study, client = rhea_rating()
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     answer = {"item": token, "abnormality": "+8", "quality": 2, "sharpness": 4}
     first = client.post(f"/rate/{study.pk}/", answer)
@@ -181,17 +163,8 @@ def test_the_same_answer_sent_twice_is_recorded_once(make_user, finished_karyogr
     assert timed.status_code == 400 and Rating.objects.count() == 1
 
 
-def test_an_answer_sent_after_the_study_closed_says_it_was_not_saved(
-    make_user, finished_karyograms, signed_in
-):
-    from webapp.studies import services
-
-    curator = make_user("curator", "cura")
-    rater = make_user("rater", "rhea")
-    study = services.create_study(
-        name="S", instructions="", karyograms=finished_karyograms(2), raters=[rater], created_by=curator
-    )
-    client = signed_in("rhea")
+def test_an_answer_sent_after_the_study_closed_says_it_was_not_saved(rhea_rating):
+    study, client = rhea_rating()
     token = client.get(f"/rate/{study.pk}/").context["assignment"].token
     study.state = Study.State.CLOSED
     study.save()
@@ -245,22 +218,9 @@ def test_a_study_without_raters_or_karyograms_says_what_to_choose(make_user, fin
     assert "This field is required." not in html
 
 
-def test_the_instructions_are_open_on_the_first_item_and_folded_after(
-    make_user, finished_karyograms, signed_in
-):
+def test_the_instructions_are_open_on_the_first_item_and_folded_after(rhea_rating):
     """Before, they were folded from the start: a rater could begin without ever seeing them."""
-    from webapp.studies import services
-
-    curator = make_user("curator", "cura")
-    rater = make_user("rater", "rhea")
-    study = services.create_study(
-        name="S",
-        instructions="Score the bands only.",
-        karyograms=finished_karyograms(2),
-        raters=[rater],
-        created_by=curator,
-    )
-    client = signed_in("rhea")
+    study, client = rhea_rating("Score the bands only.")
     first = client.get(f"/rate/{study.pk}/")
     assert '<details class="card" id="instructions" open>' in first.content.decode()
     token = first.context["assignment"].token
