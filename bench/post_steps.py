@@ -2,14 +2,17 @@
 band sharpening, then the contrast lift, then the kept background (all three: what the product runs).
 
     .venv/bin/python bench/post_steps.py --data D --held-out-data H [--real ../shared/data/real/karyograms]
+        [--min-gain G ...] [--device auto]
 
 D and H as for `python -m enhancer evaluate`. Prints, per set of pairs with a truth, the product's mean
 figures (guard on) for each combination, then `../shared/tools/real_eval.py` on every real karyogram
-that slices. The network runs once per set; only the steps after it change.
+that slices. The network runs once per set; only the steps after it change. Each `--min-gain G` adds
+the product with its contrast lift's floor set to G × the input's local contrast (the card's `min_gain`).
 """
 
 import argparse
 import copy
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -41,8 +44,9 @@ COLUMNS = (
 )
 
 
-def variants(shipped: Enhancer) -> dict[str, Enhancer]:
-    """The shipped enhancer with its card's steps after the network added one at a time (same network)."""
+def variants(shipped: Enhancer, min_gains: list[float]) -> dict[str, Enhancer]:
+    """The shipped enhancer with its card's steps after the network added one at a time (same network),
+    then the whole product with each contrast-lift floor in `min_gains`."""
     made = {}
     for added, name in enumerate(
         ("network only", "+ band sharpening", "+ contrast lift", "+ kept background")
@@ -51,6 +55,10 @@ def variants(shipped: Enhancer) -> dict[str, Enhancer]:
         made[name].sharpening = shipped.sharpening if added >= 1 else None
         made[name].contrast_lift = shipped.contrast_lift if added >= 2 else None
         made[name].keeps_background = shipped.keeps_background and added >= 3
+    for gain in min_gains:
+        name = f"floor {gain:g}x"
+        made[name] = copy.copy(shipped)
+        made[name].contrast_lift = dataclasses.replace(shipped.contrast_lift, min_gain=gain)
     return made
 
 
@@ -113,9 +121,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--held-out-data", type=Path)
     parser.add_argument("--real", type=Path, help="folder of the sharp real karyograms (real-content pairs)")
+    parser.add_argument("--min-gain", type=float, action="append", default=[], help="a contrast-lift floor")
+    parser.add_argument("--device", default="cpu", help="where the network runs: cpu, auto, cuda")
     args = parser.parse_args()
-    shipped = Enhancer(SHIPPED_MODEL, device="cpu")
-    enhancers = variants(shipped)
+    shipped = Enhancer(SHIPPED_MODEL, device=args.device)
+    enhancers = variants(shipped, args.min_gain)
     pairs(args, enhancers, shipped)
     if REAL_EVAL.exists():
         karyograms(enhancers, shipped)

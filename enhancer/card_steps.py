@@ -21,6 +21,8 @@ class CardStep:
     def __post_init__(self):
         for field in fields(self):
             value, limit = getattr(self, field.name), self.LIMITS.get(field.name)
+            if value is None and field.default is None:  # an optional setting left out
+                continue
             number = not isinstance(value, bool) and isinstance(value, int | float)
             if not (number and 0 < value and (value <= limit if limit else value < 100)):
                 bound = f"at most {limit:g}" if limit else "below 100"

@@ -14,12 +14,18 @@ def test_the_combinations_share_the_network_and_the_last_is_what_the_product_run
     enhancer_cli(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "503",
                   "--width", "700", "--height", "600"])  # fmt: skip
     shipped = Enhancer(device="cpu")
-    made = post_steps.variants(shipped)
+    made = post_steps.variants(shipped, [1.2])
     steps = [
         (e.sharpening is not None, e.contrast_lift is not None, e.keeps_background) for e in made.values()
     ]
-    assert steps == [(False, False, False), (True, False, False), (True, True, False), (True, True, True)]
+    assert steps == [
+        (False, False, False),
+        (True, False, False),
+        (True, True, False),
+        *[(True, True, True)] * 2,
+    ]
     assert all(e.generator is shipped.generator for e in made.values())
+    assert made["floor 1.2x"].contrast_lift.min_gain == 1.2 and shipped.contrast_lift.min_gain is None
 
     _, sets = post_steps.evaluation_sets(tmp_path / "pairs")
     inputs = np.stack([c["input"] for c in sets["synthetic"][:3]])

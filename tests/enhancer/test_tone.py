@@ -36,6 +36,16 @@ def test_the_lift_stops_at_the_excellent_level():
     assert np.array_equal(lift_contrast(deep, deep, ContrastLift(target_contrast=level)), deep)
 
 
+def test_a_floor_lifts_a_cell_already_at_the_excellent_level_by_its_gain():
+    deep = pair_cell(0.5)
+    level = excellent_contrast([deep])
+    floored = lift_contrast(deep, deep, ContrastLift(target_contrast=level, min_gain=1.2))
+    assert contrast_of(floored, deep) == pytest.approx(1.2 * contrast_of(deep, deep), rel=0.02)
+    pale = pair_cell(0.2)  # far below the excellent level: the floor asks for less than the card's lift
+    plain, with_floor = ContrastLift(target_contrast=level), ContrastLift(target_contrast=level, min_gain=1.2)
+    assert np.array_equal(lift_contrast(pale, pale, plain), lift_contrast(pale, pale, with_floor))
+
+
 def test_the_curve_keeps_outline_background_tone_order_and_homologs_alike():
     pale = pair_cell(0.4, other_depth=0.3)
     out = lift_contrast(pale, pale, ContrastLift(target_contrast=1.0, max_gain=10.0))
@@ -97,5 +107,10 @@ def test_cards_without_the_entry_ask_for_nothing_and_bad_entries_are_refused():
         ContrastLift(target_contrast="0.09")
     with pytest.raises(ValueError, match="contrast_lift.max_gain"):
         ContrastLift(target_contrast=0.09, max_gain=-1)
+    assert ContrastLift.from_card({"contrast_lift": {"target_contrast": 0.09}}).min_gain is None  # no floor
+    with pytest.raises(ValueError, match="contrast_lift.min_gain must be a number above 0"):
+        ContrastLift(target_contrast=0.09, min_gain=0)
+    with pytest.raises(ValueError, match=r"min_gain \(1.6\) must not exceed max_gain \(1.5\)"):
+        ContrastLift(target_contrast=0.09, min_gain=1.6)
     with pytest.raises(TypeError):
         ContrastLift(max_gain=1.2)  # no target
