@@ -87,7 +87,14 @@
     if (scale === 1) { x = 0; y = 0; }
     apply();
   }));
-  stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); apply(); });
+  stage.addEventListener("wheel", (e) => {
+    // Fitted, the wheel scrolls the page past the image; Ctrl/⌘ + wheel (and a trackpad pinch, which
+    // the browser sends as one) zooms, and once zoomed the wheel zooms on.
+    if (scale === 1 && !e.ctrlKey && !e.metaKey) return;
+    e.preventDefault();
+    scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2));
+    apply();
+  }, { passive: false });
   stage.addEventListener("pointerdown", (e) => {
     if (scale === 1 && e.pointerType !== "mouse") return;
     dragging = { sx: e.clientX - x, sy: e.clientY - y };

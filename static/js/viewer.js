@@ -27,7 +27,14 @@
     apply();
   }));
   stages.forEach((stage) => {
-    stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); apply(); });
+    stage.addEventListener("wheel", (e) => {
+      // Fitted, the wheel scrolls the page past the image; Ctrl/⌘ + wheel (and a trackpad pinch, which
+      // the browser sends as one) zooms, and once zoomed the wheel zooms on.
+      if (scale === 1 && !e.ctrlKey && !e.metaKey) return;
+      e.preventDefault();
+      scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2));
+      apply();
+    }, { passive: false });
     let dragging = null;
     stage.addEventListener("pointerdown", (e) => {
       if (scale === 1 && e.pointerType !== "mouse") return;  // a finger on the fitted image scrolls the page

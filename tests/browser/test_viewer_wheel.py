@@ -1,0 +1,72 @@
+"""Walk-through at 1280 px: scrolling the result page (or a rating item) with the mouse wheel over the fitted
+karyogram zoomed it instead of scrolling, so the cells and the rating form below were hard to reach."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from webapp.studies import services
+
+WHEEL_PROBE = """() => { window.wheelPrevented = null;
+  window.addEventListener('wheel', (e) => { window.wheelPrevented = e.defaultPrevented; }, {once: true}); }"""
+
+
+def _wheel(page, stage, delta: int, ctrl: bool = False) -> tuple[bool, str]:
+    """One wheel turn over the middle of `stage`: whether the viewer kept it from the page, and its image's
+    transform afterwards."""
+    page.evaluate(WHEEL_PROBE)
+    stage.scroll_into_view_if_needed()
+    box = stage.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 200))
+    if ctrl:
+        page.keyboard.down("Control")
+    page.mouse.wheel(0, delta)
+    if ctrl:
+        page.keyboard.up("Control")
+    page.wait_for_function("window.wheelPrevented !== null")
+    return page.evaluate("window.wheelPrevented"), stage.evaluate(
+        "(s) => s.querySelector('img').style.transform"
+    )
+
+
+def _check_wheel(page, stage) -> None:
+    prevented, transform = _wheel(page, stage, 300)
+    assert not prevented and "scale(1.2)" not in transform  # fitted: the page scrolls, nothing zooms
+    prevented, transform = _wheel(page, stage, -100, ctrl=True)
+    assert prevented and "scale(1.2)" in transform  # Ctrl + wheel zooms
+    prevented, transform = _wheel(page, stage, -100)
+    assert prevented and "scale(1.44)" in transform  # zoomed: the wheel zooms on
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_wheel_scrolls_past_the_fitted_result_and_ctrl_wheel_zooms(
+    page, live_server, log_in, finished_karyograms
+):
+    job = finished_karyograms(1)[0].jobs.get()
+    log_in("tech-for-study")
+    page.goto(live_server.url + job.get_absolute_url())
+    page.wait_for_function("[...document.querySelectorAll('#viewer img')].every(i => i.complete)")
+    assert page.get_by_text("Ctrl + scroll zooms").is_visible()
+    _check_wheel(page, page.locator(".pane .stage").first)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_wheel_scrolls_past_the_fitted_rating_item_and_ctrl_wheel_zooms(
+    page, live_server, make_user, finished_karyograms
+):
+    rater = make_user("rater", "rita")
+    study = services.create_study(
+        name="Wheel study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=make_user("curator", "cora"),
+    )
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", rater.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/rate/{study.pk}/")
+    page.wait_for_function("() => document.querySelector('.stage img').complete")
+    _check_wheel(page, page.locator("#rate-viewer .stage"))
