@@ -31,16 +31,6 @@
     plot.append(top);
   }
 
-  // A cancelled run cannot go on: one stray tap must not end hours of training.
-  const cancelForm = box.querySelector("[data-run-cancel]");
-  if (cancelForm) {
-    cancelForm.addEventListener("submit", (e) => {
-      if (!window.confirm("Cancel this training run? It stops for good; its epochs so far are not registered as a model.")) {
-        e.preventDefault();
-      }
-    });
-  }
-
   function refreshSample() {
     const probe = new Image();
     probe.onload = () => { sample.src = probe.src; sample.hidden = false; };

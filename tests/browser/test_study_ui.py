@@ -272,3 +272,31 @@ def test_curator_adds_an_invited_rater_to_an_open_study(
     page.get_by_role("link", name="My ratings").click()
     page.get_by_role("link", name="Start").click()
     page.wait_for_selector("text=Item 1")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_closing_a_study_asks_first(page, live_server, log_in, make_user, finished_karyograms):
+    """Before, one stray tap on "Close the study" shut it to every rater in the middle of their work."""
+    curator = make_user("curator", "cora")
+    study = services.create_study(
+        name="Open study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[make_user("rater", "rita")],
+        created_by=curator,
+    )
+    log_in("cora")
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Close the study").click()
+    page.wait_for_timeout(500)
+    assert asked and "cannot rate until you open it again" in asked[0]
+    study.refresh_from_db()
+    assert study.state == "open"  # kept: the curator said no
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Close the study").click()
+    page.wait_for_selector("text=The study is now closed.")
+    page.get_by_role("button", name="Open the study again").click()  # reopening asks nothing
+    page.wait_for_selector("text=The study is now open.")
