@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from webapp.accounts.views import SignInView
 from webapp.cases import api as cases_api
 from webapp.core import views as core_views
 from webapp.studies import api as studies_api
@@ -29,7 +30,7 @@ urlpatterns = [
     path("", include("webapp.curation.urls")),
     path("", include("webapp.accounts.urls")),
     # Sign-in and password change; no e-mailed password reset (an admin sets one with `changepassword`).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -1,16 +1,27 @@
-"""Pages: the study coordinator's list of raters with invitations, and the invitee's "set your password"."""
+"""Pages: the sign-in form, the study coordinator's list of raters with invitations, and the invitee's "set
+your password"."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views import View
 
 from . import invitations
 from .forms import RaterInviteForm
-from .roles import Role, RoleRequiredMixin
+from .roles import Role, RoleRequiredMixin, roles_of
+
+
+class SignInView(auth_views.LoginView):
+    """The login form. A rater with no other role lands on their studies (the only pages they may open),
+    everyone else on the home page; a `next` link still wins."""
+
+    def get_default_redirect_url(self) -> str:
+        if roles_of(self.request.user) == {Role.RATER}:
+            return resolve_url("rate-home")
+        return super().get_default_redirect_url()
 
 
 def raters_page(request, form: RaterInviteForm, invited: tuple | None = None, status: int = 200):

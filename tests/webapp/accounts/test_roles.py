@@ -2,8 +2,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
-from webapp.accounts.roles import Role, has_role, roles_of
+from tests.conftest import PASSWORD
+from webapp.accounts.roles import Role, assign_role, has_role, roles_of
 
 
 @pytest.mark.django_db
@@ -54,3 +56,17 @@ def test_seed_demo_is_idempotent_and_prints_logins(django_user_model, settings, 
     assert (tmp_path / "demo_logins.json").stat().st_mode & 0o777 == 0o600
     assert Case.objects.filter(accession__startswith="DEMO-").count() == 4
     assert EnhancementJob.objects.filter(state="queued").count() == 4  # sent when the stack starts
+
+
+@pytest.mark.django_db
+def test_a_rater_signs_in_to_their_studies_and_everyone_else_to_the_home_page(make_user):
+    """Before, a rater landed on the home page, whose one button for them led to the pages they came for."""
+    make_user("rater", "rita")
+    make_user("technologist", "tina")
+    both = make_user("rater", "rhea")
+    assign_role(both, Role.CURATOR)
+    for username, landing in (("rita", "/rate/"), ("tina", "/"), ("rhea", "/")):
+        response = Client().post("/accounts/login/", {"username": username, "password": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == landing, username
+    response = Client().post("/accounts/login/?next=/rate/1/", {"username": "rita", "password": PASSWORD})
+    assert response["Location"] == "/rate/1/"  # a link the rater followed still wins
