@@ -402,6 +402,10 @@ class ModelComparisonView(CuratorPage, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["metric_rows"] = metric_rows(self.object.first, self.object.second)
+        versions = dict.fromkeys(
+            (self.object.first, self.object.second)
+        )  # one note when compared with itself
+        context["unevaluated"] = [v for v in versions if not v.evaluation]
         return context
 
 

@@ -139,6 +139,11 @@ def assert_compared(client, first, second) -> None:
     assert asked.status_code == 302 and asked["Location"] == f"/curation/models/compare/{comparison.pk}/"
     waiting = client.get(asked["Location"]).content.decode()
     assert "refreshes itself" in waiting and "<img" not in waiting
+    unevaluated = {
+        v.name for v in ModelVersion.objects.filter(pk__in=(first.pk, second.pk)) if not v.evaluation
+    }
+    assert waiting.count("has not been evaluated yet") == len(unevaluated)
+    assert all(f"{name} has not been evaluated yet" in waiting for name in unevaluated)
     compare_models_task(comparison_pk=comparison.pk)  # what the cpu worker runs
     page = client.get(asked["Location"]).content.decode()
     cells = re.findall(r'<img src="(/curation/models/compare/\d+/[^"]+\.png)"', page)
