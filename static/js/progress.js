@@ -1,7 +1,8 @@
 // Live progress of queued work: poll its JSON status (an enhancement job's API by default, or the bar's
 // data-job-url) and update stage, bar, error and the waiting notice without reloading. When the work ends,
 // the job page reloads; an element named by the bar's data-job-refresh (a models page row) is swapped for
-// its copy in a fresh rendering of the page, with its figures and buttons.
+// its copy in a fresh rendering of the page, with its figures and buttons. An element with
+// data-refresh-every="N" (a study's rater progress) is swapped likewise every N seconds while the page is seen.
 (function () {
   const status = document.getElementById("job-status");
   const polled = new Set();
@@ -52,4 +53,7 @@
   }
 
   watch(document);
+  document.querySelectorAll("[data-refresh-every]").forEach((el) => {
+    setInterval(() => { if (!document.hidden) refresh(el.id); }, 1000 * Number(el.dataset.refreshEvery));
+  });
 })();

@@ -300,3 +300,30 @@ def test_closing_a_study_asks_first(page, live_server, log_in, make_user, finish
     page.wait_for_selector("text=The study is now closed.")
     page.get_by_role("button", name="Open the study again").click()  # reopening asks nothing
     page.wait_for_selector("text=The study is now open.")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_study_page_follows_its_raters_progress(
+    page, live_server, log_in, make_user, finished_karyograms
+):
+    """Before, a curator watching a study had to reload its page to see a rating arrive."""
+    rater = make_user("rater", "rita")
+    study = services.create_study(
+        name="Watched study",
+        instructions="",
+        karyograms=finished_karyograms(2),
+        raters=[rater],
+        created_by=make_user("curator", "cora"),
+    )
+    log_in("cora")
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    assert "rita 0 of 4" in " ".join(page.inner_text("#rater-progress").split())
+    page.evaluate("window.notReloaded = true")
+    item = services.next_assignment(study, rater)
+    services.submit_rating(study, rater, item.token, abnormality="none", quality=3, sharpness=3)
+    page.wait_for_function(
+        r"document.querySelector('#rater-progress').innerText.replace(/\s+/g, ' ').includes('rita 1 of 4')",
+        timeout=25_000,
+    )
+    assert page.evaluate("window.notReloaded") is True  # the table changed in place
