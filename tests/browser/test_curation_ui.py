@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from enhancer.training.config import preset
 from tests.factories import KaryogramFactory, ModelVersionFactory, trained_model_versions
 from tests.support.services import free_port
 from webapp.cases import services
@@ -42,7 +43,11 @@ def test_curator_trains_evaluates_and_activates_a_model(
     # The worker counts the cells; the page refreshes until it has: 12 labels × 2 karyograms per domain.
     page.wait_for_selector("#counts td:text-is('24')", timeout=60_000)
 
+    # Empty fields keep the preset's values, which they show as placeholders for the preset chosen.
+    assert page.get_attribute("#id_n_epochs", "placeholder") == str(preset("cpu-small").n_epochs)
     page.select_option("#id_preset", "tiny")
+    assert page.get_attribute("#id_n_epochs", "placeholder") == str(preset("tiny").n_epochs)
+    assert page.get_attribute("#id_epoch_size", "placeholder") == str(preset("tiny").epoch_size)
     page.fill("#id_epoch_size", "8")
     page.get_by_role("button", name="Start training").click()
     page.wait_for_selector("text=Training run")

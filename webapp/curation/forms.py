@@ -1,3 +1,4 @@
+import json
 from collections.abc import Iterable
 
 from django import forms
@@ -82,6 +83,20 @@ class TrainingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_from"].queryset = registry.usable_versions()
+        # An empty field keeps the preset's value: each field shows it as its placeholder, for the preset
+        # chosen (static/js/preset_values.js follows a change of preset).
+        values = {
+            name: {field: getattr(config, field) for field in self._hyperparameters()}
+            for name, config in PRESETS.items()
+        }
+        self.fields["preset"].widget.attrs["data-preset-values"] = json.dumps(values)
+        chosen = self.data.get("preset") if self.is_bound else self.fields["preset"].initial
+        for field, value in values.get(chosen, values[self.fields["preset"].initial]).items():
+            self.fields[field].widget.attrs["placeholder"] = str(value)
+
+    def _hyperparameters(self) -> list[str]:
+        """The fields that override the preset's values (all but the preset and the model to start from)."""
+        return [name for name in self.fields if name not in ("preset", "start_from")]
 
     def clean(self):
         data = super().clean()
@@ -100,7 +115,7 @@ class TrainingForm(forms.Form):
     def training_config(self, excluded_labels: Iterable[str] = ()) -> TrainingConfig:
         """The chosen preset with the hyperparameters the curator filled in (after `is_valid`)."""
         data = self.cleaned_data
-        overrides = {k: v for k, v in data.items() if k not in ("preset", "start_from")}
+        overrides = {k: v for k, v in data.items() if k in self._hyperparameters()}
         return preset(data["preset"], **overrides, excluded_labels=tuple(excluded_labels))
 
 

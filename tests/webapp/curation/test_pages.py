@@ -1,11 +1,16 @@
 """Curation pages that must not fight the user: cancel only what runs, a true sample-grid caption, a warning
 for a split without cells, a favicon, and tiles named after the uploaded file."""
 
+import json
+import re
+from html import unescape
+
 import pytest
 import torch
 from django.test import Client
 from PIL import Image
 
+from enhancer.training.config import PRESETS, preset
 from enhancer.training.report import save_sample_grid
 from webapp.curation.models import Dataset, RunState, TrainingRun
 
@@ -124,3 +129,23 @@ def test_curation_tiles_show_the_uploaded_file_name(curator, labelled_karyograms
     assert ">poor-0.png</span>" in page and ">excellent-1.png</span>" in page and "CUR-1 · " in page
     found = curator.get("/curation/?q=excellent-1")
     assert [k.original_name for k in found.context["page"]] == ["excellent-1.png"]
+
+
+def test_the_training_form_shows_the_chosen_presets_values(curator):
+    """Before, its fields were blank with "empty fields keep the preset's value", and the values were nowhere."""
+    manifest = [_entry(1, "poor", "train", ["1"]), _entry(2, "excellent", "train", ["1"])]
+    dataset = _ready_dataset(curator.user, manifest, test_fraction=0)
+    html = curator.get(f"/curation/datasets/{dataset.pk}/").content.decode()
+    small, restore = preset("cpu-small"), preset("gpu-restore")
+
+    def placeholder(page: str, field: str) -> str:
+        return re.search(rf'<input[^>]*name="{field}"[^>]*placeholder="([^"]*)"', page).group(1)
+
+    assert placeholder(html, "n_epochs") == str(small.n_epochs) and placeholder(html, "lr") == str(small.lr)
+    assert placeholder(html, "epoch_size") == str(small.epoch_size)
+    offered = json.loads(unescape(re.search(r'data-preset-values="([^"]+)"', html).group(1)))
+    assert offered["gpu-restore"]["batch_size"] == restore.batch_size and set(offered) == set(PRESETS)
+    refused = curator.post(
+        f"/curation/datasets/{dataset.pk}/train/", {"preset": "gpu-restore", "lr": "5"}
+    ).content.decode()  # shown again: the placeholders are the posted preset's
+    assert placeholder(refused, "batch_size") == str(restore.batch_size) and "learning rate" in refused
