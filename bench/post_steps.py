@@ -1,5 +1,6 @@
 """The shipped model's steps after the network, added one at a time and measured side by side: none,
-band sharpening, then the contrast lift, then the kept background (all three: what the product runs).
+band sharpening, then the contrast lift, then the kept background (the "+ kept background" row: what the
+product runs), then any contrast-lift floors asked for.
 
     .venv/bin/python bench/post_steps.py --data D --held-out-data H [--real ../shared/data/real/karyograms]
         [--min-gain G ...] [--device auto]

@@ -37,8 +37,8 @@ class CardStep:
         return cls(**settings) if settings else None
 
     def to_json(self) -> dict:
-        """The settings as the card stores them."""
-        return asdict(self)
+        """The settings as the card stores them (optional settings left out are not written)."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
 def excellent_median(

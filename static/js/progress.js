@@ -2,15 +2,16 @@
 // data-job-url) and update stage, bar, error and the waiting notice without reloading. When the work ends,
 // the job page reloads; an element named by the bar's data-job-refresh (a models page row) is swapped for
 // its copy in a fresh rendering of the page, with its figures and buttons. An element with
-// data-refresh-every="N" (a study's rater progress) is swapped likewise every N seconds while the page is seen.
+// data-refresh-every="N" and data-refresh-url (a study's rater progress) is swapped for its copy at that URL
+// every N seconds while the page is in view, until a copy comes without them (the study was closed).
 (function () {
   const status = document.getElementById("job-status");
   const polled = new Set();
 
-  async function refresh(elementId) {
+  async function refresh(elementId, url = window.location.href) {
     try {
       // X-Row-Refresh: the page leaves its one-time notices for the person's next page (templates/base.html)
-      const response = await fetch(window.location.href, { headers: { Accept: "text/html", "X-Row-Refresh": "1" }, credentials: "same-origin" });
+      const response = await fetch(url, { headers: { Accept: "text/html", "X-Row-Refresh": "1" }, credentials: "same-origin" });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(elementId);
       const old = document.getElementById(elementId);
@@ -53,7 +54,13 @@
   }
 
   watch(document);
-  document.querySelectorAll("[data-refresh-every]").forEach((el) => {
-    setInterval(() => { if (!document.hidden) refresh(el.id); }, 1000 * Number(el.dataset.refreshEvery));
+  document.querySelectorAll("[data-refresh-every][data-refresh-url]").forEach((el) => {
+    const seconds = Number(el.dataset.refreshEvery);
+    if (!(seconds > 0)) return;
+    const timer = setInterval(() => {
+      const current = document.getElementById(el.id);  // the last copy swapped in
+      if (!current || !current.dataset.refreshUrl) { clearInterval(timer); return; }
+      if (!document.hidden) refresh(el.id, current.dataset.refreshUrl);
+    }, 1000 * seconds);
   });
 })();

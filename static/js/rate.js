@@ -78,13 +78,13 @@
   const img = stage.querySelector("img");
   let scale = 1, x = 0, y = 0, dragging = null;
   const apply = () => {
+    if (scale === 1) { x = 0; y = 0; }  // fitted again: no leftover pan
     img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
     stage.classList.toggle("zoomed", scale > 1);  // unzoomed, a finger scrolls the page and pinches natively
   };
   viewer.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
     if (b.dataset.zoom === "in") scale *= 1.5; else if (b.dataset.zoom === "out") scale = Math.max(1, scale / 1.5);
-    else { scale = 1; x = 0; y = 0; }
-    if (scale === 1) { x = 0; y = 0; }
+    else scale = 1;
     apply();
   }));
   stage.addEventListener("wheel", (e) => {

@@ -1,4 +1,5 @@
-"""bench/post_steps.py: the steps after one network added one at a time, the last row being the product."""
+"""bench/post_steps.py: the steps after one network added one at a time ("+ kept background" being the
+product), then the product with a contrast-lift floor."""
 
 import argparse
 
@@ -10,7 +11,7 @@ from enhancer.inference import Enhancer
 from enhancer.model.runtime import run_generator
 
 
-def test_the_combinations_share_the_network_and_the_last_is_what_the_product_runs(tmp_path, capsys):
+def test_the_combinations_share_the_network_and_kept_background_is_what_the_product_runs(tmp_path, capsys):
     enhancer_cli(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "503",
                   "--width", "700", "--height", "600"])  # fmt: skip
     shipped = Enhancer(device="cpu")

@@ -108,6 +108,9 @@ def test_cards_without_the_entry_ask_for_nothing_and_bad_entries_are_refused():
     with pytest.raises(ValueError, match="contrast_lift.max_gain"):
         ContrastLift(target_contrast=0.09, max_gain=-1)
     assert ContrastLift.from_card({"contrast_lift": {"target_contrast": 0.09}}).min_gain is None  # no floor
+    assert "min_gain" not in settings.to_json()  # cards without a floor keep the format older releases read
+    floored = ContrastLift(target_contrast=0.09, min_gain=1.2)
+    assert ContrastLift.from_card({"contrast_lift": floored.to_json()}) == floored
     with pytest.raises(ValueError, match="contrast_lift.min_gain must be a number above 0"):
         ContrastLift(target_contrast=0.09, min_gain=0)
     with pytest.raises(ValueError, match=r"min_gain \(1.6\) must not exceed max_gain \(1.5\)"):

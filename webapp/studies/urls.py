@@ -10,6 +10,7 @@ urlpatterns = [
     path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="study-detail"),
     path("studies/<int:pk>/state/", views.StudyStateView.as_view(), name="study-state"),
     path("studies/<int:pk>/raters/", views.StudyRatersView.as_view(), name="study-raters"),
+    path("studies/<int:pk>/progress/", views.StudyProgressView.as_view(), name="study-progress"),
     path("studies/<int:pk>/statistics/", views.StudyStatisticsView.as_view(), name="study-statistics"),
     path("studies/<int:pk>/<str:what>.csv", views.StudyCsvView.as_view(), name="study-csv"),
 ]

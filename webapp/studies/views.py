@@ -193,6 +193,16 @@ def _detail_context(study: Study, add_form: AddRatersForm | None = None) -> dict
     }
 
 
+class StudyProgressView(CuratorPage, View):
+    """The raters' progress alone, which the study page fetches every few seconds while the study is open
+    (kept out of the audit trail: names and counts, no case data, and one read per poll would flood it)."""
+
+    def get(self, request, pk):
+        study = get_object_or_404(Study, pk=pk)
+        context = {"study": study, "raters": services.raters_progress(study)}
+        return render(request, "studies/rater_progress.html", context)
+
+
 class StudyRatersView(CuratorPage, View):
     """Add raters to an open study; refused (400, with the reason on the study page) when it cannot be."""
 

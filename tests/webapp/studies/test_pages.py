@@ -227,3 +227,25 @@ def test_the_instructions_are_open_on_the_first_item_and_folded_after(rhea_ratin
     client.post(f"/rate/{study.pk}/", {"item": token, "abnormality": "none", "quality": 3, "sharpness": 3})
     later = client.get(f"/rate/{study.pk}/").content.decode()
     assert '<details class="card" id="instructions">' in later and "Score the bands only." in later
+
+
+def test_the_progress_the_study_page_polls_is_curators_only_and_stays_out_of_the_audit_trail(
+    rhea_rating, signed_in
+):
+    """The study page fetches its raters' progress every 10 s; fetching the whole audited page wrote an audit
+    event per poll (360 an hour for each open tab), each re-reading the study's accessions."""
+    from webapp.audit.models import AuditEvent
+
+    study, rhea = rhea_rating()
+    curator = signed_in("cura")
+    before = AuditEvent.objects.count()
+    page = curator.get(f"/studies/{study.pk}/progress/").content.decode()
+    assert "rhea" in page and "0 of 4" in page and "ACC-SECRET" not in page
+    assert f'data-refresh-url="/studies/{study.pk}/progress/"' in page
+    assert AuditEvent.objects.count() == before
+    assert rhea.get(f"/studies/{study.pk}/progress/").status_code == 403
+    study.state = Study.State.CLOSED
+    study.save()
+    assert (
+        "data-refresh-url" not in curator.get(f"/studies/{study.pk}/progress/").content.decode()
+    )  # polling stops
