@@ -69,7 +69,10 @@ class TrainingForm(forms.Form):
     lr = forms.FloatField(min_value=1e-6, max_value=1e-2, required=False, label="learning rate")
     ngf = forms.IntegerField(min_value=2, max_value=128, required=False, label="generator filters")
     epoch_size = forms.IntegerField(
-        min_value=0, max_value=100_000, required=False, help_text="cells per epoch (0: as many as the larger domain has)"
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        help_text="cells per epoch (0: as many as the larger domain has)",
     )
     seed = seed_field(required=False)
     start_from = forms.ModelChoiceField(
