@@ -64,6 +64,7 @@ ACCESS = {
             "study-list",
             "study-create",
             "study-detail",
+            "study-progress",
             "study-state",
             "study-raters",
             "study-statistics",
@@ -182,6 +183,7 @@ def world(make_user, finished_karyograms):
     for name in (
         "rate-study",
         "study-detail",
+        "study-progress",
         "study-state",
         "study-raters",
         "study-statistics",
