@@ -46,3 +46,20 @@ def log_in(page, live_server):
         page.get_by_role("button", name="Log in").click()
 
     return sign_in
+
+
+@pytest.fixture
+def study_for_rita(make_user, finished_karyograms):
+    """`make(name)`: an open study of 2 finished karyograms, made by curator "cora" for rater "rita"."""
+    from webapp.studies import services
+
+    def make(name: str):
+        return services.create_study(
+            name=name,
+            instructions="",
+            karyograms=finished_karyograms(2),
+            raters=[make_user("rater", "rita")],
+            created_by=make_user("curator", "cora"),
+        )
+
+    return make

@@ -151,20 +151,10 @@ def test_rater_portal_on_phone_and_tablet(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_rating_by_keyboard_and_correcting_the_previous_item(
-    page, live_server, log_in, make_user, finished_karyograms
-):
+def test_rating_by_keyboard_and_correcting_the_previous_item(page, live_server, log_in, study_for_rita):
     from webapp.studies.models import Rating
 
-    curator = make_user("curator", "cora")
-    rater = make_user("rater", "rita")
-    study = services.create_study(
-        name="Keyboard study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[rater],
-        created_by=curator,
-    )
+    study = study_for_rita("Keyboard study")
     log_in("rita")
     page.goto(f"{live_server.url}/rate/{study.pk}/")
     page.wait_for_selector("text=Item 1")
@@ -213,21 +203,13 @@ HIDE = """(hidden) => {
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_time_the_page_was_hidden_is_not_counted(page, live_server, log_in, make_user, finished_karyograms):
+def test_time_the_page_was_hidden_is_not_counted(page, live_server, log_in, study_for_rita):
     """rate.js reports the time the page was hidden (another tab, a locked phone); the server subtracts it."""
     import time
 
     from webapp.studies.models import Rating
 
-    curator = make_user("curator", "cora")
-    rater = make_user("rater", "rita")
-    study = services.create_study(
-        name="Hidden study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[rater],
-        created_by=curator,
-    )
+    study = study_for_rita("Hidden study")
     log_in("rita")
     started = time.monotonic()
     page.goto(f"{live_server.url}/rate/{study.pk}/")
@@ -248,17 +230,8 @@ def test_time_the_page_was_hidden_is_not_counted(page, live_server, log_in, make
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_curator_adds_an_invited_rater_to_an_open_study(
-    page, live_server, log_in, make_user, finished_karyograms
-):
-    curator = make_user("curator", "cora")
-    study = services.create_study(
-        name="Growing study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[make_user("rater", "rita")],
-        created_by=curator,
-    )
+def test_curator_adds_an_invited_rater_to_an_open_study(page, live_server, log_in, make_user, study_for_rita):
+    study = study_for_rita("Growing study")
     make_user("rater", "ravi")
     log_in("cora")
     page.goto(f"{live_server.url}/studies/{study.pk}/")
@@ -276,16 +249,9 @@ def test_curator_adds_an_invited_rater_to_an_open_study(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_closing_a_study_asks_first(page, live_server, log_in, make_user, finished_karyograms):
+def test_closing_a_study_asks_first(page, live_server, log_in, study_for_rita):
     """Before, one stray tap on "Close the study" shut it to every rater in the middle of their work."""
-    curator = make_user("curator", "cora")
-    study = services.create_study(
-        name="Open study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[make_user("rater", "rita")],
-        created_by=curator,
-    )
+    study = study_for_rita("Open study")
     log_in("cora")
     page.goto(f"{live_server.url}/studies/{study.pk}/")
     asked = []
@@ -304,18 +270,10 @@ def test_closing_a_study_asks_first(page, live_server, log_in, make_user, finish
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_study_page_follows_its_raters_progress(
-    page, live_server, log_in, make_user, finished_karyograms
-):
+def test_the_study_page_follows_its_raters_progress(page, live_server, log_in, study_for_rita):
     """Before, a curator watching a study had to reload its page to see a rating arrive."""
-    rater = make_user("rater", "rita")
-    study = services.create_study(
-        name="Watched study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[rater],
-        created_by=make_user("curator", "cora"),
-    )
+    study = study_for_rita("Watched study")
+    rater = study.raters.get()
     log_in("cora")
     page.goto(f"{live_server.url}/studies/{study.pk}/")
     assert "rita 0 of 4" in " ".join(page.inner_text("#rater-progress").split())

@@ -3,9 +3,6 @@ karyogram zoomed it instead of scrolling, so the cells and the rating form below
 
 import pytest
 
-from tests.conftest import PASSWORD
-from webapp.studies import services
-
 WHEEL_PROBE = """() => { window.wheelPrevented = null;
   window.addEventListener('wheel', (e) => { window.wheelPrevented = e.defaultPrevented; }, {once: true}); }"""
 
@@ -53,20 +50,10 @@ def test_the_wheel_scrolls_past_the_fitted_result_and_ctrl_wheel_zooms(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_wheel_scrolls_past_the_fitted_rating_item_and_ctrl_wheel_zooms(
-    page, live_server, make_user, finished_karyograms
+    page, live_server, log_in, study_for_rita
 ):
-    rater = make_user("rater", "rita")
-    study = services.create_study(
-        name="Wheel study",
-        instructions="",
-        karyograms=finished_karyograms(2),
-        raters=[rater],
-        created_by=make_user("curator", "cora"),
-    )
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", rater.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    study = study_for_rita("Wheel study")
+    log_in("rita")
     page.goto(f"{live_server.url}/rate/{study.pk}/")
     page.wait_for_function("() => document.querySelector('.stage img').complete")
     _check_wheel(page, page.locator("#rate-viewer .stage"))

@@ -28,10 +28,9 @@ class CaseListView(TechnologistPage, View):
         query = request.GET.get("q", "").strip()
         sample_type = request.GET.get("sample_type", "")
         if query:
+            # The accession is matched case-folded: "äöü" finds "ÄÖÜ" on SQLite too.
             cases = cases.filter(
-                Q(
-                    accession_key__contains=accession_key(query)
-                )  # case-folded: "äöü" finds "ÄÖÜ" on SQLite too
+                Q(accession_key__contains=accession_key(query))
                 | Q(known_karyotype__icontains=query)
                 | Q(referral_reason__icontains=query)
             )

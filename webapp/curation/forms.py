@@ -88,10 +88,8 @@ class TrainingForm(forms.Form):
         self.fields["start_from"].queryset = registry.usable_versions()
         # An empty field keeps the preset's value: each field shows it as its placeholder, for the preset
         # chosen (static/js/preset_values.js follows a change of preset).
-        values = {
-            name: {field: getattr(config, field) for field in self._hyperparameters()}
-            for name, config in PRESETS.items()
-        }
+        fields = self._hyperparameters()
+        values = {name: {f: getattr(config, f) for f in fields} for name, config in PRESETS.items()}
         self.fields["preset"].widget.attrs["data-preset-values"] = json.dumps(values)
         chosen = self.data.get("preset") if self.is_bound else self.fields["preset"].initial
         for field, value in values.get(chosen, values[self.fields["preset"].initial]).items():
