@@ -1,4 +1,4 @@
-// Live progress of queued work: poll its JSON status (an enhancement job's API by default, or the bar's
+// Live progress of queued work: poll its JSON status (an enhancement job's unaudited progress by default, or the bar's
 // data-job-url) and update stage, bar, error and the waiting notice without reloading. When the work ends,
 // the job page reloads; an element named by the bar's data-job-refresh (a models page row) is swapped for
 // its copy in a fresh rendering of the page, with its figures and buttons. An element with
@@ -24,7 +24,7 @@
       const id = bar.dataset.jobProgress;
       if (polled.has(id)) return;
       polled.add(id);
-      const url = bar.dataset.jobUrl || `/api/jobs/${id}/`;
+      const url = bar.dataset.jobUrl || `/api/jobs/${id}/progress/`;
       const timer = setInterval(async () => {
         let job;
         try {

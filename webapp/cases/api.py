@@ -14,6 +14,7 @@ from . import services
 from .models import AccessionTaken, Case, EnhancementJob, JobState, saving_case
 from .serializers import (
     CaseSerializer,
+    JobProgressSerializer,
     JobSerializer,
     KaryogramSerializer,
     StrengthsSerializer,
@@ -76,6 +77,14 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     queryset = EnhancementJob.objects.select_related("karyogram").prefetch_related("cell_rows")
     serializer_class = JobSerializer
     permission_classes = [TechnologistOrAdmin]
+
+    @extend_schema(responses={200: JobProgressSerializer})
+    @action(detail=True, methods=["get"], url_path="progress", url_name="progress")
+    def progress(self, request, pk=None):
+        """A job's state and progress only (no case data), for pages that poll it; unlike the job itself,
+        reading it is not an audit event, so a page open on a running job does not write one a second."""
+        job = self.get_object()
+        return Response(JobProgressSerializer(job, context={"request": request}).data)
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])

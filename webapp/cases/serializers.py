@@ -115,6 +115,18 @@ class JobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class JobProgressSerializer(serializers.ModelSerializer):
+    """What a page polling a running job needs, and nothing of the case: it is read every second, unaudited."""
+
+    stage = serializers.CharField(source="get_state_display", read_only=True)
+    waiting_for_worker = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = EnhancementJob
+        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels"]
+        read_only_fields = fields
+
+
 class StrengthsSerializer(serializers.Serializer):
     strengths = serializers.DictField(
         child=serializers.FloatField(min_value=0.0, max_value=1.0),

@@ -1,7 +1,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, EnhancementJobFactory
+from webapp.audit.models import AuditEvent
 from webapp.cases.models import EnhancementJob, Karyogram
 
 
@@ -39,6 +40,28 @@ def test_other_roles_get_403_and_anonymous_401(api_as, client, role):
     api = api_as(role)
     assert api.get("/api/cases/").status_code == 403
     assert api.get("/api/jobs/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_polling_a_job_reads_its_progress_without_an_audit_event_each_second(api_as):
+    """Job pages poll every second; polling the audited job wrote 60 audit events a minute per open tab."""
+    api = api_as("technologist")
+    job = EnhancementJobFactory(state="slicing", progress=40)
+    before = AuditEvent.objects.count()
+    body = api.get(f"/api/jobs/{job.pk}/progress/").json()
+    assert body == {
+        "id": job.pk,
+        "state": "slicing",
+        "stage": job.get_state_display(),
+        "progress": 40,
+        "error": "",
+        "waiting_for_worker": job.waiting_for_worker,
+        "panels": job.panels,
+    }
+    assert AuditEvent.objects.count() == before
+    api.get(f"/api/jobs/{job.pk}/")  # the job itself, with its case's karyogram, stays audited
+    assert AuditEvent.objects.filter(action="api-job-detail").count() == 1
+    assert api_as("rater").get(f"/api/jobs/{job.pk}/progress/").status_code == 403
 
 
 @pytest.mark.django_db
