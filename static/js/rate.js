@@ -1,5 +1,5 @@
 // Rater portal: a running timer (the server measures the real time), the time the page was hidden (reported with
-// the rating, for the server to subtract), zoom and pan of the item, and the keyboard: Enter moves from the text to
+// the rating, for the server to subtract), zoom and pan of the item (zoom_pan.js), and the keyboard: Enter moves from the text to
 // the first unanswered score and submits once all are answered, the keys 1–5 set the focused (or first unanswered)
 // score and move on, Esc leaves the text box, P opens the previous item to correct it.
 (function () {
@@ -73,35 +73,5 @@
   });
 
   const viewer = document.getElementById("rate-viewer");
-  if (!viewer) return;
-  const stage = viewer.querySelector(".stage");
-  const img = stage.querySelector("img");
-  let scale = 1, x = 0, y = 0, dragging = null;
-  const apply = () => {
-    if (scale === 1) { x = 0; y = 0; }  // fitted again: no leftover pan
-    img.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-    stage.classList.toggle("zoomed", scale > 1);  // unzoomed, a finger scrolls the page and pinches natively
-  };
-  viewer.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
-    if (b.dataset.zoom === "in") scale *= 1.5; else if (b.dataset.zoom === "out") scale = Math.max(1, scale / 1.5);
-    else scale = 1;
-    apply();
-  }));
-  stage.addEventListener("wheel", (e) => {
-    // Fitted, the wheel scrolls the page past the image; Ctrl/⌘ + wheel (and a trackpad pinch, which
-    // the browser sends as one) zooms, and once zoomed the wheel zooms on.
-    if (scale === 1 && !e.ctrlKey && !e.metaKey) return;
-    e.preventDefault();
-    scale = Math.max(1, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2));
-    apply();
-  }, { passive: false });
-  stage.addEventListener("pointerdown", (e) => {
-    if (scale === 1 && e.pointerType !== "mouse") return;
-    dragging = { sx: e.clientX - x, sy: e.clientY - y };
-    stage.setPointerCapture(e.pointerId);
-  });
-  stage.addEventListener("pointermove", (e) => { if (dragging) { x = e.clientX - dragging.sx; y = e.clientY - dragging.sy; apply(); } });
-  const stop = () => { dragging = null; };
-  stage.addEventListener("pointerup", stop);
-  stage.addEventListener("pointercancel", stop);
+  if (viewer) window.zoomPan(viewer, [viewer.querySelector(".stage")], "img");
 })();
