@@ -185,6 +185,13 @@ class Karyogram(models.Model):
         """The case's earlier karyogram with the very same bytes, if any (uploaded twice by mistake?)."""
         return self.case.karyograms.filter(sha256=self.sha256, pk__lt=self.pk).order_by("pk").first()
 
+    @property
+    def same_file_in_other_case(self) -> "Karyogram | None":
+        """An earlier karyogram with the very same bytes under another case, if any: one patient's image
+        filed under another's accession is the mix-up this points out."""
+        earlier = Karyogram.objects.filter(sha256=self.sha256, pk__lt=self.pk).exclude(case_id=self.case_id)
+        return earlier.select_related("case").order_by("pk").first()
+
     def __str__(self) -> str:
         return f"{self.case.accession}: {self.original_name}"
 

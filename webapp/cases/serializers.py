@@ -143,6 +143,13 @@ class KaryogramSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="id of the case's earlier karyogram with the very same bytes, if any",
     )
+    same_file_in_other_case = serializers.IntegerField(
+        source="same_file_in_other_case.pk",
+        read_only=True,
+        allow_null=True,
+        help_text="id of an earlier karyogram with the very same bytes under another case, if any "
+        "(check that the image belongs to this patient)",
+    )
 
     class Meta:
         model = Karyogram
@@ -160,6 +167,7 @@ class KaryogramSerializer(serializers.ModelSerializer):
             "quality",
             "created",
             "same_file_as",
+            "same_file_in_other_case",
             "split_from",
             "job",
         ]

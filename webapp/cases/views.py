@@ -106,6 +106,13 @@ class UploadView(TechnologistPage, View):
                         f"{uploaded.name} is byte for byte the same file as {earlier.original_name}, uploaded "
                         f"to this case on {earlier.created:%Y-%m-%d}; both are kept and enhanced.",
                     )
+                if elsewhere := karyogram.same_file_in_other_case:
+                    messages.warning(
+                        request,
+                        f"{uploaded.name} is byte for byte the same file as {elsewhere.original_name} of case "
+                        f"{elsewhere.case.accession}, uploaded on {elsewhere.created:%Y-%m-%d}: check that it "
+                        "belongs to this patient. It is kept and enhanced here too.",
+                    )
             except services.UploadError as exc:
                 messages.error(request, str(exc))
         return redirect(case)

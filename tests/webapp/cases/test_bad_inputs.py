@@ -172,8 +172,29 @@ def test_the_same_file_uploaded_twice_is_kept_and_pointed_out(make_user, case_ap
     first, second = case.karyograms.order_by("pk")
     assert f"copy.png is byte for byte the same file as {name}" in again and "both are kept" in again
     assert first.same_file_as is None and second.same_file_as == first
-    api, other_case = case_api  # another case: a copy there is not pointed out
+    assert first.same_file_in_other_case is None and second.same_file_in_other_case is None
+    api, other_case = case_api  # another case: a copy there is pointed out as perhaps another patient's
     url = f"/api/cases/{other_case}/karyograms/"
     first_there = api.post(url, {"image": SimpleUploadedFile(name, data)}).json()
     second_there = api.post(url, {"image": SimpleUploadedFile(name, data)}).json()
     assert first_there["same_file_as"] is None and second_there["same_file_as"] == first_there["id"]
+    assert first_there["same_file_in_other_case"] == first.pk == second_there["same_file_in_other_case"]
+
+
+def test_a_file_already_filed_under_another_case_is_pointed_out_by_accession(make_user):
+    """The same bytes under two accessions is one patient's image filed under another's: say which case."""
+    user = make_user("technologist", "two-patients")
+    first_case = CaseFactory(created_by=user, accession="PATIENT-A")
+    second_case = CaseFactory(created_by=user, accession="PATIENT-B")
+    client = Client()
+    client.login(username="two-patients", password=PASSWORD)
+    name, data = ACCEPTED[0]
+    page = client.post(
+        f"/cases/{first_case.pk}/upload/", {"images": [SimpleUploadedFile(name, data)]}, follow=True
+    ).content.decode()
+    assert "check that it belongs" not in page
+    page = client.post(
+        f"/cases/{second_case.pk}/upload/", {"images": [SimpleUploadedFile("b.png", data)]}, follow=True
+    ).content.decode()
+    assert f"b.png is byte for byte the same file as {name} of case PATIENT-A" in page
+    assert "check that it belongs to this patient" in page and second_case.karyograms.count() == 1
