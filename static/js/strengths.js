@@ -1,7 +1,9 @@
 // Per-cell strength sliders of the result page: a change is sent to the job API (only the blend runs
 // again, not the model) and the cell's preview and the enhanced karyogram update in place, without a
 // page reload. "Apply to all" sets every cell at once. A download asked for while a change is being
-// applied starts once it is, so the file has the strengths shown. Without script the form posts as before.
+// applied starts once it is, so the file has the strengths shown. Whether a change applied is said in the
+// "All cells" row and beside each cell changed (that row is out of view when one low in the gallery is moved).
+// Without script the form posts as before.
 (function () {
   const form = document.getElementById("strengths");
   if (!form) return;
@@ -18,6 +20,15 @@
     if (capped) capped.querySelector("[data-applied]").textContent = Math.min(Number(slider.value), Number(capped.dataset.cap)).toFixed(2);
   }
 
+  function say(text, labels = []) {
+    status.textContent = text;
+    if (labels.length === sliders.length) return;  // "apply to all": its own row says it
+    labels.forEach((label) => {
+      const cell = form.querySelector(`[data-cell='${label}'] [data-cell-status]`);
+      if (cell) cell.textContent = text;
+    });
+  }
+
   function message(body, response) {
     const detail = body.strengths || body.state || body.detail || response.statusText;
     return typeof detail === "string" ? detail : JSON.stringify(detail);
@@ -25,11 +36,12 @@
 
   async function send() {
     if (busy || Object.keys(pending).length === 0) return;
-    const strengths = pending;
+    const strengths = pending, labels = Object.keys(strengths);
     pending = {};
     busy = true;
     form.setAttribute("aria-busy", "true");
-    status.textContent = "Applying…";
+    form.querySelectorAll("[data-cell-status]").forEach((cell) => { cell.textContent = ""; });
+    say("Applying…", labels);
     try {
       const response = await fetch(`/api/jobs/${form.dataset.job}/strengths/`, {
         method: "POST", credentials: "same-origin", body: JSON.stringify({ strengths }),
@@ -38,7 +50,7 @@
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(message(body, response));
       const version = "?v=" + encodeURIComponent(body.updated);
-      Object.keys(strengths).forEach((label) => {
+      labels.forEach((label) => {
         const img = form.querySelector(`[data-cell='${label}'] img[data-cell-enhanced]`);
         if (img) img.src = img.dataset.cellEnhanced + version;
       });
@@ -47,9 +59,9 @@
         const slider = sliders.find((s) => s.dataset.strength === cell.label);
         if (slider && !(cell.label in pending)) { slider.value = cell.strength; show(slider); }
       });
-      status.textContent = "Applied.";
+      say("Applied.", labels);
     } catch (err) {
-      status.textContent = "Not applied: " + err.message;
+      say("Not applied: " + err.message, labels);
     } finally {
       busy = false;
       form.removeAttribute("aria-busy");

@@ -72,6 +72,9 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
     shown_before = cell_1.get_attribute("src")
     page.get_by_role("slider", name="Strength of cell 1", exact=True).fill("0")
     page.wait_for_selector("[data-strength-status]:has-text('Applied.')")
+    assert (
+        page.locator("[data-cell='1'] [data-cell-status]").text_content() == "Applied."
+    )  # said by the cell too
     assert page.evaluate("window.notReloaded") is True
     assert cell_1.get_attribute("src") != shown_before
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=cell_1.element_handle())
@@ -81,6 +84,16 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
         default_storage.open(services.cell_preview_path(job, "1", "original"), "rb") as original,
     ):
         assert enhanced.read() == original.read()  # strength 0 gives back the original cell
+
+    # A change that fails says so beside its cell, which may be far below the "All cells" row.
+    page.route(
+        "**/strengths/",
+        lambda route: route.fulfill(status=503, json={"detail": "The result could not be saved."}),
+    )
+    page.get_by_role("slider", name="Strength of cell 2", exact=True).fill("0.3")
+    page.wait_for_selector("[data-cell='2'] [data-cell-status]:has-text('Not applied: The result could not')")
+    assert page.locator("[data-cell='1'] [data-cell-status]").text_content() == ""
+    page.unroute("**/strengths/")
 
     # "Apply to all" sets every cell at once, still in place.
     page.get_by_role("slider", name="Strength for all cells").fill("0.5")
