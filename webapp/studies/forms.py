@@ -115,3 +115,13 @@ class RatingForm(forms.Form):
         required=False, widget=forms.HiddenInput, help_text="set by the page: seconds it was hidden"
     )
     reason = forms.CharField(required=False, max_length=500, label="Reason for the correction")
+    correction = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, help_text="set by the correction form of a rated item"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("correction") and not (cleaned.get("reason") or "").strip():
+            # without it, an unchanged correction was taken for a double tap and left silently unsaved
+            self.add_error("reason", "Give the reason for the correction; nothing was saved.")
+        return cleaned

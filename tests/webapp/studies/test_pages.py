@@ -121,10 +121,19 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, rhea_ra
     assert back.status_code == 200 and back.context["correcting"].token == token1
     assert back.context["form"].initial == {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4}
     assert "Correcting item 1" in html and 'name="reason"' in html and "data-timer" not in html
+    assert 'name="correction" value="True"' in html
     no_reason = client.post(
         f"/rate/{study.pk}/", {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4}
     )
     assert no_reason.status_code == 400 and no_reason.context["correcting"].token == token1
+    # "Save the correction" with the answers unchanged and no reason jumped silently to the current item
+    unchanged = client.post(
+        f"/rate/{study.pk}/",
+        {"item": token1, "abnormality": "+8", "quality": 2, "sharpness": 4, "correction": "True"},
+    )
+    assert unchanged.status_code == 400 and unchanged.context["correcting"].token == token1
+    assert "Give the reason for the correction; nothing was saved." in unchanged.content.decode()
+    assert Rating.objects.filter(assignment__token=token1).count() == 1
     corrected = client.post(
         f"/rate/{study.pk}/",
         {"item": token1, "abnormality": "+8", "quality": 3, "sharpness": 4, "reason": "clicked 2, meant 3"},
