@@ -8,6 +8,7 @@ non-commercial, so it is never a dependency of the product.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from itertools import product
 
@@ -60,12 +61,34 @@ def bm3d_denoise(x: np.ndarray, sigma: float = 0.02) -> np.ndarray:
     return np.asarray(bm3d.bm3d(x, sigma_psd=sigma)).clip(0, 1)
 
 
-def classical_pipeline(x: np.ndarray, nlm_sigma: float, low: float, high: float, amount: float) -> np.ndarray:
-    """Denoise (NLM) → contrast stretch between percentiles → mild unsharp mask."""
-    y = nlm(x, nlm_sigma)
+def stretch_and_sharpen(y: np.ndarray, low: float, high: float, amount: float) -> np.ndarray:
+    """Contrast stretch between the `low` and `high` percentiles, then a mild unsharp mask."""
     lo, hi = np.percentile(y, (low, high))
     y = exposure.rescale_intensity(y, in_range=(lo, hi), out_range=(0.0, 1.0))
     return unsharp(y, radius=1.5, amount=amount)
+
+
+@dataclass(frozen=True)
+class TwoSteps:
+    """A method made of a slow first step and a fast second one. `tune` runs the first step once per
+    setting of its own parameters, not once per setting of the whole grid."""
+
+    first: Callable[..., np.ndarray]
+    first_params: Mapping[str, str]  # the method's parameter → the first step's name for it
+    then: Callable[..., np.ndarray]
+
+    def split(self, params: Mapping[str, float]) -> tuple[dict, dict]:
+        """`params` as (the first step's keywords, the second step's); one left out keeps its default."""
+        first = {inner: params[outer] for outer, inner in self.first_params.items() if outer in params}
+        return first, {name: value for name, value in params.items() if name not in self.first_params}
+
+    def __call__(self, x: np.ndarray, **params: float) -> np.ndarray:
+        first, then = self.split(params)
+        return self.then(self.first(x, **first), **then)
+
+
+# Denoise (NLM) → contrast stretch between percentiles → mild unsharp mask.
+classical_pipeline = TwoSteps(nlm, {"nlm_sigma": "sigma"}, stretch_and_sharpen)
 
 
 def tune(
@@ -73,15 +96,29 @@ def tune(
     grid: Mapping[str, Sequence[float]],
     validation: list[tuple[np.ndarray, np.ndarray]],
     score: Callable[[np.ndarray, np.ndarray], float],
+    first_outputs: dict | None = None,
 ) -> tuple[Method, dict]:
     """Grid-search `method`'s keyword parameters on (poor, ground truth) validation cells; the best
-    scoring setting, bound, and its parameters."""
+    scoring setting, bound, and its parameters. `first_outputs`: a TwoSteps method's first-step outputs
+    by step and setting, to share between the tunings of methods with the same first step on the same
+    cells (empty at first)."""
     if not validation:
         raise ValueError("no validation pairs to tune on")
+    first_outputs = {} if first_outputs is None else first_outputs
+
+    def outputs(params: dict) -> list[np.ndarray]:
+        if not isinstance(method, TwoSteps):
+            return [method(x, **params) for x, _ in validation]
+        first, then = method.split(params)
+        key = (method.first, *sorted(first.items()))
+        if key not in first_outputs:
+            first_outputs[key] = [method.first(x, **first) for x, _ in validation]
+        return [method.then(y, **then) for y in first_outputs[key]]
+
     best, best_params = -np.inf, {}
     for values in product(*grid.values()):
         params = dict(zip(grid, values, strict=True))
-        value = np.mean([score(gt, method(x, **params)) for x, gt in validation])
+        value = np.mean([score(gt, y) for (_, gt), y in zip(validation, outputs(params), strict=True)])
         if value > best:
             best, best_params = value, params
     return partial(method, **best_params), best_params
@@ -99,7 +136,7 @@ def tuned_baselines() -> dict[str, tuple[Callable[..., np.ndarray], dict[str, tu
     """The baselines whose settings `tune` picks on validation pairs, with the grid of each (BM3D
     only when its optional package is installed)."""
     methods = {
-        "nlm": (nlm, {"sigma": DENOISE_SIGMAS}),
+        "nlm": (TwoSteps(nlm, {"sigma": "sigma"}, identity), {"sigma": DENOISE_SIGMAS}),
         "classical_best": (
             classical_pipeline,
             {"nlm_sigma": DENOISE_SIGMAS, "low": (0.5, 2.0), "high": (99.5, 100.0), "amount": (0.3, 0.7)},

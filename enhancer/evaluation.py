@@ -125,9 +125,10 @@ def evaluate(
     methods: dict[str, baselines.Method] = dict(baselines.BASELINES)
     tuned_params = {}
     pairs = [(c["input"], c["truth"]) for c in validation[:24]]
+    denoised: dict = {}  # NLM outputs, shared by the denoiser's tuning and the classical pipeline's
     for name, (method, grid) in baselines.tuned_baselines().items():
         methods[name], tuned_params[name] = baselines.tune(
-            method, grid, pairs, lambda gt, y: float(ssim_map(gt, y)[0])
+            method, grid, pairs, lambda gt, y: float(ssim_map(gt, y)[0]), denoised
         )
     enhancer = Enhancer(model_dir, device=device)
 

@@ -7,7 +7,17 @@ import pytest
 from PIL import Image
 from scipy import ndimage as ndi
 
-from enhancer.baselines import BASELINES, DENOISE_SIGMAS, classical_pipeline, nlm, tune, tuned_baselines
+from enhancer.baselines import (
+    BASELINES,
+    DENOISE_SIGMAS,
+    TwoSteps,
+    classical_pipeline,
+    identity,
+    nlm,
+    stretch_and_sharpen,
+    tune,
+    tuned_baselines,
+)
 from enhancer.io import read_karyogram
 from enhancer.metrics import (
     band_agreement,
@@ -97,6 +107,29 @@ def test_classical_pipeline_is_tuned_on_validation_cells():
     tuned, params = tune(method, grid, pairs, _ssim)
     assert set(params) == {"nlm_sigma", "low", "high", "amount"}
     assert np.allclose(tuned(pairs[0][0]), classical_pipeline(pairs[0][0], **params))
+
+
+def test_a_two_step_method_runs_its_slow_step_once_per_own_setting_and_tunes_as_the_whole():
+    """The classical pipeline's NLM ran once per setting of the whole 48-point grid: most of `evaluate`'s time."""
+    pairs = [(_cell(noise=0.04, seed=s), _cell()) for s in range(2)]
+    grid = {"nlm_sigma": (0.01, 0.04), "low": (0.5, 2.0), "high": (99.5, 100.0), "amount": (0.3, 0.7)}
+    calls = []
+
+    def counted_nlm(x, sigma):
+        calls.append(sigma)
+        return nlm(x, sigma)
+
+    def whole(x, nlm_sigma, low, high, amount):
+        return stretch_and_sharpen(nlm(x, nlm_sigma), low, high, amount)
+
+    shared = {}
+    pipeline = TwoSteps(counted_nlm, {"nlm_sigma": "sigma"}, stretch_and_sharpen)
+    _, params = tune(pipeline, grid, pairs, _ssim, shared)
+    assert sorted(calls) == [0.01, 0.01, 0.04, 0.04]  # 2 settings × 2 cells, not 16 × 2
+    assert params == tune(whole, grid, pairs, _ssim)[1]
+    calls.clear()  # the denoiser alone, tuned on the same cells, reuses the pipeline's first step
+    tune(TwoSteps(counted_nlm, {"sigma": "sigma"}, identity), {"sigma": (0.01, 0.04)}, pairs, _ssim, shared)
+    assert calls == []
 
 
 def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:
