@@ -102,7 +102,7 @@ class RatingForm(forms.Form):
         choices=[(i, str(i)) for i in range(1, 6)],
         coerce=int,
         widget=forms.RadioSelect,
-        label="Band sharpness (1 sharp … 5 fuzzy)",
+        label="Band sharpness (1 sharp … 5 fuzzy: here 1 is best)",
     )
     duration_seconds = forms.FloatField(
         required=False,
