@@ -70,3 +70,17 @@ def test_a_rater_signs_in_to_their_studies_and_everyone_else_to_the_home_page(ma
         assert response.status_code == 302 and response["Location"] == landing, username
     response = Client().post("/accounts/login/?next=/rate/1/", {"username": "rita", "password": PASSWORD})
     assert response["Location"] == "/rate/1/"  # a link the rater followed still wins
+
+
+def test_a_locked_out_login_says_for_how_long_without_an_admin_command(make_user, settings):
+    """The lockout page told users to run `manage.py axes_reset_username NAME` and not how long it lasts."""
+    settings.AXES_ENABLED = True
+    make_user("technologist", "tess")
+    client = Client(REMOTE_ADDR="10.0.0.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "tess", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "tess", "password": PASSWORD})
+    page = " ".join(locked.content.decode().split())
+    assert locked.status_code == 429 and "manage.py" not in page
+    assert f"After {settings.AXES_FAILURE_LIMIT} wrong passwords" in page
+    assert "It unlocks by itself 15 minutes after the last attempt" in page
