@@ -147,10 +147,9 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     if seg.border_lines:
         panels = panel_boxes(seg.border_lines, width, height)
         if panels:
-            boxes = ", ".join(str(list(box)) for box in panels)
-            message = (
-                f"The image is a figure of {len(panels)} panels divided by long lines (boxes {boxes}, "
-                "x0 y0 x1 y1); split it into one karyogram per panel."
+            message = (  # the panels' boxes travel with the error (a job's `panels`), not in its words
+                f"The image is a figure of {len(panels)} panels divided by long lines; "
+                "split it into one karyogram per panel."
             )
         else:
             message = (

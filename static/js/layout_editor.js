@@ -32,7 +32,9 @@
       status.textContent = "";
       return true;
     } catch (err) {
-      status.textContent = "The JSON below cannot be read (" + err.message + "); fix it to see the boxes.";
+      // the text as sent, already refused by the server with its own message: one message is enough
+      const refused = textarea.value === initial && document.querySelector("[data-layout-error]");
+      status.textContent = refused ? "" : "The JSON below cannot be read (" + err.message + "); fix it to see the boxes.";
       return false;
     }
   }

@@ -139,4 +139,9 @@ def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
         page.get_by_role("button", name="Run with these boxes").click()
         assert error in page.get_by_role("alert").inner_text()
         assert page.locator("#layout-json").input_value() == typed
+        # the editor does not say it a second time (the page showed three messages for one bad comma)
+        assert page.locator("[data-editor-status]").inner_text() == ""
+    textarea.fill(typed + " oops")  # an edit after the refusal: the editor says what it cannot read
+    textarea.dispatch_event("input")
+    assert "cannot be read" in page.locator("[data-editor-status]").inner_text()
     assert EnhancementJob.objects.count() == 1
