@@ -60,6 +60,8 @@ def test_bulk_labels_and_thumbnails(make_user, labelled_karyograms):
     )
     assert response.status_code == 302
     assert set(Karyogram.objects.values_list("length", "included")) == {("long", False)}
+    tile = client.get("/curation/?quality=poor").content.decode()  # it read "Poor · Long": which was which?
+    assert "quality: poor · length: long · excluded" in tile
     thumb = client.get(f"/curation/karyograms/{karyograms[0].pk}/thumbnail.png")
     assert thumb["Content-Type"] == "image/png" and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
 
