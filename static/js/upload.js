@@ -1,5 +1,5 @@
 // Drag and drop onto the upload form, and a first check of type and size in the browser
-// (the server checks again and decodes every file).
+// (the server checks again and decodes every file): a file refused here is listed and not sent.
 (function () {
   const form = document.getElementById("upload-form");
   if (!form) return;
@@ -8,16 +8,16 @@
   const maxBytes = parseInt(form.dataset.maxBytes, 10);
   const allowed = /\.(png|tiff?|jpe?g|bmp)$/i;
 
-  function check() {
+  function check() {  // the files that pass; each other one is listed with its reason
     problems.innerHTML = "";
-    let good = 0;
+    const good = [];
     for (const file of input.files) {
       let why = null;
       if (!allowed.test(file.name)) why = "not a PNG, TIFF, JPEG or BMP file";
       else if (file.size > maxBytes) why = `larger than the limit of ${(maxBytes / 1048576).toFixed(0)} MiB`;
       else if (file.size === 0) why = "empty";
-      if (why) { const li = document.createElement("li"); li.textContent = `${file.name}: ${why}`; problems.appendChild(li); }
-      else good += 1;
+      if (why) { const li = document.createElement("li"); li.textContent = `${file.name}: ${why}; not sent`; problems.appendChild(li); }
+      else good.push(file);
     }
     return good;
   }
@@ -28,7 +28,13 @@
   const button = form.querySelector("button[type=submit]");
   const label = button.textContent;
   form.addEventListener("submit", (e) => {
-    if (input.files.length && check() === 0) { e.preventDefault(); return; }
+    const good = check();
+    if (input.files.length && good.length === 0) { e.preventDefault(); return; }
+    if (good.length < input.files.length) {  // send the good ones only: a refused 100 MB file is not uploaded
+      const kept = new DataTransfer();
+      good.forEach((file) => kept.items.add(file));
+      input.files = kept.files;
+    }
     // a large TIFF takes a while to send: say so, and a second press cannot upload the same files again
     button.disabled = true;
     button.textContent = `Uploading ${input.files.length} file${input.files.length === 1 ? "" : "s"}…`;

@@ -35,3 +35,28 @@ def test_the_upload_button_says_it_is_sending_and_cannot_send_the_files_twice(
     assert Karyogram.objects.filter(case=case).count() == 2
     button = page.locator("#upload-form button[type=submit]")
     assert button.is_enabled() and button.inner_text() == "Upload and enhance"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_file_the_page_refuses_is_not_sent_with_the_good_ones(
+    page, live_server, log_in, make_user, karyogram_png, tmp_path
+):
+    """Walk-through: a 120 MB TIFF chosen with a good file was uploaded in full, only to be refused by the
+    server; the page had already listed it as over the limit."""
+    tech = make_user("technologist", "tina")
+    case = CaseFactory(accession="UP-2", created_by=tech)
+    good, refused = tmp_path / "a.png", tmp_path / "notes.txt"
+    good.write_bytes(karyogram_png)
+    refused.write_text("not a karyogram")
+    log_in("tina")
+    page.goto(live_server.url + case.get_absolute_url())
+    page.set_input_files("#id_images", [str(good), str(refused)])
+    assert (
+        "notes.txt: not a PNG, TIFF, JPEG or BMP file; not sent"
+        in page.locator("#upload-problems").inner_text()
+    )
+    page.locator("#upload-form button[type=submit]").click()
+    page.wait_for_selector("text=a.png: uploaded")
+    assert "notes.txt" not in page.content()  # the server never saw it, so it has nothing to refuse
+    assert [k.original_name for k in Karyogram.objects.filter(case=case)] == ["a.png"]
