@@ -40,7 +40,7 @@ class StudyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["karyograms"].label_from_instance = services.karyogram_label
+        self.fields["karyograms"].label_from_instance = _choice_label
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
 
     def clean(self):
@@ -59,6 +59,15 @@ class StudyForm(forms.ModelForm):
             except services.StudyError as exc:
                 self.add_error("repeats", str(exc))
         return cleaned
+
+
+def _choice_label(karyogram: Karyogram) -> str:
+    """A karyogram as the study form offers it, saying when its case's karyotype cannot be read: the
+    statistics would leave it out of the detection analysis, which the curator learnt only afterwards."""
+    label = services.karyogram_label(karyogram)
+    if karyogram.case.karyotype_problem:
+        return f"{label} (karyotype not readable as ISCN: left out of the detection analysis)"
+    return label
 
 
 class AddRatersForm(forms.Form):

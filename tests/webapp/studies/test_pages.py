@@ -14,6 +14,15 @@ def test_curator_creates_a_study_and_reads_its_statistics(make_user, finished_ka
     curator = signed_in("cura")
     form = curator.get("/studies/new/")
     assert "ACC-SECRET-000" in form.content.decode() and "rhea" in form.content.decode()
+    assert "not readable as ISCN" not in form.content.decode()
+    case = karyograms[1].case
+    case.known_karyotype = "46,XY,t(9;22"  # a bracket left open: the statistics cannot read it
+    case.save()
+    offered = curator.get("/studies/new/").content.decode()
+    assert (
+        "ACC-SECRET-001 · patient-1-original.png (karyotype not readable as ISCN: left out of the detection "
+        "analysis)" in offered
+    )
     response = curator.post(
         "/studies/new/",
         {
