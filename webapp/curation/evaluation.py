@@ -103,10 +103,9 @@ def evaluation_work(versions: list[ModelVersion]) -> dict[int, TrackedWork]:
 def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     """The version's evaluation under way, else a new one sent to a worker once the transaction commits.
 
-    Refused for the shipped model (the reference) and for a version its training run is evaluating.
+    Refused for a version its training run is evaluating. The shipped model is evaluated like any other
+    (on this installation's worker, beside the versions trained here); it is never gated.
     """
-    if version.source == ModelVersion.Source.SHIPPED:
-        raise EvaluationRefused("The shipped model is the reference; it is not evaluated against itself.")
     if TrainingRun.objects.filter(model=version, state=RunState.EVALUATING).exists():
         raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")
     with transaction.atomic():

@@ -402,18 +402,11 @@ class ModelComparisonView(CuratorPage, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["metric_rows"] = metric_rows(self.object.first, self.object.second)
-        # Why a version's figures read "–" (one note when a version is compared with itself).
+        # Why a version's figures read "–": being evaluated, or not yet (one note when compared with itself).
         versions = [v for v in dict.fromkeys((self.object.first, self.object.second)) if not v.evaluation]
         work = evaluation_work(versions)
-        context["unevaluated"] = [(v, _not_evaluated_because(v, work.get(v.pk))) for v in versions]
+        context["unevaluated"] = [(v, v.pk in work and work[v.pk].is_active) for v in versions]
         return context
-
-
-def _not_evaluated_because(version: ModelVersion, work) -> str:
-    """ "shipped" (the reference, never evaluated), "running" (its evaluation is under way) or "none"."""
-    if version.source == ModelVersion.Source.SHIPPED:
-        return "shipped"
-    return "running" if work is not None and work.is_active else "none"
 
 
 class ModelComparisonCellView(CuratorPage, View):

@@ -190,10 +190,9 @@ def test_the_comparison_says_why_a_version_has_no_figures(make_user):
         f'fresh has not been evaluated yet, so its figures read "–": <a href="/curation/models/#model-row-{fresh.pk}">'
         "evaluate it on the Models page</a>; they appear here once it is done."
     ]
-    (reference,) = notes(shipped, shipped)  # compared with itself: one note
-    assert (
-        reference.startswith(f"{shipped.name} is the shipped model, the reference")
-        and "evaluate it" not in reference
-    )
+    (reference,) = notes(
+        shipped, shipped
+    )  # compared with itself: one note; the shipped model too is evaluated
+    assert reference.startswith(f"{shipped.name} has not been evaluated yet") and "evaluate it" in reference
     (under_way,) = notes(running, evaluated)
     assert under_way.startswith("running is being evaluated") and "evaluate it" not in under_way

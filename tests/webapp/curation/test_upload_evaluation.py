@@ -189,9 +189,25 @@ def test_a_version_its_training_run_evaluates_gets_no_second_evaluation(curator,
 
 
 @pytest.mark.django_db
-def test_the_shipped_model_gets_no_evaluation_of_its_own(curator, sent):
+def test_the_shipped_model_is_evaluated_on_request_like_any_other_and_never_gated(curator, sent, monkeypatch):
+    """Its row showed blank figures and no Evaluate button; the comparison page sent a lab to the README."""
+    from webapp.curation import evaluation as evaluation_module
+
     shipped = registry.shipped_version()
-    response = curator.post(f"/curation/models/{shipped.pk}/evaluate/", follow=True)
-    assert "The shipped model is the reference" in " ".join(str(m) for m in response.context["messages"])
-    assert f'action="/curation/models/{shipped.pk}/evaluate/"' not in response.content.decode()
-    assert not ModelEvaluation.objects.exists() and sent == []
+    row = _row(curator.get("/curation/models/").content.decode(), shipped.name)
+    assert f'action="/curation/models/{shipped.pk}/evaluate/"' in row and "never gated" in row
+    curator.post(f"/curation/models/{shipped.pk}/evaluate/")
+    evaluation = ModelEvaluation.objects.get(version=shipped)
+    assert evaluation.state == EvaluationState.QUEUED
+    evaluated = []
+
+    def measured(model_dir, pairs, device):  # the worker's evaluation, without its minute of CPU
+        evaluated.append(model_dir)
+        return {"methods": {"cyclegan": {"ssim_fg": 0.8123}, "identity": {"ssim_fg": 0.7}}}, None
+
+    monkeypatch.setattr(evaluation_module, "evaluate", measured)
+    evaluate_version_task(evaluation_pk=evaluation.pk)
+    assert evaluated == [settings.ENHANCER_MODEL_DIR]  # the shipped weights themselves
+    row = _row(curator.get("/curation/models/").content.decode(), shipped.name)
+    assert "0.812" in row and "never gated" in row and "/evaluate/" not in row
+    assert registry.activation_failures(shipped) == []
