@@ -123,11 +123,13 @@ def test_an_admin_overrides_with_a_written_reason_that_is_audited(make_user):
 def test_the_shipped_model_can_be_compared(make_user):
     client = _client(make_user, "curator")
     shipped = registry.shipped_version()
-    assert (
-        f'<option value="{shipped.pk}">{shipped.name}</option>'
-        in client.get("/curation/models/").content.decode()
-    )
+    page = client.get("/curation/models/").content.decode()
+    assert f'<option value="{shipped.pk}">{shipped.name}</option>' in page
+    # both pickers can only offer it: the form says what comparing it with itself shows
+    assert "Only one model is registered: compared with itself" in page
     assert_compared(client, shipped, shipped)
+    _version("second", {})
+    assert "Only one model is registered" not in client.get("/curation/models/compare/").content.decode()
 
 
 def assert_compared(client, first, second) -> None:
