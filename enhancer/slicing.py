@@ -147,7 +147,7 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     if seg.border_lines:
         panels = panel_boxes(seg.border_lines, width, height)
         if panels:
-            message = (  # the panels' boxes travel with the error (a job's `panels`), not in its words
+            message = (  # the panels' boxes travel with the error (its `panels`), not in its words
                 f"The image is a figure of {len(panels)} panels divided by long lines; "
                 "split it into one karyogram per panel."
             )

@@ -78,6 +78,10 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     serializer_class = JobSerializer
     permission_classes = [TechnologistOrAdmin]
 
+    def get_queryset(self):
+        """Polling reads the job row alone: not its karyogram nor its cells, every second."""
+        return EnhancementJob.objects.all() if self.action == "progress" else super().get_queryset()
+
     @extend_schema(responses={200: JobProgressSerializer})
     @action(detail=True, methods=["get"], url_path="progress", url_name="progress")
     def progress(self, request, pk=None):
@@ -89,14 +93,14 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Run a failed or finished job again as a new job with the same options."""
+        """Run a failed or finished job again as a new job with the same options (not a figure split into
+        its panels)."""
         job = self.get_object()
-        if job.is_active:
-            raise ValidationError(
-                {"state": [f"The job is still {job.state}; wait for it to finish or fail."]}
-            )
-        with transaction.atomic():
-            new = services.start_job(job.karyogram, request.user, job.strength, job.cell_count, job.layout)
+        try:
+            with transaction.atomic():
+                new = services.retry_job(job, request.user)
+        except services.RetryRefused as exc:
+            raise ValidationError({"state": [str(exc)]}) from exc
         return Response(
             JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )

@@ -61,17 +61,29 @@ class JobCellSerializer(serializers.Serializer):
     guard = GuardSerializer(source="verdict", allow_null=True, read_only=True)
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobProgressSerializer(serializers.ModelSerializer):
+    """What a page polling a running job needs, and nothing of the case: it is read every second, unaudited."""
+
     stage = serializers.CharField(source="get_state_display", read_only=True)
-    cells = JobCellSerializer(
-        source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
-    )
-    result_url = serializers.SerializerMethodField()
     waiting_for_worker = serializers.CharField(
         read_only=True,
         help_text="why an unfinished job has not moved for a while when no worker takes its next step "
         "(or the broker is down); empty otherwise",
     )
+
+    class Meta:
+        model = EnhancementJob
+        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels"]
+        read_only_fields = fields
+
+
+class JobSerializer(JobProgressSerializer):
+    """A job with its options, cells, warnings, timings and result: a read of results, audited."""
+
+    cells = JobCellSerializer(
+        source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
+    )
+    result_url = serializers.SerializerMethodField()
     layout_warnings = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -113,18 +125,6 @@ class JobSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = reverse("api-job-result", args=[job.pk])
         return request.build_absolute_uri(url) if request else url
-
-
-class JobProgressSerializer(serializers.ModelSerializer):
-    """What a page polling a running job needs, and nothing of the case: it is read every second, unaudited."""
-
-    stage = serializers.CharField(source="get_state_display", read_only=True)
-    waiting_for_worker = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = EnhancementJob
-        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels"]
-        read_only_fields = fields
 
 
 class StrengthsSerializer(serializers.Serializer):

@@ -101,6 +101,23 @@ def start_job(
     return job
 
 
+class RetryRefused(ValueError):
+    """A job that cannot be run again now; the message says why."""
+
+
+def retry_job(job: EnhancementJob, user, layout: dict | None = None) -> EnhancementJob:
+    """Run a job's karyogram again as a new job, with the same options or corrected slot boxes; refused
+    while the job runs, and for a figure split into its panels (it could only fail the same way again)."""
+    if job.is_active:
+        raise RetryRefused(f"The job is still {job.state}; wait for it to finish or fail.")
+    panels = [p.original_name for p in job.karyogram.split_panels.all()]
+    if panels:
+        raise RetryRefused(
+            f"{job.karyogram.original_name} was split into {', '.join(panels)}; each is enhanced on its own."
+        )
+    return start_job(job.karyogram, user, job.strength, job.cell_count, layout or job.layout)
+
+
 class SplitRefused(ValueError):
     """A figure that cannot be split into its panels; the message says why."""
 

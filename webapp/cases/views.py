@@ -203,9 +203,6 @@ class RetryView(TechnologistPage, View):
 
     def post(self, request, pk):
         job = get_object_or_404(EnhancementJob, pk=pk)
-        if job.is_active:  # as the API: one run of a job at a time
-            messages.error(request, f"The job is still {job.state}; wait for it to finish or fail.")
-            return redirect(job)
         layout = None
         if "layout" in request.POST:
             form = LayoutForm(job.karyogram, request.POST)
@@ -215,8 +212,10 @@ class RetryView(TechnologistPage, View):
                 page.object = job
                 return page.render_to_response(page.get_context_data(layout_form=form))
             layout = form.cleaned_data["layout"]
-        with transaction.atomic():
-            new = services.start_job(
-                job.karyogram, request.user, job.strength, job.cell_count, layout or job.layout
-            )
+        try:
+            with transaction.atomic():
+                new = services.retry_job(job, request.user, layout)
+        except services.RetryRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(job)
         return redirect(new)

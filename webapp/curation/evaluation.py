@@ -22,7 +22,7 @@ from webapp.core.models import TrackedWork, TrackedWorkQuerySet
 
 from .datasets import export_cells
 from .models import EvaluationState, ModelEvaluation, ModelVersion, RunState, TrainingRun
-from .registry import local_dir
+from .registry import local_dir, usable_versions
 
 evaluations = ModelEvaluation.objects
 
@@ -103,9 +103,12 @@ def evaluation_work(versions: list[ModelVersion]) -> dict[int, TrackedWork]:
 def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     """The version's evaluation under way, else a new one sent to a worker once the transaction commits.
 
-    Refused for a version its training run is evaluating. The shipped model is evaluated like any other
-    (on this installation's worker, beside the versions trained here); it is never gated.
+    Refused for a version its training run is evaluating, and for shipped weights no longer installed. The
+    shipped model is evaluated like any other (on this installation's worker, beside the versions trained
+    here); it is never gated.
     """
+    if not usable_versions().filter(pk=version.pk).exists():
+        raise EvaluationRefused(f"{version.name} is shipped weights no longer installed; nothing to evaluate.")
     if TrainingRun.objects.filter(model=version, state=RunState.EVALUATING).exists():
         raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")
     with transaction.atomic():

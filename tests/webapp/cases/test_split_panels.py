@@ -97,6 +97,10 @@ def test_a_split_figure_names_its_panels_instead_of_offering_the_split_again(fig
         assert "This figure was split into 2 karyograms" in page
         for panel in panels:
             assert f'<a href="/jobs/{panel.jobs.get().pk}/">{panel.original_name}</a>' in page
+    jobs = EnhancementJob.objects.count()  # a retry posted all the same is refused, saying why
+    refused = client.post(f"/jobs/{figure_job.pk}/retry/", follow=True).content.decode()
+    assert "journal figure.png was split into journal figure-panel1.png, journal figure-panel2.png" in refused
+    assert EnhancementJob.objects.count() == jobs
 
 
 def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as):
@@ -110,6 +114,8 @@ def test_the_api_splits_once_and_refuses_a_job_without_panels(figure_job, api_as
     assert all(k["job"]["state"] == "queued" for k in answer.json())
     assert {k["split_from"] for k in answer.json()} == {figure_job.karyogram.pk}
     assert api.post(f"/api/jobs/{figure_job.pk}/split/").status_code == 400
+    retried = api.post(f"/api/jobs/{figure_job.pk}/retry/")  # the split figure is not run again
+    assert retried.status_code == 400 and "was split into" in retried.json()["state"][0]
 
     single = services.start_job(Karyogram.objects.get(original_name="journal figure-panel1.png"), api.user)
     refused = api.post(f"/api/jobs/{single.pk}/split/")
