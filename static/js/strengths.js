@@ -11,7 +11,7 @@
   const status = form.querySelector("[data-strength-status]");
   const sliders = [...form.querySelectorAll("input[data-strength]")];
   const all = form.querySelector("[data-strength-all]");
-  let pending = {}, busy = false, download = null;
+  let pending = {}, pendingAll = false, busy = false, download = null;
 
   function show(slider) {
     const box = slider.closest("p, .cell");
@@ -20,9 +20,12 @@
     if (capped) capped.querySelector("[data-applied]").textContent = Math.min(Number(slider.value), Number(capped.dataset.cap)).toFixed(2);
   }
 
-  function say(text, labels = []) {
+  function say(text, labels, everyCell) {
     status.textContent = text;
-    if (labels.length === sliders.length) return;  // "apply to all": its own row says it
+    if (everyCell) {  // "apply to all": its own row says it; what the cells said before no longer holds
+      form.querySelectorAll("[data-cell-status]").forEach((cell) => { cell.textContent = ""; });
+      return;
+    }
     labels.forEach((label) => {
       const cell = form.querySelector(`[data-cell='${label}'] [data-cell-status]`);
       if (cell) cell.textContent = text;
@@ -36,12 +39,12 @@
 
   async function send() {
     if (busy || Object.keys(pending).length === 0) return;
-    const strengths = pending, labels = Object.keys(strengths);
+    const strengths = pending, labels = Object.keys(strengths), everyCell = pendingAll;
     pending = {};
+    pendingAll = false;
     busy = true;
     form.setAttribute("aria-busy", "true");
-    form.querySelectorAll("[data-cell-status]").forEach((cell) => { cell.textContent = ""; });
-    say("Applying…", labels);
+    say("Applying…", labels, everyCell);
     try {
       const response = await fetch(`/api/jobs/${form.dataset.job}/strengths/`, {
         method: "POST", credentials: "same-origin", body: JSON.stringify({ strengths }),
@@ -59,9 +62,9 @@
         const slider = sliders.find((s) => s.dataset.strength === cell.label);
         if (slider && !(cell.label in pending)) { slider.value = cell.strength; show(slider); }
       });
-      say("Applied.", labels);
+      say("Applied.", labels, everyCell);
     } catch (err) {
-      say("Not applied: " + err.message, labels);
+      say("Not applied: " + err.message, labels, everyCell);
     } finally {
       busy = false;
       form.removeAttribute("aria-busy");
@@ -84,6 +87,7 @@
   all.addEventListener("input", () => show(all));
   form.querySelector("[data-apply-all]").addEventListener("click", () => {
     sliders.forEach((slider) => { slider.value = all.value; show(slider); pending[slider.dataset.strength] = Number(all.value); });
+    pendingAll = true;
     send();
   });
   form.querySelector("[data-strength-all-row]").hidden = false;

@@ -58,5 +58,12 @@ def test_a_file_the_page_refuses_is_not_sent_with_the_good_ones(
     )
     page.locator("#upload-form button[type=submit]").click()
     page.wait_for_selector("text=a.png: uploaded")
-    assert "notes.txt" not in page.content()  # the server never saw it, so it has nothing to refuse
+    assert "notes.txt" not in page.locator(".messages").inner_text()  # the server never saw it
+    # the page the upload returns to still lists what was not sent, and only once
+    assert (
+        page.locator("#upload-problems").inner_text()
+        == "notes.txt: not a PNG, TIFF, JPEG or BMP file; not sent"
+    )
+    page.reload()
+    assert page.locator("#upload-problems").inner_text() == ""
     assert [k.original_name for k in Karyogram.objects.filter(case=case)] == ["a.png"]

@@ -108,7 +108,9 @@ def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     here); it is never gated.
     """
     if not usable_versions().filter(pk=version.pk).exists():
-        raise EvaluationRefused(f"{version.name} is shipped weights no longer installed; nothing to evaluate.")
+        raise EvaluationRefused(
+            f"{version.name} is shipped weights no longer installed; nothing to evaluate."
+        )
     if TrainingRun.objects.filter(model=version, state=RunState.EVALUATING).exists():
         raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")
     with transaction.atomic():
