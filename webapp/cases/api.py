@@ -78,17 +78,12 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     serializer_class = JobSerializer
     permission_classes = [TechnologistOrAdmin]
 
-    def get_queryset(self):
-        """Polling reads the job row alone: not its karyogram nor its cells, every second."""
-        return EnhancementJob.objects.all() if self.action == "progress" else super().get_queryset()
-
-    @extend_schema(responses={200: JobProgressSerializer})
-    @action(detail=True, methods=["get"], url_path="progress", url_name="progress")
+    # Polling reads the job row alone, every second: not its karyogram nor its cells.
+    @action(detail=True, queryset=EnhancementJob.objects.all(), serializer_class=JobProgressSerializer)
     def progress(self, request, pk=None):
         """A job's state and progress only (no case data), for pages that poll it; unlike the job itself,
         reading it is not an audit event, so a page open on a running job does not write one a second."""
-        job = self.get_object()
-        return Response(JobProgressSerializer(job, context={"request": request}).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])

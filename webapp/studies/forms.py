@@ -130,7 +130,7 @@ class RatingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("correction") and not (cleaned.get("reason") or "").strip():
+        if cleaned.get("correction") and not cleaned.get("reason"):  # CharField strips it
             # without it, an unchanged correction was taken for a double tap and left silently unsaved
             self.add_error("reason", "Give the reason for the correction; nothing was saved.")
         return cleaned
