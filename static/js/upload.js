@@ -18,7 +18,7 @@
   list(JSON.parse(sessionStorage.getItem(NOT_SENT) || "[]"));
   sessionStorage.removeItem(NOT_SENT);
 
-  function check() {  // the files that pass; each other one is listed with its reason
+  function check() {  // the files that pass, and a line for each other one (listed on the page)
     const good = [], refused = [];
     for (const file of input.files) {
       let why = null;
@@ -29,7 +29,7 @@
       else good.push(file);
     }
     list(refused);
-    return good;
+    return { good, refused };
   }
   input.addEventListener("change", check);
   ["dragenter", "dragover"].forEach((t) => form.addEventListener(t, (e) => { e.preventDefault(); form.classList.add("over"); }));
@@ -38,13 +38,13 @@
   const button = form.querySelector("button[type=submit]");
   const label = button.textContent;
   form.addEventListener("submit", (e) => {
-    const good = check();
+    const { good, refused } = check();
     if (input.files.length && good.length === 0) { e.preventDefault(); return; }
     // a large TIFF takes a while to send: say so, and a second press cannot upload the same files again
     button.disabled = true;
     button.textContent = `Uploading ${good.length} file${good.length === 1 ? "" : "s"}…`;
-    if (good.length < input.files.length) {  // send the good ones only: a refused 100 MB file is not uploaded
-      sessionStorage.setItem(NOT_SENT, JSON.stringify([...problems.children].map((li) => li.textContent)));
+    if (refused.length) {  // send the good ones only: a refused 100 MB file is not uploaded
+      sessionStorage.setItem(NOT_SENT, JSON.stringify(refused));
       try {
         const kept = new DataTransfer();
         good.forEach((file) => kept.items.add(file));
