@@ -109,7 +109,8 @@ def request_evaluation(version: ModelVersion, user) -> ModelEvaluation:
     """
     if not usable_versions().filter(pk=version.pk).exists():
         raise EvaluationRefused(
-            f"{version.name} is shipped weights no longer installed; nothing to evaluate."
+            f"The weights of {version.name} shipped with an earlier release and are no longer "
+            "installed; there is nothing to evaluate."
         )
     if TrainingRun.objects.filter(model=version, state=RunState.EVALUATING).exists():
         raise EvaluationRefused(f"{version.name} is being evaluated by its training run already.")

@@ -40,7 +40,10 @@ class StudyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["karyograms"].label_from_instance = _choice_label
+        first_of: dict[str, Karyogram] = {}
+        for karyogram in self.fields["karyograms"].queryset:
+            first_of.setdefault(karyogram.sha256, karyogram)
+        self.fields["karyograms"].label_from_instance = lambda k: _choice_label(k, first_of[k.sha256])
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
 
     def clean(self):
@@ -61,13 +64,17 @@ class StudyForm(forms.ModelForm):
         return cleaned
 
 
-def _choice_label(karyogram: Karyogram) -> str:
-    """A karyogram as the study form offers it, saying when its case's karyotype cannot be read: the
-    statistics would leave it out of the detection analysis, which the curator learnt only afterwards."""
+def _choice_label(karyogram: Karyogram, first: Karyogram) -> str:
+    """A karyogram as the study form offers it, saying when its case's karyotype cannot be read (the
+    statistics would leave it out of the detection analysis) and when it is the same file as an earlier
+    one offered (`first`; a study may hold it once), which the curator learnt only on submitting."""
     label = services.karyogram_label(karyogram)
+    notes = []
     if karyogram.case.karyotype_problem:
-        return f"{label} (karyotype not readable as ISCN: left out of the detection analysis)"
-    return label
+        notes.append("karyotype not readable as ISCN: left out of the detection analysis")
+    if first.pk != karyogram.pk:
+        notes.append(f"the same file as {services.karyogram_label(first)}")
+    return f"{label} ({'; '.join(notes)})" if notes else label
 
 
 class AddRatersForm(forms.Form):

@@ -213,7 +213,7 @@ def test_the_shipped_model_is_evaluated_on_request_like_any_other_and_never_gate
     assert registry.activation_failures(shipped) == []
     older = ModelVersion.objects.create(name="shipped-older", source="shipped", weights_sha256="0" * 64)
     refused = curator.post(f"/curation/models/{older.pk}/evaluate/", follow=True)
-    assert "shipped-older is shipped weights no longer installed" in " ".join(
+    assert "weights of shipped-older shipped with an earlier release and are no longer installed" in " ".join(
         str(m) for m in refused.context["messages"]
     )  # the installed weights' figures are not stored on an older shipped row
     assert not ModelEvaluation.objects.filter(version=older).exists()

@@ -123,6 +123,14 @@ def same_file_twice(finished_karyograms):
     return [first, other, _finished_copy(first, "QA-0002")]
 
 
+def test_the_form_marks_the_second_copy_of_a_file_before_it_is_chosen(make_user, same_file_twice, signed_in):
+    make_user("curator", "cura")
+    offered = signed_in("cura").get("/studies/new/").content.decode()
+    assert "QA-0002 · same.png (the same file as ACC-SECRET-000 · patient-0-original.png)" in offered
+    assert "patient-0-original.png (the same file" not in offered  # the first copy is offered plainly
+    assert "ACC-SECRET-001 · patient-1-original.png (" not in offered
+
+
 def test_the_page_refuses_the_same_file_under_two_cases(make_user, same_file_twice, signed_in):
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
