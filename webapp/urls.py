@@ -17,6 +17,7 @@ from webapp.studies import api as studies_api
 
 router = DefaultRouter()
 router.register("cases", cases_api.CaseViewSet, basename="api-case")
+router.register("karyograms", cases_api.KaryogramViewSet, basename="api-karyogram")
 router.register("jobs", cases_api.JobViewSet, basename="api-job")
 router.register("studies", studies_api.StudyViewSet, basename="api-study")
 

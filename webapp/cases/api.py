@@ -11,11 +11,12 @@ from rest_framework.response import Response
 from webapp.accounts.roles import Role, role_permission
 
 from . import services
-from .models import AccessionTaken, Case, EnhancementJob, JobState, saving_case
+from .models import AccessionTaken, Case, EnhancementJob, JobState, Karyogram, saving_case
 from .serializers import (
     CaseSerializer,
     JobProgressSerializer,
     JobSerializer,
+    KaryogramMoveSerializer,
     KaryogramSerializer,
     StrengthsSerializer,
     UploadSerializer,
@@ -71,6 +72,33 @@ class CaseViewSet(
         except services.UploadError as exc:
             raise ValidationError({"image": [str(exc)]}) from exc
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class KaryogramViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Karyogram.objects.select_related("case")
+    serializer_class = KaryogramSerializer
+    permission_classes = [TechnologistOrAdmin]
+
+    @extend_schema(request=KaryogramMoveSerializer, responses={200: KaryogramSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a karyogram uploaded to the wrong case (with its jobs and the panels cut from it) to the case
+        `accession`; `reason` is kept in the audit trail. Answers the karyogram in its new case."""
+        karyogram = self.get_object()
+        form = KaryogramMoveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.move_karyogram(
+                karyogram,
+                form.validated_data["accession"],
+                request.user,
+                form.validated_data["reason"],
+                ip=request.META.get("REMOTE_ADDR") or None,
+            )
+        except services.MoveRefused as exc:
+            raise ValidationError({"accession": [str(exc)]}) from exc
+        karyogram.refresh_from_db()
+        return Response(self.get_serializer(karyogram).data)
 
 
 class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

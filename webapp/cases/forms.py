@@ -19,6 +19,13 @@ class CaseForm(forms.ModelForm):
         return accession
 
 
+class MoveKaryogramForm(forms.Form):
+    """Where a karyogram uploaded to the wrong case belongs, and why (kept in the audit trail)."""
+
+    accession = forms.CharField(max_length=64, label="Accession of the right case")
+    reason = forms.CharField(max_length=500, label="Why it is moved")
+
+
 class LayoutForm(forms.Form):
     """Slot boxes typed or drawn by a person for one karyogram, checked as the slicer will read them
     (`enhancer.slicing.check_boxes`) so a wrong layout is refused here instead of failing in the worker."""

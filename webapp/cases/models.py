@@ -276,6 +276,17 @@ class EnhancementJob(TrackedWork):
             return []
         return layout_warnings({c.label: c.object_count for c in self.cell_rows.all()})
 
+    @property
+    def guard_held_back(self) -> dict[str, int] | None:
+        """How many of a finished job's enhanced cells the fidelity guard left as the original and how many it
+        allowed only in part, of how many: None when it held none back (or before the job is done), so that a
+        result the guard kept entirely original is said at the top of its page, not only cell by cell."""
+        if self.state != JobState.DONE:
+            return None
+        caps = [c.strength_cap for c in self.cell_rows.all() if c.object_count]
+        held = {"original": caps.count(0.0), "lowered": sum(0 < cap < 1 for cap in caps), "cells": len(caps)}
+        return held if held["original"] or held["lowered"] else None
+
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])
 

@@ -178,6 +178,11 @@ class KaryogramSerializer(serializers.ModelSerializer):
         return JobSerializer(job, context=self.context).data if job else None
 
 
+class KaryogramMoveSerializer(serializers.Serializer):
+    accession = serializers.CharField(max_length=64, help_text="the accession of the case it belongs to")
+    reason = serializers.CharField(max_length=500, help_text="why it is moved; kept in the audit trail")
+
+
 class UploadSerializer(serializers.Serializer):
     image = serializers.FileField()
     strength = serializers.FloatField(default=1.0, min_value=0.0, max_value=1.0)

@@ -27,6 +27,7 @@ from enhancer.panels import panel_files
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
+from webapp.audit.models import AuditEvent
 from webapp.core import queue, storage
 from webapp.core.storage import put_file
 
@@ -142,6 +143,59 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
         start_job(panel, user, job.strength, job.cell_count)
         panels.append(panel)
     return panels
+
+
+class MoveRefused(ValueError):
+    """A karyogram that cannot be moved as asked; the message says why."""
+
+
+@transaction.atomic
+def move_karyogram(karyogram: Karyogram, accession: str, user, reason: str, ip: str | None = None) -> Case:
+    """File a karyogram uploaded to the wrong case under the case `accession` (ignoring upper/lower case),
+    with its jobs and the panels cut from it, and keep who moved it, from where and why in the audit trail.
+
+    Refused without a reason, to its own case or an unknown accession, and for a panel cut from a figure
+    (the figure moves with its panels). Studies and statistics then read the new case's karyotype.
+    """
+    karyogram = (
+        Karyogram.objects.select_for_update().select_related("case", "split_from").get(pk=karyogram.pk)
+    )
+    if not reason.strip():
+        raise MoveRefused("Give the reason for the move; nothing was moved.")
+    if karyogram.split_from is not None:
+        raise MoveRefused(
+            f"{karyogram.original_name} was cut from {karyogram.split_from.original_name}; "
+            "move that figure and its panels go with it."
+        )
+    target = Case.objects.same_accession(accession.strip()).first()
+    if target is None:
+        raise MoveRefused(
+            f"No case has accession {accession.strip()}; create it first, then move the karyogram there."
+        )
+    source = karyogram.case
+    if target.pk == source.pk:
+        raise MoveRefused(f"{karyogram.original_name} is already in case {source.accession}.")
+    panels = list(karyogram.split_panels.order_by("pk"))
+    Karyogram.objects.filter(pk__in=[karyogram.pk, *(p.pk for p in panels)]).update(case=target)
+    AuditEvent.objects.create(
+        user=user,
+        username=user.get_username(),
+        action="karyogram-moved",
+        method="POST",
+        path=target.get_absolute_url(),
+        target={
+            "karyogram": karyogram.pk,
+            "panels": [p.pk for p in panels],
+            "file": karyogram.original_name,
+            "sha256": karyogram.sha256,
+            "from": source.accession,
+            "to": target.accession,
+            "reason": reason.strip(),
+        },
+        status=200,
+        ip=ip,
+    )
+    return target
 
 
 def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:pk>/edit/", views.CaseUpdateView.as_view(), name="case-edit"),
     path("cases/<int:pk>/upload/", views.UploadView.as_view(), name="case-upload"),
+    path("karyograms/<int:pk>/move/", views.KaryogramMoveView.as_view(), name="karyogram-move"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/image/<str:kind>.png", views.JobImageView.as_view(), name="job-image"),
     path(

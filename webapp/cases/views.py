@@ -14,8 +14,17 @@ from django.views.generic import CreateView, DetailView, UpdateView
 from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import services
-from .forms import CaseForm, LayoutForm
-from .models import AccessionTaken, Case, EnhancementJob, JobState, SampleType, accession_key, saving_case
+from .forms import CaseForm, LayoutForm, MoveKaryogramForm
+from .models import (
+    AccessionTaken,
+    Case,
+    EnhancementJob,
+    JobState,
+    Karyogram,
+    SampleType,
+    accession_key,
+    saving_case,
+)
 
 
 class TechnologistPage(RoleRequiredMixin):
@@ -79,9 +88,16 @@ class CaseDetailView(TechnologistPage, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["karyograms"] = self.object.karyograms.select_related("split_from").prefetch_related(
-            "jobs", "split_panels"
+        karyograms = list(
+            self.object.karyograms.select_related("split_from").prefetch_related(
+                "jobs__cell_rows", "split_panels"
+            )
         )
+        first_of: dict[str, object] = {}
+        for karyogram in karyograms:  # an upload repeated by mistake, marked on the copy
+            first = first_of.setdefault(karyogram.sha256, karyogram)
+            karyogram.copy_of = None if first is karyogram else first
+        context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
 
@@ -118,6 +134,33 @@ class UploadView(TechnologistPage, View):
         return redirect(case)
 
 
+class KaryogramMoveView(TechnologistPage, View):
+    """Move a karyogram uploaded to the wrong case to the right one (`services.move_karyogram`)."""
+
+    def post(self, request, pk):
+        karyogram = get_object_or_404(Karyogram.objects.select_related("case"), pk=pk)
+        form = MoveKaryogramForm(request.POST)
+        if not form.is_valid():
+            missing = ", ".join(str(form.fields[name].label) for name in form.errors)
+            messages.error(request, f"{karyogram.original_name} was not moved: give {missing.lower()}.")
+            return redirect(karyogram.case)
+        try:
+            target = services.move_karyogram(
+                karyogram,
+                form.cleaned_data["accession"],
+                request.user,
+                form.cleaned_data["reason"],
+                ip=request.META.get("REMOTE_ADDR") or None,
+            )
+        except services.MoveRefused as exc:
+            messages.error(request, f"{karyogram.original_name} was not moved: {exc}")
+            return redirect(karyogram.case)
+        messages.success(
+            request, f"{karyogram.original_name} was moved here from case {karyogram.case.accession}."
+        )
+        return redirect(target)
+
+
 class JobDetailView(TechnologistPage, DetailView):
     # the gallery, the layout warnings and the editor's start all read the cells: fetched once
     queryset = EnhancementJob.objects.select_related("karyogram__case").prefetch_related("cell_rows")
@@ -128,6 +171,10 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
+        shared = {c.strength for c in context["cells"] if c.object_count}
+        context["strength_all"] = (
+            shared.pop() if len(shared) == 1 else job.strength
+        )  # as "Apply to all" left it
         context["layout_warnings"] = job.layout_warnings
         start, context["editor_source"] = services.editor_start(job)
         context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
@@ -145,6 +192,8 @@ class JobImageView(TechnologistPage, View):
             if not job.result_png:
                 raise Http404("no result yet")
             return FileResponse(job.result_png.open("rb"), content_type="image/png")
+        if kind != "original":
+            raise Http404("unknown image kind")
         return HttpResponse(services.original_preview(job.karyogram), content_type="image/png")
 
 

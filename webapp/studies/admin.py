@@ -6,7 +6,10 @@ from .models import Assignment, Rating, Study
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(ReadOnlyAdmin):
+    """Read-only: cases, raters' orders and repeats are fixed when the study is made (its page opens and
+    closes it); a change here would leave the assignments behind it."""
+
     list_display = ("name", "state", "created_by", "created")
     exclude = ("secret",)
 

@@ -135,3 +135,85 @@ def test_each_cell_of_the_gallery_says_which_image_is_the_original(client, finis
     cell = page.split('data-cell="1"')[1]
     labels = cell.index("<small>original</small><small>enhanced</small>")
     assert labels < cell.index('alt="cell 1 original"') < cell.index('alt="cell 1 enhanced"')
+
+
+def _cells(job, caps: list[float | None]):
+    """One enhanced cell per cap (None: passed by the guard), as the pipeline stores them."""
+    from webapp.cases.models import JobCell
+
+    for i, cap in enumerate(caps):
+        guard = {} if cap is None else {"strength_cap": cap, "reason": f"held back {cap}", "measures": {}}
+        JobCell.objects.create(
+            job=job, label=str(i + 1), index=i, box=[0, 0, 40, 40], object_count=2, guard=guard
+        )
+
+
+@pytest.mark.django_db
+def test_a_result_the_guard_kept_entirely_original_says_so_at_the_top_and_on_the_case(
+    client, finished_karyograms
+):
+    """Walk-through: every cell said "left as original" in the gallery, while the job read a plain "Done"."""
+    job = finished_karyograms(1)[0].jobs.get()
+    _cells(job, [0.0, 0.0, 0.0])
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(job.get_absolute_url()).content.decode()
+    summary = page.split('id="guard-summary"')[1].split("</div>")[0]
+    assert "No cell was enhanced:" in summary and "left all 3 cells as the original" in summary
+    case = client.get(job.karyogram.case.get_absolute_url()).content.decode()
+    assert f'data-job-guard="{job.pk}">no cell enhanced: the guard kept the original<' in case
+
+
+@pytest.mark.django_db
+def test_cells_the_guard_held_back_in_part_are_counted_and_a_clean_result_says_nothing(
+    client, finished_karyograms
+):
+    held, clean = (k.jobs.get() for k in finished_karyograms(2))
+    _cells(held, [0.0, 0.5, None, None])
+    _cells(clean, [None, None])
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "left 1 of 4 cells as the original and allowed 1\n  only in part" in page
+    assert (
+        f'data-job-guard="{held.pk}">the guard held back 2 of 4 cells<'
+        in client.get(held.karyogram.case.get_absolute_url()).content.decode()
+    )
+    assert 'id="guard-summary"' not in client.get(clean.get_absolute_url()).content.decode()
+    assert "data-job-guard" not in client.get(clean.karyogram.case.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_all_cells_slider_shows_the_strength_every_cell_shares(client, finished_karyograms):
+    """Walk-through: after "Apply to all" at 0.5 and a reload, every cell read 0.50 and "All cells" 1.00."""
+    job = finished_karyograms(1)[0].jobs.get()
+    _cells(job, [None, None])
+    client.login(username="tech-for-study", password=PASSWORD)
+    job.cell_rows.update(strength=0.5)
+    assert 'value="0.50" data-strength-all' in client.get(job.get_absolute_url()).content.decode()
+    job.cell_rows.filter(label="1").update(strength=0.2)  # no strength shared: the job's own
+    assert 'value="1.00" data-strength-all' in client.get(job.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_image_kind_is_not_found(client, finished_karyograms):
+    job = finished_karyograms(1)[0].jobs.get()
+    client.login(username="tech-for-study", password=PASSWORD)
+    assert client.get(f"/jobs/{job.pk}/image/original.png").status_code == 200
+    assert client.get(f"/jobs/{job.pk}/image/bogus.png").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_case_table_marks_a_file_uploaded_twice(client, finished_karyograms):
+    from webapp.cases import services as case_services
+
+    karyogram = finished_karyograms(1)[0]
+    with karyogram.original.open("rb") as f:
+        data = f.read()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    copy = case_services.add_karyogram(
+        karyogram.case, SimpleUploadedFile("again.png", data), karyogram.uploaded_by
+    )
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(karyogram.case.get_absolute_url()).content.decode()
+    assert f'data-same-file="{copy.pk}">the same file as patient-0-original.png above<' in page
+    assert f'data-same-file="{karyogram.pk}"' not in page

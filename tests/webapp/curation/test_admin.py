@@ -8,11 +8,12 @@ from webapp.audit.models import AuditEvent
 from webapp.cases.models import EnhancementJob, JobCell
 from webapp.curation.models import Dataset, ModelComparison, ModelVersion, TrainingRun
 from webapp.studies import services as study_services
-from webapp.studies.models import Assignment, Rating
+from webapp.studies.models import Assignment, Rating, Study
 
 pytestmark = pytest.mark.django_db
 
 READ_ONLY = [
+    Study,
     Rating,
     Assignment,
     AuditEvent,
@@ -85,3 +86,9 @@ def test_the_admin_index_offers_no_add_link_for_them(records):
     for model in READ_ONLY:
         assert f"/admin/{model._meta.app_label}/{model._meta.model_name}/add/" not in html
         assert f"/admin/{model._meta.app_label}/{model._meta.model_name}/" in html
+
+
+def test_a_study_in_the_admin_keeps_its_secret(records):
+    study = Study.objects.get()
+    html = records.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    assert study.name in html and study.secret not in html

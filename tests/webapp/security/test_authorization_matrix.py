@@ -45,9 +45,12 @@ ACCESS = {
             "job-strengths",
             "job-retry",
             "job-split",
+            "karyogram-move",
             "api-case-list",
             "api-case-detail",
             "api-case-karyograms",
+            "api-karyogram-detail",
+            "api-karyogram-move",
             "api-job-list",
             "api-job-detail",
             "api-job-progress",
@@ -101,6 +104,8 @@ ACCESS = {
 }
 # Views that only accept POST (a GET by an allowed role answers 405).
 POST_ONLY = {
+    "karyogram-move",
+    "api-karyogram-move",
     "job-strengths",
     "job-retry",
     "job-split",
@@ -168,6 +173,9 @@ def world(make_user, finished_karyograms):
         "rate-image": {"token": token},
         "study-csv": {"pk": study.pk, "what": "ratings"},
         "karyogram-thumbnail": {"pk": karyograms[0].pk},
+        "karyogram-move": {"pk": karyograms[0].pk},
+        "api-karyogram-detail": {"pk": karyograms[0].pk},
+        "api-karyogram-move": {"pk": karyograms[0].pk},
     }
     for name in (
         "job-detail",

@@ -1,0 +1,115 @@
+"""A karyogram uploaded to the wrong case is moved to the right one, with its reason in the audit trail."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.factories import CaseFactory
+from webapp.audit.models import AuditEvent
+from webapp.cases.models import Karyogram
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def misfiled(finished_karyograms):
+    karyogram = finished_karyograms(1)[0]
+    right = CaseFactory(accession="LAB-2026-002", created_by=karyogram.uploaded_by)
+    return karyogram, right
+
+
+def _move(client, karyogram, accession, reason="uploaded to the wrong patient"):
+    return client.post(
+        f"/karyograms/{karyogram.pk}/move/", {"accession": accession, "reason": reason}, follow=True
+    )
+
+
+def test_a_technologist_moves_a_karyogram_to_the_right_case_and_the_audit_keeps_why(client, misfiled):
+    karyogram, right = misfiled
+    wrong = karyogram.case
+    client.login(username="tech-for-study", password=PASSWORD)
+    assert (
+        f'action="/karyograms/{karyogram.pk}/move/"' in client.get(wrong.get_absolute_url()).content.decode()
+    )
+    response = _move(client, karyogram, "lab-2026-002")  # accessions are matched ignoring upper/lower case
+    assert response.redirect_chain[-1][0] == right.get_absolute_url()
+    page = response.content.decode()
+    assert "patient-0-original.png was moved here from case ACC-SECRET-000." in page
+    assert "patient-0-original.png" in page.split("<h2>Karyograms</h2>")[1]
+    assert "No karyograms yet." in client.get(wrong.get_absolute_url()).content.decode()
+    karyogram.refresh_from_db()
+    assert karyogram.case == right and karyogram.jobs.count() == 1  # its enhancement goes with it
+    event = AuditEvent.objects.get(action="karyogram-moved")
+    assert event.username == "tech-for-study"
+    assert event.target["from"] == "ACC-SECRET-000" and event.target["to"] == "LAB-2026-002"
+    assert event.target["reason"] == "uploaded to the wrong patient"
+    assert event.target["sha256"] == karyogram.sha256
+
+
+@pytest.mark.parametrize(
+    ("accession", "reason", "message"),
+    [
+        ("LAB-2026-002", "  ", "give why it is moved"),
+        (
+            "LAB-9999",
+            "wrong patient",
+            "No case has accession LAB-9999; create it first, then move the karyogram there.",
+        ),
+        ("ACC-SECRET-000", "wrong patient", "is already in case ACC-SECRET-000."),
+    ],
+)
+def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
+    client, misfiled, accession, reason, message
+):
+    karyogram, _ = misfiled
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = _move(client, karyogram, accession, reason).content.decode()
+    assert "patient-0-original.png was not moved:" in page and message in page
+    assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
+    assert not AuditEvent.objects.filter(action="karyogram-moved").exists()
+
+
+def test_a_figure_moves_with_its_panels_and_a_panel_alone_is_refused(client, misfiled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from webapp.cases import services
+
+    figure, right = misfiled
+    with figure.original.open("rb") as f:
+        panel = services.add_karyogram(
+            figure.case,
+            SimpleUploadedFile("figure-panel1.png", f.read()),
+            figure.uploaded_by,
+            split_from=figure,
+        )
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = _move(client, panel, "LAB-2026-002").content.decode()
+    assert "was cut from patient-0-original.png; move that figure and its panels go with it." in page
+    assert f'data-move="{panel.pk}"' not in page  # the case page offers no move for a panel
+    _move(client, figure, "LAB-2026-002")
+    assert set(right.karyograms.values_list("pk", flat=True)) == {figure.pk, panel.pk}
+    assert AuditEvent.objects.get(action="karyogram-moved").target["panels"] == [panel.pk]
+
+
+@pytest.mark.parametrize("role", ["rater", "curator"])
+def test_other_roles_cannot_move_a_karyogram(client, make_user, misfiled, role):
+    karyogram, _ = misfiled
+    make_user(role, "someone")
+    client.login(username="someone", password=PASSWORD)
+    assert _move(client, karyogram, "LAB-2026-002").status_code == 403
+    assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
+
+
+def test_the_api_moves_a_karyogram_and_refuses_as_the_page_does(api_as, misfiled):
+    karyogram, right = misfiled
+    api = api_as("technologist", "tess")
+    refused = api.post(f"/api/karyograms/{karyogram.pk}/move/", {"accession": "LAB-9999", "reason": "wrong"})
+    assert refused.status_code == 400 and "No case has accession LAB-9999" in refused.json()["accession"][0]
+    assert api.post(f"/api/karyograms/{karyogram.pk}/move/", {"accession": "LAB-2026-002"}).status_code == 400
+    moved = api.post(
+        f"/api/karyograms/{karyogram.pk}/move/", {"accession": "LAB-2026-002", "reason": "wrong patient"}
+    )
+    assert moved.status_code == 200 and moved.json()["case"] == right.pk
+    assert api.get(f"/api/karyograms/{karyogram.pk}/").json()["case"] == right.pk
+    assert AuditEvent.objects.filter(action="api-karyogram-detail").exists()  # a read of patient data
+    assert AuditEvent.objects.get(action="karyogram-moved").target["reason"] == "wrong patient"
+    assert api_as("rater", "rae").post(f"/api/karyograms/{karyogram.pk}/move/", {}).status_code == 403
