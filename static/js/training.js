@@ -55,7 +55,7 @@
         drawLosses(run.losses);
         const cancel = box.querySelector("[data-run-cancel]");
         if (cancel && !run.cancellable) cancel.remove();
-        if (run.epoch > 0) refreshSample();
+        if (run.sample) refreshSample();  // none before the first epoch ends: no request that can only 404
         active = run.active;
       }
     } catch (err) { /* a missed poll is retried */ }

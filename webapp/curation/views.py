@@ -183,8 +183,8 @@ class TrainingDetailView(CuratorPage, DetailView):
 
 
 class TrainingStatusView(CuratorPage, View):
-    """Live progress as JSON: state, epoch, iteration, the sampled losses, and why it waits when no worker
-    takes its next step."""
+    """Live progress as JSON: state, epoch, iteration, the sampled losses, whether a sample grid is published
+    yet (the page asks for it only then), and why it waits when no worker takes its next step."""
 
     def get(self, request, pk):
         run = get_object_or_404(TrainingRun, pk=pk)
@@ -197,6 +197,7 @@ class TrainingStatusView(CuratorPage, View):
                 "iteration": run.iteration,
                 "iterations": run.iterations,
                 "losses": run.losses,
+                "sample": default_storage.exists(run.sample_path),
                 "error": run.error,
                 "waiting_for_worker": run.waiting_for_worker,
                 "active": run.is_active,

@@ -54,6 +54,7 @@ def test_seed_demo_is_idempotent_and_prints_logins(django_user_model, settings, 
     password = first.split("demo-tech")[1].split("password:")[1].split()[0]
     assert django_user_model.objects.get(username="demo-tech").check_password(password)
     assert (tmp_path / "demo_logins.json").stat().st_mode & 0o777 == 0o600
+    assert f"Demo logins (also in {tmp_path / 'demo_logins.json'}):" in first  # where they are, not var/
     assert Case.objects.filter(accession__startswith="DEMO-").count() == 4
     assert EnhancementJob.objects.filter(state="queued").count() == 4  # sent when the stack starts
 

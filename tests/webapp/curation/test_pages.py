@@ -149,3 +149,22 @@ def test_the_training_form_shows_the_chosen_presets_values(curator):
         f"/curation/datasets/{dataset.pk}/train/", {"preset": "gpu-restore", "lr": "5"}
     ).content.decode()  # shown again: the placeholders are the posted preset's
     assert placeholder(refused, "batch_size") == str(restore.batch_size) and "learning rate" in refused
+
+
+def test_the_status_says_when_a_sample_grid_is_published_so_the_page_asks_only_then(curator):
+    """Walk-through: the page asked for sample.png every 2 s from the first epoch on and got 404 until the
+    worker published one at the epoch's end."""
+    from webapp.core.storage import put_file
+
+    run = TrainingRun.objects.create(
+        dataset=_ready_dataset(curator.user, []),
+        preset="tiny",
+        created_by=curator.user,
+        state=RunState.TRAINING,
+    )
+    TrainingRun.objects.filter(pk=run.pk).update(epoch=1)
+    assert curator.get(f"/curation/training/{run.pk}/status/").json()["sample"] is False
+    assert curator.get(f"/curation/training/{run.pk}/sample.png").status_code == 404
+    put_file(run.sample_path, b"\x89PNG\r\n\x1a\n")
+    assert curator.get(f"/curation/training/{run.pk}/status/").json()["sample"] is True
+    assert curator.get(f"/curation/training/{run.pk}/sample.png").status_code == 200

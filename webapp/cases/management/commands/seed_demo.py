@@ -49,7 +49,7 @@ class Command(BaseCommand):
         logins_file.parent.mkdir(parents=True, exist_ok=True)
         logins_file.write_text(json.dumps(logins, indent=2))
         logins_file.chmod(0o600)
-        self.stdout.write("Demo logins (also in var/demo_logins.json):")
+        self.stdout.write(f"Demo logins (also in {logins_file}):")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  {role.value:<13} {username:<13} password: {logins[username]}")
 
