@@ -57,3 +57,28 @@ def test_the_wheel_scrolls_past_the_fitted_rating_item_and_ctrl_wheel_zooms(
     page.goto(f"{live_server.url}/rate/{study.pk}/")
     page.wait_for_function("() => document.querySelector('.stage img').complete")
     _check_wheel(page, page.locator("#rate-viewer .stage"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_zoomed_result_fills_its_pane_and_leaves_the_slider_uncovered(
+    page, live_server, log_in, finished_karyograms
+):
+    """Walk-through at 1280 px: zoomed in, the karyogram was cut at the edge of its fitted box and the rest
+    of the pane stayed blank."""
+    job = finished_karyograms(1)[0].jobs.get()
+    log_in("tech-for-study")
+    page.goto(live_server.url + job.get_absolute_url())
+    page.wait_for_function("[...document.querySelectorAll('#viewer img')].every(i => i.complete)")
+    beside = """() => { const s = document.querySelector('#viewer .pane .stage').getBoundingClientRect();
+      const e = document.elementFromPoint(s.right + 20, s.top + 10); return e && e.tagName; }"""
+    assert page.evaluate(beside) != "IMG"  # fitted: nothing beside the image
+    page.get_by_role("button", name="Zoom in").click()
+    assert page.evaluate(beside) == "IMG"  # zoomed: the image goes on past the fitted box
+    page.get_by_role("button", name="Slider").click()
+    page.get_by_role("button", name="Zoom in").click()
+    hit = page.evaluate(
+        """() => { const r = document.querySelector('[data-slider]').getBoundingClientRect();
+          return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2).matches('[data-slider]'); }"""
+    )
+    assert hit  # the zoomed image stops at its stage: the slider below can still be grabbed
