@@ -19,6 +19,7 @@ AUDITED_READS = {
     "rate-image",
     "api-study-next",
     "study-detail",
+    "study-case-image",
     "study-statistics",
     "study-csv",
     "api-study-statistics",

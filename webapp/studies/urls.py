@@ -12,5 +12,10 @@ urlpatterns = [
     path("studies/<int:pk>/raters/", views.StudyRatersView.as_view(), name="study-raters"),
     path("studies/<int:pk>/progress/", views.StudyProgressView.as_view(), name="study-progress"),
     path("studies/<int:pk>/statistics/", views.StudyStatisticsView.as_view(), name="study-statistics"),
+    path(
+        "studies/<int:pk>/cases/<int:case_pk>/<str:arm>.png",
+        views.StudyCaseImageView.as_view(),
+        name="study-case-image",
+    ),
     path("studies/<int:pk>/<str:what>.csv", views.StudyCsvView.as_view(), name="study-csv"),
 ]

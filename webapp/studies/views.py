@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from webapp.accounts.roles import Role, RoleRequiredMixin
 
 from . import exports, plots, services
 from .forms import AddRatersForm, RatingForm, StudyForm
-from .models import Study
+from .models import Study, StudyImage
 
 
 class RaterPage(RoleRequiredMixin):
@@ -262,6 +262,15 @@ class StudyStatisticsView(CuratorPage, View):
                 "plots": _plots(records),
             },
         )
+
+
+class StudyCaseImageView(CuratorPage, View):
+    """One arm of a study case exactly as its raters are shown it (blanked where the study blanked text), so
+    the curator can check what went into the study."""
+
+    def get(self, request, pk, case_pk, arm):
+        image = get_object_or_404(StudyImage, study_case__study_id=pk, study_case_id=case_pk, arm=arm)
+        return FileResponse(image.image.open("rb"), content_type="image/png")
 
 
 class StudyCsvView(CuratorPage, View):
