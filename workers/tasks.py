@@ -19,7 +19,7 @@ from webapp.cases import services
 from webapp.cases.models import EnhancementJob, JobCell, JobState
 from webapp.core import queue
 from webapp.core.models import Heartbeat
-from webapp.curation.active_model import active_model
+from webapp.curation.active_model import ModelGone, model_for_job
 
 jobs = EnhancementJob.objects
 
@@ -96,7 +96,11 @@ def enhance_cells_task(*, job_pk: int) -> None:
         return
     start = time.perf_counter()
     inputs = services.load_arrays(job, "inputs")
-    enhancer, version = active_model()
+    try:
+        enhancer, version = model_for_job(job.model_version)
+    except ModelGone as exc:
+        jobs.fail(job_pk, str(exc))
+        return
     outputs = enhancer.enhance_inputs(inputs)
     verdicts = guard_cells(inputs, outputs)
     try:

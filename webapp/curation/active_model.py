@@ -1,4 +1,5 @@
-"""The enhancement model a worker process runs: the registry's active version, loaded once and reused."""
+"""The enhancement model a job runs: the registry's version active when the job was queued (the job records
+its label then), loaded once per worker process and reused."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -6,8 +7,14 @@ from pathlib import Path
 from django.conf import settings
 
 from enhancer.inference import Enhancer
+from enhancer.model.checkpoint import read_card
 
 from . import registry
+from .models import ModelVersion
+
+
+class ModelGone(LookupError):
+    """The model a job was queued with is no longer installed; the message says what to do."""
 
 
 @lru_cache(maxsize=2)
@@ -16,14 +23,44 @@ def enhancer_for(model_dir: str) -> Enhancer:
     return Enhancer(Path(model_dir), device=settings.ENHANCER_DEVICE)
 
 
-def active_model() -> tuple[Enhancer, str]:
-    """The model to use now and the version label a job records.
+def _fallback_label() -> str:
+    """The label of the model at ENHANCER_MODEL_DIR (the shipped one by default): preset and weights hash."""
+    card = read_card(settings.ENHANCER_MODEL_DIR)
+    return f"{card.get('preset', 'model')}:{card['weights_sha256'][:12]}"
 
-    The registry's active version when there is one, else the model at ENHANCER_MODEL_DIR
-    (the shipped one by default), labelled by its preset and weights hash.
-    """
+
+def queued_label() -> str:
+    """The model a job queued now runs, as the job records it: the registry's active version, else the model
+    at ENHANCER_MODEL_DIR (its card read, its weights not loaded: this runs in the web process)."""
     version = registry.active_version()
+    return version.version_label if version is not None else _fallback_label()
+
+
+def model_for_job(label: str) -> tuple[Enhancer, str]:
+    """The model of a job queued with `label` (`queued_label`), even if another was activated since, and
+    that label; a job that recorded none (queued before jobs did) runs the model active now."""
+    label = label or queued_label()
+    name, _, digest = label.rpartition(":")
+    version = ModelVersion.objects.filter(name=name, weights_sha256__startswith=digest).first()
     if version is not None:
-        return enhancer_for(str(registry.local_dir(version))), version.version_label
-    enhancer = enhancer_for(str(settings.ENHANCER_MODEL_DIR))
-    return enhancer, f"{enhancer.card.get('preset', 'model')}:{enhancer.card['weights_sha256'][:12]}"
+        return enhancer_for(str(registry.local_dir(version))), label
+    if label == _fallback_label():
+        return enhancer_for(str(settings.ENHANCER_MODEL_DIR)), label
+    raise ModelGone(
+        f"The model this job was queued with ({label}) is no longer installed; retry the job to run the "
+        "active model."
+    )
+
+
+def active_model() -> tuple[Enhancer, str]:
+    """The model a job queued now would run, and its label."""
+    return model_for_job(queued_label())
+
+
+def record_queued_model(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """post_save of an enhancement job: a new job records the model active now, so that an activation while
+    it waits in the queue does not change the model it runs (the models page promises "from the next job
+    on"). Connected in `CurationConfig.ready`: the cases app does not know the registry."""
+    if created and not raw and not instance.model_version:
+        instance.model_version = queued_label()
+        type(instance).objects.filter(pk=instance.pk).update(model_version=instance.model_version)
