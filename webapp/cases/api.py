@@ -96,7 +96,7 @@ class KaryogramViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 ip=request.META.get("REMOTE_ADDR") or None,
             )
         except services.MoveRefused as exc:
-            raise ValidationError({"accession": [str(exc)]}) from exc
+            raise ValidationError({exc.field: [str(exc)]}) from exc
         karyogram.refresh_from_db()
         return Response(self.get_serializer(karyogram).data)
 

@@ -128,8 +128,9 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
     """Each panel of the job's multi-panel figure (`job.panels`) added to its case as a karyogram of its own,
     cut without loss and named after the figure, with its enhancement queued (same strength and cells).
     All or nothing (one transaction); refused when the job found no panels or when they were split off before."""
-    job = EnhancementJob.objects.select_for_update().select_related("karyogram__case").get(pk=job.pk)
-    figure = job.karyogram
+    # the figure first (as a move locks it), so a move cannot take it to another case while its panels are cut
+    figure = Karyogram.objects.select_for_update().select_related("case").get(pk=job.karyogram_id)
+    job = EnhancementJob.objects.select_for_update().get(pk=job.pk)
     if not job.panels:
         raise SplitRefused(f"{figure.original_name} was not found to be a figure of several karyograms.")
     if already := [k.original_name for k in figure.split_panels.order_by("pk")]:
@@ -146,7 +147,11 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
 
 
 class MoveRefused(ValueError):
-    """A karyogram that cannot be moved as asked; the message says why."""
+    """A karyogram that cannot be moved as asked; the message says why, `field` what it is about."""
+
+    def __init__(self, message: str, field: str = "accession"):
+        super().__init__(message)
+        self.field = field
 
 
 @transaction.atomic
@@ -161,11 +166,11 @@ def move_karyogram(karyogram: Karyogram, accession: str, user, reason: str, ip: 
         Karyogram.objects.select_for_update().select_related("case", "split_from").get(pk=karyogram.pk)
     )
     if not reason.strip():
-        raise MoveRefused("Give the reason for the move; nothing was moved.")
+        raise MoveRefused("Give the reason for the move.", field="reason")
     if karyogram.split_from is not None:
         raise MoveRefused(
-            f"{karyogram.original_name} was cut from {karyogram.split_from.original_name}; "
-            "move that figure and its panels go with it."
+            f"It was cut from {karyogram.split_from.original_name}: move that figure, and its panels go with it.",
+            field="karyogram",
         )
     target = Case.objects.same_accession(accession.strip()).first()
     if target is None:
@@ -174,7 +179,7 @@ def move_karyogram(karyogram: Karyogram, accession: str, user, reason: str, ip: 
         )
     source = karyogram.case
     if target.pk == source.pk:
-        raise MoveRefused(f"{karyogram.original_name} is already in case {source.accession}.")
+        raise MoveRefused(f"It is already in case {source.accession}.")
     panels = list(karyogram.split_panels.order_by("pk"))
     Karyogram.objects.filter(pk__in=[karyogram.pk, *(p.pk for p in panels)]).update(case=target)
     AuditEvent.objects.create(
@@ -189,7 +194,9 @@ def move_karyogram(karyogram: Karyogram, accession: str, user, reason: str, ip: 
             "file": karyogram.original_name,
             "sha256": karyogram.sha256,
             "from": source.accession,
+            "from_case": source.pk,
             "to": target.accession,
+            "to_case": target.pk,
             "reason": reason.strip(),
         },
         status=200,

@@ -141,8 +141,10 @@ class KaryogramMoveView(TechnologistPage, View):
         karyogram = get_object_or_404(Karyogram.objects.select_related("case"), pk=pk)
         form = MoveKaryogramForm(request.POST)
         if not form.is_valid():
-            missing = ", ".join(str(form.fields[name].label) for name in form.errors)
-            messages.error(request, f"{karyogram.original_name} was not moved: give {missing.lower()}.")
+            problems = "; ".join(
+                f"{form.fields[name].label}: {' '.join(e)}" for name, e in form.errors.items()
+            )
+            messages.error(request, f"{karyogram.original_name} was not moved. {problems}")
             return redirect(karyogram.case)
         try:
             target = services.move_karyogram(
@@ -158,6 +160,10 @@ class KaryogramMoveView(TechnologistPage, View):
         messages.success(
             request, f"{karyogram.original_name} was moved here from case {karyogram.case.accession}."
         )
+        if twin := target.karyograms.filter(sha256=karyogram.sha256).exclude(pk=karyogram.pk).first():
+            messages.warning(
+                request, f"This case holds the same file already ({twin.original_name}); both are kept."
+            )
         return redirect(target)
 
 

@@ -43,7 +43,8 @@ class StudyForm(forms.ModelForm):
         first_of: dict[str, Karyogram] = {}
         for karyogram in self.fields["karyograms"].queryset:
             first_of.setdefault(karyogram.sha256, karyogram)
-        self.fields["karyograms"].label_from_instance = lambda k: _choice_label(k, first_of[k.sha256])
+        # a job finishing before the form is drawn adds a karyogram not seen here: its own first copy
+        self.fields["karyograms"].label_from_instance = lambda k: _choice_label(k, first_of.get(k.sha256, k))
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS
 
     def clean(self):

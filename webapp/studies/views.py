@@ -266,11 +266,15 @@ class StudyStatisticsView(CuratorPage, View):
 
 class StudyCaseImageView(CuratorPage, View):
     """One arm of a study case exactly as its raters are shown it (blanked where the study blanked text), so
-    the curator can check what went into the study."""
+    curators can check what went into the study; never to one of its raters, whatever their other roles."""
 
     def get(self, request, pk, case_pk, arm):
+        if Study.objects.filter(pk=pk, raters=request.user).exists():
+            raise Http404("a rater of this study sees its items blind")  # a curator who also rates it
         image = get_object_or_404(StudyImage, study_case__study_id=pk, study_case_id=case_pk, arm=arm)
-        return FileResponse(image.image.open("rb"), content_type="image/png")
+        response = FileResponse(image.image.open("rb"), content_type="image/png")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class StudyCsvView(CuratorPage, View):

@@ -48,13 +48,13 @@ def test_a_technologist_moves_a_karyogram_to_the_right_case_and_the_audit_keeps_
 @pytest.mark.parametrize(
     ("accession", "reason", "message"),
     [
-        ("LAB-2026-002", "  ", "give why it is moved"),
+        ("LAB-2026-002", "  ", "was not moved. Why it is moved: This field is required."),
         (
             "LAB-9999",
             "wrong patient",
             "No case has accession LAB-9999; create it first, then move the karyogram there.",
         ),
-        ("ACC-SECRET-000", "wrong patient", "is already in case ACC-SECRET-000."),
+        ("ACC-SECRET-000", "wrong patient", "It is already in case ACC-SECRET-000."),
     ],
 )
 def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
@@ -63,7 +63,7 @@ def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
     karyogram, _ = misfiled
     client.login(username="tech-for-study", password=PASSWORD)
     page = _move(client, karyogram, accession, reason).content.decode()
-    assert "patient-0-original.png was not moved:" in page and message in page
+    assert "patient-0-original.png was not moved" in page and message in page
     assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
     assert not AuditEvent.objects.filter(action="karyogram-moved").exists()
 
@@ -83,11 +83,12 @@ def test_a_figure_moves_with_its_panels_and_a_panel_alone_is_refused(client, mis
         )
     client.login(username="tech-for-study", password=PASSWORD)
     page = _move(client, panel, "LAB-2026-002").content.decode()
-    assert "was cut from patient-0-original.png; move that figure and its panels go with it." in page
+    assert "It was cut from patient-0-original.png: move that figure, and its panels go with it." in page
     assert f'data-move="{panel.pk}"' not in page  # the case page offers no move for a panel
     _move(client, figure, "LAB-2026-002")
     assert set(right.karyograms.values_list("pk", flat=True)) == {figure.pk, panel.pk}
-    assert AuditEvent.objects.get(action="karyogram-moved").target["panels"] == [panel.pk]
+    event = AuditEvent.objects.get(action="karyogram-moved")
+    assert event.target["panels"] == [panel.pk] and event.target["to_case"] == right.pk
 
 
 @pytest.mark.parametrize("role", ["rater", "curator"])
@@ -113,3 +114,32 @@ def test_the_api_moves_a_karyogram_and_refuses_as_the_page_does(api_as, misfiled
     assert AuditEvent.objects.filter(action="api-karyogram-detail").exists()  # a read of patient data
     assert AuditEvent.objects.get(action="karyogram-moved").target["reason"] == "wrong patient"
     assert api_as("rater", "rae").post(f"/api/karyograms/{karyogram.pk}/move/", {}).status_code == 403
+
+
+def test_a_move_into_a_case_holding_the_same_file_says_so(client, misfiled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from webapp.cases import services
+
+    karyogram, right = misfiled
+    with karyogram.original.open("rb") as f:
+        services.add_karyogram(right, SimpleUploadedFile("there.png", f.read()), karyogram.uploaded_by)
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = _move(client, karyogram, "LAB-2026-002").content.decode()
+    assert "This case holds the same file already (there.png); both are kept." in page
+
+
+def test_the_api_files_a_panel_refusal_under_the_karyogram(api_as, misfiled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from webapp.cases import services
+
+    figure, _ = misfiled
+    with figure.original.open("rb") as f:
+        panel = services.add_karyogram(
+            figure.case, SimpleUploadedFile("p1.png", f.read()), figure.uploaded_by, split_from=figure
+        )
+    response = api_as("technologist", "tess").post(
+        f"/api/karyograms/{panel.pk}/move/", {"accession": "LAB-2026-002", "reason": "wrong"}
+    )
+    assert response.status_code == 400 and "It was cut from" in response.json()["karyogram"][0]

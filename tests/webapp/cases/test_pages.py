@@ -172,7 +172,7 @@ def test_cells_the_guard_held_back_in_part_are_counted_and_a_clean_result_says_n
     _cells(clean, [None, None])
     client.login(username="tech-for-study", password=PASSWORD)
     page = client.get(held.get_absolute_url()).content.decode()
-    assert "left 1 of 4 cells as the original and allowed 1\n  only in part" in page
+    assert "left 1 of 4 cells as the original and enhanced 1 only in part (at a lower strength)." in page
     assert (
         f'data-job-guard="{held.pk}">the guard held back 2 of 4 cells<'
         in client.get(held.karyogram.case.get_absolute_url()).content.decode()
@@ -217,3 +217,16 @@ def test_the_case_table_marks_a_file_uploaded_twice(client, finished_karyograms)
     page = client.get(karyogram.case.get_absolute_url()).content.decode()
     assert f'data-same-file="{copy.pk}">the same file as patient-0-original.png above<' in page
     assert f'data-same-file="{karyogram.pk}"' not in page
+
+
+@pytest.mark.django_db
+def test_the_guard_summary_names_only_what_the_guard_did(client, finished_karyograms):
+    lowered, left = (k.jobs.get() for k in finished_karyograms(2))
+    _cells(lowered, [0.5, None])
+    _cells(left, [0.0, None])
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(lowered.get_absolute_url()).content.decode()
+    assert "The fidelity guard enhanced 1 of 2 cells only in part (at a lower strength)." in page
+    assert "left 0" not in page
+    page = client.get(left.get_absolute_url()).content.decode()
+    assert "The fidelity guard left 1 of 2 cells as the original." in page and "enhanced 0" not in page

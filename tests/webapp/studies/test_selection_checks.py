@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from tests.factories import EnhancementJobFactory, png_bytes
-from webapp.cases.models import JobState
+from webapp.cases.models import JobState, Karyogram
 from webapp.studies.models import Assignment, Study, StudyImage
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,20 @@ def test_no_more_than_twenty_repeats_even_with_many_karyograms():
     services.check_repeats(20, 30)
     with pytest.raises(services.StudyError, match="from 0 to 20 for 30 karyograms"):
         services.check_repeats(21, 30)
+
+
+def test_a_karyogram_finished_while_the_form_is_drawn_is_offered_without_an_error(
+    make_user, finished_karyograms
+):
+    """Review: the form's map of first copies was made before a job finished, then drawn with it: a 500."""
+    from webapp.studies.forms import StudyForm
+
+    make_user("curator", "cura")
+    finished_karyograms(2)
+    form = StudyForm()
+    late = _finished_copy(Karyogram.objects.first(), "QA-LATE")
+    other = EnhancementJobFactory(
+        karyogram__case__accession="QA-NEW", karyogram__name="new.png", state=JobState.DONE, progress=100
+    ).karyogram
+    html = str(form["karyograms"])
+    assert "QA-NEW · new.png" in html and "QA-LATE · same.png" in html and other.pk and late.pk

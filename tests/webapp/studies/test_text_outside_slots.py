@@ -117,6 +117,13 @@ def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_use
     assert f'href="/studies/{study.pk}/cases/{case.pk}/enhanced.png"' in detail
     assert client.get(f"/studies/{study.pk}/cases/{case.pk}/bogus.png").status_code == 404
     assert client.get(f"/studies/{study.pk + 1}/cases/{case.pk}/original.png").status_code == 404
+    assert shown["Cache-Control"] == "private, no-store"
+    from webapp.accounts.roles import Role, assign_role
+
+    curator = study.created_by
+    assign_role(curator, Role.RATER)
+    study.raters.add(curator)  # a curator who also rates the study: its arms stay blind to them
+    assert client.get(f"/studies/{study.pk}/cases/{case.pk}/original.png").status_code == 404
 
 
 def test_keeping_the_text_is_a_recorded_choice_and_the_api_reports_it(
