@@ -10,11 +10,22 @@
     container.classList.toggle("side", b.dataset.mode === "side");
     container.classList.toggle("slider", b.dataset.mode === "slider");
   }));
-  window.zoomPan(viewer, stages, ":scope > img, :scope > .overlay");
-  if (slider) slider.addEventListener("input", () => {
-    overlay.style.clipPath = `inset(0 0 0 ${slider.value}%)`;
-    overlay.style.setProperty("--split", `${slider.value}%`);
-  });
+  // The line between original and enhanced sits at the slider's share of the part of the image in view, set
+  // in the overlay's own (unzoomed) pixels, so it follows the slider however far the image is zoomed.
+  let zoom = 1;
+  function placeSplit() {
+    if (!slider || !overlay.offsetWidth) return;  // the slider pane is hidden in side-by-side mode
+    const pane = overlay.closest(".slider-pane").getBoundingClientRect();
+    const image = overlay.getBoundingClientRect();
+    const left = Math.max(pane.left, image.left), right = Math.min(pane.right, image.right);
+    const at = (left + (slider.value / 100) * Math.max(0, right - left) - image.left) / zoom;
+    overlay.style.clipPath = `inset(0 0 0 ${at}px)`;
+    overlay.style.setProperty("--split", `${at}px`);
+  }
+  window.zoomPan(viewer, stages, ":scope > img, :scope > .overlay", (scale) => { zoom = scale; placeSplit(); });
+  if (slider) slider.addEventListener("input", placeSplit);
+  viewer.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", placeSplit));
+  viewer.querySelectorAll("img").forEach((img) => img.addEventListener("load", placeSplit));
 
   // Fit the images to the window by default: the whole karyogram and the slider below it are in view.
   function fit() {
@@ -22,6 +33,7 @@
     const below = 90;  // caption, slider and margins
     viewer.style.setProperty("--fit-height", `${Math.max(240, window.innerHeight - top - below)}px`);
   }
-  window.addEventListener("resize", fit);
+  window.addEventListener("resize", () => { fit(); placeSplit(); });
   fit();
+  placeSplit();
 })();

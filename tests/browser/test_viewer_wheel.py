@@ -82,3 +82,45 @@ def test_a_zoomed_result_fills_its_pane_and_leaves_the_slider_uncovered(
           return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2).matches('[data-slider]'); }"""
     )
     assert hit  # the zoomed image stops at its stage: the slider below can still be grabbed
+    for _ in range(5):
+        page.get_by_role("button", name="Zoom in").click()  # now wider than its pane
+    page.locator("[data-slider]").fill("20")
+    line, knob = page.evaluate(
+        """() => { const o = document.querySelector('.overlay'), p = o.closest('.slider-pane').getBoundingClientRect();
+          const scale = new DOMMatrix(getComputedStyle(o).transform).a;
+          const split = parseFloat(getComputedStyle(o).getPropertyValue('--split'));
+          return [o.getBoundingClientRect().left + split * scale, p.left + 0.2 * p.width]; }"""
+    )
+    assert abs(line - knob) <= 3  # the line stays at the slider's place in view (it was far to its left)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_zoom_keeps_the_centre_and_the_keyboard_pans_within_the_image(
+    page, live_server, log_in, finished_karyograms
+):
+    """Walk-through: zoom grew from the top-left corner (the centre left the view), a drag could push the image
+    out of its pane, and keyboard users could zoom but never pan."""
+    job = finished_karyograms(1)[0].jobs.get()
+    log_in("tech-for-study")
+    page.goto(live_server.url + job.get_absolute_url())
+    page.wait_for_function("[...document.querySelectorAll('#viewer img')].every(i => i.complete)")
+    image = page.locator(".pane .stage > img").first
+    moved = "(i) => new DOMMatrix(getComputedStyle(i).transform)"
+    page.get_by_role("button", name="Zoom in").click()
+    m = image.evaluate(
+        f"i => {{ const m = ({moved})(i); return [m.a, m.e, m.f, i.offsetWidth, i.offsetHeight]; }}"
+    )
+    scale, x, y, w, h = m
+    assert (
+        scale == 1.5 and abs(x - w * (1 - scale) / 2) < 1 and abs(y - h * (1 - scale) / 2) < 1
+    )  # centre kept
+    stage = page.locator(".pane .stage").first
+    stage.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowLeft")  # look further left: the image moves right, up to its left edge
+    assert image.evaluate(f"i => ({moved})(i).e") == 0
+    page.keyboard.press("ArrowRight")
+    assert image.evaluate(f"i => ({moved})(i).e") < 0
+    page.keyboard.press("+")
+    assert image.evaluate(f"i => ({moved})(i).a") == 2.25
