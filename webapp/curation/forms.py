@@ -21,10 +21,20 @@ class BulkLabelForm(forms.Form):
     """Labels applied to the ticked karyograms; an empty choice leaves that label as it is."""
 
     karyograms = forms.CharField(widget=forms.HiddenInput, required=False)
-    quality = forms.ChoiceField(choices=[("", "— quality —"), *Quality.choices], required=False)
-    length = forms.ChoiceField(choices=[("", "— length —"), *Length.choices], required=False)
+    quality = forms.ChoiceField(
+        choices=[("", "— quality —"), *Quality.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Quality to set"}),
+    )
+    length = forms.ChoiceField(
+        choices=[("", "— length —"), *Length.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Length to set"}),
+    )
     included = forms.ChoiceField(
-        choices=[("", "— include? —"), ("yes", "Include"), ("no", "Exclude")], required=False
+        choices=[("", "— include? —"), ("yes", "Include"), ("no", "Exclude")],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Include in datasets or not"}),
     )
 
 
