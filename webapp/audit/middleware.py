@@ -11,6 +11,7 @@ AUDITED_READS = {
     "job-image",
     "job-cell-image",
     "api-case-detail",
+    "api-karyogram-list",
     "api-karyogram-detail",
     "api-job-list",
     "api-job-detail",

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -74,10 +74,26 @@ class CaseViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class KaryogramViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Karyogram.objects.select_related("case")
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("case", int, description="only the karyograms of this case (its id)")]
+    )
+)
+class KaryogramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Karyograms with their first job; `?case=ID` lists one case's (what a script needs before a move)."""
+
+    queryset = Karyogram.objects.select_related("case").order_by("pk")
     serializer_class = KaryogramSerializer
     permission_classes = [TechnologistOrAdmin]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        case = self.request.query_params.get("case")
+        if case is not None:
+            if not case.isdigit():
+                raise ValidationError({"case": ["Give the case's id, a whole number."]})
+            queryset = queryset.filter(case_id=int(case))
+        return queryset
 
     @extend_schema(request=KaryogramMoveSerializer, responses={200: KaryogramSerializer})
     @action(detail=True, methods=["post"])

@@ -143,3 +143,15 @@ def test_the_api_files_a_panel_refusal_under_the_karyogram(api_as, misfiled):
         f"/api/karyograms/{panel.pk}/move/", {"accession": "LAB-2026-002", "reason": "wrong"}
     )
     assert response.status_code == 400 and "It was cut from" in response.json()["karyogram"][0]
+
+
+def test_the_api_lists_a_cases_karyograms_so_a_script_can_move_one(api_as, misfiled):
+    karyogram, right = misfiled
+    api = api_as("technologist", "tess")
+    listed = api.get(f"/api/karyograms/?case={karyogram.case_id}").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["id"] for row in rows] == [karyogram.pk]
+    empty = api.get(f"/api/karyograms/?case={right.pk}").json()
+    assert (empty["results"] if isinstance(empty, dict) else empty) == []
+    assert api.get("/api/karyograms/?case=x").status_code == 400
+    assert AuditEvent.objects.filter(action="api-karyogram-list").exists()

@@ -49,6 +49,7 @@ ACCESS = {
             "api-case-list",
             "api-case-detail",
             "api-case-karyograms",
+            "api-karyogram-list",
             "api-karyogram-detail",
             "api-karyogram-move",
             "api-job-list",
