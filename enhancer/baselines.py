@@ -100,17 +100,19 @@ def tune(
 ) -> tuple[Method, dict]:
     """Grid-search `method`'s keyword parameters on (poor, ground truth) validation cells; the best
     scoring setting, bound, and its parameters. `first_outputs`: a TwoSteps method's first-step outputs
-    by step, cells and setting, to share between the tunings of methods with the same first step (empty
-    at first; kept for as long as the `validation` list it was filled from)."""
+    by step and setting, to share between the tunings of methods with the same first step on the same
+    `validation` list (empty at first; it remembers that list and refuses another)."""
     if not validation:
         raise ValueError("no validation pairs to tune on")
     first_outputs = {} if first_outputs is None else first_outputs
+    if first_outputs.setdefault("cells", validation) is not validation:
+        raise ValueError("first_outputs was filled from other validation cells")
 
     def outputs(params: dict) -> list[np.ndarray]:
         if not isinstance(method, TwoSteps):
             return [method(x, **params) for x, _ in validation]
         first, then = method.split(params)
-        key = (method.first, id(validation), *sorted(first.items()))  # the same list of cells, alive
+        key = (method.first, *sorted(first.items()))
         if key not in first_outputs:
             first_outputs[key] = [method.first(x, **first) for x, _ in validation]
         return [method.then(y, **then) for y in first_outputs[key]]

@@ -130,6 +130,8 @@ def test_a_two_step_method_runs_its_slow_step_once_per_own_setting_and_tunes_as_
     calls.clear()  # the denoiser alone, tuned on the same cells, reuses the pipeline's first step
     tune(TwoSteps(counted_nlm, {"sigma": "sigma"}, identity), {"sigma": (0.01, 0.04)}, pairs, _ssim, shared)
     assert calls == []
+    with pytest.raises(ValueError, match="other validation cells"):  # outputs of other cells are never reused
+        tune(pipeline, grid, list(pairs), _ssim, shared)
 
 
 def _bent(radius: float = 150.0, half_width: float = 10.0) -> np.ndarray:

@@ -104,13 +104,8 @@ class KaryogramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         form = KaryogramMoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            services.move_karyogram(
-                karyogram,
-                form.validated_data["accession"],
-                request.user,
-                form.validated_data["reason"],
-                ip=request.META.get("REMOTE_ADDR") or None,
-            )
+            ip = request.META.get("REMOTE_ADDR") or None
+            services.move_karyogram(karyogram, user=request.user, ip=ip, **form.validated_data)
         except services.MoveRefused as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         karyogram.refresh_from_db()

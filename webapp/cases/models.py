@@ -2,6 +2,7 @@
 
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -194,6 +195,15 @@ class Karyogram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.accession}: {self.original_name}"
+
+
+def first_copies(karyograms: Iterable[Karyogram]) -> dict[str, Karyogram]:
+    """The first karyogram of each file (sha256) among `karyograms`, in their order: a later one with the same
+    bytes is a copy, uploaded again by mistake, that pages point out."""
+    first: dict[str, Karyogram] = {}
+    for karyogram in karyograms:
+        first.setdefault(karyogram.sha256, karyogram)
+    return first
 
 
 class JobState(models.TextChoices):

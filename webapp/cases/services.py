@@ -155,7 +155,7 @@ class MoveRefused(ValueError):
 
 
 @transaction.atomic
-def move_karyogram(karyogram: Karyogram, accession: str, user, reason: str, ip: str | None = None) -> Case:
+def move_karyogram(karyogram: Karyogram, *, accession: str, reason: str, user, ip: str | None = None) -> Case:
     """File a karyogram uploaded to the wrong case under the case `accession` (ignoring upper/lower case),
     with its jobs and the panels cut from it, and keep who moved it, from where and why in the audit trail.
 

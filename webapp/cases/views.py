@@ -23,6 +23,7 @@ from .models import (
     Karyogram,
     SampleType,
     accession_key,
+    first_copies,
     saving_case,
 )
 
@@ -93,9 +94,9 @@ class CaseDetailView(TechnologistPage, DetailView):
                 "jobs__cell_rows", "split_panels"
             )
         )
-        first_of: dict[str, object] = {}
-        for karyogram in karyograms:  # an upload repeated by mistake, marked on the copy
-            first = first_of.setdefault(karyogram.sha256, karyogram)
+        first_of = first_copies(karyograms)
+        for karyogram in karyograms:  # a copy is marked on its row
+            first = first_of[karyogram.sha256]
             karyogram.copy_of = None if first is karyogram else first
         context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
@@ -147,13 +148,8 @@ class KaryogramMoveView(TechnologistPage, View):
             messages.error(request, f"{karyogram.original_name} was not moved. {problems}")
             return redirect(karyogram.case)
         try:
-            target = services.move_karyogram(
-                karyogram,
-                form.cleaned_data["accession"],
-                request.user,
-                form.cleaned_data["reason"],
-                ip=request.META.get("REMOTE_ADDR") or None,
-            )
+            ip = request.META.get("REMOTE_ADDR") or None
+            target = services.move_karyogram(karyogram, user=request.user, ip=ip, **form.cleaned_data)
         except services.MoveRefused as exc:
             messages.error(request, f"{karyogram.original_name} was not moved: {exc}")
             return redirect(karyogram.case)

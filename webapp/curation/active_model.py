@@ -57,10 +57,9 @@ def active_model() -> tuple[Enhancer, str]:
     return model_for_job(queued_label())
 
 
-def record_queued_model(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    """post_save of an enhancement job: a new job records the model active now, so that an activation while
-    it waits in the queue does not change the model it runs (the models page promises "from the next job
-    on"). Connected in `CurationConfig.ready`: the cases app does not know the registry."""
-    if created and not raw and not instance.model_version:
+def record_queued_model(sender, instance, raw: bool = False, **kwargs) -> None:
+    """pre_save of an enhancement job: a new job records the model active now, in the same insert, so that an
+    activation while it waits in the queue does not change the model it runs (the models page promises
+    "from the next job on"). Connected in `CurationConfig.ready`: the cases app does not know the registry."""
+    if instance._state.adding and not raw and not instance.model_version:
         instance.model_version = queued_label()
-        type(instance).objects.filter(pk=instance.pk).update(model_version=instance.model_version)

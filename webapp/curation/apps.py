@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import pre_save
 
 
 class CurationConfig(AppConfig):
@@ -10,6 +10,6 @@ class CurationConfig(AppConfig):
     def ready(self) -> None:
         from .active_model import record_queued_model
 
-        post_save.connect(
+        pre_save.connect(
             record_queued_model, sender="cases.EnhancementJob", dispatch_uid="record_queued_model"
         )

@@ -188,7 +188,4 @@ class ItemImageView(APIView):
         )
         if assignment is None:
             raise NotFound("No such item.")
-        with assignment.image.image.open("rb") as f:
-            response = HttpResponse(f.read(), content_type="image/png")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return services.study_image_response(assignment.image)

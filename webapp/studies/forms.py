@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from webapp.accounts.roles import Role
-from webapp.cases.models import JobState, Karyogram
+from webapp.cases.models import JobState, Karyogram, first_copies
 
 from . import services
 from .models import Study
@@ -40,9 +40,7 @@ class StudyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        first_of: dict[str, Karyogram] = {}
-        for karyogram in self.fields["karyograms"].queryset:
-            first_of.setdefault(karyogram.sha256, karyogram)
+        first_of = first_copies(self.fields["karyograms"].queryset)
         # a job finishing before the form is drawn adds a karyogram not seen here: its own first copy
         self.fields["karyograms"].label_from_instance = lambda k: _choice_label(k, first_of.get(k.sha256, k))
         self.fields["repeats"].widget.attrs["max"] = MAX_REPEATS

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -37,6 +38,14 @@ def blinded_png(grey: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, format="PNG", compress_level=0)
     return buffer.getvalue()
+
+
+def study_image_response(image: StudyImage) -> HttpResponse:
+    """A study image as served to its raters and curators: the stored PNG, never cached."""
+    with image.image.open("rb") as f:
+        response = HttpResponse(f.read(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _grey(field) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -272,9 +272,7 @@ class StudyCaseImageView(CuratorPage, View):
         if Study.objects.filter(pk=pk, raters=request.user).exists():
             raise Http404("a rater of this study sees its items blind")  # a curator who also rates it
         image = get_object_or_404(StudyImage, study_case__study_id=pk, study_case_id=case_pk, arm=arm)
-        response = FileResponse(image.image.open("rb"), content_type="image/png")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return services.study_image_response(image)
 
 
 class StudyCsvView(CuratorPage, View):

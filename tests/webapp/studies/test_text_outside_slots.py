@@ -113,7 +113,7 @@ def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_use
     # The curator sees each arm as its raters do: blanked, the same bytes the rater portal serves.
     shown = client.get(f"/studies/{study.pk}/cases/{case.pk}/original.png")
     assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(b"".join(shown.streaming_content)))), original)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(shown.content))), original)
     assert f'href="/studies/{study.pk}/cases/{case.pk}/enhanced.png"' in detail
     assert client.get(f"/studies/{study.pk}/cases/{case.pk}/bogus.png").status_code == 404
     assert client.get(f"/studies/{study.pk + 1}/cases/{case.pk}/original.png").status_code == 404
