@@ -15,6 +15,8 @@ from webapp.cases import api as cases_api
 from webapp.core import views as core_views
 from webapp.studies import api as studies_api
 
+handler404 = core_views.not_found
+
 router = DefaultRouter()
 router.register("cases", cases_api.CaseViewSet, basename="api-case")
 router.register("karyograms", cases_api.KaryogramViewSet, basename="api-karyogram")

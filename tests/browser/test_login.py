@@ -29,3 +29,19 @@ def test_wrong_password_shows_an_error(page, live_server, make_user):
     page.fill("#id_password", "not-the-password")
     page.get_by_role("button", name="Log in").click()
     assert "did not match" in page.inner_text("main")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_first_tab_offers_a_skip_to_the_content(page, live_server):
+    """Walk-through: a keyboard user tabbed through the whole menu on every page to reach its content."""
+    page.goto(live_server.url + "/")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.bounding_box()["y"] < 0  # out of sight until wanted
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # on into the page, not back through the menu
+    assert page.evaluate("document.activeElement.closest('main') !== null")

@@ -95,9 +95,11 @@ class CaseDetailView(TechnologistPage, DetailView):
             )
         )
         first_of = first_copies(karyograms)
+        refused = kwargs.get("move")  # a move just refused: its row's form opens with what was typed
         for karyogram in karyograms:  # a copy is marked on its row
             first = first_of[karyogram.sha256]
             karyogram.copy_of = None if first is karyogram else first
+            karyogram.move = refused if refused and refused["pk"] == karyogram.pk else None
         context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
@@ -142,17 +144,12 @@ class KaryogramMoveView(TechnologistPage, View):
         karyogram = get_object_or_404(Karyogram.objects.select_related("case"), pk=pk)
         form = MoveKaryogramForm(request.POST)
         if not form.is_valid():
-            problems = "; ".join(
-                f"{form.fields[name].label}: {' '.join(e)}" for name, e in form.errors.items()
-            )
-            messages.error(request, f"{karyogram.original_name} was not moved. {problems}")
-            return redirect(karyogram.case)
+            return self.refused(request, karyogram, form, {n: " ".join(e) for n, e in form.errors.items()})
         try:
             ip = request.META.get("REMOTE_ADDR") or None
             target = services.move_karyogram(karyogram, user=request.user, ip=ip, **form.cleaned_data)
         except services.MoveRefused as exc:
-            messages.error(request, f"{karyogram.original_name} was not moved: {exc}")
-            return redirect(karyogram.case)
+            return self.refused(request, karyogram, form, {exc.field: str(exc)})
         messages.success(
             request, f"{karyogram.original_name} was moved here from case {karyogram.case.accession}."
         )
@@ -161,6 +158,19 @@ class KaryogramMoveView(TechnologistPage, View):
                 request, f"This case holds the same file already ({twin.original_name}); both are kept."
             )
         return redirect(target)
+
+    def refused(self, request, karyogram, form, errors: dict[str, str]):
+        """The case page again, the move form of that row open with what was typed and why it was refused
+        beside its field (a refusal about no field of the form, e.g. a panel, in the banner)."""
+        fields = {name: errors.pop(name) for name in list(errors) if name in form.fields}
+        for message in errors.values():
+            messages.error(request, f"{karyogram.original_name} was not moved: {message}")
+        page = CaseDetailView()
+        page.setup(request, pk=karyogram.case_id)
+        page.object = karyogram.case
+        move = {"pk": karyogram.pk, "data": form.data, "errors": fields}
+        context = page.get_context_data(object=karyogram.case, move=move)
+        return render(request, page.template_name, context, status=400)
 
 
 class JobDetailView(TechnologistPage, DetailView):

@@ -1,6 +1,7 @@
-"""Home page and the health endpoint."""
+"""Home page, the health endpoint and the not-found answer."""
 
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -16,3 +17,10 @@ def healthz(request):
     """JSON state of database, Redis and workers; HTTP 503 when any is down."""
     report = system_health()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+def not_found(request, exception):
+    """404 for a path no route matches: JSON under /api/, as the API's own 404s are, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

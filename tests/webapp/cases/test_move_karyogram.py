@@ -46,24 +46,32 @@ def test_a_technologist_moves_a_karyogram_to_the_right_case_and_the_audit_keeps_
 
 
 @pytest.mark.parametrize(
-    ("accession", "reason", "message"),
+    ("accession", "reason", "field", "message"),
     [
-        ("LAB-2026-002", "  ", "was not moved. Why it is moved: This field is required."),
+        ("LAB-2026-002", "  ", "reason", "This field is required."),
         (
             "LAB-9999",
             "wrong patient",
+            "accession",
             "No case has accession LAB-9999; create it first, then move the karyogram there.",
         ),
-        ("ACC-SECRET-000", "wrong patient", "It is already in case ACC-SECRET-000."),
+        ("ACC-SECRET-000", "wrong patient", "accession", "It is already in case ACC-SECRET-000."),
     ],
 )
 def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
-    client, misfiled, accession, reason, message
+    client, misfiled, accession, reason, field, message
 ):
+    """The refusal is shown beside its field in the row's form, kept open with what was typed."""
     karyogram, _ = misfiled
     client.login(username="tech-for-study", password=PASSWORD)
-    page = _move(client, karyogram, accession, reason).content.decode()
-    assert "patient-0-original.png was not moved" in page and message in page
+    response = _move(client, karyogram, accession, reason)
+    assert response.status_code == 400 and not response.redirect_chain
+    page = response.content.decode()
+    row = page.split(f'data-move="{karyogram.pk}" open>')[1].split("</details>")[0]
+    assert 'role="alert">patient-0-original.png was not moved.<' in row
+    assert f'<small class="error" id="move-{karyogram.pk}-{field}">{message}</small>' in row
+    assert f'aria-describedby="move-{karyogram.pk}-{field}"' in row
+    assert f'value="{accession}"' in row and f'value="{reason}"' in row  # nothing typed is lost
     assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
     assert not AuditEvent.objects.filter(action="karyogram-moved").exists()
 

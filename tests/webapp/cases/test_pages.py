@@ -230,3 +230,17 @@ def test_the_guard_summary_names_only_what_the_guard_did(client, finished_karyog
     assert "left 0" not in page
     page = client.get(left.get_absolute_url()).content.decode()
     assert "The fidelity guard left 1 of 2 cells as the original." in page and "enhanced 0" not in page
+
+
+@pytest.mark.django_db
+def test_a_cell_the_guard_left_as_original_has_no_slider_to_move(client, finished_karyograms):
+    """Walk-through: a cell capped at 0 showed a slider that moved and changed nothing."""
+    job = finished_karyograms(1)[0].jobs.get()
+    _cells(job, [0.0, 0.5, None])
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = client.get(job.get_absolute_url()).content.decode()
+    sliders = {label: page.split(f'data-strength="{label}"')[1].split(">")[0] for label in ("1", "2", "3")}
+    assert "disabled" in sliders["1"] and 'aria-describedby="guard-1"' in sliders["1"]
+    assert 'id="guard-1" data-guard="1">held back 0.0<' in page
+    assert "disabled" not in sliders["2"] + sliders["3"]
+    assert 'data-cap="0.5"' in page and 'data-cap="0.0"' not in page

@@ -78,3 +78,15 @@ def test_missing_and_forbidden_pages_keep_the_site_around_them(client, make_user
     page = response.content.decode()
     assert response.status_code == code
     assert f"<h1>{title}</h1>" in page and 'class="topbar"' in page and 'href="/"' in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_json_and_an_unknown_page_the_site_page(client, make_user):
+    """Walk-through: a script calling /api/jobz/ got the site's HTML page back, not JSON it could read."""
+    make_user("technologist", username="tech-lost")
+    client.login(username="tech-lost", password=PASSWORD)
+    api = client.get("/api/jobz/", HTTP_ACCEPT="application/json")
+    assert api.status_code == 404 and api["Content-Type"] == "application/json"
+    assert api.json() == {"detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.content.decode()

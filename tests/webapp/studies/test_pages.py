@@ -267,3 +267,20 @@ def test_the_progress_the_study_page_polls_is_curators_only_and_stays_out_of_the
     assert (
         "data-refresh-url" not in curator.get(f"/studies/{study.pk}/progress/").content.decode()
     )  # polling stops
+
+
+def test_a_refused_answer_is_tied_to_its_field_for_screen_readers(rhea_rating):
+    """Walk-through: a screen reader announced "Select a valid choice" with no question it belonged to."""
+    import re
+
+    study, client = rhea_rating()
+    token = client.get(f"/rate/{study.pk}/").context["assignment"].token
+    page = client.post(
+        f"/rate/{study.pk}/", {"item": token, "abnormality": "", "quality": 9, "sharpness": 2}
+    ).content.decode()
+    ids = set(re.findall(r' id="([^"]+)"', page))
+    described = {i for group in re.findall(r'aria-describedby="([^"]+)"', page) for i in group.split()}
+    assert described and described <= ids, described - ids  # every description it points to is there
+    assert '<fieldset data-score="quality" aria-describedby="id_quality_error">' in page
+    assert '<fieldset data-score="sharpness">' in page  # answered: nothing to point to
+    assert "id_abnormality_error" in described
