@@ -17,3 +17,25 @@ def test_schema_generates_and_validates_without_warnings(tmp_path):
         "/api/items/{token}/image/",
     ):
         assert path in text
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_refusals_a_client_must_handle(tmp_path):
+    """Walk-through: an integrator read only 200s in the schema; every 400/403/404 came as a surprise.
+    (`tests/webapp/api/test_schemathesis.py` checks every status code the API answers is documented.)"""
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    job = schema["paths"]["/api/jobs/{id}/"]["get"]["responses"]
+    assert {"200", "401", "403", "404"} <= set(job) and "400" not in job
+    detail = job["404"]["content"]["application/json"]["schema"]
+    assert detail == {"$ref": "#/components/schemas/ErrorDetail"}
+    move = schema["paths"]["/api/karyograms/{id}/move/"]["post"]["responses"]
+    assert move["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/FieldErrors"
+    }
+    assert "404" in schema["paths"]["/api/cases/"]["get"]["responses"]  # a page past the last
+    karyogram = schema["components"]["schemas"]["Karyogram"]["properties"]["job"]
+    assert karyogram["allOf"] == [{"$ref": "#/components/schemas/Job"}] and karyogram["nullable"]

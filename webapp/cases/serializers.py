@@ -1,6 +1,7 @@
 """API representations of cases, karyograms and jobs."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Case, EnhancementJob, Karyogram, duplicate_accession
@@ -173,6 +174,7 @@ class KaryogramSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(JobSerializer(allow_null=True))
     def get_job(self, karyogram: Karyogram) -> dict | None:
         job = karyogram.jobs.first()
         return JobSerializer(job, context=self.context).data if job else None

@@ -166,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webapp.core.api_errors.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStateEnum": "webapp.cases.models.JobState",
         "StudyStateEnum": "webapp.studies.models.Study.State",

@@ -12,7 +12,7 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, status_code_conformance
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 
@@ -32,7 +32,7 @@ def test_no_operation_answers_with_a_server_error(make_user, finished_karyograms
             max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
         )
         def exercise(case):
-            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            case.call_and_validate(headers=headers, checks=[not_a_server_error, status_code_conformance])
 
         exercise()
         tried.append(f"{operation.method.upper()} {operation.path}")
