@@ -1,22 +1,34 @@
 // Live progress of queued work: poll its JSON status (an enhancement job's unaudited progress by default, or the bar's
 // data-job-url) and update stage, bar, error and the waiting notice without reloading. When the work ends,
-// the job page reloads; an element named by the bar's data-job-refresh (a models page row) is swapped for
-// its copy in a fresh rendering of the page, with its figures and buttons. An element with
+// the job page reloads; an element named by the bar's data-job-refresh (a models page row, a case page's job
+// line) is swapped for its copy in a fresh rendering of the page, with its figures, notes and buttons. An element with
 // data-refresh-every="N" and data-refresh-url (a study's rater progress) is swapped for its copy at that URL
 // every N seconds while the page is in view, until a copy comes without them (the study was closed).
 (function () {
   const status = document.getElementById("job-status");
   const polled = new Set();
 
-  async function refresh(elementId, url = window.location.href) {
+  const due = new Map();  // url → ids of elements to swap from one fresh rendering of it
+
+  function refresh(elementId, url = window.location.href) {
+    // Work that ends together (a case page's jobs) is swapped from one rendering, fetched once.
+    if (!due.has(url)) { due.set(url, new Set()); setTimeout(() => swap(url), 500); }
+    due.get(url).add(elementId);
+  }
+
+  async function swap(url) {
+    const ids = due.get(url);
+    due.delete(url);
     try {
       // X-Row-Refresh: the page leaves its one-time notices for the person's next page (templates/base.html)
       const response = await fetch(url, { headers: { Accept: "text/html", "X-Row-Refresh": "1" }, credentials: "same-origin" });
       if (!response.ok) return;
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(elementId);
-      const old = document.getElementById(elementId);
-      if (fresh && old) { old.replaceWith(fresh); watch(fresh); }
-    } catch (err) { /* the element keeps its last state until the page is loaded again */ }
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      ids.forEach((elementId) => {
+        const copy = fresh.getElementById(elementId), old = document.getElementById(elementId);
+        if (copy && old) { old.replaceWith(copy); watch(copy); }
+      });
+    } catch (err) { /* the elements keep their last state until the page is loaded again */ }
   }
 
   function watch(root) {

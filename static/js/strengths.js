@@ -9,7 +9,7 @@
   if (!form) return;
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   const status = form.querySelector("[data-strength-status]");
-  const sliders = [...form.querySelectorAll("input[data-strength]")];
+  const sliders = [...form.querySelectorAll("input[data-strength]:not(:disabled)")];  // not a cell left original
   const all = form.querySelector("[data-strength-all]");
   let pending = {}, pendingAll = false, busy = false, download = null;
 

@@ -33,9 +33,17 @@ def test_the_schema_documents_the_refusals_a_client_must_handle(tmp_path):
     detail = job["404"]["content"]["application/json"]["schema"]
     assert detail == {"$ref": "#/components/schemas/ErrorDetail"}
     move = schema["paths"]["/api/karyograms/{id}/move/"]["post"]["responses"]
-    assert move["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/FieldErrors"
-    }
+    assert move["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Refusal"}
     assert "404" in schema["paths"]["/api/cases/"]["get"]["responses"]  # a page past the last
+    refusal = {"$ref": "#/components/schemas/Refusal"}  # {"detail": ...} or field → messages
+    assert (
+        schema["paths"]["/api/studies/{id}/next/"]["get"]["responses"]["400"]["content"]["application/json"][
+            "schema"
+        ]
+        == refusal
+    )  # declared by the view, its body given by the hook
+    token = schema["paths"]["/api/auth/token/"]["post"]["responses"]
+    assert "400" in token and "401" not in token and "403" not in token  # open to anyone
+    assert "503" in schema["paths"]["/api/jobs/{id}/strengths/"]["post"]["responses"]
     karyogram = schema["components"]["schemas"]["Karyogram"]["properties"]["job"]
     assert karyogram["allOf"] == [{"$ref": "#/components/schemas/Job"}] and karyogram["nullable"]

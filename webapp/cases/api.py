@@ -1,14 +1,17 @@
 """REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
 
+import re
+
 from django.db import transaction
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from webapp.accounts.roles import Role, role_permission
+from webapp.core.renderers import FILE_RENDERERS
 
 from . import services
 from .models import AccessionTaken, Case, EnhancementJob, JobState, Karyogram, saving_case
@@ -76,7 +79,8 @@ class CaseViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("case", int, description="only the karyograms of this case (its id)")]
+        parameters=[OpenApiParameter("case", int, description="only the karyograms of this case (its id)")],
+        responses={200: KaryogramSerializer(many=True), 400: OpenApiResponse(description="`case` is no id")},
     )
 )
 class KaryogramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -90,7 +94,7 @@ class KaryogramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         queryset = super().get_queryset()
         case = self.request.query_params.get("case")
         if case is not None:
-            if not case.isdigit():
+            if not re.fullmatch(r"[0-9]{1,18}", case):  # ASCII digits that fit the database's integer
                 raise ValidationError({"case": ["Give the case's id, a whole number."]})
             queryset = queryset.filter(case_id=int(case))
         return queryset
@@ -152,7 +156,10 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         body = KaryogramSerializer(panels, many=True, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=StrengthsSerializer, responses={200: JobSerializer})
+    @extend_schema(
+        request=StrengthsSerializer,
+        responses={200: JobSerializer, 503: OpenApiResponse(description="the result could not be saved")},
+    )
     @action(detail=True, methods=["post"])
     def strengths(self, request, pk=None):
         """Set the strength of some cells of a finished job (JSON `{"strengths": {"1": 0.5}}`); only the blend
@@ -179,9 +186,14 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
                 "as", str, enum=["png"], description="png: as PNG; omit for the original's format"
             )
         ],
-        responses={(200, "image/*"): bytes},
+        responses={
+            (200, "image/*"): bytes,
+            400: OpenApiResponse(description="no result yet, or a format it cannot be converted to"),
+        },
     )
-    @action(detail=True, methods=["get"], url_path="result", url_name="result")
+    @action(
+        detail=True, methods=["get"], url_path="result", url_name="result", renderer_classes=FILE_RENDERERS
+    )
     def result(self, request, pk=None):
         """The enhanced karyogram, in the original's format (or PNG with ?as=png)."""
         job = self.get_object()

@@ -174,8 +174,9 @@ class KaryogramSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(JobSerializer(allow_null=True))
+    @extend_schema_field(JobSerializer(allow_null=True, help_text="the karyogram's newest job, if any"))
     def get_job(self, karyogram: Karyogram) -> dict | None:
+        """The newest job (jobs are ordered newest first)."""
         job = karyogram.jobs.first()
         return JobSerializer(job, context=self.context).data if job else None
 

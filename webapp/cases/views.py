@@ -83,6 +83,9 @@ class CaseUpdateView(TechnologistPage, CaseSaving, UpdateView):
     template_name = "cases/case_form.html"
 
 
+MOVE_REFUSED = "move-refused"  # session key: a refused move, for the case page it redirects to
+
+
 class CaseDetailView(TechnologistPage, DetailView):
     model = Case
     template_name = "cases/case_detail.html"
@@ -95,11 +98,11 @@ class CaseDetailView(TechnologistPage, DetailView):
             )
         )
         first_of = first_copies(karyograms)
-        refused = kwargs.get("move")  # a move just refused: its row's form opens with what was typed
+        refused = self.request.session.pop(MOVE_REFUSED, None)  # shown once, on the row it was typed in
         for karyogram in karyograms:  # a copy is marked on its row
             first = first_of[karyogram.sha256]
             karyogram.copy_of = None if first is karyogram else first
-            karyogram.move = refused if refused and refused["pk"] == karyogram.pk else None
+            karyogram.move_refused = refused if refused and refused["pk"] == karyogram.pk else None
         context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
@@ -160,17 +163,18 @@ class KaryogramMoveView(TechnologistPage, View):
         return redirect(target)
 
     def refused(self, request, karyogram, form, errors: dict[str, str]):
-        """The case page again, the move form of that row open with what was typed and why it was refused
-        beside its field (a refusal about no field of the form, e.g. a panel, in the banner)."""
-        fields = {name: errors.pop(name) for name in list(errors) if name in form.fields}
+        """Back to the case page (post/redirect/get: a reload does not post again), where the move form of
+        that row opens with what was typed and why it was refused beside its field; a refusal its row has
+        no field for (a panel has no form) goes in the banner."""
+        shown = (
+            {} if karyogram.split_from_id else {n: errors.pop(n) for n in list(errors) if n in form.fields}
+        )
         for message in errors.values():
             messages.error(request, f"{karyogram.original_name} was not moved: {message}")
-        page = CaseDetailView()
-        page.setup(request, pk=karyogram.case_id)
-        page.object = karyogram.case
-        move = {"pk": karyogram.pk, "data": form.data, "errors": fields}
-        context = page.get_context_data(object=karyogram.case, move=move)
-        return render(request, page.template_name, context, status=400)
+        if shown:
+            data = {name: form.data.get(name, "") for name in form.fields}
+            request.session[MOVE_REFUSED] = {"pk": karyogram.pk, "data": data, "errors": shown}
+        return redirect(karyogram.case)
 
 
 class JobDetailView(TechnologistPage, DetailView):
@@ -183,7 +187,8 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
-        shared = {c.strength for c in context["cells"] if c.object_count}
+        # the strength the movable sliders share (a cell the guard left original has none to move)
+        shared = {c.strength for c in context["cells"] if c.object_count and c.strength_cap > 0}
         context["strength_all"] = (
             shared.pop() if len(shared) == 1 else job.strength
         )  # as "Apply to all" left it

@@ -1,8 +1,12 @@
-"""The API's error answers in its OpenAPI schema: every operation lists the 4xx a client must handle.
+"""The API's refusals in its OpenAPI schema: every operation lists the 4xx a client must handle.
 
-drf-spectacular documents what a view returns when it succeeds; what DRF answers when it refuses is the
-same for every view (`{"detail": "..."}`, or field → messages for a refused body), so it is added here,
-once, as a schema post-processing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+drf-spectacular documents what a view answers when it succeeds. What DRF answers when it refuses is the
+same for every view, so it is added here, once, as a schema post-processing hook
+(SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]): 401/403 where a user is needed, 404 where the path names an
+object or the list has pages, 400 and 415 for writes. A view that refuses in another way declares that
+status itself (`extend_schema(responses={400: OpenApiResponse(description=...)})`); the hook gives such a
+declaration its body. Bodies: `{"detail": "..."}`, or each refused field with its messages.
+(406, for an `Accept` no renderer offers, is left out: every operation would list it.)
 """
 
 DETAIL = {
@@ -15,36 +19,47 @@ FIELD_ERRORS = {
     "description": "each refused field (or non_field_errors) with its messages",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
+REFUSAL = {
+    "oneOf": [{"$ref": "#/components/schemas/ErrorDetail"}, {"$ref": "#/components/schemas/FieldErrors"}]
+}
 WRITES = {"post", "put", "patch"}
 
 
-def _answer(description: str, schema: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
+def _body(status: str) -> dict:
+    schema = "Refusal" if status == "400" else "ErrorDetail"
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
-    """Add 401/403 to every operation that needs a user, 404 where the path names an object or the list has
-    pages, 400 to writes and to reads that take a query (unless a view documents its own)."""
+    """Add the refusals above to every operation, and a body to each refusal a view declared without one."""
     result.setdefault("components", {}).setdefault("schemas", {})
-    result["components"]["schemas"] |= {"ErrorDetail": DETAIL, "FieldErrors": FIELD_ERRORS}
+    result["components"]["schemas"] |= {
+        "ErrorDetail": DETAIL,
+        "FieldErrors": FIELD_ERRORS,
+        "Refusal": REFUSAL,
+    }
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            queries = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-            if method in WRITES or queries - {"page"}:
-                responses.setdefault(
-                    "400", _answer("the request was refused: see the messages", "FieldErrors")
-                )
-            if {} not in operation.get("security", []):  # an operation open to anyone refuses no one
-                responses.setdefault("401", _answer("no valid token or session", "ErrorDetail"))
-                responses.setdefault(
-                    "403", _answer("signed in, but your role may not do this", "ErrorDetail")
-                )
+            added = {}
+            if method in WRITES:
+                added |= {
+                    "400": "the request was refused: see the messages",
+                    "415": "the body is not JSON, form data or multipart",
+                }
+            security = operation.get("security")
+            if security and {} not in security:  # an operation open to anyone refuses no one
+                added |= {
+                    "401": "no valid token or session",
+                    "403": "signed in, but your role may not do this",
+                }
             if "{" in path:
-                responses.setdefault("404", _answer("no such object, or not one of yours", "ErrorDetail"))
+                added["404"] = "no such object, or not one of yours"
             elif any(p.get("name") == "page" for p in operation.get("parameters", [])):
-                responses.setdefault("404", _answer("no such page of the list", "ErrorDetail"))
+                added["404"] = "no such page of the list"
+            for status, description in added.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status[0] in "45" and "content" not in response:
+                    response["content"] = _body(status)
     return result

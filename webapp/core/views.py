@@ -20,7 +20,8 @@ def healthz(request):
 
 
 def not_found(request, exception):
-    """404 for a path no route matches: JSON under /api/, as the API's own 404s are, else the page."""
-    if request.path.startswith("/api/"):
+    """404 for a path no route matches: JSON under /api/, as the API's own 404s are, else the page.
+    (Django calls it with DEBUG off, as in production; with DEBUG on it shows its own debug page.)"""
+    if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from enhancer.study_statistics import study_statistics
 from webapp.accounts.roles import Role, has_role, role_permission
+from webapp.core.renderers import FILE_RENDERERS
 
 from . import exports, services
 from .models import Assignment, Study
@@ -72,7 +73,12 @@ class StudyViewSet(
         serializer.instance = self.get_queryset().get(pk=study.pk)  # answered as the list and detail are
 
     @extend_schema(
-        request=None, responses={200: NextItemSerializer, 204: OpenApiResponse(description="all rated")}
+        request=None,
+        responses={
+            200: NextItemSerializer,
+            204: OpenApiResponse(description="all rated"),
+            400: OpenApiResponse(description="the study is not open to you for rating"),
+        },
     )
     @action(detail=True, methods=["get"])
     def next(self, request, pk=None):
@@ -126,7 +132,7 @@ class StudyViewSet(
         return Response(study_statistics(services.rating_records(self.get_object())))
 
     @extend_schema(request=None, responses={(200, "text/csv"): str})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
     def export(self, request, pk=None):
         """Raw ratings as CSV (`?what=results`: statistics per rater and hypothesis; `?what=agreement`)."""
         study = self.get_object()
@@ -180,6 +186,7 @@ class ItemImageView(APIView):
     """A blinded image, by the opaque token of the caller's own assignment; nothing else identifies it."""
 
     permission_classes = [Rater]
+    renderer_classes = FILE_RENDERERS
 
     @extend_schema(responses={(200, "image/png"): bytes})
     def get(self, request, token: str):

@@ -129,3 +129,21 @@ def test_schema_documents_the_pipeline_endpoints(client, make_user):
         "/api/jobs/{id}/result/",
     ):
         assert path in schema
+
+
+@pytest.mark.django_db
+def test_a_result_can_be_asked_for_by_its_image_type_and_a_refusal_still_reads_json(
+    api_as, finished_karyograms
+):
+    """Review: `Accept: image/png` on the result was answered 406, though the result is a PNG."""
+    job = finished_karyograms(1)[0].jobs.get()
+    api = api_as("technologist", "tess")
+    answer = api.get(f"/api/jobs/{job.pk}/result/", HTTP_ACCEPT="image/png")
+    assert answer.status_code == 200 and b"".join(answer.streaming_content).startswith(b"\x89PNG")
+    refused = api.get(f"/api/jobs/{job.pk}/result/", {"as": "gif"}, HTTP_ACCEPT="image/png")
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    assert "Cannot convert to 'gif'" in refused.json()["as"][0]
+    missing = api.get("/api/jobs/999999/result/", HTTP_ACCEPT="image/*")
+    assert missing.status_code == 404 and missing.json() == {
+        "detail": "No EnhancementJob matches the given query."
+    }

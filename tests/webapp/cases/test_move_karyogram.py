@@ -61,11 +61,12 @@ def test_a_technologist_moves_a_karyogram_to_the_right_case_and_the_audit_keeps_
 def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
     client, misfiled, accession, reason, field, message
 ):
-    """The refusal is shown beside its field in the row's form, kept open with what was typed."""
+    """The refusal is shown beside its field in the row's form, kept open with what was typed, once: the
+    refusal redirects to the case page, so a reload neither posts again nor shows it again."""
     karyogram, _ = misfiled
     client.login(username="tech-for-study", password=PASSWORD)
     response = _move(client, karyogram, accession, reason)
-    assert response.status_code == 400 and not response.redirect_chain
+    assert response.redirect_chain == [(karyogram.case.get_absolute_url(), 302)]
     page = response.content.decode()
     row = page.split(f'data-move="{karyogram.pk}" open>')[1].split("</details>")[0]
     assert 'role="alert">patient-0-original.png was not moved.<' in row
@@ -74,6 +75,33 @@ def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
     assert f'value="{accession}"' in row and f'value="{reason}"' in row  # nothing typed is lost
     assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
     assert not AuditEvent.objects.filter(action="karyogram-moved").exists()
+    assert AuditEvent.objects.filter(action="case-detail").exists()  # the page it was shown on is a read
+    again = client.get(karyogram.case.get_absolute_url()).content.decode()
+    assert f'data-move="{karyogram.pk}">' in again and "was not moved" not in again
+
+
+def test_what_was_typed_comes_back_escaped(client, misfiled):
+    karyogram, _ = misfiled
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = _move(client, karyogram, 'X"><script>alert(1)</script>', "wrong").content.decode()
+    assert (
+        'value="X&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page and "<script>alert(1)" not in page
+    )
+
+
+def test_a_refusal_for_a_panel_which_has_no_form_is_said_in_the_banner(client, misfiled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from webapp.cases import services
+
+    figure, _ = misfiled
+    with figure.original.open("rb") as f:
+        panel = services.add_karyogram(
+            figure.case, SimpleUploadedFile("p1.png", f.read()), figure.uploaded_by, split_from=figure
+        )
+    client.login(username="tech-for-study", password=PASSWORD)
+    page = _move(client, panel, "LAB-2026-002", reason=" ").content.decode()
+    assert "p1.png was not moved: This field is required." in page.split('class="messages"')[1]
 
 
 def test_a_figure_moves_with_its_panels_and_a_panel_alone_is_refused(client, misfiled):
@@ -161,5 +189,6 @@ def test_the_api_lists_a_cases_karyograms_so_a_script_can_move_one(api_as, misfi
     assert [row["id"] for row in rows] == [karyogram.pk]
     empty = api.get(f"/api/karyograms/?case={right.pk}").json()
     assert (empty["results"] if isinstance(empty, dict) else empty) == []
-    assert api.get("/api/karyograms/?case=x").status_code == 400
+    for bad in ("x", "99999999999999999999", "²", "-1"):  # the long one overflowed SQLite: a 500
+        assert api.get("/api/karyograms/", {"case": bad}).status_code == 400, bad
     assert AuditEvent.objects.filter(action="api-karyogram-list").exists()

@@ -233,10 +233,11 @@ def test_the_guard_summary_names_only_what_the_guard_did(client, finished_karyog
 
 
 @pytest.mark.django_db
-def test_a_cell_the_guard_left_as_original_has_no_slider_to_move(client, finished_karyograms):
+def test_a_cell_the_guard_left_as_original_has_its_slider_disabled_at_zero(client, finished_karyograms):
     """Walk-through: a cell capped at 0 showed a slider that moved and changed nothing."""
     job = finished_karyograms(1)[0].jobs.get()
     _cells(job, [0.0, 0.5, None])
+    job.cell_rows.update(strength=0.4)
     client.login(username="tech-for-study", password=PASSWORD)
     page = client.get(job.get_absolute_url()).content.decode()
     sliders = {label: page.split(f'data-strength="{label}"')[1].split(">")[0] for label in ("1", "2", "3")}
@@ -244,3 +245,5 @@ def test_a_cell_the_guard_left_as_original_has_no_slider_to_move(client, finishe
     assert 'id="guard-1" data-guard="1">held back 0.0<' in page
     assert "disabled" not in sliders["2"] + sliders["3"]
     assert 'data-cap="0.5"' in page and 'data-cap="0.0"' not in page
+    assert 'value="0.00" data-strength="1"' in page and 'value="0.40" data-strength="2"' in page
+    assert 'value="0.40" data-strength-all' in page  # shared by the sliders that move

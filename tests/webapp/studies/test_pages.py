@@ -142,6 +142,9 @@ def test_rater_goes_back_to_the_previous_item_and_corrects_it(make_user, rhea_ra
     )
     assert unchanged.status_code == 400 and unchanged.context["correcting"].token == token1
     assert "Give the reason for the correction; nothing was saved." in unchanged.content.decode()
+    reason = unchanged.content.decode().split('name="reason"')[1].split(">")[0]
+    assert 'aria-invalid="true" aria-describedby="id_reason_error"' in reason
+    assert 'id="id_reason_error"' in unchanged.content.decode()  # the message it points to
     assert Rating.objects.filter(assignment__token=token1).count() == 1
     corrected = client.post(
         f"/rate/{study.pk}/",
