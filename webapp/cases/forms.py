@@ -22,8 +22,26 @@ class CaseForm(forms.ModelForm):
 class MoveKaryogramForm(forms.Form):
     """Where a karyogram uploaded to the wrong case belongs, and why (kept in the audit trail)."""
 
-    accession = forms.CharField(max_length=64, label="Accession of the right case")
+    accession = forms.CharField(
+        max_length=64,
+        label="Accession of the right case",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     reason = forms.CharField(max_length=500, label="Why it is moved")
+
+    @classmethod
+    def for_row(cls, karyogram_pk: int, refused: dict | None) -> "MoveKaryogramForm":
+        """The move form of one row of the case page (its own ids): empty, or as a refused move left it,
+        with what was typed, the refusal beside its field and the focus there."""
+        ids = f"move-{karyogram_pk}-%s"
+        if not refused or refused["pk"] != karyogram_pk:
+            return cls(auto_id=ids)
+        form = cls(refused["data"], auto_id=ids)
+        form.is_valid()  # the form's own refusals, found again
+        for name, message in refused["errors"].items():  # the service's
+            form.add_error(name, message)
+        form.fields[next(iter(form.errors))].widget.attrs["autofocus"] = True
+        return form
 
 
 class LayoutForm(forms.Form):

@@ -336,3 +336,13 @@ class JobCell(models.Model):
     def applied_strength(self) -> float:
         """The strength the result uses: as set, at most what the guard allows."""
         return capped_strength(self.strength, self.verdict)
+
+    @property
+    def movable(self) -> bool:
+        """Whether any strength changes this cell (the guard may have left it as the original)."""
+        return self.strength_cap > 0
+
+    @property
+    def slider_strength(self) -> float:
+        """What its slider shows: the strength set, or 0 where nothing can move it (the result uses 0)."""
+        return self.strength if self.movable else self.applied_strength

@@ -102,7 +102,7 @@ class CaseDetailView(TechnologistPage, DetailView):
         for karyogram in karyograms:  # a copy is marked on its row
             first = first_of[karyogram.sha256]
             karyogram.copy_of = None if first is karyogram else first
-            karyogram.move_refused = refused if refused and refused["pk"] == karyogram.pk else None
+            karyogram.move_form = MoveKaryogramForm.for_row(karyogram.pk, refused)
         context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
@@ -147,12 +147,12 @@ class KaryogramMoveView(TechnologistPage, View):
         karyogram = get_object_or_404(Karyogram.objects.select_related("case"), pk=pk)
         form = MoveKaryogramForm(request.POST)
         if not form.is_valid():
-            return self.refused(request, karyogram, form, {n: " ".join(e) for n, e in form.errors.items()})
+            return self.refused(request, karyogram, form)
         try:
             ip = request.META.get("REMOTE_ADDR") or None
             target = services.move_karyogram(karyogram, user=request.user, ip=ip, **form.cleaned_data)
         except services.MoveRefused as exc:
-            return self.refused(request, karyogram, form, {exc.field: str(exc)})
+            return self.refused(request, karyogram, form, exc)
         messages.success(
             request, f"{karyogram.original_name} was moved here from case {karyogram.case.accession}."
         )
@@ -162,18 +162,19 @@ class KaryogramMoveView(TechnologistPage, View):
             )
         return redirect(target)
 
-    def refused(self, request, karyogram, form, errors: dict[str, str]):
+    def refused(self, request, karyogram, form, refusal: services.MoveRefused | None = None):
         """Back to the case page (post/redirect/get: a reload does not post again), where the move form of
         that row opens with what was typed and why it was refused beside its field; a refusal its row has
         no field for (a panel has no form) goes in the banner."""
-        shown = (
-            {} if karyogram.split_from_id else {n: errors.pop(n) for n in list(errors) if n in form.fields}
-        )
-        for message in errors.values():
-            messages.error(request, f"{karyogram.original_name} was not moved: {message}")
-        if shown:
-            data = {name: form.data.get(name, "") for name in form.fields}
-            request.session[MOVE_REFUSED] = {"pk": karyogram.pk, "data": data, "errors": shown}
+        if karyogram.split_from_id or (refusal and refusal.field not in form.fields):
+            for reason in [str(refusal)] if refusal else [" ".join(m) for m in form.errors.values()]:
+                messages.error(request, f"{karyogram.original_name} was not moved: {reason}")
+        else:
+            request.session[MOVE_REFUSED] = {
+                "pk": karyogram.pk,
+                "data": {name: form.data.get(name, "") for name in form.fields},
+                "errors": {refusal.field: str(refusal)} if refusal else {},
+            }
         return redirect(karyogram.case)
 
 
@@ -187,8 +188,7 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
-        # the strength the movable sliders share (a cell the guard left original has none to move)
-        shared = {c.strength for c in context["cells"] if c.object_count and c.strength_cap > 0}
+        shared = {c.strength for c in context["cells"] if c.object_count and c.movable}
         context["strength_all"] = (
             shared.pop() if len(shared) == 1 else job.strength
         )  # as "Apply to all" left it

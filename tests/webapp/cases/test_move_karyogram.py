@@ -70,8 +70,8 @@ def test_a_move_without_a_reason_or_a_right_case_is_refused_and_changes_nothing(
     page = response.content.decode()
     row = page.split(f'data-move="{karyogram.pk}" open>')[1].split("</details>")[0]
     assert 'role="alert">patient-0-original.png was not moved.<' in row
-    assert f'<small class="error" id="move-{karyogram.pk}-{field}">{message}</small>' in row
-    assert f'aria-describedby="move-{karyogram.pk}-{field}"' in row
+    assert f'<ul class="errorlist" id="move-{karyogram.pk}-{field}_error"><li>{message}</li></ul>' in row
+    assert f'aria-describedby="move-{karyogram.pk}-{field}_error"' in row
     assert f'value="{accession}"' in row and f'value="{reason}"' in row  # nothing typed is lost
     assert Karyogram.objects.get(pk=karyogram.pk).case == karyogram.case
     assert not AuditEvent.objects.filter(action="karyogram-moved").exists()
