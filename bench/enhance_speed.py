@@ -8,11 +8,13 @@ mirror ensemble) and for the paper's architecture (ngf 64): the time to enhance 
 torch's FlopCounterMode, divided by this machine's measured matrix-multiply rate), their
 ratio, and one cell at a time (the shipped model through the same module; the paper's the reference's
 way, train-mode batch norm). Also the
-whole `enhance` of a synthetic karyogram (slice + model + reassembly).
+whole `enhance` of a synthetic karyogram (slice + model + reassembly), and each step after the network
+on its cells (the staining depth where it searches its gain: the worst case).
 """
 
 import argparse
 import copy
+import dataclasses
 import statistics
 import sys
 import time
@@ -24,11 +26,15 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from enhancer.background import keep_background  # noqa: E402
 from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights, per_image_normalisation  # noqa: E402
-from enhancer.model.runtime import load_for_inference  # noqa: E402
+from enhancer.model.runtime import load_for_inference, run_generator  # noqa: E402
+from enhancer.sharpening import sharpen_bands  # noqa: E402
+from enhancer.staining import deepen_staining, karyogram_darkness  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
+from enhancer.tone import lift_contrast  # noqa: E402
 
 CELLS = 24
 
@@ -112,7 +118,33 @@ def main() -> None:
         f"whole karyogram {karyogram.info.width}x{karyogram.info.height} with the shipped model: "
         f"{whole:.3f} s (slice + {len(result.outputs)} cells + reassembly); strength change only: {reblend:.3f} s"
     )
+    steps = post_step_seconds(enhancer, np.stack(list(result.inputs.values())), args.repeats)
+    print(
+        f"steps after the network, {len(result.outputs)} cells: "
+        + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in steps.items())
+    )
     print(f"numpy {np.__version__}")
+
+
+def post_step_seconds(enhancer: Enhancer, inputs: np.ndarray, repeats: int) -> dict[str, float]:
+    """Median seconds of each step after the network over one karyogram's cells, the network run once."""
+    raw = run_generator(enhancer.generator, inputs, enhancer.device)
+    pairs = list(zip(raw, inputs, strict=True))
+    # a staining target between the cells' darkness at gains 1 and 1.2, so that the gain is searched
+    searched = dataclasses.replace(
+        enhancer.staining_depth,
+        target_darkness=(karyogram_darkness(raw, inputs) + karyogram_darkness(raw, inputs, 1.2)) / 2,
+    )
+    return {
+        "band sharpening": median_seconds(
+            lambda: [sharpen_bands(y, x, enhancer.sharpening) for y, x in pairs], repeats
+        ),
+        "contrast lift": median_seconds(
+            lambda: [lift_contrast(y, x, enhancer.contrast_lift) for y, x in pairs], repeats
+        ),
+        "kept background": median_seconds(lambda: [keep_background(y, x) for y, x in pairs], repeats),
+        "staining depth": median_seconds(lambda: deepen_staining(raw, inputs, searched), repeats),
+    }
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The shipped model's steps after the network, added one at a time and measured side by side: none,
-band sharpening, then the contrast lift, then the kept background (the "+ kept background" row: what the
-product runs), then any contrast-lift floors asked for.
+band sharpening, then the contrast lift, then the kept background, then the staining depth over each
+karyogram (the "+ staining depth" row: what the product runs), then any contrast-lift floors asked for.
 
     .venv/bin/python bench/post_steps.py --data D --held-out-data H [--real ../shared/data/real/karyograms]
         [--min-gain G ...] [--device auto]
@@ -50,12 +50,13 @@ def variants(shipped: Enhancer, min_gains: list[float]) -> dict[str, Enhancer]:
     then the whole product with each contrast-lift floor in `min_gains`."""
     made = {}
     for added, name in enumerate(
-        ("network only", "+ band sharpening", "+ contrast lift", "+ kept background")
+        ("network only", "+ band sharpening", "+ contrast lift", "+ kept background", "+ staining depth")
     ):
         made[name] = copy.copy(shipped)
         made[name].sharpening = shipped.sharpening if added >= 1 else None
         made[name].contrast_lift = shipped.contrast_lift if added >= 2 else None
         made[name].keeps_background = shipped.keeps_background and added >= 3
+        made[name].staining_depth = shipped.staining_depth if added >= 4 else None
     for gain in min_gains:
         name = f"floor {gain:g}x"
         made[name] = copy.copy(shipped)
@@ -63,9 +64,14 @@ def variants(shipped: Enhancer, min_gains: list[float]) -> dict[str, Enhancer]:
     return made
 
 
-def finished(enhancer: Enhancer, raw: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-    """`raw` network outputs through `enhancer`'s steps after the network."""
-    return np.stack([enhancer.finish_cell(y, x) for y, x in zip(raw, inputs, strict=True)])
+def finished(enhancer: Enhancer, raw: np.ndarray, inputs: np.ndarray, karyograms: list[str]) -> np.ndarray:
+    """`raw` network outputs through `enhancer`'s steps after the network, cell by cell, then over the
+    cells of each karyogram (`karyograms[i]` names cell i's)."""
+    outputs = np.stack([enhancer.finish_cell(y, x) for y, x in zip(raw, inputs, strict=True)])
+    for name in dict.fromkeys(karyograms):
+        at = [i for i, k in enumerate(karyograms) if k == name]
+        outputs[at] = enhancer.finish_karyogram(outputs[at], inputs[at])
+    return outputs
 
 
 def pairs(args, enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
@@ -76,7 +82,8 @@ def pairs(args, enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
         print(f"\n{set_name} ({len(cells)} cells), product (guard on):")
         print(f"  {'steps':20s}" + "".join(f"{c:>16s}" for c in COLUMNS))
         for name, enhancer in enhancers.items():
-            means = mean_metrics(metrics_per_cell(cells, guarded(cells, finished(enhancer, raw, inputs))))
+            outputs = finished(enhancer, raw, inputs, [c["karyogram"] for c in cells])
+            means = mean_metrics(metrics_per_cell(cells, guarded(cells, outputs)))
             print(f"  {name:20s}" + "".join(f"{means[c]:16.3f}" for c in COLUMNS), flush=True)
 
 
@@ -94,7 +101,9 @@ def karyograms(enhancers: dict[str, Enhancer], shipped: Enhancer) -> None:
             layout_path = Path(scratch) / "layout.json"
             cells.layout.save(layout_path)
             for name, enhancer in enhancers.items():
-                outputs = dict(zip(cells.inputs, finished(enhancer, raw, inputs), strict=True))
+                outputs = dict(
+                    zip(cells.inputs, finished(enhancer, raw, inputs, [path.stem] * len(inputs)), strict=True)
+                )
                 pixels = blend(
                     karyogram.pixels,
                     karyogram.info.max_value,

@@ -6,7 +6,9 @@
    (a whole karyogram in one) on the enhancer's device, then what the model card asks of each output:
    band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail), a contrast
    lift (`tone`: faint cells' mid-tones deepened toward an excellent cell's local contrast) and a kept
-   background (`background`: no pixel the input shows as background made darker);
+   background (`background`: no pixel the input shows as background made darker); then, over all the
+   karyogram's cells at once, its staining depth (`staining`: a pale karyogram's darkness brought
+   toward an excellent one's by one gain);
 3. `fidelity.guard_cells`: each output checked against its own input, which caps its strength;
 4. `reassembly.blend`: the change of each cell blended into the original at its capped strength.
 
@@ -30,6 +32,7 @@ from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
 from .sharpening import BandSharpening, sharpen_bands
 from .slicing import Layout
+from .staining import StainingDepth, deepen_staining
 from .tone import ContrastLift, lift_contrast
 
 
@@ -66,14 +69,16 @@ class Enhancer:
         self.sharpening = BandSharpening.from_card(self.card)
         self.contrast_lift = ContrastLift.from_card(self.card)
         self.keeps_background = bool(self.card.get("keep_background", False))
+        self.staining_depth = StainingDepth.from_card(self.card)
 
     def enhance_cells(self, images: np.ndarray) -> np.ndarray:
-        """N×256×256 images in [0, 1] → enhanced images in [0, 1], `CHUNK` per forward pass, each then
-        band-sharpened, contrast-lifted and its background kept against its own input where the card asks."""
+        """The N×256×256 cells of one karyogram in [0, 1] → enhanced cells in [0, 1], `CHUNK` per forward
+        pass, each then band-sharpened, contrast-lifted and its background kept against its own input,
+        and all deepened together to the excellent staining depth, where the card asks."""
         outputs = run_generator(self.generator, images, self.device)
         for i, model_input in enumerate(images):
             outputs[i] = self.finish_cell(outputs[i], model_input)
-        return outputs
+        return self.finish_karyogram(outputs, images)
 
     def finish_cell(self, output: np.ndarray, model_input: np.ndarray) -> np.ndarray:
         """One cell's network output through the steps after the network that the card asks for."""
@@ -82,6 +87,12 @@ class Enhancer:
         if self.contrast_lift is not None:
             output = lift_contrast(output, model_input, self.contrast_lift)
         return keep_background(output, model_input) if self.keeps_background else output
+
+    def finish_karyogram(self, outputs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        """The finished cells of one karyogram through the card's step over them all (staining depth)."""
+        if self.staining_depth is None or not len(outputs):
+            return outputs
+        return deepen_staining(outputs, inputs, self.staining_depth)
 
     def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The model outputs of labelled model inputs (e.g. `PreparedCells.inputs`), same labels."""

@@ -24,6 +24,7 @@ from ..model.checkpoint import WEIGHTS, load_generator, save_generator
 from ..model.device import select_device, to_device
 from ..model.networks import Architecture, NLayerDiscriminator, UnetGenerator, init_weights
 from ..sharpening import BandSharpening, excellent_detail
+from ..staining import StainingDepth, excellent_darkness
 from ..tone import ContrastLift, excellent_contrast
 from .config import TrainingConfig
 from .data import CellSet, gather_batch, load_cells, to_model_range
@@ -257,7 +258,7 @@ def train(
 def measured_targets(excellent: CellSet, config: TrainingConfig) -> dict:
     """The model card's entries for the steps after the network that `config` asks for, their targets
     measured on one even sample of the excellent training cells."""
-    if not (config.band_sharpening or config.contrast_lift):
+    if not (config.band_sharpening or config.contrast_lift or config.staining_depth):
         return {}
     picks = np.linspace(0, len(excellent) - 1, min(EXCELLENT_SAMPLE, len(excellent))).round().astype(int)
     cells = excellent.images[picks, 0].numpy().astype(np.float64) / 255.0
@@ -266,6 +267,10 @@ def measured_targets(excellent: CellSet, config: TrainingConfig) -> dict:
         entries["band_sharpening"] = BandSharpening(target_detail=round(excellent_detail(cells), 4)).to_json()
     if config.contrast_lift:
         entries["contrast_lift"] = ContrastLift(target_contrast=round(excellent_contrast(cells), 4)).to_json()
+    if config.staining_depth:
+        entries["staining_depth"] = StainingDepth(
+            target_darkness=round(excellent_darkness(cells), 4)
+        ).to_json()
     return entries
 
 

@@ -1,4 +1,4 @@
-"""bench/post_steps.py: the steps after one network added one at a time ("+ kept background" being the
+"""bench/post_steps.py: the steps after one network added one at a time ("+ staining depth" being the
 product), then the product with a contrast-lift floor."""
 
 import argparse
@@ -11,19 +11,26 @@ from enhancer.inference import Enhancer
 from enhancer.model.runtime import run_generator
 
 
-def test_the_combinations_share_the_network_and_kept_background_is_what_the_product_runs(tmp_path, capsys):
+def test_the_combinations_share_the_network_and_staining_depth_is_what_the_product_runs(tmp_path, capsys):
     enhancer_cli(["synth", "-o", str(tmp_path / "pairs"), "-n", "2", "--quality", "pair", "--seed", "503",
                   "--width", "700", "--height", "600"])  # fmt: skip
     shipped = Enhancer(device="cpu")
     made = post_steps.variants(shipped, [1.2])
     steps = [
-        (e.sharpening is not None, e.contrast_lift is not None, e.keeps_background) for e in made.values()
+        (
+            e.sharpening is not None,
+            e.contrast_lift is not None,
+            e.keeps_background,
+            e.staining_depth is not None,
+        )
+        for e in made.values()
     ]
     assert steps == [
-        (False, False, False),
-        (True, False, False),
-        (True, True, False),
-        *[(True, True, True)] * 2,
+        (False, False, False, False),
+        (True, False, False, False),
+        (True, True, False, False),
+        (True, True, True, False),
+        *[(True, True, True, True)] * 2,
     ]
     assert all(e.generator is shipped.generator for e in made.values())
     assert made["floor 1.2x"].contrast_lift.min_gain == 1.2 and shipped.contrast_lift.min_gain is None
@@ -31,10 +38,14 @@ def test_the_combinations_share_the_network_and_kept_background_is_what_the_prod
     _, sets = post_steps.evaluation_sets(tmp_path / "pairs")
     inputs = np.stack([c["input"] for c in sets["synthetic"][:3]])
     raw = run_generator(shipped.generator, inputs, shipped.device)
-    assert np.array_equal(post_steps.finished(made["network only"], raw, inputs), raw)
+    one = ["k"] * len(inputs)
+    assert np.array_equal(post_steps.finished(made["network only"], raw, inputs, one), raw)
     assert np.array_equal(
-        post_steps.finished(made["+ kept background"], raw, inputs), shipped.enhance_cells(inputs)
+        post_steps.finished(made["+ staining depth"], raw, inputs, one), shipped.enhance_cells(inputs)
     )
+    # cells of different karyograms are finished apart, as the product finishes each karyogram
+    apart = post_steps.finished(made["+ staining depth"], raw, inputs, ["a", "a", "b"])
+    assert np.array_equal(apart[2:], shipped.enhance_cells(inputs[2:]))
 
     post_steps.pairs(
         argparse.Namespace(data=tmp_path / "pairs", held_out_data=None, real=None), made, shipped

@@ -10,6 +10,7 @@ from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from enhancer.segmentation import background_level
 from enhancer.sharpening import BandSharpening, sharpen_bands
+from enhancer.staining import StainingDepth, deepen_staining
 from enhancer.synthetic import synthesize
 from enhancer.tone import ContrastLift, lift_contrast
 
@@ -111,6 +112,7 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
     arch = Architecture(ngf=4, norm="batch")
     generator = init_weights(UnetGenerator(arch))
     settings, lift = BandSharpening(target_detail=1.0), ContrastLift(target_contrast=1.0)
+    depth = StainingDepth(target_darkness=0.9)
     plain = Enhancer(save_generator(tmp_path / "plain", generator, arch), device="cpu")
     sharpened = Enhancer(
         save_generator(
@@ -120,19 +122,23 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
             band_sharpening=settings.to_json(),
             contrast_lift=lift.to_json(),
             keep_background=True,
+            staining_depth=depth.to_json(),
         ),
         device="cpu",
     )
     assert plain.sharpening is None and plain.contrast_lift is None and not plain.keeps_background
     assert sharpened.sharpening == settings and sharpened.contrast_lift == lift and sharpened.keeps_background
+    assert plain.staining_depth is None and sharpened.staining_depth == depth
     inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
     raw, out = plain.enhance_cells(inputs), sharpened.enhance_cells(inputs)
-    expected = np.stack(
+    each = np.stack(
         [
             keep_background(lift_contrast(sharpen_bands(y, x, settings), x, lift), x)
             for y, x in zip(raw, inputs, strict=True)
         ]
     )
+    expected = deepen_staining(each, inputs, depth)  # then the karyogram's cells together
+    assert not np.array_equal(expected, each)
     assert np.array_equal(out, expected) and not np.array_equal(out, raw)
     assert sharpened.enhance_cells(inputs[:0]).shape == (0, 256, 256)
 
@@ -145,3 +151,4 @@ def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():
     assert enhancer.sharpening == BandSharpening.from_card(enhancer.card) is not None
     assert enhancer.contrast_lift == ContrastLift.from_card(enhancer.card) is not None
     assert enhancer.keeps_background
+    assert enhancer.staining_depth == StainingDepth.from_card(enhancer.card) is not None

@@ -9,6 +9,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from enhancer.sharpening import BandSharpening, excellent_detail
+from enhancer.staining import StainingDepth, excellent_darkness
 from enhancer.tone import ContrastLift, excellent_contrast
 from enhancer.training.config import PRESETS, TrainingConfig, parse_settings, preset
 from enhancer.training.loop import ImagePool, supervised_loss, train
@@ -78,9 +79,11 @@ def test_training_writes_model_log_plot_samples_and_excludes_labels(cells, tmp_p
     assert card["data"]["poor"]["cells"] == 8  # 13 and X were excluded
 
 
-def test_a_restoring_preset_writes_the_excellent_cells_detail_and_contrast_into_the_card(cells, tmp_path):
+def test_a_restoring_preset_writes_the_excellent_cells_detail_contrast_and_darkness_into_the_card(
+    cells, tmp_path
+):
     model_dir = train(
-        replace(preset("tiny"), band_sharpening=True, contrast_lift=True),
+        replace(preset("tiny"), band_sharpening=True, contrast_lift=True, staining_depth=True),
         cells / "poor",
         cells / "excellent",
         tmp_path,
@@ -98,9 +101,13 @@ def test_a_restoring_preset_writes_the_excellent_cells_detail_and_contrast_into_
         card["contrast_lift"]
         == ContrastLift(target_contrast=round(excellent_contrast(excellent), 4)).to_json()
     )
+    assert (
+        card["staining_depth"]
+        == StainingDepth(target_darkness=round(excellent_darkness(excellent), 4)).to_json()
+    )
     reverse = json.loads((model_dir / "reverse" / "model_card.json").read_text())
-    assert "band_sharpening" not in reverse and "contrast_lift" not in reverse
-    for step in ("band_sharpening", "contrast_lift", "keep_background"):
+    assert not {"band_sharpening", "contrast_lift", "staining_depth"} & set(reverse)
+    for step in ("band_sharpening", "contrast_lift", "keep_background", "staining_depth"):
         assert getattr(PRESETS["gpu-restore"], step) and not getattr(PRESETS["paper"], step)
 
 

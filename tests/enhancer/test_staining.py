@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from enhancer.evaluation import by_karyogram
+from enhancer.metrics import cell_chromosomes
+from enhancer.staining import (
+    StainingDepth,
+    cell_darkness,
+    deepen_staining,
+    excellent_darkness,
+    staining_gain,
+    toe_curve,
+)
+
+
+def pair_cell(depth: float, length: int = 140) -> np.ndarray:
+    """A 256-px cell: two identical upright homologs with ten G-bands stained `depth` below a 0.95
+    background, softly outlined."""
+    cell = np.full((256, 256), 0.95)
+    pattern = 0.6 + 0.4 * (np.sin(np.arange(length) / 7.0) > 0)
+    for x0 in (80, 150):
+        cell[60 : 60 + length, x0 : x0 + 26] = (0.95 - depth * pattern)[:, None]
+    return ndi.gaussian_filter(cell, 1.5).astype(np.float32)
+
+
+def karyogram(depth: float) -> np.ndarray:
+    return np.stack([pair_cell(depth, length) for length in (180, 140, 100, 70)])
+
+
+def darkness(cells: np.ndarray, before: np.ndarray) -> float:
+    """Mean darkness over the chromosome pixels of the cells `before` the step, as the step reads it."""
+    values, pixels = 0.0, 0
+    for y, x in zip(cells, before, strict=True):
+        mask, background, _ = cell_chromosomes(x)
+        values += float((1 - y[mask] / background).sum())
+        pixels += int(mask.sum())
+    return values / pixels
+
+
+def test_a_pale_karyogram_is_deepened_to_the_excellent_darkness_by_one_gain():
+    pale = karyogram(0.3)
+    target = darkness(karyogram(0.38), karyogram(0.38))
+    out = deepen_staining(pale, pale, StainingDepth(target_darkness=target))
+    assert darkness(pale, pale) < darkness(out, pale) == pytest.approx(target, abs=2e-3)
+    # one gain for every cell: each cell's darkness below its threshold grows by the same factor
+    gains = []
+    for y, x in zip(out, pale, strict=True):
+        mask, _, threshold = cell_chromosomes(x)
+        core = ndi.binary_erosion(mask, iterations=4)
+        gains.append(np.median((threshold - y[core]) / (threshold - x[core])))
+    assert max(gains) - min(gains) < 0.02 and gains[0] > 1.1
+
+
+def test_a_karyogram_as_dark_as_excellent_ones_comes_back_unchanged():
+    deep = karyogram(0.4)
+    settings = StainingDepth(target_darkness=darkness(deep, deep) - 0.01)
+    assert staining_gain(deep, deep, settings) == 1.0
+    assert np.array_equal(deepen_staining(deep, deep, settings), deep)
+
+
+def test_the_gain_never_passes_the_cards_limit():
+    pale = karyogram(0.2)
+    settings = StainingDepth(target_darkness=0.9, max_gain=1.3)
+    assert staining_gain(pale, pale, settings) == 1.3
+    out = deepen_staining(pale, pale, settings)
+    assert darkness(out, pale) < 0.9
+
+
+def test_no_outline_moves_no_pixel_lightens_and_nothing_but_black_turns_black():
+    pale = karyogram(0.6)  # the darkest bands are near black: the toe must not crush them
+    out = deepen_staining(pale, pale, StainingDepth(target_darkness=0.95, max_gain=1.9))
+    assert not np.array_equal(out, pale)
+    assert np.all(out <= pale + 1e-6)
+    assert out.min() > 0
+    for y, x in zip(out, pale, strict=True):
+        mask, _, threshold = cell_chromosomes(x)
+        assert np.array_equal(y < threshold, x < threshold)  # the outline stays where it was
+        assert np.array_equal(y[~mask], x[~mask])  # the background is not touched
+        # both homologs got the same curve
+        np.testing.assert_allclose(y[:, 80:106], y[:, 150:176], atol=1e-6)
+
+
+def test_the_toe_curve_is_monotone_fixed_at_threshold_and_black_and_multiplies_darkness_above_the_knee():
+    lightness = np.linspace(0, 1, 1001)
+    for gain in (1.0, 1.2, 1.5, 1.99):
+        curve = toe_curve(lightness, gain)
+        assert curve[0] == 0 and curve[-1] == pytest.approx(1) and np.all(np.diff(curve) >= 0)
+        assert np.all(curve[1:] > 0)
+        upper = lightness >= 2 * (gain - 1) / gain
+        np.testing.assert_allclose(1 - curve[upper], gain * (1 - lightness[upper]), atol=1e-12)
+
+
+def test_the_card_entry_is_checked_and_round_trips():
+    settings = StainingDepth(target_darkness=0.46, max_gain=1.4)
+    assert StainingDepth.from_card({"staining_depth": settings.to_json()}) == settings
+    assert StainingDepth.from_card({"preset": "paper"}) is None
+    with pytest.raises(ValueError, match="staining_depth.max_gain must be a number above 0 and at most 2"):
+        StainingDepth(target_darkness=0.46, max_gain=2.5)
+    with pytest.raises(ValueError, match="staining_depth.target_darkness"):
+        StainingDepth.from_card({"staining_depth": {"target_darkness": "dark"}})
+
+
+def test_the_excellent_level_is_the_median_cell_darkness():
+    cells = [pair_cell(d) for d in (0.2, 0.4, 0.5)]
+    values = [cell_darkness(c, *cell_chromosomes(c)[:2]) for c in cells]
+    assert excellent_darkness(cells) == pytest.approx(sorted(values)[1])
+    assert cell_darkness(cells[0], np.zeros((256, 256), bool), 0.95) is None
+
+
+def test_evaluation_deepens_each_karyogram_on_its_own():
+    """A pale karyogram evaluated beside a dark one is deepened; the dark one is not, as in the product."""
+
+    class OneStep:
+        def enhance_cells(self, images):
+            return deepen_staining(images, images, StainingDepth(target_darkness=target))
+
+    pale, deep = karyogram(0.35), karyogram(0.45)
+    target = darkness(deep, deep) - 0.02
+    cells = [{"karyogram": "pale"}] * len(pale) + [{"karyogram": "deep"}] * len(deep)
+    out = by_karyogram(OneStep(), cells, np.concatenate([pale, deep]))
+    assert np.array_equal(out[len(pale) :], deep)
+    assert darkness(out[: len(pale)], pale) == pytest.approx(target, abs=2e-3)
