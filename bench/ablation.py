@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from enhancer.evaluation import evaluation_sets, guarded, mean_metrics, metrics_per_cell
+from enhancer.evaluation import by_karyogram, evaluation_sets, guarded, mean_metrics, metrics_per_cell
 from enhancer.inference import Enhancer
 
 COLUMNS = ("psnr_fg", "ssim_fg", "band_corr", "band_precision", "band_recall", "false_band_rate",
@@ -46,7 +46,7 @@ def main() -> None:
         rows = {"identity": means(cells, inputs)}
         for spec in args.models:
             name, _, model_dir = spec.partition("=")
-            raw = Enhancer(Path(model_dir)).enhance_cells(inputs)
+            raw = by_karyogram(Enhancer(Path(model_dir)), cells, inputs)
             for strength in strengths:
                 blended = inputs + strength * (raw - inputs)
                 suffix = "" if strength == 1 else f" @{strength:g}"

@@ -90,12 +90,13 @@ class Enhancer:
 
     def finish_karyogram(self, outputs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         """The finished cells of one karyogram through the card's step over them all (staining depth)."""
-        if self.staining_depth is None or not len(outputs):
+        if self.staining_depth is None:
             return outputs
         return deepen_staining(outputs, inputs, self.staining_depth)
 
     def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The model outputs of labelled model inputs (e.g. `PreparedCells.inputs`), same labels."""
+        """The model outputs of one karyogram's labelled model inputs (e.g. `PreparedCells.inputs`), same
+        labels: the staining depth is set over all of them."""
         labels = list(inputs)
         images = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
         return dict(zip(labels, self.enhance_cells(images), strict=True))

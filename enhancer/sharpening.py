@@ -61,6 +61,12 @@ def excellent_detail(cells: Iterable[np.ndarray], radius_px: float = 2.0, data_r
     return excellent_median(cells, lambda cell, mask, bg: band_detail(cell, mask, bg, radius_px), data_range)
 
 
+def outline_fade(mask: np.ndarray) -> np.ndarray:
+    """0 on a mask's outline pixels rising to 1 at `FEATHER_PX` inside (0 outside): the weight of a change
+    that must not draw an edge or move the outline."""
+    return np.clip((ndi.distance_transform_edt(mask) - 1) / FEATHER_PX, 0, 1)
+
+
 def sharpen_bands(
     output: np.ndarray, model_input: np.ndarray, settings: BandSharpening, data_range: float = 1.0
 ) -> np.ndarray:
@@ -71,6 +77,6 @@ def sharpen_bands(
     if detail is None or detail >= settings.target_detail:
         return output
     amount = min(settings.max_amount, settings.target_detail / max(detail, 1e-6) - 1)
-    fade = np.clip((ndi.distance_transform_edt(mask) - 1) / FEATHER_PX, 0, 1)
+    fade = outline_fade(mask)
     residual = output - _local_mean(output, mask, settings.radius_px)
     return np.clip(output + amount * fade * residual, 0, data_range).astype(output.dtype)

@@ -5,15 +5,18 @@ Pale staining is a degradation an enhancement may honestly restore, and a reader
 karyogram: an export whose chromosomes are all pale (one slide, one stain) reads as faint however
 sharp its bands. The per-cell steps cannot tell: their local contrast counts grain as detail, and a
 cell's own darkness depends on which chromosome it holds (19 is pale on any slide). So this step
-measures the darkness of the whole karyogram, the mean over every cell's chromosome pixels of
-1 − grey/background, and where it is below the median of the excellent training cells it finds the
-one gain g ≤ `max_gain` that brings it there. Each cell's darkness below its chromosome threshold
-is then multiplied by g, easing into black (a quadratic toe) so that nothing but black becomes black:
-the curve is monotone and fixed at the threshold, so no outline moves and both homologs of every pair
-get the same curve. It reads a lightly smoothed copy (grain gets no offset of its own) and fades to
-nothing on the outline pixels. Karyograms as dark as excellent ones come back unchanged. Measured
-(README, "Steps after the network"): on the synthetic pairs it moves only karyograms the network left
-paler than their truths, and it lifts foreground SSIM there.
+measures the darkness of the whole karyogram, the mean of 1 − grey/background over all its outputs'
+chromosome pixels, and where it is below the excellent level (the median of the excellent training
+cells' own means) it finds the one gain g ≤ `max_gain` that brings it there. Darkness below each
+cell's chromosome threshold, read from a copy smoothed at σ 2 px, is multiplied by g, easing into black
+(a quadratic toe), and each pixel is shifted as its neighbourhood is: grain gets no gain of its own
+(the smoothing is wide enough for a small export's upsampled grain), a pixel darker than its
+neighbourhood is deepened no further than its own grey scaled alike, so nothing but black becomes
+black, and no pixel crosses the input's threshold, so no outline moves. The change fades to nothing on
+the outline pixels, only the input's chromosome pixels change, and both homologs of every pair get the
+same curve. Karyograms as dark as excellent ones come back unchanged. Measured (README, "Steps after the
+network"): on the synthetic pairs it moves only karyograms the network left paler than their truths, and
+it lifts foreground SSIM there.
 """
 
 from collections.abc import Iterable, Sequence
@@ -25,7 +28,7 @@ from scipy import ndimage as ndi
 
 from .card_steps import CardStep, excellent_median
 from .metrics import MIN_MEASURED_PX, cell_chromosomes
-from .sharpening import FEATHER_PX
+from .sharpening import outline_fade
 
 SMOOTH_SIGMA_PX = 2.0  # σ of the smoothed copy the curve reads (see `_Cell.of`)
 GAIN_STEPS = 16  # bisection steps for the gain: 2⁻¹⁶ of the range, far below a grey level
@@ -36,7 +39,7 @@ class StainingDepth(CardStep):
     """What a model card asks of the staining depth (the `"staining_depth"` entry)."""
 
     CARD_KEY: ClassVar[str] = "staining_depth"
-    LIMITS: ClassVar[dict[str, float]] = {"max_gain": 2.0}  # past 2 the toe would fold over
+    LIMITS: ClassVar[dict[str, float]] = {"max_gain": 2.0}  # past 2 the curve would not end at the threshold
     target_darkness: float  # median in-mask darkness (1 − grey/background) of the excellent training cells
     max_gain: float = 1.5  # darkness below the threshold never multiplied by more
 
@@ -50,9 +53,7 @@ def cell_darkness(cell: np.ndarray, mask: np.ndarray, background: float) -> floa
 
 def excellent_darkness(cells: Iterable[np.ndarray], data_range: float = 1.0) -> float:
     """The median darkness of excellent cells: the level `deepen_staining` deepens toward."""
-    return excellent_median(
-        cells, lambda cell, mask, bg: cell_darkness(cell / data_range, mask, bg / data_range)
-    )
+    return excellent_median(cells, cell_darkness, data_range)  # a ratio to the background: any range
 
 
 def toe_curve(lightness: np.ndarray, gain: float) -> np.ndarray:
@@ -73,7 +74,7 @@ class _Cell:
     background: float
     where: np.ndarray  # pixels the input shows as chromosome and the smoothed output below the threshold
     lightness: np.ndarray  # the smoothed output's lightness below the threshold, at `where`
-    fade: np.ndarray  # 0 on the outline pixels, 1 from FEATHER_PX inside, at `where`
+    fade: np.ndarray  # `outline_fade` of the input's chromosomes, at `where`
     measured: np.ndarray  # the output's own chromosome pixels, where its darkness is read
 
     @classmethod
@@ -82,21 +83,29 @@ class _Cell:
         image = output.astype(np.float64)
         base = ndi.gaussian_filter(image, SMOOTH_SIGMA_PX)
         where = mask & (base < threshold)
-        fade = np.clip((ndi.distance_transform_edt(mask) - 1) / FEATHER_PX, 0, 1)
         return cls(
             output=image,
             threshold=threshold,
             background=background,
             where=where,
             lightness=np.clip(base[where] / threshold, 0, 1),
-            fade=fade[where],
+            fade=outline_fade(mask)[where],
             measured=cell_chromosomes(image)[0],
         )
 
     def deepened(self, gain: float) -> np.ndarray:
+        """The output deepened by `gain`: each pixel by its smoothed neighbourhood's shift, but a pixel
+        darker than its neighbourhood no further than its grey scaled as the neighbourhood's is, so dark
+        grain is not deepened past its share and nothing but black becomes black; and no pixel lighter
+        than the threshold crosses it."""
         image = self.output.copy()
-        offset = self.threshold * (self.lightness - toe_curve(self.lightness, gain)) * self.fade
-        image[self.where] = np.clip(image[self.where] - offset, 0, 1)
+        pixels = image[self.where]
+        curve = toe_curve(self.lightness, gain)
+        ratio = np.divide(curve, self.lightness, out=np.ones_like(curve), where=self.lightness > 0)
+        shift = self.threshold * (self.lightness - curve) * self.fade  # the neighbourhood's deepening
+        scaled = pixels * (1 - self.fade * (1 - ratio))  # the pixel's grey scaled as its neighbourhood's
+        deeper = np.maximum(pixels - shift, scaled)
+        image[self.where] = np.where(pixels >= self.threshold, np.maximum(deeper, self.threshold), deeper)
         return image
 
     def darkness_sum(self, gain: float) -> float:
@@ -127,6 +136,7 @@ def staining_gain(
 
 
 def _gain(cells: Sequence[_Cell], settings: StainingDepth) -> float:
+    """`staining_gain` on cells already measured (the darkness rises with the gain: bisection)."""
     if sum(int(c.measured.sum()) for c in cells) < MIN_MEASURED_PX:
         return 1.0
     if _darkness(cells) >= settings.target_darkness:

@@ -2,6 +2,7 @@
 product), then the product with a contrast-lift floor."""
 
 import argparse
+import copy
 
 import numpy as np
 
@@ -9,6 +10,7 @@ from bench import post_steps
 from enhancer.cli import main as enhancer_cli
 from enhancer.inference import Enhancer
 from enhancer.model.runtime import run_generator
+from enhancer.staining import StainingDepth, karyogram_darkness
 
 
 def test_the_combinations_share_the_network_and_staining_depth_is_what_the_product_runs(tmp_path, capsys):
@@ -43,9 +45,16 @@ def test_the_combinations_share_the_network_and_staining_depth_is_what_the_produ
     assert np.array_equal(
         post_steps.finished(made["+ staining depth"], raw, inputs, one), shipped.enhance_cells(inputs)
     )
-    # cells of different karyograms are finished apart, as the product finishes each karyogram
-    apart = post_steps.finished(made["+ staining depth"], raw, inputs, ["a", "a", "b"])
-    assert np.array_equal(apart[2:], shipped.enhance_cells(inputs[2:]))
+    # cells of different karyograms are finished apart, as the product finishes each karyogram: with a
+    # staining target the three cells reach together at gain 1.2, the split ones get other gains
+    each = post_steps.finished(made["+ kept background"], raw, inputs, one)
+    deeper = copy.copy(made["+ staining depth"])
+    deeper.staining_depth = StainingDepth(target_darkness=karyogram_darkness(each, inputs, 1.2))
+    pooled = post_steps.finished(deeper, raw, inputs, one)
+    apart = post_steps.finished(deeper, raw, inputs, ["a", "a", "b"])
+    assert not np.array_equal(apart, pooled)
+    assert np.array_equal(apart[2:], deeper.enhance_cells(inputs[2:]))
+    assert np.array_equal(pooled, deeper.enhance_cells(inputs))
 
     post_steps.pairs(
         argparse.Namespace(data=tmp_path / "pairs", held_out_data=None, real=None), made, shipped

@@ -10,7 +10,7 @@ from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from enhancer.segmentation import background_level
 from enhancer.sharpening import BandSharpening, sharpen_bands
-from enhancer.staining import StainingDepth, deepen_staining
+from enhancer.staining import StainingDepth, deepen_staining, karyogram_darkness
 from enhancer.synthetic import synthesize
 from enhancer.tone import ContrastLift, lift_contrast
 
@@ -112,8 +112,17 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
     arch = Architecture(ngf=4, norm="batch")
     generator = init_weights(UnetGenerator(arch))
     settings, lift = BandSharpening(target_detail=1.0), ContrastLift(target_contrast=1.0)
-    depth = StainingDepth(target_darkness=0.9)
     plain = Enhancer(save_generator(tmp_path / "plain", generator, arch), device="cpu")
+    inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
+    raw = plain.enhance_cells(inputs)
+    each = np.stack(
+        [
+            keep_background(lift_contrast(sharpen_bands(y, x, settings), x, lift), x)
+            for y, x in zip(raw, inputs, strict=True)
+        ]
+    )
+    # a staining target these cells reach together at gain 1.2; each alone would need its own gain
+    depth = StainingDepth(target_darkness=karyogram_darkness(each, inputs, 1.2))
     sharpened = Enhancer(
         save_generator(
             tmp_path / "sharp",
@@ -129,16 +138,12 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
     assert plain.sharpening is None and plain.contrast_lift is None and not plain.keeps_background
     assert sharpened.sharpening == settings and sharpened.contrast_lift == lift and sharpened.keeps_background
     assert plain.staining_depth is None and sharpened.staining_depth == depth
-    inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
-    raw, out = plain.enhance_cells(inputs), sharpened.enhance_cells(inputs)
-    each = np.stack(
-        [
-            keep_background(lift_contrast(sharpen_bands(y, x, settings), x, lift), x)
-            for y, x in zip(raw, inputs, strict=True)
-        ]
-    )
+    out = sharpened.enhance_cells(inputs)
     expected = deepen_staining(each, inputs, depth)  # then the karyogram's cells together
-    assert not np.array_equal(expected, each)
+    one_by_one = np.stack(
+        [deepen_staining(y[None], x[None], depth)[0] for y, x in zip(each, inputs, strict=True)]
+    )
+    assert not np.array_equal(expected, each) and not np.array_equal(expected, one_by_one)
     assert np.array_equal(out, expected) and not np.array_equal(out, raw)
     assert sharpened.enhance_cells(inputs[:0]).shape == (0, 256, 256)
 

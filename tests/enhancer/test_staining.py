@@ -9,6 +9,7 @@ from enhancer.staining import (
     cell_darkness,
     deepen_staining,
     excellent_darkness,
+    karyogram_darkness,
     staining_gain,
     toe_curve,
 )
@@ -24,8 +25,9 @@ def pair_cell(depth: float, length: int = 140) -> np.ndarray:
     return ndi.gaussian_filter(cell, 1.5).astype(np.float32)
 
 
-def karyogram(depth: float) -> np.ndarray:
-    return np.stack([pair_cell(depth, length) for length in (180, 140, 100, 70)])
+def karyogram(depth: float, step: float = 0.0) -> np.ndarray:
+    """Four cells of falling length, the k-th stained `depth + k·step` deep."""
+    return np.stack([pair_cell(depth + k * step, length) for k, length in enumerate((180, 140, 100, 70))])
 
 
 def darkness(cells: np.ndarray, before: np.ndarray) -> float:
@@ -39,8 +41,8 @@ def darkness(cells: np.ndarray, before: np.ndarray) -> float:
 
 
 def test_a_pale_karyogram_is_deepened_to_the_excellent_darkness_by_one_gain():
-    pale = karyogram(0.3)
-    target = darkness(karyogram(0.38), karyogram(0.38))
+    pale = karyogram(0.24, step=0.04)  # cells of different darkness: each alone would want its own gain
+    target = darkness(karyogram(0.34), karyogram(0.34))
     out = deepen_staining(pale, pale, StainingDepth(target_darkness=target))
     assert darkness(pale, pale) < darkness(out, pale) == pytest.approx(target, abs=2e-3)
     # one gain for every cell: each cell's darkness below its threshold grows by the same factor
@@ -50,6 +52,8 @@ def test_a_pale_karyogram_is_deepened_to_the_excellent_darkness_by_one_gain():
         core = ndi.binary_erosion(mask, iterations=4)
         gains.append(np.median((threshold - y[core]) / (threshold - x[core])))
     assert max(gains) - min(gains) < 0.02 and gains[0] > 1.1
+    alone = [staining_gain(y[None], y[None], StainingDepth(target_darkness=target)) for y in pale]
+    assert max(alone) - min(alone) > 0.1
 
 
 def test_a_karyogram_as_dark_as_excellent_ones_comes_back_unchanged():
@@ -64,7 +68,8 @@ def test_the_gain_never_passes_the_cards_limit():
     settings = StainingDepth(target_darkness=0.9, max_gain=1.3)
     assert staining_gain(pale, pale, settings) == 1.3
     out = deepen_staining(pale, pale, settings)
-    assert darkness(out, pale) < 0.9
+    assert darkness(out, pale) == pytest.approx(karyogram_darkness(pale, pale, 1.3))
+    assert darkness(pale, pale) < darkness(out, pale) < 0.9
 
 
 def test_no_outline_moves_no_pixel_lightens_and_nothing_but_black_turns_black():
@@ -81,12 +86,28 @@ def test_no_outline_moves_no_pixel_lightens_and_nothing_but_black_turns_black():
         np.testing.assert_allclose(y[:, 80:106], y[:, 150:176], atol=1e-6)
 
 
+def test_grain_and_pale_specks_inside_a_chromosome_neither_cross_the_threshold_nor_turn_black():
+    """An output with grain and pale specks (lighter than the threshold, inside the chromosome): the curve
+    reads the smoothed copy, but each pixel keeps its side of the threshold and only black is black."""
+    rng = np.random.default_rng(5)
+    inputs = karyogram(0.75)
+    outputs = np.clip(inputs + rng.normal(0, 0.04, inputs.shape), 0, 1).astype(np.float32)
+    outputs[:, 100:102, 90:92] = 0.94  # pale specks inside the left homologs
+    out = deepen_staining(outputs, inputs, StainingDepth(target_darkness=0.95, max_gain=1.9))
+    assert not np.array_equal(out, outputs) and np.all(out <= outputs + 1e-6)
+    assert np.all((out > 0) | (outputs == 0))
+    for y, before, x in zip(out, outputs, inputs, strict=True):
+        _, _, threshold = cell_chromosomes(x)
+        assert np.array_equal(y < threshold, before < threshold)
+
+
 def test_the_toe_curve_is_monotone_fixed_at_threshold_and_black_and_multiplies_darkness_above_the_knee():
     lightness = np.linspace(0, 1, 1001)
     for gain in (1.0, 1.2, 1.5, 1.99):
         curve = toe_curve(lightness, gain)
         assert curve[0] == 0 and curve[-1] == pytest.approx(1) and np.all(np.diff(curve) >= 0)
-        assert np.all(curve[1:] > 0)
+        assert np.all(curve[1:] > 0) and np.all(curve <= lightness + 1e-12)  # nothing lighter
+        assert np.all(toe_curve(lightness, gain + 0.005) <= curve + 1e-12)  # deeper as the gain grows
         upper = lightness >= 2 * (gain - 1) / gain
         np.testing.assert_allclose(1 - curve[upper], gain * (1 - lightness[upper]), atol=1e-12)
 
@@ -105,6 +126,7 @@ def test_the_excellent_level_is_the_median_cell_darkness():
     cells = [pair_cell(d) for d in (0.2, 0.4, 0.5)]
     values = [cell_darkness(c, *cell_chromosomes(c)[:2]) for c in cells]
     assert excellent_darkness(cells) == pytest.approx(sorted(values)[1])
+    assert excellent_darkness([c * 255 for c in cells], data_range=255) == pytest.approx(sorted(values)[1])
     assert cell_darkness(cells[0], np.zeros((256, 256), bool), 0.95) is None
 
 

@@ -50,14 +50,14 @@ def request_comparison(first: ModelVersion, second: ModelVersion, user) -> Model
 
 
 @lru_cache(maxsize=1)
-def sample_cells(seed: int = 4242) -> dict[str, np.ndarray]:
-    """Model inputs of a few cells of one fixed poor synthetic karyogram (the same for every comparison).
+def sample_karyogram(seed: int = 4242) -> dict[str, np.ndarray]:
+    """Model inputs of every cell of one fixed poor synthetic karyogram (the same for every comparison):
+    a model's steps over a whole karyogram must see all of it, though only `SAMPLE_LABELS` are shown.
 
     Made once per process: synthesising and slicing it takes 2 s.
     """
     made = synthesize("46,XY", seed=seed, quality="poor", severity="moderate", shorten=False)
-    inputs = slice_cells(grey_of(made.image, 8)).inputs
-    return {label: inputs[label] for label in SAMPLE_LABELS if label in inputs}
+    return slice_cells(grey_of(made.image, 8)).inputs
 
 
 def _png(cell: np.ndarray) -> bytes:
@@ -71,11 +71,13 @@ def run_comparison(comparison_pk: int) -> None:
     )
     if comparison is None:
         return
-    inputs = sample_cells()
-    cells = {"input": inputs} | {
-        kind: enhancer_for(str(local_dir(version))).enhance_inputs(inputs)
+    karyogram = sample_karyogram()
+    shown = [label for label in SAMPLE_LABELS if label in karyogram]
+    cells = {"input": karyogram} | {
+        kind: enhancer_for(str(local_dir(version))).enhance_inputs(karyogram)
         for kind, version in (("first", comparison.first), ("second", comparison.second))
     }
+    cells = {kind: {label: images[label] for label in shown} for kind, images in cells.items()}
     try:
         for kind, images in cells.items():
             for label, image in images.items():
@@ -85,6 +87,6 @@ def run_comparison(comparison_pk: int) -> None:
         return
 
     def write(current: ModelComparison) -> None:
-        current.labels = list(inputs)
+        current.labels = shown
 
     comparisons.advance(comparison_pk, ComparisonState.RUNNING, ComparisonState.DONE, write=write)

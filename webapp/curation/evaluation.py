@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
-from enhancer.evaluation import evaluate
+from enhancer.evaluation import by_karyogram, evaluate
 from enhancer.inference import Enhancer
 from enhancer.metrics import ssim_map
 from enhancer.synthetic.files import write_synthetic
@@ -48,7 +48,8 @@ def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> di
             summary[domain] = {"cells": 0}
             continue
         cells = np.stack([np.asarray(Image.open(p), np.float32) / 255 for p in paths])
-        out = enhancer.enhance_cells(cells)
+        # one karyogram at a time, as the product runs them (export_cells names k<karyogram>_<label>.png)
+        out = by_karyogram(enhancer, [{"karyogram": p.name.partition("_")[0]} for p in paths], cells)
         summary[domain] = {
             "cells": len(paths),
             "ssim_to_input": float(np.mean([ssim_map(x, y)[0] for x, y in zip(cells, out, strict=True)])),

@@ -5,14 +5,18 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.test import Client
 from PIL import Image
 
+from enhancer.inference import Enhancer
 from tests.conftest import PASSWORD
 from webapp.audit.models import AuditEvent
+from webapp.core import storage
 from webapp.curation import registry
+from webapp.curation.comparison import sample_karyogram
 from webapp.curation.models import ModelComparison, ModelEvaluation, ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +132,12 @@ def test_the_shipped_model_can_be_compared(make_user):
     # both pickers can only offer it: the form says what comparing it with itself shows
     assert "Only one model is registered: compared with itself" in page
     assert_compared(client, shipped, shipped)
+    # each shown cell is what the product makes of it: the whole karyogram enhanced, six cells kept
+    made = ModelComparison.objects.get(first=shipped, second=shipped)
+    whole = Enhancer(device="cpu").enhance_inputs(sample_karyogram())
+    for label in made.labels:
+        stored = np.asarray(Image.open(io.BytesIO(storage.read_file(made.cell_path(label, "first")))))
+        assert np.array_equal(stored, (np.clip(whole[label], 0, 1) * 255).round().astype(np.uint8))
     _version("second", {})
     assert "Only one model is registered" not in client.get("/curation/models/compare/").content.decode()
 

@@ -55,7 +55,7 @@ def test_training_sample_and_comparison_come_from_storage_not_the_workers_disk(
     assert sample.width > 0 and sample.height > sample.width / 4  # one row per sample cell, three columns
     assert not (settings.TRAINING_DIR / str(run.uid)).exists()  # the web's disk never saw the run
 
-    comparison.sample_cells.cache_clear()
+    comparison.sample_karyogram.cache_clear()
     active_model.enhancer_for.cache_clear()
     asked = client.post("/curation/models/compare/", {"a": run.model.pk, "b": run.model.pk})
     made = ModelComparison.objects.get()
@@ -72,5 +72,5 @@ def test_training_sample_and_comparison_come_from_storage_not_the_workers_disk(
     assert len(cells) == 3 * len(comparison.SAMPLE_LABELS)
     assert all(_png(client, url).size == (256, 256) for url in cells)
     # This process ran no model and made no sample cells: the worker did.
-    assert comparison.sample_cells.cache_info().currsize == 0
+    assert comparison.sample_karyogram.cache_info().currsize == 0
     assert active_model.enhancer_for.cache_info().currsize == 0
