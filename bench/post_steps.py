@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from bench.guard import REAL_EVAL, real_eval, real_karyograms  # noqa: E402
 from enhancer import SHIPPED_MODEL  # noqa: E402
 from enhancer.cells import slice_cells  # noqa: E402
-from enhancer.evaluation import evaluation_sets, guarded, mean_metrics, metrics_per_cell  # noqa: E402
+from enhancer.evaluation import evaluation_sets, guarded, karyogram_groups, mean_metrics, metrics_per_cell  # noqa: E402
 from enhancer.fidelity import guard_cells  # noqa: E402
 from enhancer.inference import Enhancer  # noqa: E402
 from enhancer.io import read_karyogram, write_karyogram  # noqa: E402
@@ -68,8 +68,7 @@ def finished(enhancer: Enhancer, raw: np.ndarray, inputs: np.ndarray, karyograms
     """`raw` network outputs through `enhancer`'s steps after the network, cell by cell, then over the
     cells of each karyogram (`karyograms[i]` names cell i's)."""
     outputs = np.stack([enhancer.finish_cell(y, x) for y, x in zip(raw, inputs, strict=True)])
-    for name in dict.fromkeys(karyograms):
-        at = [i for i, k in enumerate(karyograms) if k == name]
+    for at in karyogram_groups(karyograms):
         outputs[at] = enhancer.finish_karyogram(outputs[at], inputs[at])
     return outputs
 

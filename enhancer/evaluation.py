@@ -8,6 +8,7 @@ back) and the same after a light JPEG, which exposes steganographic cycle-consis
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -155,12 +156,20 @@ def evaluate(
     return summary, details
 
 
+def karyogram_groups(karyograms: Sequence[str]) -> list[list[int]]:
+    """The indices of each karyogram's cells, karyograms in order of first appearance (`karyograms[i]`
+    names cell i's): a step over a whole karyogram must not pool several."""
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(karyograms):
+        groups.setdefault(name, []).append(i)
+    return list(groups.values())
+
+
 def by_karyogram(enhancer: Enhancer, cells: list[dict], images: np.ndarray) -> np.ndarray:
     """`enhancer` on `images` (one per cell of `cells`, same order), one karyogram's cells at a time, as
-    the product runs them: a step over a whole karyogram must not pool several."""
+    the product runs them."""
     outputs = np.empty_like(images)
-    for name in dict.fromkeys(c["karyogram"] for c in cells):
-        at = [i for i, c in enumerate(cells) if c["karyogram"] == name]
+    for at in karyogram_groups([c["karyogram"] for c in cells]):
         outputs[at] = enhancer.enhance_cells(images[at])
     return outputs
 

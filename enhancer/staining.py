@@ -75,7 +75,9 @@ class _Cell:
     where: np.ndarray  # pixels the input shows as chromosome and the smoothed output below the threshold
     lightness: np.ndarray  # the smoothed output's lightness below the threshold, at `where`
     fade: np.ndarray  # `outline_fade` of the input's chromosomes, at `where`
-    measured: np.ndarray  # the output's own chromosome pixels, where its darkness is read
+    counted: np.ndarray  # which of the `where` pixels are also the output's own chromosome pixels
+    pixels: int  # how many chromosome pixels the output has: its darkness is read over them
+    darkness_sum: float  # the sum of their darkness, 1 − grey/background, before deepening
 
     @classmethod
     def of(cls, output: np.ndarray, model_input: np.ndarray) -> "_Cell":
@@ -83,40 +85,48 @@ class _Cell:
         image = output.astype(np.float64)
         base = ndi.gaussian_filter(image, SMOOTH_SIGMA_PX)
         where = mask & (base < threshold)
+        measured = cell_chromosomes(image)[0]
         return cls(
             output=image,
             threshold=threshold,
-            background=background,
+            background=max(background, 1e-6),
             where=where,
             lightness=np.clip(base[where] / threshold, 0, 1),
             fade=outline_fade(mask)[where],
-            measured=cell_chromosomes(image)[0],
+            counted=measured[where],
+            pixels=int(measured.sum()),
+            darkness_sum=float((1 - image[measured] / max(background, 1e-6)).sum()),
         )
 
     def deepened(self, gain: float) -> np.ndarray:
-        """The output deepened by `gain`: each pixel by its smoothed neighbourhood's shift, but a pixel
+        """The output deepened by `gain` (a copy)."""
+        image = self.output.copy()
+        image[self.where] = self._deepened_pixels(gain)
+        return image
+
+    def darkness_at(self, gain: float) -> float:
+        """The sum of the output's chromosome pixels' darkness, had it been deepened by `gain`."""
+        darker = self.output[self.where] - self._deepened_pixels(gain)
+        return self.darkness_sum + float(darker[self.counted].sum()) / self.background
+
+    def _deepened_pixels(self, gain: float) -> np.ndarray:
+        """The `where` pixels deepened by `gain`: each by its smoothed neighbourhood's shift, but a pixel
         darker than its neighbourhood no further than its grey scaled as the neighbourhood's is, so dark
         grain is not deepened past its share and nothing but black becomes black; and no pixel lighter
         than the threshold crosses it."""
-        image = self.output.copy()
-        pixels = image[self.where]
+        pixels = self.output[self.where]
         curve = toe_curve(self.lightness, gain)
         ratio = np.divide(curve, self.lightness, out=np.ones_like(curve), where=self.lightness > 0)
         shift = self.threshold * (self.lightness - curve) * self.fade  # the neighbourhood's deepening
         scaled = pixels * (1 - self.fade * (1 - ratio))  # the pixel's grey scaled as its neighbourhood's
         deeper = np.maximum(pixels - shift, scaled)
-        image[self.where] = np.where(pixels >= self.threshold, np.maximum(deeper, self.threshold), deeper)
-        return image
-
-    def darkness_sum(self, gain: float) -> float:
-        image = self.deepened(gain) if gain > 1 else self.output
-        return float((1 - image[self.measured] / max(self.background, 1e-6)).sum())
+        return np.where(pixels >= self.threshold, np.maximum(deeper, self.threshold), deeper)
 
 
 def _darkness(cells: Sequence[_Cell], gain: float = 1.0) -> float:
     """Mean darkness over all the cells' chromosome pixels, at `gain`."""
-    pixels = sum(int(c.measured.sum()) for c in cells)
-    return sum(c.darkness_sum(gain) for c in cells) / max(pixels, 1)
+    total = sum(c.darkness_at(gain) if gain > 1 else c.darkness_sum for c in cells)
+    return total / max(sum(c.pixels for c in cells), 1)
 
 
 def karyogram_darkness(
@@ -137,7 +147,7 @@ def staining_gain(
 
 def _gain(cells: Sequence[_Cell], settings: StainingDepth) -> float:
     """`staining_gain` on cells already measured (the darkness rises with the gain: bisection)."""
-    if sum(int(c.measured.sum()) for c in cells) < MIN_MEASURED_PX:
+    if sum(c.pixels for c in cells) < MIN_MEASURED_PX:
         return 1.0
     if _darkness(cells) >= settings.target_darkness:
         return 1.0

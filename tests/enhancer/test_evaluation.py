@@ -4,7 +4,7 @@ import pytest
 
 from enhancer.baselines import DENOISE_SIGMAS
 from enhancer.cli import main
-from enhancer.evaluation import SHARP_REAL_KARYOGRAMS, evaluate
+from enhancer.evaluation import SHARP_REAL_KARYOGRAMS, evaluate, karyogram_groups
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
 from tests.enhancer.conftest import REAL_KARYOGRAMS
@@ -127,3 +127,8 @@ def test_evaluate_command_writes_every_method_and_the_paper_protocol(model_with_
     assert "| cyclegan |" in (tmp_path / "report" / "report.md").read_text()
     assert (tmp_path / "report" / "cells_by_method.png").exists()
     assert (tmp_path / "report" / "distributions.png").exists()
+
+
+def test_cells_are_grouped_by_karyogram_in_order_of_first_appearance():
+    assert karyogram_groups(["b", "a", "b", "c", "a"]) == [[0, 2], [1, 4], [3]]
+    assert karyogram_groups([]) == []

@@ -73,11 +73,11 @@ def run_comparison(comparison_pk: int) -> None:
         return
     karyogram = sample_karyogram()
     shown = [label for label in SAMPLE_LABELS if label in karyogram]
-    cells = {"input": karyogram} | {
+    outputs = {"input": karyogram} | {
         kind: enhancer_for(str(local_dir(version))).enhance_inputs(karyogram)
         for kind, version in (("first", comparison.first), ("second", comparison.second))
     }
-    cells = {kind: {label: images[label] for label in shown} for kind, images in cells.items()}
+    cells = {kind: {label: images[label] for label in shown} for kind, images in outputs.items()}
     try:
         for kind, images in cells.items():
             for label, image in images.items():
