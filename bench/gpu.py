@@ -273,7 +273,7 @@ def whole_karyogram(karyogram, dev: torch.device, repeats: int) -> dict:
         state["cells"] = slice_cells(karyogram.grey, cells=CELLS)
 
     def model():
-        state["outputs"] = enhancer.enhance_inputs(state["cells"].inputs)
+        state["outputs"] = enhancer.enhance_inputs(state["cells"].inputs).outputs
 
     def reassembly():
         blend(karyogram.pixels, karyogram.info.max_value, state["cells"], state["outputs"], 1.0, {})

@@ -121,7 +121,7 @@ def calibrate(args) -> None:
             verdicts = []
             for cells in chosen:
                 if name == "model":
-                    outputs = enhancer.enhance_inputs(cells)
+                    outputs = enhancer.enhance_inputs(cells).outputs
                 else:
                     outputs = {k: methods[name](x).astype(np.float32) for k, x in cells.items()}
                 verdicts += [judge_cell(cells[k], outputs[k]) for k in cells]

@@ -69,7 +69,7 @@ def finished(enhancer: Enhancer, raw: np.ndarray, inputs: np.ndarray, karyograms
     cells of each karyogram (`karyograms[i]` names cell i's)."""
     outputs = np.stack([enhancer.finish_cell(y, x) for y, x in zip(raw, inputs, strict=True)])
     for at in karyogram_groups(karyograms):
-        outputs[at] = enhancer.finish_karyogram(outputs[at], inputs[at])
+        outputs[at] = enhancer.finish_karyogram(outputs[at], inputs[at])[0]
     return outputs
 
 

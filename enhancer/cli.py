@@ -301,6 +301,8 @@ def _enhance(args) -> int:
     guarded = {label: v for label, v in result.guard.items() if not v.passed}
     for label, verdict in guarded.items():
         print(verdict.describe(label))
+    if result.staining is not None:
+        print(result.staining.describe())
     print(
         f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
         f"guard); written to {args.output}"

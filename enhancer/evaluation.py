@@ -170,7 +170,7 @@ def by_karyogram(enhancer: Enhancer, cells: list[dict], images: np.ndarray) -> n
     the product runs them."""
     outputs = np.empty_like(images)
     for at in karyogram_groups([c["karyogram"] for c in cells]):
-        outputs[at] = enhancer.enhance_cells(images[at])
+        outputs[at] = enhancer.enhance_cells(images[at])[0]
     return outputs
 
 

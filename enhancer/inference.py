@@ -32,8 +32,16 @@ from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
 from .sharpening import BandSharpening, sharpen_bands
 from .slicing import Layout
-from .staining import StainingDepth, deepen_staining
+from .staining import Deepening, StainingDepth, deepen_staining
 from .tone import ContrastLift, lift_contrast
+
+
+@dataclass
+class EnhancedCells:
+    """One karyogram's enhanced cells and what the step over all of them did."""
+
+    outputs: dict[str, np.ndarray]  # per cell label, the model output in [0, 1]
+    staining: Deepening | None  # the staining depth's gain (None: the card asks for no such step)
 
 
 @dataclass
@@ -42,6 +50,7 @@ class EnhancedKaryogram:
     cells: PreparedCells  # slots, model inputs and transforms
     outputs: dict[str, np.ndarray]  # per cell, the model output in [0, 1]
     guard: dict[str, Verdict]  # per cell, the fidelity guard's verdict (empty when the guard was off)
+    staining: Deepening | None  # what the staining depth did (None: the card asks for no such step)
 
     @property
     def layout(self) -> Layout:
@@ -71,10 +80,10 @@ class Enhancer:
         self.keeps_background = bool(self.card.get("keep_background", False))
         self.staining_depth = StainingDepth.from_card(self.card)
 
-    def enhance_cells(self, images: np.ndarray) -> np.ndarray:
+    def enhance_cells(self, images: np.ndarray) -> tuple[np.ndarray, Deepening | None]:
         """The N×256×256 cells of one karyogram in [0, 1] → enhanced cells in [0, 1], `CHUNK` per forward
         pass, each then band-sharpened, contrast-lifted and its background kept against its own input,
-        and all deepened together to the excellent staining depth, where the card asks."""
+        and all deepened together to the excellent staining depth, where the card asks (and what that did)."""
         outputs = run_generator(self.generator, images, self.device)
         for i, model_input in enumerate(images):
             outputs[i] = self.finish_cell(outputs[i], model_input)
@@ -88,18 +97,22 @@ class Enhancer:
             output = lift_contrast(output, model_input, self.contrast_lift)
         return keep_background(output, model_input) if self.keeps_background else output
 
-    def finish_karyogram(self, outputs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        """The finished cells of one karyogram through the card's step over them all (staining depth)."""
+    def finish_karyogram(
+        self, outputs: np.ndarray, inputs: np.ndarray
+    ) -> tuple[np.ndarray, Deepening | None]:
+        """The finished cells of one karyogram through the card's step over them all (staining depth), and
+        what it did (None when the card asks for none)."""
         if self.staining_depth is None:
-            return outputs
+            return outputs, None
         return deepen_staining(outputs, inputs, self.staining_depth)
 
-    def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> EnhancedCells:
         """The model outputs of one karyogram's labelled model inputs (e.g. `PreparedCells.inputs`), same
         labels: the staining depth is set over all of them."""
         labels = list(inputs)
         images = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
-        return dict(zip(labels, self.enhance_cells(images), strict=True))
+        outputs, staining = self.enhance_cells(images)
+        return EnhancedCells(dict(zip(labels, outputs, strict=True)), staining)
 
     def enhance(
         self,
@@ -113,7 +126,8 @@ class Enhancer:
 
         `guard=False` skips the guard (for measuring the model itself); the product always guards."""
         prepared = slice_cells(karyogram.grey, cells=cells, layout=layout)
-        outputs = self.enhance_inputs(prepared.inputs)
+        enhanced = self.enhance_inputs(prepared.inputs)
+        outputs = enhanced.outputs
         verdicts = guard_cells(prepared.inputs, outputs) if guard else {}
         pixels = blend(karyogram.pixels, karyogram.info.max_value, prepared, outputs, strength, verdicts)
-        return EnhancedKaryogram(pixels, prepared, outputs, verdicts)
+        return EnhancedKaryogram(pixels, prepared, outputs, verdicts, enhanced.staining)

@@ -16,11 +16,12 @@ black, and no pixel crosses the input's threshold, so no outline moves. The chan
 the outline pixels, only the input's chromosome pixels change, and both homologs of every pair get the
 same curve. Karyograms as dark as excellent ones come back unchanged. Measured (README, "Steps after the
 network"): on the synthetic pairs it moves only karyograms the network left paler than their truths, and
-it lifts foreground SSIM there.
+it lifts foreground SSIM there. What it did (`Deepening`) goes with the result, so the user sees the
+gain beside the guard's verdicts.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -42,6 +43,40 @@ class StainingDepth(CardStep):
     LIMITS: ClassVar[dict[str, float]] = {"max_gain": 2.0}  # past 2 the curve would not end at the threshold
     target_darkness: float  # median in-mask darkness (1 − grey/background) of the excellent training cells
     max_gain: float = 1.5  # darkness below the threshold never multiplied by more
+
+
+@dataclass(frozen=True)
+class Deepening:
+    """What the staining depth did to one karyogram: the gain given to all its cells (1: none) and its
+    darkness before and after, against the excellent level. Kept with the result and shown to the user."""
+
+    gain: float
+    darkness: float | None  # the karyogram's darkness as the model left it; None: too little to measure
+    deepened_to: float | None  # its darkness after the gain
+    target: float  # the excellent level
+    max_gain: float
+
+    def describe(self) -> str:
+        """One line for the result page, the API and the CLI."""
+        if self.darkness is None:
+            return "staining left as it was: too little chromosome to measure its depth"
+        if self.gain <= 1:
+            return (
+                f"staining left as it was: already as dark as excellent karyograms (darkness "
+                f"{self.darkness:.2f}, excellent {self.target:.2f})"
+            )
+        limit = f", the most allowed (×{self.max_gain:g})" if self.gain >= self.max_gain else ""
+        return (
+            f"staining deepened ×{self.gain:.2f}{limit}: darkness {self.darkness:.2f} → {self.deepened_to:.2f} "
+            f"(excellent {self.target:.2f}), one gain for every cell"
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "Deepening":
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
 def cell_darkness(cell: np.ndarray, mask: np.ndarray, background: float) -> float | None:
@@ -123,6 +158,11 @@ class _Cell:
         return np.where(pixels >= self.threshold, np.maximum(deeper, self.threshold), deeper)
 
 
+def _measurable(cells: Sequence[_Cell]) -> bool:
+    """Whether the cells hold enough chromosome pixels to read a darkness from."""
+    return sum(c.pixels for c in cells) >= MIN_MEASURED_PX
+
+
 def _darkness(cells: Sequence[_Cell], gain: float = 1.0) -> float:
     """Mean darkness over all the cells' chromosome pixels, at `gain`."""
     total = sum(c.darkness_at(gain) if gain > 1 else c.darkness_sum for c in cells)
@@ -147,7 +187,7 @@ def staining_gain(
 
 def _gain(cells: Sequence[_Cell], settings: StainingDepth) -> float:
     """`staining_gain` on cells already measured (the darkness rises with the gain: bisection)."""
-    if sum(c.pixels for c in cells) < MIN_MEASURED_PX:
+    if not _measurable(cells):
         return 1.0
     if _darkness(cells) >= settings.target_darkness:
         return 1.0
@@ -160,11 +200,22 @@ def _gain(cells: Sequence[_Cell], settings: StainingDepth) -> float:
     return high
 
 
-def deepen_staining(outputs: np.ndarray, inputs: np.ndarray, settings: StainingDepth) -> np.ndarray:
+def deepen_staining(
+    outputs: np.ndarray, inputs: np.ndarray, settings: StainingDepth
+) -> tuple[np.ndarray, Deepening]:
     """The cells of one karyogram (N×H×W outputs in [0, 1] and their model inputs) with their darkness
-    below each cell's threshold multiplied by the one gain `staining_gain` finds. Same shape and dtype."""
+    below each cell's threshold multiplied by the one gain `staining_gain` finds (same shape and dtype),
+    and what was done."""
     cells = [_Cell.of(y, x) for y, x in zip(outputs, inputs, strict=True)]
     gain = _gain(cells, settings)
+    measured = _measurable(cells)
+    done = Deepening(
+        gain=round(gain, 4),
+        darkness=round(_darkness(cells), 4) if measured else None,
+        deepened_to=round(_darkness(cells, gain), 4) if measured else None,
+        target=settings.target_darkness,
+        max_gain=settings.max_gain,
+    )
     if gain <= 1:
-        return outputs
-    return np.stack([cell.deepened(gain) for cell in cells]).astype(outputs.dtype)
+        return outputs, done
+    return np.stack([cell.deepened(gain) for cell in cells]).astype(outputs.dtype), done

@@ -101,7 +101,8 @@ def enhance_cells_task(*, job_pk: int) -> None:
     except ModelGone as exc:
         jobs.fail(job_pk, str(exc))
         return
-    outputs = enhancer.enhance_inputs(inputs)
+    enhanced = enhancer.enhance_inputs(inputs)
+    outputs = enhanced.outputs
     verdicts = guard_cells(inputs, outputs)
     try:
         services.save_arrays(job, "outputs", outputs)
@@ -112,6 +113,7 @@ def enhance_cells_task(*, job_pk: int) -> None:
     def write(current):
         current.model_version = version
         current.device = device_label(enhancer.device)
+        current.staining = enhanced.staining.to_json() if enhanced.staining else None
         rows = list(current.cell_rows.filter(label__in=verdicts))
         for row in rows:
             row.guard = verdicts[row.label].to_json()

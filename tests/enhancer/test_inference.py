@@ -94,12 +94,24 @@ def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(
     assert np.array_equal(read_karyogram(tmp_path / "out.png").pixels, karyogram.pixels)
 
 
+def test_the_cli_says_what_the_staining_depth_did(tiny_model, karyogram, tmp_path, capsys):
+    """The shipped card asks for the staining depth: its gain is printed, as the library reports it."""
+    result = Enhancer(device="cpu").enhance(karyogram)
+    assert result.staining is not None and result.staining.target == Enhancer().staining_depth.target_darkness
+    source = tmp_path / "in.png"
+    source.write_bytes(encode_karyogram(karyogram.pixels, karyogram.info))
+    assert main(["enhance", str(source), "-o", str(tmp_path / "out.png"), "--device", "cpu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == result.staining.describe() and lines[-2].startswith("staining ")
+    assert Enhancer(tiny_model, device="cpu").enhance(karyogram).staining is None  # a card without the step
+
+
 def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
 
     def more_contrast(images):  # ×1.3 about each cell's background
         backgrounds = np.array([background_level(x) for x in images])[:, None, None]
-        return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1)
+        return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1), None
 
     enhancer.enhance_cells = more_contrast
     guarded, unguarded = enhancer.enhance(karyogram), enhancer.enhance(karyogram, guard=False)
@@ -114,7 +126,8 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
     settings, lift = BandSharpening(target_detail=1.0), ContrastLift(target_contrast=1.0)
     plain = Enhancer(save_generator(tmp_path / "plain", generator, arch), device="cpu")
     inputs = np.stack(list(slice_cells(karyogram.grey).inputs.values())[:3])
-    raw = plain.enhance_cells(inputs)
+    raw, nothing = plain.enhance_cells(inputs)
+    assert nothing is None  # a card without the step reports none
     each = np.stack(
         [
             keep_background(lift_contrast(sharpen_bands(y, x, settings), x, lift), x)
@@ -138,14 +151,15 @@ def test_a_card_that_asks_for_the_steps_after_the_model_gets_them_in_order(tmp_p
     assert plain.sharpening is None and plain.contrast_lift is None and not plain.keeps_background
     assert sharpened.sharpening == settings and sharpened.contrast_lift == lift and sharpened.keeps_background
     assert plain.staining_depth is None and sharpened.staining_depth == depth
-    out = sharpened.enhance_cells(inputs)
-    expected = deepen_staining(each, inputs, depth)  # then the karyogram's cells together
+    out, done = sharpened.enhance_cells(inputs)
+    expected, reported = deepen_staining(each, inputs, depth)  # then the karyogram's cells together
     one_by_one = np.stack(
-        [deepen_staining(y[None], x[None], depth)[0] for y, x in zip(each, inputs, strict=True)]
+        [deepen_staining(y[None], x[None], depth)[0][0] for y, x in zip(each, inputs, strict=True)]
     )
     assert not np.array_equal(expected, each) and not np.array_equal(expected, one_by_one)
     assert np.array_equal(out, expected) and not np.array_equal(out, raw)
-    assert sharpened.enhance_cells(inputs[:0]).shape == (0, 256, 256)
+    assert done == reported and done.gain > 1
+    assert sharpened.enhance_cells(inputs[:0])[0].shape == (0, 256, 256)
 
 
 def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():

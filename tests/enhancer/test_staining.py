@@ -5,6 +5,7 @@ from scipy import ndimage as ndi
 from enhancer.evaluation import by_karyogram
 from enhancer.metrics import cell_chromosomes
 from enhancer.staining import (
+    Deepening,
     StainingDepth,
     cell_darkness,
     deepen_staining,
@@ -43,8 +44,15 @@ def darkness(cells: np.ndarray, before: np.ndarray) -> float:
 def test_a_pale_karyogram_is_deepened_to_the_excellent_darkness_by_one_gain():
     pale = karyogram(0.24, step=0.04)  # cells of different darkness: each alone would want its own gain
     target = darkness(karyogram(0.34), karyogram(0.34))
-    out = deepen_staining(pale, pale, StainingDepth(target_darkness=target))
+    out, done = deepen_staining(pale, pale, StainingDepth(target_darkness=target))
     assert darkness(pale, pale) < darkness(out, pale) == pytest.approx(target, abs=2e-3)
+    # what was done is reported: the gain, the darkness before and after, as the step reads them
+    assert done.gain == pytest.approx(
+        staining_gain(pale, pale, StainingDepth(target_darkness=target)), abs=1e-4
+    )
+    assert done.darkness == pytest.approx(karyogram_darkness(pale, pale), abs=1e-4)
+    assert done.deepened_to == pytest.approx(target, abs=2e-3) and done.target == target
+    assert done.describe().startswith(f"staining deepened ×{done.gain:.2f}: darkness {done.darkness:.2f} → ")
     # one gain for every cell: each cell's darkness below its threshold grows by the same factor
     gains = []
     for y, x in zip(out, pale, strict=True):
@@ -60,21 +68,28 @@ def test_a_karyogram_as_dark_as_excellent_ones_comes_back_unchanged():
     deep = karyogram(0.4)
     settings = StainingDepth(target_darkness=darkness(deep, deep) - 0.01)
     assert staining_gain(deep, deep, settings) == 1.0
-    assert np.array_equal(deepen_staining(deep, deep, settings), deep)
+    out, done = deepen_staining(deep, deep, settings)
+    assert np.array_equal(out, deep)
+    assert done.gain == 1.0 and done.deepened_to == done.darkness > settings.target_darkness
+    assert done.describe() == (
+        f"staining left as it was: already as dark as excellent karyograms (darkness {done.darkness:.2f}, "
+        f"excellent {settings.target_darkness:.2f})"
+    )
 
 
 def test_the_gain_never_passes_the_cards_limit():
     pale = karyogram(0.2)
     settings = StainingDepth(target_darkness=0.9, max_gain=1.3)
     assert staining_gain(pale, pale, settings) == 1.3
-    out = deepen_staining(pale, pale, settings)
+    out, done = deepen_staining(pale, pale, settings)
     assert darkness(out, pale) == pytest.approx(karyogram_darkness(pale, pale, 1.3))
+    assert done.gain == 1.3 and "the most allowed (×1.3)" in done.describe()
     assert darkness(pale, pale) < darkness(out, pale) < 0.9
 
 
 def test_no_outline_moves_no_pixel_lightens_and_nothing_but_black_turns_black():
     pale = karyogram(0.6)  # the darkest bands are near black: the toe must not crush them
-    out = deepen_staining(pale, pale, StainingDepth(target_darkness=0.95, max_gain=1.9))
+    out, _ = deepen_staining(pale, pale, StainingDepth(target_darkness=0.95, max_gain=1.9))
     assert not np.array_equal(out, pale)
     assert np.all(out <= pale + 1e-6)
     assert out.min() > 0
@@ -93,7 +108,7 @@ def test_grain_and_pale_specks_inside_a_chromosome_neither_cross_the_threshold_n
     inputs = karyogram(0.75)
     outputs = np.clip(inputs + rng.normal(0, 0.04, inputs.shape), 0, 1).astype(np.float32)
     outputs[:, 100:102, 90:92] = 0.94  # pale specks inside the left homologs
-    out = deepen_staining(outputs, inputs, StainingDepth(target_darkness=0.95, max_gain=1.9))
+    out, _ = deepen_staining(outputs, inputs, StainingDepth(target_darkness=0.95, max_gain=1.9))
     assert not np.array_equal(out, outputs) and np.all(out <= outputs + 1e-6)
     assert np.all((out > 0) | (outputs == 0))
     for y, before, x in zip(out, outputs, inputs, strict=True):
@@ -120,6 +135,14 @@ def test_the_card_entry_is_checked_and_round_trips():
         StainingDepth(target_darkness=0.46, max_gain=2.5)
     with pytest.raises(ValueError, match="staining_depth.target_darkness"):
         StainingDepth.from_card({"staining_depth": {"target_darkness": "dark"}})
+
+
+def test_a_karyogram_with_too_little_chromosome_is_left_as_it_was_and_says_so():
+    blank = np.full((2, 256, 256), 0.95, np.float32)
+    out, done = deepen_staining(blank, blank, StainingDepth(target_darkness=0.46))
+    assert np.array_equal(out, blank) and done.gain == 1.0 and done.darkness is None
+    assert done.describe() == "staining left as it was: too little chromosome to measure its depth"
+    assert Deepening.from_json(done.to_json()) == done
 
 
 def test_the_excellent_level_is_the_median_cell_darkness():

@@ -14,6 +14,7 @@ from enhancer.io import SUFFIX
 from enhancer.iscn import IscnError
 from enhancer.iscn import parse as parse_karyotype
 from enhancer.slot_counts import layout_warnings
+from enhancer.staining import Deepening
 from webapp.core import queue
 from webapp.core.models import TrackedWork
 
@@ -264,6 +265,12 @@ class EnhancementJob(TrackedWork):
         help_text="when the image is a figure of several karyograms: the box [x0, y0, x1, y1] of each panel, "
         "which can be split off as a karyogram of its own",
     )
+    staining = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="what the model's staining depth did to the whole karyogram (gain, darkness before and after, "
+        "the excellent level); empty for models without that step",
+    )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)
@@ -296,6 +303,11 @@ class EnhancementJob(TrackedWork):
         caps = [c.strength_cap for c in self.cell_rows.all() if c.object_count]
         held = {"original": caps.count(0.0), "lowered": sum(0 < cap < 1 for cap in caps), "cells": len(caps)}
         return held if held["original"] or held["lowered"] else None
+
+    @property
+    def staining_depth(self) -> Deepening | None:
+        """What the staining depth did to this karyogram (None: not enhanced yet, or a model without it)."""
+        return Deepening.from_json(self.staining) if self.staining else None
 
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])

@@ -54,6 +54,23 @@ class GuardSerializer(serializers.Serializer):
     )
 
 
+class StainingSerializer(serializers.Serializer):
+    """What the model's staining depth did to the whole karyogram: one gain for every cell."""
+
+    gain = serializers.FloatField(
+        help_text="darkness below each cell's chromosome threshold × this; 1: left as it was"
+    )
+    darkness = serializers.FloatField(
+        allow_null=True,
+        help_text="the karyogram's mean darkness (1 − grey/background) as the model left it; null: too little "
+        "chromosome to measure",
+    )
+    deepened_to = serializers.FloatField(allow_null=True, help_text="its darkness after the gain")
+    target = serializers.FloatField(help_text="the excellent training cells' darkness it is deepened toward")
+    max_gain = serializers.FloatField(help_text="the most gain the model card allows")
+    description = serializers.CharField(source="describe", help_text="the same in plain words")
+
+
 class JobCellSerializer(serializers.Serializer):
     label = serializers.CharField()
     box = serializers.ListField(child=serializers.IntegerField())
@@ -85,6 +102,12 @@ class JobSerializer(JobProgressSerializer):
         source="cell_rows", many=True, read_only=True, help_text="one row per cell (`cell_count` of them)"
     )
     result_url = serializers.SerializerMethodField()
+    staining = StainingSerializer(
+        source="staining_depth",
+        allow_null=True,
+        read_only=True,
+        help_text="null before the cells are enhanced, or for a model without the staining depth",
+    )
     layout_warnings = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -108,6 +131,7 @@ class JobSerializer(JobProgressSerializer):
             "strength",
             "cell_count",
             "cells",
+            "staining",
             "layout_warnings",
             "layout_guess",
             "panels",

@@ -74,7 +74,7 @@ def run_comparison(comparison_pk: int) -> None:
     karyogram = sample_karyogram()
     shown = [label for label in SAMPLE_LABELS if label in karyogram]
     outputs = {"input": karyogram} | {
-        kind: enhancer_for(str(local_dir(version))).enhance_inputs(karyogram)
+        kind: enhancer_for(str(local_dir(version))).enhance_inputs(karyogram).outputs
         for kind, version in (("first", comparison.first), ("second", comparison.second))
     }
     cells = {kind: {label: images[label] for label in shown} for kind, images in outputs.items()}

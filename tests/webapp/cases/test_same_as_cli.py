@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils.html import escape
 
 from enhancer.io import read_karyogram
 from tests.factories import CaseFactory
@@ -21,9 +23,10 @@ STRENGTH = 0.8
 
 
 @pytest.mark.django_db
-def test_the_web_result_is_the_cli_result_bit_for_bit(make_user, karyogram_png, settings, tmp_path):
+def test_the_web_result_is_the_cli_result_bit_for_bit(api_as, karyogram_png, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    user = make_user("technologist", "parity-tech")
+    api = api_as("technologist", "parity-tech")
+    user = api.user
     karyogram = services.add_karyogram(
         CaseFactory(accession="CLI-1", created_by=user),
         SimpleUploadedFile("k.png", karyogram_png),
@@ -69,5 +72,15 @@ def test_the_web_result_is_the_cli_result_bit_for_bit(make_user, karyogram_png, 
     assert not np.array_equal(web.pixels, original)  # the model changed something: the test compares work
     # The cells the guard held back are the ones the command line names, for the same reasons.
     held = {r.label: r.verdict.reason for r in job.cell_rows.all() if r.verdict and not r.verdict.passed}
-    assert [line.split(":")[0] for line in run.stdout.splitlines()[:-1]] == [f"cell {k}" for k in held]
+    assert [line.split(":")[0] for line in run.stdout.splitlines()[:-2]] == [f"cell {k}" for k in held]
     assert all(reason in run.stdout for reason in held.values())
+    # What the staining depth did to the karyogram: the same words in the command line, the API and the page.
+    said = run.stdout.splitlines()[-2]
+    assert said.startswith("staining ") and said == job.staining_depth.describe()
+    body = api.get(f"/api/jobs/{job.pk}/").json()
+    assert body["staining"]["description"] == said
+    assert body["staining"]["gain"] == job.staining_depth.gain >= 1
+    client = Client()
+    client.force_login(user)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"<p data-job-staining>{escape(said[0].upper() + said[1:])}." in page

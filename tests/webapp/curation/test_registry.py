@@ -134,7 +134,7 @@ def test_the_shipped_model_can_be_compared(make_user):
     assert_compared(client, shipped, shipped)
     # each shown cell is what the product makes of it: the whole karyogram enhanced, six cells kept
     made = ModelComparison.objects.get(first=shipped, second=shipped)
-    whole = Enhancer(device="cpu").enhance_inputs(sample_karyogram())
+    whole = Enhancer(device="cpu").enhance_inputs(sample_karyogram()).outputs
     for label in made.labels:
         stored = np.asarray(Image.open(io.BytesIO(storage.read_file(made.cell_path(label, "first")))))
         assert np.array_equal(stored, (np.clip(whole[label], 0, 1) * 255).round().astype(np.uint8))
