@@ -1,5 +1,6 @@
 """REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
 
+import mimetypes
 import re
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from webapp.accounts.roles import Role, role_permission
-from webapp.core.renderers import FILE_RENDERERS
+from webapp.core.renderers import FILE_RENDERERS, NOT_ACCEPTABLE, file_type
 
 from . import services
 from .models import AccessionTaken, Case, EnhancementJob, JobState, Karyogram, saving_case
@@ -183,19 +184,24 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "as", str, enum=["png"], description="png: as PNG; omit for the original's format"
+                "as",
+                str,
+                enum=["png"],
+                description="png: as PNG; omit for the original's format (or what Accept prefers)",
             )
         ],
         responses={
             (200, "image/*"): bytes,
             400: OpenApiResponse(description="no result yet, or a format it cannot be converted to"),
+            406: NOT_ACCEPTABLE,
         },
     )
     @action(
         detail=True, methods=["get"], url_path="result", url_name="result", renderer_classes=FILE_RENDERERS
     )
     def result(self, request, pk=None):
-        """The enhanced karyogram, in the original's format (or PNG with ?as=png)."""
+        """The enhanced karyogram, in the original's format, or as PNG (`?as=png`, or an Accept header that
+        prefers `image/png`)."""
         job = self.get_object()
         if job.state != JobState.DONE or not job.result:
             raise ValidationError({"state": [f"The job is {job.state}; there is no result yet."]})
@@ -208,6 +214,8 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
                     ]
                 }
             )
-        png = wanted is not None
+        original = mimetypes.guess_type(f"result{job.karyogram.suffix}")[0] or "application/octet-stream"
+        chosen = file_type(request, ["image/png"] if wanted is not None else [original, "image/png"])
+        png = wanted is not None or chosen != original
         field = job.result_png if png else job.result
         return FileResponse(field.open("rb"), as_attachment=True, filename=services.download_name(job, png))

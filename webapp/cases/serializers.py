@@ -76,6 +76,9 @@ class JobCellSerializer(serializers.Serializer):
     box = serializers.ListField(child=serializers.IntegerField())
     objects = serializers.IntegerField(source="object_count")
     strength = serializers.FloatField(help_text="as set; the result uses min(strength, guard.strength_cap)")
+    applied_strength = serializers.FloatField(
+        read_only=True, help_text="the strength the result uses: `strength`, at most the guard's cap"
+    )
     guard = GuardSerializer(source="verdict", allow_null=True, read_only=True)
 
 

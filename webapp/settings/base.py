@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "webapp.audit.middleware.AuditMiddleware",
+    "webapp.core.method_pages.MethodNotAllowedPage",
 ]
 
 ROOT_URLCONF = "webapp.urls"

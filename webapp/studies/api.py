@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from enhancer.study_statistics import study_statistics
 from webapp.accounts.roles import Role, has_role, role_permission
-from webapp.core.renderers import FILE_RENDERERS
+from webapp.core.renderers import FILE_RENDERERS, NOT_ACCEPTABLE, file_type
 
 from . import exports, services
 from .models import Assignment, Study
@@ -131,11 +131,12 @@ class StudyViewSet(
         """Per rater and hypothesis: paired t-test (Table 1), Wilcoxon, CI, effect size, Holm; agreement."""
         return Response(study_statistics(services.rating_records(self.get_object())))
 
-    @extend_schema(request=None, responses={(200, "text/csv"): str})
+    @extend_schema(request=None, responses={(200, "text/csv"): str, 406: NOT_ACCEPTABLE})
     @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
     def export(self, request, pk=None):
         """Raw ratings as CSV (`?what=results`: statistics per rater and hypothesis; `?what=agreement`)."""
         study = self.get_object()
+        file_type(request, ["text/csv"])
         what = request.query_params.get("what")
         if what == "results":
             body, name = exports.results_csv(study_statistics(services.rating_records(study))), "results"
@@ -188,11 +189,12 @@ class ItemImageView(APIView):
     permission_classes = [Rater]
     renderer_classes = FILE_RENDERERS
 
-    @extend_schema(responses={(200, "image/png"): bytes})
+    @extend_schema(responses={(200, "image/png"): bytes, 406: NOT_ACCEPTABLE})
     def get(self, request, token: str):
         assignment = (
             Assignment.objects.select_related("image").filter(token=token, rater=request.user).first()
         )
         if assignment is None:
             raise NotFound("No such item.")
+        file_type(request, ["image/png"])
         return services.study_image_response(assignment.image)

@@ -23,7 +23,7 @@ def _client(username: str) -> Client:
 def _invite(client: Client, username: str) -> str:
     response = client.post("/accounts/raters/", {"username": username, "email": "r@lab.example"})
     assert response.status_code == 200, response.content.decode()
-    return re.search(r'value="(http[^"]+)" id="invite-link"', response.content.decode()).group(1)
+    return re.search(r'id="invite-link"[^>]*>(http[^<]+)</textarea>', response.content.decode()).group(1)
 
 
 def test_curator_invites_a_rater_who_sets_a_password_once(make_user):

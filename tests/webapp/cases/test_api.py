@@ -1,9 +1,14 @@
+import io
+
+import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from tests.factories import CaseFactory, EnhancementJobFactory
 from webapp.audit.models import AuditEvent
-from webapp.cases.models import EnhancementJob, Karyogram
+from webapp.cases.models import EnhancementJob, JobState, Karyogram
 
 
 @pytest.mark.django_db
@@ -147,3 +152,38 @@ def test_a_result_can_be_asked_for_by_its_image_type_and_a_refusal_still_reads_j
     assert missing.status_code == 404 and missing.json() == {
         "detail": "No EnhancementJob matches the given query."
     }
+
+
+@pytest.mark.django_db
+def test_a_jpeg_result_comes_as_png_when_the_accept_header_prefers_it_and_a_type_it_lacks_is_refused(
+    api_as,
+):
+    """Review: `Accept: image/png` on a JPEG original's result answered the JPEG, and `Accept: text/csv` too."""
+    jpeg = io.BytesIO()
+    Image.fromarray(np.full((60, 80), 200, np.uint8)).save(jpeg, "JPEG")
+    job = EnhancementJobFactory(
+        karyogram__name="k.jpg",
+        karyogram__png=jpeg.getvalue(),
+        state=JobState.DONE,
+    )
+    job.result.save("enhanced.jpg", ContentFile(jpeg.getvalue()))
+    job.result_png.save("enhanced.png", ContentFile(b"\x89PNG png bytes"))
+    api = api_as("technologist", "tess")
+    url = f"/api/jobs/{job.pk}/result/"
+
+    def answer(accept=None, **query):
+        response = api.get(url, query, **({"HTTP_ACCEPT": accept} if accept else {}))
+        return response.status_code, response["Content-Type"], response
+
+    for accept in (None, "*/*", "image/*", "image/jpeg", "image/png;q=0.5, image/jpeg"):
+        status, kind, response = answer(accept)
+        assert (status, kind) == (200, "image/jpeg"), accept
+        assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+    for accept in ("image/png", "image/png, */*;q=0.1", None):
+        status, kind, response = answer(accept, **({"as": "png"} if accept is None else {}))
+        assert (status, kind) == (200, "image/png"), accept
+        assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    for accept, query in (("text/csv", {}), ("image/jpeg", {"as": "png"})):
+        status, kind, response = answer(accept, **query)
+        assert (status, kind) == (406, "application/json"), accept
+        assert response.json()["detail"].startswith("This file comes as image/")

@@ -36,6 +36,7 @@ def test_a_random_weight_model_leaves_every_cell_original_and_says_why(
     assert len(enhanced_cells) == 24
     for cell in enhanced_cells:
         assert cell["guard"]["strength_cap"] == 0.0
+        assert (cell["strength"], cell["applied_strength"]) == (1.0, 0.0)  # as set, and what the result uses
         assert cell["guard"]["reason"].startswith("left as original — the model "), cell
         assert {"mask_iou", "length_ratio", "grid_ratio", "bands_created"} <= set(cell["guard"]["measures"])
 

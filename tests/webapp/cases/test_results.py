@@ -58,6 +58,9 @@ def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(
     assert AuditEvent.objects.filter(action="api-job-strengths", target={"pk": str(done_job.pk)}).exists()
     assert {c["label"]: c["strength"] for c in body["cells"]}["1"] == 0.0
     assert {c["strength"] for c in body["cells"] if c["label"] != "1"} == {1.0}
+    for cell in body["cells"]:  # what the result uses: as set, at most the guard's cap
+        cap = cell["guard"]["strength_cap"] if cell["guard"] else 1.0
+        assert cell["applied_strength"] == min(cell["strength"], cap)
     done_job.refresh_from_db()
     assert body["updated"] and done_job.result.name != before["result"]
     assert not default_storage.exists(before["result"])  # the replaced file is gone

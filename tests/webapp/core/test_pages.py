@@ -22,10 +22,25 @@ def test_login_then_logout(client, make_user):
 
 
 @pytest.mark.django_db
-def test_logout_needs_post(client, make_user):
+def test_logout_needs_post_and_its_address_opened_shows_a_page_that_says_so(client, make_user):
+    """Review: a typed or bookmarked log-out address answered an empty 405, which Chromium shows as its own
+    "This page isn't working"."""
     make_user("technologist", username="tech")
     client.login(username="tech", password=PASSWORD)
-    assert client.get(reverse("logout")).status_code == 405
+    response = client.get(reverse("logout"))
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    page = response.content.decode()
+    assert "This address is a button's, not a page" in page and "Nothing was changed" in page
+    assert f'action="{reverse("logout")}"' in page  # the page's own header has the Log out button
+    assert client.get(reverse("home")).context["user"].is_authenticated  # and nothing was changed
+
+
+@pytest.mark.django_db
+def test_an_api_405_stays_json(client, make_user):
+    make_user("technologist", username="tech")
+    client.login(username="tech", password=PASSWORD)
+    response = client.get("/api/jobs/1/retry/")
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
 
 
 @pytest.mark.django_db

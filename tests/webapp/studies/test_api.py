@@ -69,6 +69,8 @@ def test_rater_rates_every_item_then_gets_204(study_setup):
         item = response.json()
         assert item["position"] == len(seen) + 1 and item["total"] == 9
         assert rater.get(item["image_url"]).status_code == 200
+        refused = rater.get(item["image_url"], HTTP_ACCEPT="image/jpeg")  # it comes as PNG only
+        assert refused.status_code == 406 and refused["Content-Type"] == "application/json"
         assert _rate(rater, study["id"], item["item"], quality=4).status_code == 201
         seen.append(item["item"])
     assert response.status_code == 204 and len(set(seen)) == 9
@@ -131,6 +133,8 @@ def test_statistics_and_export_for_curators_only(study_setup):
     assert h1["n"] == 4 and h1["mean_diff"] == 0
     export = curator.get(f"/api/studies/{study['id']}/export/", HTTP_ACCEPT="text/csv")  # was a 406
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    refused = curator.get(f"/api/studies/{study['id']}/export/", HTTP_ACCEPT="image/png")
+    assert refused.status_code == 406 and "comes as text/csv" in refused.json()["detail"]
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert len(rows) == 18 and set(rows[0]) >= {
         "rater",
