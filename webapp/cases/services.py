@@ -126,8 +126,9 @@ class SplitRefused(ValueError):
 @transaction.atomic
 def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
     """Each panel of the job's multi-panel figure (`job.panels`) added to its case as a karyogram of its own,
-    cut without loss and named after the figure, with its enhancement queued (same strength and cells).
-    All or nothing (one transaction); refused when the job found no panels or when they were split off before."""
+    cut without loss and named after the figure, with its enhancement queued (same strength and cells); the
+    figure leaves curation datasets (its panels are offered instead). All or nothing (one transaction);
+    refused when the job found no panels or when they were split off before."""
     # the figure first (as a move locks it), so a move cannot take it to another case while its panels are cut
     figure = Karyogram.objects.select_for_update().select_related("case").get(pk=job.karyogram_id)
     job = EnhancementJob.objects.select_for_update().get(pk=job.pk)
@@ -143,6 +144,8 @@ def split_into_panels(job: EnhancementJob, user) -> list[Karyogram]:
         panel = add_karyogram(figure.case, SimpleUploadedFile(name, data), user, split_from=figure)
         start_job(panel, user, job.strength, job.cell_count)
         panels.append(panel)
+    figure.included = False
+    figure.save(update_fields=["included"])
     return panels
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -38,7 +38,9 @@ class CuratorPage(RoleRequiredMixin):
 
 
 def _filtered(request):
-    karyograms = Karyogram.objects.select_related("case").order_by("pk")
+    karyograms = (
+        Karyogram.objects.select_related("case").annotate(panel_count=Count("split_panels")).order_by("pk")
+    )
     for field in ("quality", "length"):
         if request.GET.get(field):
             karyograms = karyograms.filter(**{field: request.GET[field]})

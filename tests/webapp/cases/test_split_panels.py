@@ -42,7 +42,9 @@ def test_the_failed_job_names_the_panels_on_its_page_and_in_the_api(figure_job, 
     )
 
 
-def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_is_refused(figure_job, client):
+def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_is_refused(
+    figure_job, client, make_user
+):
     client.login(username="panel-tech", password=PASSWORD)
     answer = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
     case = figure_job.karyogram.case
@@ -64,6 +66,12 @@ def test_splitting_adds_one_karyogram_per_panel_each_queued_and_a_second_split_i
         and "Split into 2 karyograms</button>" not in page
     )
     assert [k.split_from for k in panels] == [figure_job.karyogram, figure_job.karyogram]
+    # the figure leaves curation datasets, its panels are offered instead, and curation says what it is
+    assert [k.included for k in Karyogram.objects.order_by("pk")] == [False, True, True]
+    client.force_login(make_user("curator", "cora"))
+    curation = client.get("/curation/").content.decode()
+    assert curation.count("a figure, split into 2 karyograms") == 1
+    client.login(username="panel-tech", password=PASSWORD)
     assert f'data-job-split="{figure_job.pk}"' not in client.get(case.get_absolute_url()).content.decode()
 
     again = client.post(f"/jobs/{figure_job.pk}/split/", follow=True)
