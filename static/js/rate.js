@@ -1,7 +1,8 @@
 // Rater portal: a running timer (the server measures the real time), the time the page was hidden (reported with
 // the rating, for the server to subtract), zoom and pan of the item (zoom_pan.js), and the keyboard: Enter moves from the text to
 // the first unanswered score and submits once all are answered, the keys 1–5 set the focused (or first unanswered)
-// score and move on, Esc leaves the text box, P opens the previous item to correct it.
+// score and move on, Esc leaves the text box, P opens the previous item to correct it. The item is fitted to the
+// window, and a refused answer shows the summary of its problems.
 (function () {
   // Time hidden (another tab, a minimised window, a locked phone) since this page was served: the server's clock
   // for the item restarted then; a form shown again with errors carries on from what it reported.
@@ -72,6 +73,55 @@
     }
   });
 
+  // A refused answer: the summary of its problems at the top of the form has the focus and is in view (on a
+  // phone the form is below the item); its links go to each field without adding to the history, whose Back
+  // opens the previous item.
+  const summary = document.getElementById("error-summary");
+  const showSummary = () => {
+    if (!summary) return;
+    summary.focus({ preventScroll: true });
+    const box = summary.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) summary.scrollIntoView({ block: "start" });
+  };
+  showSummary();
+  if (summary) {
+    summary.addEventListener("click", (e) => {
+      const link = e.target.closest("a[href^='#']");
+      const field = link && document.getElementById(link.hash.slice(1));
+      if (!field) return;
+      e.preventDefault();
+      const fold = field.closest("details");
+      if (fold) fold.open = true;
+      field.focus({ preventScroll: true });
+      field.scrollIntoView({ block: "center" });
+    });
+  }
+
+  // The item fitted to the window, as the result viewer does: the whole karyogram in view below its toolbar
+  // (the form beside it on a wide screen, below it on a phone), scaled up or down to the space there is;
+  // zoom scales from there. Only the displayed size changes, never the file asked for.
   const viewer = document.getElementById("rate-viewer");
-  if (viewer) window.zoomPan(viewer, [viewer.querySelector(".stage")], "img");
+  if (viewer) {
+    const stage = viewer.querySelector(".stage");
+    const img = stage.querySelector("img");
+    const fit = () => {
+      if (!img.naturalWidth || !viewer.clientWidth) return;
+      const top = stage.getBoundingClientRect().top + window.scrollY;
+      const height = Math.max(240, window.innerHeight - top - 12);  // a little room below it
+      const ratio = img.naturalWidth / img.naturalHeight;
+      const width = Math.floor(Math.min(viewer.clientWidth, height * ratio));
+      img.style.width = `${width}px`;  // its height follows, at the image's own proportions
+      viewer.classList.add("fitted");
+    };
+    const refit = () => {
+      const focused = summary && document.activeElement === summary;
+      fit();
+      if (focused) showSummary();  // the item above it changed size: the summary stays in view
+    };
+    if (img.complete) refit(); else img.addEventListener("load", refit);
+    window.addEventListener("resize", fit);
+    const instructions = document.getElementById("instructions");
+    if (instructions) instructions.addEventListener("toggle", fit);  // opened or folded: the item moves
+    window.zoomPan(viewer, [stage], "img");
+  }
 })();

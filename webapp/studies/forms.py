@@ -106,18 +106,21 @@ class RatingForm(forms.Form):
         label="Suspected abnormality",
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
         help_text='ISCN if you can, e.g. +8 or del(5q); "none" when you see none',
+        error_messages={"required": 'Write the abnormality you suspect, or "none".'},
     )
     quality = forms.TypedChoiceField(
         choices=[(i, str(i)) for i in range(1, 6)],
         coerce=int,
         widget=forms.RadioSelect,
         label="Overall quality (1 poor … 5 excellent)",
+        error_messages={"required": "Choose a score from 1 to 5."},
     )
     sharpness = forms.TypedChoiceField(
         choices=[(i, str(i)) for i in range(1, 6)],
         coerce=int,
         widget=forms.RadioSelect,
         label="Band sharpness (1 sharp … 5 fuzzy: here 1 is best)",
+        error_messages={"required": "Choose a score from 1 to 5."},
     )
     duration_seconds = forms.FloatField(
         required=False,
@@ -140,3 +143,17 @@ class RatingForm(forms.Form):
             # without it, an unchanged correction was taken for a double tap and left silently unsaved
             self.add_error("reason", "Give the reason for the correction; nothing was saved.")
         return cleaned
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Each problem of a refused answer as `(anchor, text)`, for the summary at the top of the form (the
+        page moves the focus to it): the anchor is the id of the field's input (a score's first choice), ""
+        where there is nothing to go to (the whole answer, or a field the page fills in itself)."""
+        problems = [("", message) for message in self.non_field_errors()]
+        for field in self:
+            for message in field.errors:
+                if field.is_hidden:
+                    problems.append(("", f"(Hidden field {field.name}) {message}"))
+                else:
+                    anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+                    problems.append((anchor, f"{field.label}: {message}"))
+        return problems

@@ -110,6 +110,9 @@ class RateView(RaterPage, View):
             assignment = None
         rated, total = services.progress(study, request.user)
         context.update(rated=rated, total=total, form=form)
+        if form.errors:
+            # a refused answer: the focus goes to the summary of its problems, not to the first field
+            form.fields["abnormality"].widget.attrs.pop("autofocus", None)
         previous = services.rated_before(study, request.user, assignment.position if assignment else None)
         context["previous"] = previous if study.state == Study.State.OPEN else None
         if correcting is not None:
