@@ -310,12 +310,15 @@ def _plots(records) -> list[tuple[str, list[str]]]:
             plots.slope_plot([(a.sharpness, b.sharpness) for a, b in pairs], "Sharpness (1 sharp)", 1, 5),
             plots.slope_plot([(a.duration, b.duration) for a, b in pairs], "Analysis time (s)"),
         ]
-        for score in ("quality", "sharpness"):
+        for score, title in (
+            ("quality", "Quality scores (5 excellent)"),
+            ("sharpness", "Sharpness scores (1 sharp)"),
+        ):
             svgs.append(
                 plots.distribution_plot(
                     [getattr(r, score) for r in mine if r.arm == "original"],
                     [getattr(r, score) for r in mine if r.arm == "enhanced"],
-                    f"{score.capitalize()} scores",
+                    title,
                 )
             )
         out.append((rater, svgs))
