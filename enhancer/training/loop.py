@@ -332,17 +332,23 @@ def start_from(nets: dict[str, nn.Module], model_dir: Path, arch: Architecture) 
         nets[name].load_state_dict(generator.state_dict())
 
 
-def check_fine_tune(card: Mapping, arch: Architecture, source: str) -> None:
-    """Refuse (ValueError naming both) to fine-tune `arch` from a model card of another architecture."""
+def architecture_differences(card: Mapping, arch: Architecture) -> str:
+    """How the generator of a model card differs from `arch`, in words ("" when it is the same)."""
     try:
         found = Architecture(**card["architecture"])
     except (KeyError, TypeError):
-        found = None
-    if found != arch:
-        raise ValueError(
-            f"cannot fine-tune from {source}: its generator is {card.get('architecture')}, "
-            f"this training builds {arch.to_json()}"
-        )
+        return "its card names no generator architecture"
+    return ", ".join(
+        f"{name} {theirs} (this training: {ours})"
+        for name, theirs in found.to_json().items()
+        if theirs != (ours := getattr(arch, name))
+    )
+
+
+def check_fine_tune(card: Mapping, arch: Architecture, source: str) -> None:
+    """Refuse (ValueError saying what differs) to fine-tune `arch` from a model card of another architecture."""
+    if differences := architecture_differences(card, arch):
+        raise ValueError(f"cannot fine-tune from {source}: {differences}")
 
 
 def build_optimizers(

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -67,20 +68,22 @@ class CaseSaving:
             return self.form_invalid(form)
 
 
-class CaseCreateView(TechnologistPage, CaseSaving, CreateView):
+class CaseCreateView(TechnologistPage, CaseSaving, SuccessMessageMixin, CreateView):
     model = Case
     form_class = CaseForm
     template_name = "cases/case_form.html"
+    success_message = "Case %(accession)s created."
 
     def form_valid(self, form):
         form.instance.created_by = self.request.user
         return super().form_valid(form)
 
 
-class CaseUpdateView(TechnologistPage, CaseSaving, UpdateView):
+class CaseUpdateView(TechnologistPage, CaseSaving, SuccessMessageMixin, UpdateView):
     model = Case
     form_class = CaseForm
     template_name = "cases/case_form.html"
+    success_message = "Case %(accession)s saved."
 
 
 MOVE_REFUSED = "move-refused"  # session key: a refused move, for the case page it redirects to

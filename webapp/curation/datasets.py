@@ -46,9 +46,16 @@ def build_dataset(
 ) -> Dataset:
     """Snapshot the split of poor and excellent karyograms (each domain on its own).
 
+    Each image counts once, so none sits in both train and test: a figure split into panels is left out
+    (its panels stand for it), and of karyograms with the very same bytes only the first is kept.
     The cells are counted afterwards by `count_cells` (a worker task: it may slice every karyogram).
     """
-    chosen = sorted((k for k in karyograms if k.quality in DOMAINS and k.included), key=lambda k: k.pk)
+    figures = set(Karyogram.objects.exclude(split_from=None).values_list("split_from", flat=True))
+    first_of_image: dict[str, Karyogram] = {}
+    for k in sorted(karyograms, key=lambda k: k.pk):
+        if k.quality in DOMAINS and k.included and k.pk not in figures:
+            first_of_image.setdefault(k.sha256, k)
+    chosen = list(first_of_image.values())
     by_domain = {domain: [k for k in chosen if k.quality == quality] for quality, domain in DOMAINS.items()}
     if not all(by_domain.values()):
         raise DatasetError("A dataset needs included karyograms labelled poor and labelled excellent.")

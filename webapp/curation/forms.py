@@ -5,7 +5,7 @@ from django import forms
 
 from enhancer.slicing import LABELS_24
 from enhancer.training.config import PRESETS, TrainingConfig, preset
-from enhancer.training.loop import architecture, check_fine_tune
+from enhancer.training.loop import architecture, architecture_differences
 from webapp.cases.models import Length, Quality
 
 from . import registry
@@ -114,13 +114,11 @@ class TrainingForm(forms.Form):
         version = data.get("start_from")
         if version is None or "preset" not in data:
             return data
-        try:
-            check_fine_tune(version.card, architecture(self.training_config()), version.name)
-        except ValueError as exc:
+        if differences := architecture_differences(version.card, architecture(self.training_config())):
             raise forms.ValidationError(
-                f"{version.name} is not of the architecture the {data['preset']} preset trains ({exc}); "
-                "choose a model trained with that preset, or train from scratch."
-            ) from exc
+                f"{version.name} is not of the architecture the {data['preset']} preset trains: {differences}. "
+                "Choose a model trained with that preset, or train from scratch."
+            )
         return data
 
     def training_config(self, excluded_labels: Iterable[str] = ()) -> TrainingConfig:

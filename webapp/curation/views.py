@@ -77,10 +77,28 @@ class CurationView(CuratorPage, View):
             messages.error(request, "Tick at least one karyogram and choose a label to apply.")
             return redirect(request.get_full_path())
         changes = {k: form.cleaned_data[k] for k in ("quality", "length") if form.cleaned_data[k]}
-        if form.cleaned_data["included"]:
-            changes["included"] = form.cleaned_data["included"] == "yes"
-        count = Karyogram.objects.filter(pk__in=ids).update(**changes) if changes else 0
-        messages.success(request, f"{count} karyogram(s) updated." if changes else "No label chosen.")
+        include = {"yes": True, "no": False}.get(form.cleaned_data["included"])
+        ticked = Karyogram.objects.filter(pk__in=ids)
+        # a figure split into panels is not included again: its panels stand for it (else train and test share it)
+        figures = (
+            dict(ticked.filter(split_panels__isnull=False).values_list("pk", "original_name"))
+            if include
+            else {}
+        )
+        if changes:
+            ticked.update(**changes)
+        if include is not None:
+            ticked.exclude(pk__in=figures).update(included=include)
+        if not changes and include is None:
+            messages.success(request, "No label chosen.")
+        else:
+            messages.success(request, f"{ticked.count()} karyogram(s) updated.")
+        if figures:
+            messages.warning(
+                request,
+                f"Not included: {', '.join(figures.values())}, a figure split into panels (its panels are offered "
+                "instead).",
+            )
         return redirect(request.get_full_path())
 
 
@@ -167,11 +185,10 @@ class TrainingCreateView(CuratorPage, View):
                 request, "Training not started: " + " ".join(dataset.cell_warnings) + " " + EMPTY_SPLIT_ADVICE
             )
             return redirect(dataset)
-        if not form.is_valid():  # the form comes back as typed, each error beside its field
-            messages.error(
-                request,
-                "Training not started: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            )
+        if not form.is_valid():  # the form comes back as typed, each error beside its field (said once)
+            fields = [form.fields[name].label or name for name in form.errors if name in form.fields]
+            where = f" (see {', '.join(fields)})" if fields else ""
+            messages.error(request, f"Training not started: correct the training form below{where}.")
             page = DatasetDetailView(request=request, kwargs={"pk": pk}, object=dataset)
             return page.render_to_response(page.get_context_data(training_form=form), status=400)
         config = form.training_config(dataset.excluded_labels)

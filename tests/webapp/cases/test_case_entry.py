@@ -34,11 +34,13 @@ def test_form_refuses_an_accession_that_differs_only_in_case(typed):
 def test_form_keeps_capitalisation_and_lets_a_case_recapitalise_its_own_accession(client, make_user):
     make_user("technologist", "tech")
     client.login(username="tech", password=PASSWORD)
-    client.post(reverse("case-create"), {**FORM, "accession": "  qa-2026-002 "})
+    created = client.post(reverse("case-create"), {**FORM, "accession": "  qa-2026-002 "}, follow=True)
+    assert "Case qa-2026-002 created." in created.content.decode()  # walk-through: saving said nothing
     case = Case.objects.get()
     assert case.accession == "qa-2026-002"
     response = client.post(reverse("case-edit", args=[case.pk]), {**FORM, "accession": "QA-2026-002"})
     assert response.status_code == 302
+    assert "Case QA-2026-002 saved." in client.get(response.url).content.decode()
     case.refresh_from_db()
     assert case.accession == "QA-2026-002"
 

@@ -22,6 +22,17 @@ def test_login_then_logout(client, make_user):
 
 
 @pytest.mark.django_db
+def test_a_user_without_a_role_is_told_to_ask_for_one(client, make_user, django_user_model):
+    """Walk-through: a user made in the admin without a group landed on a start page with no links and no hint."""
+    django_user_model.objects.create_user("nobody", password=PASSWORD)
+    client.login(username="nobody", password=PASSWORD)
+    assert "Your account has no role yet" in client.get(reverse("home")).content.decode()
+    make_user("technologist", username="tech")
+    client.login(username="tech", password=PASSWORD)
+    assert "Your account has no role yet" not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
 def test_logout_needs_post_and_its_address_opened_shows_a_page_that_says_so(client, make_user):
     """Review: a typed or bookmarked log-out address answered an empty 405, which Chromium shows as its own
     "This page isn't working"."""

@@ -263,3 +263,41 @@ def test_export_takes_the_cells_a_finished_job_stored(labelled_karyograms, tmp_p
     assert written["poor"] == 1 and written["excellent"] == 23  # 24 slots of 46,XY less label 2
     assert sorted(p.name for p in (tmp_path / "poor").iterdir()) == [f"k{poor.pk}_1.png"]
     assert np.asarray(Image.open(tmp_path / "poor" / f"k{poor.pk}_1.png")).mean() == 64
+
+
+def test_each_image_counts_once_in_a_dataset_so_none_sits_in_train_and_test(make_user):
+    """Walk-through: a split figure, included again by a bulk label, went into a dataset beside its own panels
+    (one in train, one in test)."""
+    import numpy as np
+
+    from tests.factories import KaryogramFactory, png_bytes
+
+    user = make_user("curator", "cora")
+    image = [png_bytes(np.full((90, 120), 60 + 20 * i, np.uint8)) for i in range(4)]
+    figure = KaryogramFactory(name="figure.png", png=image[0])
+    panels = [KaryogramFactory(case=figure.case, name=f"panel{i}.png", png=image[i]) for i in (1, 2)]
+    Karyogram.objects.filter(pk__in=[p.pk for p in panels]).update(split_from=figure)
+    Karyogram.objects.filter(pk=figure.pk).update(included=False)  # as `split_into_panels` leaves it
+    again = KaryogramFactory(
+        name="panel2 again.png", png=image[2]
+    )  # the same bytes, uploaded to another case
+    other = KaryogramFactory(name="other.png", png=image[3])
+    Karyogram.objects.filter(pk__in=[figure.pk, panels[0].pk]).update(quality="poor")
+    Karyogram.objects.filter(pk__in=[panels[1].pk, again.pk, other.pk]).update(quality="excellent")
+
+    client = Client()
+    client.force_login(user)
+    answer = client.post("/curation/", {"selected": [figure.pk, other.pk], "included": "yes"}, follow=True)
+    assert "Not included: figure.png, a figure split into panels" in answer.content.decode()
+    assert not Karyogram.objects.get(pk=figure.pk).included and Karyogram.objects.get(pk=other.pk).included
+
+    Karyogram.objects.filter(pk=figure.pk).update(included=True)  # even where it was included by other means
+    dataset = build_dataset(
+        name="once",
+        karyograms=list(Karyogram.objects.all()),
+        excluded=[],
+        test_fraction=0.5,
+        seed=0,
+        user=user,
+    )
+    assert sorted(m["karyogram"] for m in dataset.manifest) == sorted([panels[0].pk, panels[1].pk, other.pk])
