@@ -8,7 +8,7 @@ back) and the same after a light JPEG, which exposes steganographic cycle-consis
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -115,14 +115,17 @@ def evaluate(
     held_out_dir: Path | None = None,
     real_dir: Path | None = None,
     real_per_image: int = REAL_CONTENT_CELLS_PER_IMAGE,
+    progress: Callable[[float], None] = lambda done: None,
 ) -> tuple[dict, dict]:
     """Means per cell of every metric for every method, on each set of pairs; also per-cell values.
 
     Sets: `synthetic` (the test part of `data_dir`), `synthetic_held_out` (pairs degraded by a
     family kept out of training), `real_content` (sharp real karyograms in `real_dir`, degraded).
-    `summary["methods"]` is the synthetic set's table.
+    `summary["methods"]` is the synthetic set's table. `progress` is told the share done (0 to 1) after
+    each stage, for a progress bar.
     """
     validation, sets = evaluation_sets(data_dir, limit, held_out_dir, real_dir, real_per_image)
+    progress(0.1)
     methods: dict[str, baselines.Method] = dict(baselines.BASELINES)
     tuned_params = {}
     pairs = [(c["input"], c["truth"]) for c in validation[:24]]
@@ -132,10 +135,11 @@ def evaluate(
             method, grid, pairs, lambda gt, y: float(ssim_map(gt, y)[0]), denoised
         )
     enhancer = Enhancer(model_dir, device=device)
+    progress(0.25)
 
     summary: dict = {"tuned_params": tuned_params, "validation_cells": len(validation), "sets": {}}
     details: dict = {}
-    for set_name, test in sets.items():
+    for done, (set_name, test) in enumerate(sets.items(), 1):
         raw = by_karyogram(enhancer, test, np.stack([c["input"] for c in test]))
         outputs = {"cyclegan": list(raw), "cyclegan_guarded": guarded(test, raw)}
         for name, method in tqdm(methods.items(), desc=f"baselines ({set_name})", leave=False):
@@ -146,6 +150,7 @@ def evaluate(
             "methods": {name: mean_metrics(rows) for name, rows in per_cell.items()},
         }
         details[set_name] = {"cells": test, "outputs": outputs, "per_cell": per_cell}
+        progress(0.25 + 0.65 * done / len(sets))
     summary["n"], summary["methods"] = (
         summary["sets"]["synthetic"]["n"],
         summary["sets"]["synthetic"]["methods"],
@@ -153,6 +158,7 @@ def evaluate(
     reverse = Path(model_dir) / "reverse"
     if reverse.exists():
         summary["paper_protocol"] = paper_protocol(enhancer, reverse, sets["synthetic"])
+    progress(1.0)
     return summary, details
 
 

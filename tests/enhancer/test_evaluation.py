@@ -54,9 +54,18 @@ def test_real_content_set_is_evaluated_with_every_method(model_with_reverse, tmp
             "600",
         ]
     )
+    told = []
     summary, details = evaluate(
-        model_with_reverse, tmp_path / "pairs", device="cpu", real_dir=REAL_KARYOGRAMS, real_per_image=3
+        model_with_reverse,
+        tmp_path / "pairs",
+        device="cpu",
+        real_dir=REAL_KARYOGRAMS,
+        real_per_image=3,
+        progress=told.append,
     )
+    assert (
+        told == sorted(told) and told[-1] == 1.0 and len(told) >= 3 + len(summary["sets"])
+    )  # a bar that moves
     real = summary["sets"]["real_content"]
     assert real["n"] == 3 * len(SHARP_REAL_KARYOGRAMS)
     assert {"cyclegan", "identity", "classical_best"} <= set(real["methods"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
 from enhancer.evaluation import by_karyogram, evaluate
@@ -58,17 +59,27 @@ def test_split_summary(model_dir: Path, version: ModelVersion, work: Path) -> di
     return summary
 
 
-def evaluate_version(version: ModelVersion) -> dict:
-    """Metrics and baselines on synthetic pairs, plus the test-split summary when the model has a dataset."""
+def evaluate_version(version: ModelVersion, progress: Callable[[float], None] = lambda done: None) -> dict:
+    """Metrics and baselines on synthetic pairs, plus the test-split summary when the model has a dataset;
+    `progress` is told the share done (0 to 1) as it goes."""
     model_dir = local_dir(version)
+    tested = version.dataset is not None
+    evaluated = 0.85 if tested else 1.0  # the share done once `evaluate` ends
     with tempfile.TemporaryDirectory(prefix="chromo-eval-") as tmp:
         pairs = Path(tmp) / "pairs"
         pairs.mkdir()
         synthetic_pairs(pairs, settings.EVALUATION_SYNTHETIC_PAIRS, settings.EVALUATION_SIZE)
-        summary, _ = evaluate(model_dir, pairs, device=settings.ENHANCER_DEVICE)
+        progress(0.1)
+        summary, _ = evaluate(
+            model_dir,
+            pairs,
+            device=settings.ENHANCER_DEVICE,
+            progress=lambda done: progress(0.1 + (evaluated - 0.1) * done),
+        )
         result = {"synthetic_pairs": {"karyograms": settings.EVALUATION_SYNTHETIC_PAIRS, **summary}}
-        if version.dataset is not None:
+        if tested:
             result["test_split"] = test_split_summary(model_dir, version, Path(tmp) / "test")
+            progress(1.0)
     return result
 
 
@@ -78,8 +89,13 @@ def store_evaluation_or_fail(
     """Evaluate `version` and keep the result with it, where the activation gate reads it (both the training
     run's last step and a `ModelEvaluation` end here); True when stored. When the weights load but cannot run
     (torch raises RuntimeError), fail row `pk` of `work` with `failed(reason)` rather than leave it to be retried."""
+    first = work.filter(pk=pk).values_list("progress", flat=True).first() or 0
+
+    def report(done: float) -> None:  # the bar moves from where the row stands to just short of done
+        work.filter(pk=pk).update(progress=first + int((99 - first) * done), updated=timezone.now())
+
     try:
-        ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version))
+        ModelVersion.objects.filter(pk=version.pk).update(evaluation=evaluate_version(version, report))
     except (ValueError, RuntimeError) as exc:
         work.fail(pk, failed(exc))
         return False

@@ -30,16 +30,20 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def evaluate_as(monkeypatch):
-    """Make the worker's evaluation return figures, or raise what weights that cannot run raise."""
+    """Make the worker's evaluation return figures, or raise what weights that cannot run raise; halfway it
+    reports half done, and `set_outcome.halfway` keeps the progress the rows then showed."""
 
     def set_outcome(outcome):
-        def evaluate(version):
+        def evaluate(version, progress):
+            progress(0.5)
+            set_outcome.halfway.append(list(ModelEvaluation.objects.values_list("progress", flat=True)))
             if isinstance(outcome, Exception):
                 raise outcome
             return outcome
 
         monkeypatch.setattr(evaluation_module, "evaluate_version", evaluate)
 
+    set_outcome.halfway = []
     return set_outcome
 
 
@@ -75,6 +79,7 @@ def test_the_status_follows_an_evaluation_from_queued_to_done(curator, sent, eva
 
     evaluate_as({"synthetic_pairs": {"methods": {"identity": POOR, "cyclegan": FIGURES}}})
     evaluate_version_task(evaluation_pk=evaluation.pk)
+    assert evaluate_as.halfway == [[54]]  # walk-through: the bar stood at its start for the whole run
     status = _status(curator, version)
     assert (status["state"], status["progress"], status["error"]) == ("done", 100, "")
     row = _row(curator.get("/curation/models/").content.decode(), "uploaded-one")

@@ -71,7 +71,8 @@ def test_a_training_seed_out_of_range_starts_no_run_and_says_why(curator, counte
         f"/curation/datasets/{dataset.pk}/train/", {"preset": "tiny", "seed": seed}, follow=True
     )
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "Training not started: seed: Ensure this value is less than or equal to 4294967295" in text
+    assert "Training not started: correct the training form below (see seed)." in text
+    assert "Ensure this value is less than or equal to 4294967295" in response.content.decode()  # beside it
     assert not TrainingRun.objects.exists()
 
 

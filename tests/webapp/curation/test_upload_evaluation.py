@@ -83,7 +83,7 @@ def test_a_failed_evaluation_is_shown_and_can_be_sent_again(curator, tmp_path, s
     version = ModelVersion.objects.get(name="uploaded-fails")
     first = ModelEvaluation.objects.get(version=version)
 
-    def broken(version):
+    def broken(version, progress):
         raise RuntimeError("shape mismatch in the decoder")
 
     monkeypatch.setattr(evaluation_module, "evaluate_version", broken)
@@ -201,7 +201,8 @@ def test_the_shipped_model_is_evaluated_on_request_like_any_other_and_never_gate
     assert evaluation.state == EvaluationState.QUEUED
     evaluated = []
 
-    def measured(model_dir, pairs, device):  # the worker's evaluation, without its minute of CPU
+    def measured(model_dir, pairs, device, progress):  # the worker's evaluation, without its minute of CPU
+        progress(1.0)
         evaluated.append(model_dir)
         return {"methods": {"cyclegan": {"ssim_fg": 0.8123}, "identity": {"ssim_fg": 0.7}}}, None
 
