@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -85,3 +87,19 @@ def test_a_locked_out_login_says_for_how_long_without_an_admin_command(make_user
     assert locked.status_code == 429 and "manage.py" not in page
     assert f"After {settings.AXES_FAILURE_LIMIT} wrong passwords" in page
     assert "It unlocks by itself 15 minutes after the last attempt" in page
+
+
+@pytest.mark.django_db
+def test_the_admin_user_list_shows_each_users_roles(client, make_user, django_user_model):
+    """Walk-through: the list had no role column, so an account made without a group did not stand out."""
+    make_user("admin", "ada")
+    make_user("rater", "rita")
+    django_user_model.objects.create_user("nobody", password="x")
+    client.force_login(django_user_model.objects.get(username="ada"))
+    page = client.get("/admin/auth/user/").content.decode()
+    roles = dict(re.findall(r'>(\w+)</a></th><td class="field-roles">([^<]*)<', page))
+    assert roles == {
+        "ada": "admin",
+        "rita": "rater",
+        "nobody": "none: this user can open nothing (add a group)",
+    }
