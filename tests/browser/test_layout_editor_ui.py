@@ -130,17 +130,50 @@ def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
     failed = EnhancementJobFactory(state=JobState.FAILED, karyogram__case__created_by=user)
     log_in("tess")
     page.goto(f"{live_server.url}/jobs/{failed.pk}/")
+    page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
+    start = page.input_value("#layout-json")  # the template's boxes: this job has no guess
+    start_boxes = {c["label"]: c["box"] for c in json.loads(start)["cells"]}
     textarea = page.locator("#layout-json")
-    for typed, error in [
-        ('\n{"cells": [{"label": "1", "box": [1, 2, 3, 4]},\n  oops', "The layout is not valid JSON"),
-        ('{"cells":[{"label":"1","box":[10,10,5,5]}]}', "must name each of 1..22, X and Y"),
+
+    def shown() -> dict[str, list[float]]:
+        """The boxes the editor draws, in image pixels."""
+        return page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll('#layout-editor g.slot:not(.stale g.slot)')]
+                 .map((g) => { const r = g.querySelector('rect'); return [g.dataset.label,
+                   ['x', 'y', 'width', 'height'].map((a) => Number(r.getAttribute(a)))]; }))"""
+        )
+
+    def drawn(boxes: dict[str, list[int]]) -> dict[str, list[float]]:
+        return {k: [b[0], b[1], max(1, b[2] - b[0]), max(1, b[3] - b[1])] for k, b in boxes.items()}
+
+    for typed, error, boxes in [
+        ('\n{"cells": [{"label": "1", "box": [1, 2, 3, 4]},\n  oops', "The layout is not valid JSON", None),
+        (
+            '{"cells":[{"label":"1","box":[10,10,5,5]}]}',
+            "must name each of 1..22, X and Y",
+            {"1": [10, 10, 5, 5]},
+        ),
     ]:
         textarea.fill(typed)
         page.get_by_role("button", name="Run with these boxes").click()
         assert error in page.get_by_role("alert").inner_text()
         assert page.locator("#layout-json").input_value() == typed
-        # the editor does not say it a second time (the page showed three messages for one bad comma)
+        status = page.locator("[data-editor-status]").inner_text()
+        if boxes is None:
+            # nothing to draw: said beside the editor, without repeating the JSON error (one message is enough)
+            assert "No boxes can be shown" in status and "Reset" in status and "JSON" not in status
+            assert shown() == {}
+        else:  # the text kept parses: its boxes are shown
+            assert status == ""
+            assert shown() == drawn(boxes)
+        # Reset brings the starting boxes back, in the editor and the text; Undo the text as typed
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function("(typed) => document.getElementById('layout-json').value !== typed", arg=typed)
+        assert page.input_value("#layout-json") == start
+        assert shown() == drawn(start_boxes)
         assert page.locator("[data-editor-status]").inner_text() == ""
+        page.get_by_role("button", name="Undo").click()
+        assert page.input_value("#layout-json") == typed
     textarea.fill(typed + " oops")  # an edit after the refusal: the editor says what it cannot read
     textarea.dispatch_event("input")
     assert "cannot be read" in page.locator("[data-editor-status]").inner_text()

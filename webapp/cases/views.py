@@ -197,7 +197,9 @@ class JobDetailView(TechnologistPage, DetailView):
         )  # as "Apply to all" left it
         context["layout_warnings"] = job.layout_warnings
         start, context["editor_source"] = services.editor_start(job)
-        context.setdefault("layout_form", LayoutForm(job.karyogram, initial={"layout": start}))
+        opened = LayoutForm(job.karyogram, initial={"layout": start})
+        context["editor_start_text"] = opened.text()  # what Reset goes back to, after a refused submit too
+        context.setdefault("layout_form", opened)
         context["case"] = job.karyogram.case
         context["split_panels"] = job.karyogram.split_panels.prefetch_related("jobs")
         return context

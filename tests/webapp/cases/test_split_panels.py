@@ -9,7 +9,7 @@ from tests.conftest import PASSWORD
 from tests.factories import KaryogramFactory
 from tests.support.panels import LEFT, RIGHT, two_panel_figure
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobState, Karyogram
+from webapp.cases.models import EnhancementJob, JobCell, JobState, Karyogram
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,16 @@ def test_a_split_figure_names_its_panels_instead_of_offering_the_split_again(fig
     'Split into 2 karyograms', which only answered 'was split before', and a retry or corrected slot boxes,
     which could only fail on the figure again."""
     client.login(username="panel-tech", password=PASSWORD)
+    # a job run on the figure before the split, with boxes given by hand: done, its slot counts odd
+    done = EnhancementJob.objects.create(
+        karyogram=figure_job.karyogram, created_by=figure_job.created_by, state=JobState.DONE, progress=100
+    )
+    labels = [str(n) for n in range(1, 23)] + ["X", "Y"]
+    JobCell.objects.bulk_create(
+        JobCell(job=done, label=label, index=i, box=[0, 0, 9, 9], object_count=0 if label == "1" else 2)
+        for i, label in enumerate(labels)
+    )
+    assert 'id="correct-layout"' in client.get(f"/jobs/{done.pk}/").content.decode()
     client.post(f"/jobs/{figure_job.pk}/split/")
     panels = list(Karyogram.objects.filter(split_from=figure_job.karyogram).order_by("pk"))
     assert [k.original_name for k in panels] == ["journal figure-panel1.png", "journal figure-panel2.png"]
@@ -99,7 +109,7 @@ def test_a_split_figure_names_its_panels_instead_of_offering_the_split_again(fig
         )
     assert "split into\n        journal figure-panel1.png, journal figure-panel2.png" in case_page
     assert case_page.count("cut from journal figure.png") == 2
-    for job in (figure_job, retried):
+    for job in (figure_job, retried, done):  # walk-through: the done job still offered its box editor
         page = client.get(f"/jobs/{job.pk}/").content.decode()
         assert "Split into 2 karyograms</button>" not in page and 'id="correct-layout"' not in page
         assert "This figure was split into 2 karyograms" in page
