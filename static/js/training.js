@@ -49,6 +49,8 @@
         set("[data-run-epoch]", run.epoch);
         set("[data-run-iteration]", run.iteration);
         set("[data-run-iterations]", run.iterations);
+        box.querySelector("[data-run-counts]").hidden = !run.iterations;  // "0 of 0" says nothing yet
+        box.querySelector("[data-run-starting]").hidden = Boolean(run.iterations);
         set("[data-run-error]", run.error);
         set("[data-run-waiting]", run.waiting_for_worker);
         box.querySelector("[data-run-waiting]").hidden = !run.waiting_for_worker;

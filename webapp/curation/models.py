@@ -156,7 +156,8 @@ class TrainingRun(TrackedWork):
     ACTIVE_STATES = (RunState.QUEUED, RunState.TRAINING, RunState.EVALUATING)
     # Evaluation is short and is not interrupted.
     CANCELLABLE_STATES = (RunState.QUEUED, RunState.TRAINING)
-    PROGRESS_AT = {RunState.QUEUED: 0, RunState.EVALUATING: 99, RunState.DONE: 100}  # training: per step
+    # training fills the bar up to the evaluation's start (per step); the evaluation moves it on from there
+    PROGRESS_AT = {RunState.QUEUED: 0, RunState.EVALUATING: 90, RunState.DONE: 100}
     STEPS = {
         RunState.QUEUED: queue.TRAIN,
         RunState.TRAINING: queue.TRAIN,

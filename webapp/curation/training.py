@@ -23,6 +23,7 @@ from .evaluation import store_evaluation_or_fail
 from .models import Dataset, ModelVersion, RunState, TrainingRun
 
 PROGRESS_EVERY_SECONDS = 1.0
+TRAINED_AT = TrainingRun.PROGRESS_AT[RunState.EVALUATING]  # the bar's share for training; evaluation the rest
 LOSS_SAMPLES = 400
 runs = TrainingRun.objects
 
@@ -89,7 +90,7 @@ def train_run(run_pk: int) -> None:
             iteration=p["iteration"],
             iterations=p["iterations"],
             losses=history,
-            progress=min(99, int(100 * p["iteration"] / max(1, p["iterations"]))),
+            progress=int(TRAINED_AT * min(1.0, p["iteration"] / max(1, p["iterations"]))),
         )
         if not updated:
             raise TrainingCancelled

@@ -168,3 +168,19 @@ def test_the_status_says_when_a_sample_grid_is_published_so_the_page_asks_only_t
     put_file(run.sample_path, b"\x89PNG\r\n\x1a\n")
     assert curator.get(f"/curation/training/{run.pk}/status/").json()["sample"] is True
     assert curator.get(f"/curation/training/{run.pk}/sample.png").status_code == 200
+
+
+def test_a_run_not_yet_iterating_says_so_instead_of_iteration_0_of_0(make_user):
+    """Walk-through: a new run first read "iteration 0 of 0"."""
+    from tests.factories import TrainingRunFactory
+
+    client = Client()
+    client.force_login(make_user("curator", "cleo"))
+    run = TrainingRunFactory(state="training")
+    page = client.get(f"/curation/training/{run.pk}/").content.decode()
+    assert (
+        "<span data-run-counts hidden>" in page and "Preparing the cells; the first iterations follow" in page
+    )
+    TrainingRun.objects.filter(pk=run.pk).update(iteration=3, iterations=10)
+    page = client.get(f"/curation/training/{run.pk}/").content.decode()
+    assert "<span data-run-counts>" in page and "<span data-run-starting hidden>" in page
