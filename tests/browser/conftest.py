@@ -25,13 +25,47 @@ def browser():
         chromium.close()
 
 
+DESKTOP = {"width": 1280, "height": 900}
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def signed_in(browser, live_server):
+    """`signed_in(username, viewport=…, phone=False, **context options)`: a page of a fresh browser context
+    (a touch phone at twice the pixel density when `phone`), signed in through the login form as a person
+    does. Its contexts close after the test."""
+    from tests.conftest import PASSWORD
+
+    contexts = []
+
+    def sign_in(username: str, viewport: dict | None = None, phone: bool = False, **options):
+        if phone:
+            options = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2, **options}
+        context = browser.new_context(viewport=viewport or (PHONE if phone else DESKTOP), **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("text=Log out")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

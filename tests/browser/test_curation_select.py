@@ -12,7 +12,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from tests.conftest import PASSWORD
 from tests.factories import CaseFactory, KaryogramFactory, png_bytes, trained_model_versions
 from webapp.cases.models import Karyogram
 from webapp.curation.models import Dataset, ModelComparison
@@ -25,30 +24,13 @@ SHOTS = os.environ.get(
 
 
 @pytest.fixture
-def open_as(browser, live_server, make_user):
+def open_as(signed_in, make_user):
     """`open_as(size, javascript=True)`: a fresh context of that viewport (a touch phone when narrow), signed in
     as curator "cleo"."""
     make_user("curator", "cleo")
-    contexts = []
-
-    def sign_in(size: dict, javascript: bool = True):
-        phone = size["width"] < 600
-        context = browser.new_context(
-            viewport=size, is_mobile=phone, has_touch=phone, java_script_enabled=javascript
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("#id_username", "cleo")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_selector("text=Log out")
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()
+    return lambda size, javascript=True: signed_in(
+        "cleo", viewport=size, phone=size["width"] < 600, java_script_enabled=javascript
+    )
 
 
 def _shot(page, name: str) -> None:

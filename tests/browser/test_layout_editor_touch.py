@@ -16,7 +16,7 @@ WIDE = (2400, 860)  # a wide karyogram: 332×119 CSS px when fitted to a phone's
 
 
 @pytest.fixture
-def phone_page(browser, live_server, make_user, settings, tmp_path):
+def phone_page(signed_in, live_server, make_user, settings, tmp_path):
     """A technologist's failed job of a wide karyogram (its editor starts from the template), on a phone."""
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", username="pia")
@@ -24,21 +24,11 @@ def phone_page(browser, live_server, make_user, settings, tmp_path):
     gray[::40, :] = 90  # something to see
     karyogram = KaryogramFactory(case__created_by=user, name="wide.png", png=png_bytes(gray))
     job = EnhancementJobFactory(state=JobState.FAILED, karyogram=karyogram, created_by=user)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    from tests.conftest import PASSWORD
-
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "pia")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("text=Log out")
+    page = signed_in("pia", viewport=PHONE, phone=True)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
     page.wait_for_function("document.querySelector('#layout-editor img').complete")
-    yield page
-    context.close()
+    return page
 
 
 def _boxes(page) -> dict[str, list[int]]:

@@ -20,27 +20,9 @@ PLACEHOLDER_FITS = """(input) => {
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def phone(signed_in):
     """A signed-in phone: `sign_in(username)` opens a fresh 390×844 touch context and logs in."""
-    contexts = []
-
-    def sign_in(username: str):
-        context = browser.new_context(
-            viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True, device_scale_factor=2
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_selector("text=Log out")
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()
+    return lambda username: signed_in(username, viewport={"width": WIDTH, "height": HEIGHT}, phone=True)
 
 
 def _widths(page, live_server, paths: dict[str, str]) -> dict[str, int]:
