@@ -57,7 +57,7 @@ def test_advance_sends_the_next_step_by_name_once_the_transaction_commits(
         assert sent == []
     assert sent == [(queue.EVALUATE, {"run_pk": run.pk})]
     run.refresh_from_db()
-    assert run.progress == 99 and run.is_active
+    assert run.progress == TrainingRun.PROGRESS_AT[RunState.EVALUATING] == 90 and run.is_active
 
 
 def test_fail_records_the_message_and_other_fields_in_one_write():
