@@ -5,34 +5,20 @@ and a caption with the same numbers as text and a table, so a screen reader or a
 everything the picture shows. The SVG is `aria-hidden`: its figures would only repeat the caption's.
 """
 
-import math
 from html import escape
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 WIDTH, HEIGHT, PAD = 260, 220, 34
 SCORES = range(1, 6)
 
 
-def _nice_step(span: float, most: int = 5, integer: bool = False) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k (integers only when `integer`) giving at most `most` intervals."""
-    span = max(span, 1e-9)
-    power = 10 ** math.floor(math.log10(span / most))
-    for base in (1, 2, 2.5, 5, 10, 20):
-        step = base * power
-        if integer and (step < 1 or step != int(step)):
-            continue
-        if span / step <= most + 1e-9:
-            return step
-    return 20 * power  # not reached
-
-
 def _ticks(low: float, high: float, integer: bool = False) -> list[float]:
-    """Round tick values from `low` to `high`, both ends included (the caller widens them to ticks first)."""
-    step = _nice_step(high - low, integer=integer)
-    first = math.floor(low / step + 1e-9) * step
-    count = math.ceil((high - first) / step - 1e-9)
-    return [first + i * step for i in range(count + 1)]
+    """Round tick values (1, 2, 2.5 or 5 × 10^k apart, at most 5 intervals; whole numbers when `integer`) from
+    at or below `low` to at or above `high`: matplotlib's own choice."""
+    locator = MaxNLocator(nbins=5, integer=integer, steps=[1, 2, 2.5, 5, 10])
+    return [round(float(t), 10) for t in locator.tick_values(low, high)]
 
 
 def _fmt(v: float) -> str:
