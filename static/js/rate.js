@@ -106,8 +106,7 @@
     const img = stage.querySelector("img");
     const fit = () => {
       if (!img.naturalWidth || !viewer.clientWidth) return;
-      const top = stage.getBoundingClientRect().top + window.scrollY;
-      const height = Math.max(240, window.innerHeight - top - 12);  // a little room below it
+      const height = window.fitHeight(stage, 12);  // a little room below it
       const ratio = img.naturalWidth / img.naturalHeight;
       const width = Math.floor(Math.min(viewer.clientWidth, height * ratio));
       img.style.width = `${width}px`;  // its height follows, at the image's own proportions

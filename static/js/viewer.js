@@ -28,10 +28,8 @@
   viewer.querySelectorAll("img").forEach((img) => img.addEventListener("load", placeSplit));
 
   // Fit the images to the window by default: the whole karyogram and the slider below it are in view.
-  function fit() {
-    const top = container.getBoundingClientRect().top + window.scrollY;
-    const below = 90;  // caption, slider and margins
-    viewer.style.setProperty("--fit-height", `${Math.max(240, window.innerHeight - top - below)}px`);
+  function fit() {  // 90 px below: caption, slider and margins
+    viewer.style.setProperty("--fit-height", `${window.fitHeight(container, 90)}px`);
   }
   window.addEventListener("resize", () => { fit(); placeSplit(); });
   fit();

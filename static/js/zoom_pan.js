@@ -2,6 +2,13 @@
 // fit), the wheel, a drag and the keyboard on each of `stages`; the elements `moved` selects in every stage move
 // together. Zoom keeps the point under the pointer (the centre for buttons and keys) where it is, and a pan
 // stops where the image would leave its box. `onChange(scale, x, y)`, when given, hears every change.
+// The height a fitted image has from `element`'s top to the window's bottom (page scrolled to the top), less
+// `below` px kept for what follows it; never under 240 px.
+window.fitHeight = function (element, below) {
+  const top = element.getBoundingClientRect().top + window.scrollY;
+  return Math.max(240, window.innerHeight - top - below);
+};
+
 window.zoomPan = function (root, stages, moved, onChange) {
   let scale = 1, x = 0, y = 0;
   // every stage holds the same fitted image; the first one in view measures it (a hidden pane measures 0)

@@ -1,6 +1,5 @@
 """REST API for technologists and scripts: cases, karyogram upload, jobs and results."""
 
-import mimetypes
 import re
 
 from django.db import transaction
@@ -214,7 +213,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
                     ]
                 }
             )
-        original = mimetypes.guess_type(f"result{job.karyogram.suffix}")[0] or "application/octet-stream"
+        original = job.karyogram.media_type
         chosen = file_type(request, ["image/png"] if wanted is not None else [original, "image/png"])
         png = wanted is not None or chosen != original
         field = job.result_png if png else job.result

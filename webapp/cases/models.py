@@ -1,5 +1,6 @@
 """Lab records: a case, its karyograms (originals never modified), and enhancement jobs."""
 
+import mimetypes
 import unicodedata
 import uuid
 from collections.abc import Iterable
@@ -181,6 +182,11 @@ class Karyogram(models.Model):
     @property
     def suffix(self) -> str:
         return SUFFIX[self.format]
+
+    @property
+    def media_type(self) -> str:
+        """The media type of its format (its result is written in the same), e.g. image/jpeg."""
+        return mimetypes.guess_type(f"karyogram{self.suffix}")[0] or "application/octet-stream"
 
     @property
     def same_file_as(self) -> "Karyogram | None":

@@ -51,6 +51,7 @@ def test_a_run_fine_tunes_from_the_chosen_version_and_says_so(curator, dataset, 
     train_run(run.pk)
     run = TrainingRun.objects.get(pk=run.pk)
     assert run.state == RunState.EVALUATING and run.model is not None
+    assert run.progress == 90  # training's share of the bar; its evaluation moves it on from there
     assert run.model.card["training"]["init_from"] == str(registry.local_dir(version))
     assert "fine-tuned from tiny-start" in client.get(f"/curation/training/{run.pk}/").content.decode()
     with pytest.raises(ProtectedError):
