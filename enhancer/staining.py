@@ -14,7 +14,11 @@ cell's chromosome threshold, read from a copy smoothed at σ 2 px, is multiplied
 neighbourhood is deepened no further than its own grey scaled alike, so nothing but black becomes
 black, and no pixel crosses the input's threshold, so no outline moves. The change fades to nothing on
 the outline pixels, only the input's chromosome pixels change, and both homologs of every pair get the
-same curve. Karyograms as dark as excellent ones come back unchanged. Measured (README, "Steps after the
+same curve. Karyograms as dark as excellent ones come back unchanged. A cell whose darkest bands already
+reach black (`SATURATED_SHARE` of its chromosome pixels) keeps its tones: its black bands can darken no
+further, so deepening its mid-tones would only draw its pale bands toward them and close the gaps
+between dark bands (seen on the Wellcome 45,X print: the pale band between 13's two black q-arm bands
+shut); the gain is still the karyogram's, read over all its cells. Measured (README, "Steps after the
 network"): on the synthetic pairs it moves only karyograms the network left paler than their truths, and
 it lifts foreground SSIM there. What it did (`Deepening`) goes with the result, so the user sees the
 gain beside the guard's verdicts.
@@ -33,6 +37,8 @@ from .sharpening import outline_fade
 
 SMOOTH_SIGMA_PX = 2.0  # σ of the smoothed copy the curve reads (see `_Cell.of`)
 GAIN_STEPS = 16  # bisection steps for the gain: 2⁻¹⁶ of the range, far below a grey level
+BLACK = 0.08  # a smoothed pixel greyer than this × the background is black: its darkness can hardly grow
+SATURATED_SHARE = 0.01  # a cell with more of its chromosome pixels black than this keeps its tones
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Deepening:
     deepened_to: float | None  # its darkness after the gain
     target: float  # the excellent level
     max_gain: float
+    kept: int = 0  # cells left as they were: their darkest bands already reach black
 
     def describe(self) -> str:
         """One line for the result page, the API and the CLI."""
@@ -66,9 +73,15 @@ class Deepening:
                 f"{self.darkness:.2f}, excellent {self.target:.2f})"
             )
         limit = f", the most allowed (×{self.max_gain:g})" if self.gain >= self.max_gain else ""
+        kept = (
+            f"; {self.kept} {'cell keeps its' if self.kept == 1 else 'cells keep their'} tones, their darkest "
+            "bands already black"
+            if self.kept
+            else ""
+        )
         return (
             f"staining deepened ×{self.gain:.2f}{limit}: darkness {self.darkness:.2f} → {self.deepened_to:.2f} "
-            f"(excellent {self.target:.2f}), one gain for every cell"
+            f"(excellent {self.target:.2f}), one gain for every cell{kept}"
         )
 
     def to_json(self) -> dict:
@@ -76,7 +89,8 @@ class Deepening:
 
     @classmethod
     def from_json(cls, data: Mapping) -> "Deepening":
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        """The record `to_json` wrote; one stored before a field was added takes that field's default."""
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 def cell_darkness(cell: np.ndarray, mask: np.ndarray, background: float) -> float | None:
@@ -113,6 +127,7 @@ class _Cell:
     counted: np.ndarray  # which of the `where` pixels are also the output's own chromosome pixels
     pixels: int  # how many chromosome pixels the output has: its darkness is read over them
     darkness_sum: float  # the sum of their darkness, 1 − grey/background, before deepening
+    saturated: bool  # its darkest bands already reach black: it keeps its tones
 
     @classmethod
     def of(cls, output: np.ndarray, model_input: np.ndarray) -> "_Cell":
@@ -121,6 +136,7 @@ class _Cell:
         base = ndi.gaussian_filter(image, SMOOTH_SIGMA_PX)
         where = mask & (base < threshold)
         measured = cell_chromosomes(image)[0]
+        black = float((base[mask] < BLACK * background).mean()) if mask.any() else 0.0
         return cls(
             output=image,
             threshold=threshold,
@@ -131,6 +147,7 @@ class _Cell:
             counted=measured[where],
             pixels=int(measured.sum()),
             darkness_sum=float((1 - image[measured] / max(background, 1e-6)).sum()),
+            saturated=black > SATURATED_SHARE,
         )
 
     def deepened(self, gain: float) -> np.ndarray:
@@ -163,9 +180,12 @@ def _measurable(cells: Sequence[_Cell]) -> bool:
     return sum(c.pixels for c in cells) >= MIN_MEASURED_PX
 
 
-def _darkness(cells: Sequence[_Cell], gain: float = 1.0) -> float:
-    """Mean darkness over all the cells' chromosome pixels, at `gain`."""
-    total = sum(c.darkness_at(gain) if gain > 1 else c.darkness_sum for c in cells)
+def _darkness(cells: Sequence[_Cell], gain: float = 1.0, applied: bool = False) -> float:
+    """Mean darkness over all the cells' chromosome pixels, at `gain` (with `applied`, as deepening
+    leaves them: the saturated cells at their own)."""
+    total = sum(
+        c.darkness_at(gain) if gain > 1 and not (applied and c.saturated) else c.darkness_sum for c in cells
+    )
     return total / max(sum(c.pixels for c in cells), 1)
 
 
@@ -204,18 +224,20 @@ def deepen_staining(
     outputs: np.ndarray, inputs: np.ndarray, settings: StainingDepth
 ) -> tuple[np.ndarray, Deepening]:
     """The cells of one karyogram (N×H×W outputs in [0, 1] and their model inputs) with their darkness
-    below each cell's threshold multiplied by the one gain `staining_gain` finds (same shape and dtype),
-    and what was done."""
+    below each cell's threshold multiplied by the one gain `staining_gain` finds, but for the cells whose
+    darkest bands already reach black (same shape and dtype), and what was done."""
     cells = [_Cell.of(y, x) for y, x in zip(outputs, inputs, strict=True)]
     gain = _gain(cells, settings)
     measured = _measurable(cells)
     done = Deepening(
         gain=round(gain, 4),
         darkness=round(_darkness(cells), 4) if measured else None,
-        deepened_to=round(_darkness(cells, gain), 4) if measured else None,
+        deepened_to=round(_darkness(cells, gain, applied=True), 4) if measured else None,
         target=settings.target_darkness,
         max_gain=settings.max_gain,
+        kept=sum(c.saturated for c in cells) if gain > 1 else 0,
     )
     if gain <= 1:
         return outputs, done
-    return np.stack([cell.deepened(gain) for cell in cells]).astype(outputs.dtype), done
+    deepened = [cell.output if cell.saturated else cell.deepened(gain) for cell in cells]
+    return np.stack(deepened).astype(outputs.dtype), done

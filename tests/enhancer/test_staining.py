@@ -77,6 +77,38 @@ def test_a_karyogram_as_dark_as_excellent_ones_comes_back_unchanged():
     )
 
 
+def test_a_cell_whose_darkest_bands_reach_black_keeps_its_tones_and_the_rest_take_the_karyograms_gain():
+    pale = karyogram(0.24, step=0.04)
+    black = pair_cell(0.95, length=60)  # dark bands at black, pale bands a mid grey between them
+    assert black.min() < 0.02
+    cells = np.concatenate([pale, black[None]])
+    target = darkness(cells, cells) + 0.05
+    settings = StainingDepth(target_darkness=target)
+    out, done = deepen_staining(cells, cells, settings)
+    # deepening it could only draw its pale bands toward bands that cannot darken: it is left as it was
+    assert np.array_equal(out[-1], cells[-1])
+    # the gain is still the karyogram's, read over all its cells, and every other cell takes it
+    assert done.gain == pytest.approx(staining_gain(cells, cells, settings), abs=1e-4) and done.gain > 1.05
+    for y, x in zip(out[:-1], cells[:-1], strict=True):
+        mask, _, threshold = cell_chromosomes(x)
+        core = ndi.binary_erosion(mask, iterations=4)
+        assert np.median((threshold - y[core]) / (threshold - x[core])) > 1.05
+    # the report says so, and reads the darkness the karyogram was actually left at
+    assert done.kept == 1
+    assert done.deepened_to == pytest.approx(darkness(out, cells), abs=2e-3)
+    assert done.deepened_to < karyogram_darkness(cells, cells, done.gain)
+    assert done.describe().endswith(
+        "one gain for every cell; 1 cell keeps its tones, their darkest bands already black"
+    )
+    assert Deepening.from_json(done.to_json()) == done
+
+
+def test_a_record_stored_before_kept_cells_were_counted_still_reads():
+    old = {"gain": 1.2, "darkness": 0.4, "deepened_to": 0.46, "target": 0.46, "max_gain": 1.5}
+    assert Deepening.from_json(old).kept == 0
+    assert Deepening.from_json(old).describe().endswith("one gain for every cell")
+
+
 def test_the_gain_never_passes_the_cards_limit():
     pale = karyogram(0.2)
     settings = StainingDepth(target_darkness=0.9, max_gain=1.3)
