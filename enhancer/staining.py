@@ -14,11 +14,12 @@ cell's chromosome threshold, read from a copy smoothed at σ 2 px, is multiplied
 neighbourhood is deepened no further than its own grey scaled alike, so nothing but black becomes
 black, and no pixel crosses the input's threshold, so no outline moves. The change fades to nothing on
 the outline pixels, only the input's chromosome pixels change, and both homologs of every pair get the
-same curve. Karyograms as dark as excellent ones come back unchanged. A cell whose darkest bands already
-reach black (`SATURATED_SHARE` of its chromosome pixels) keeps its tones: its black bands can darken no
-further, so deepening its mid-tones would only draw its pale bands toward them and close the gaps
-between dark bands (seen on the Wellcome 45,X print: the pale band between 13's two black q-arm bands
-shut); the gain is still the karyogram's, read over all its cells. Measured (README, "Steps after the
+same curve. Karyograms as dark as excellent ones come back unchanged. The gain is the karyogram's, read
+over all its cells, but black limits it cell by cell: a cell whose darkest bands already reach black
+(over `SATURATED_SHARE` of its chromosome pixels, `black_limit.black_share`) keeps its tones, since its
+black bands can darken no further and deepening its mid-tones would only draw its pale bands toward
+them (seen on the Wellcome 45,X print: the pale band between 13's two black q-arm bands shut); any
+other cell is deepened no further than turns `black_limit.MAX_NEW_BLACK` of it black. Measured (README, "Steps after the
 network"): on the synthetic pairs it moves only karyograms the network left paler than their truths, and
 it lifts foreground SSIM there. What it did (`Deepening`) goes with the result, so the user sees the
 gain beside the guard's verdicts.
@@ -31,13 +32,13 @@ from typing import ClassVar
 import numpy as np
 from scipy import ndimage as ndi
 
+from .black_limit import black_share, within_black_allowance
 from .card_steps import CardStep, excellent_median
 from .metrics import MIN_MEASURED_PX, cell_chromosomes
 from .sharpening import outline_fade
 
 SMOOTH_SIGMA_PX = 2.0  # σ of the smoothed copy the curve reads (see `_Cell.of`)
 GAIN_STEPS = 16  # bisection steps for the gain: 2⁻¹⁶ of the range, far below a grey level
-BLACK = 0.08  # a smoothed pixel greyer than this × the background is black: its darkness can hardly grow
 SATURATED_SHARE = 0.01  # a cell with more of its chromosome pixels black than this keeps its tones
 
 
@@ -61,7 +62,7 @@ class Deepening:
     deepened_to: float | None  # its darkness after the gain
     target: float  # the excellent level
     max_gain: float
-    kept: int = 0  # cells left as they were: their darkest bands already reach black
+    limited: int = 0  # cells deepened less than the gain, or not at all: their bands are or would turn black
 
     def describe(self) -> str:
         """One line for the result page, the API and the CLI."""
@@ -73,15 +74,12 @@ class Deepening:
                 f"{self.darkness:.2f}, excellent {self.target:.2f})"
             )
         limit = f", the most allowed (×{self.max_gain:g})" if self.gain >= self.max_gain else ""
-        kept = (
-            f"; {self.kept} {'cell keeps its' if self.kept == 1 else 'cells keep their'} tones, their darkest "
-            "bands already black"
-            if self.kept
-            else ""
-        )
+        cells = "every cell"
+        if self.limited:
+            cells += f", less in {self.limited} whose bands are black already or would turn black"
         return (
             f"staining deepened ×{self.gain:.2f}{limit}: darkness {self.darkness:.2f} → {self.deepened_to:.2f} "
-            f"(excellent {self.target:.2f}), one gain for every cell{kept}"
+            f"(excellent {self.target:.2f}), one gain for {cells}"
         )
 
     def to_json(self) -> dict:
@@ -127,7 +125,8 @@ class _Cell:
     counted: np.ndarray  # which of the `where` pixels are also the output's own chromosome pixels
     pixels: int  # how many chromosome pixels the output has: its darkness is read over them
     darkness_sum: float  # the sum of their darkness, 1 − grey/background, before deepening
-    saturated: bool  # its darkest bands already reach black: it keeps its tones
+    mask: np.ndarray  # the input's chromosome pixels
+    black: float  # the share of them black in the output, before deepening
 
     @classmethod
     def of(cls, output: np.ndarray, model_input: np.ndarray) -> "_Cell":
@@ -136,7 +135,6 @@ class _Cell:
         base = ndi.gaussian_filter(image, SMOOTH_SIGMA_PX)
         where = mask & (base < threshold)
         measured = cell_chromosomes(image)[0]
-        black = float((base[mask] < BLACK * background).mean()) if mask.any() else 0.0
         return cls(
             output=image,
             threshold=threshold,
@@ -147,7 +145,8 @@ class _Cell:
             counted=measured[where],
             pixels=int(measured.sum()),
             darkness_sum=float((1 - image[measured] / max(background, 1e-6)).sum()),
-            saturated=black > SATURATED_SHARE,
+            mask=mask,
+            black=black_share(image, mask, background),
         )
 
     def deepened(self, gain: float) -> np.ndarray:
@@ -155,6 +154,16 @@ class _Cell:
         image = self.output.copy()
         image[self.where] = self._deepened_pixels(gain)
         return image
+
+    def allowed_gain(self, gain: float) -> float:
+        """The most of `gain` this cell takes: none where its darkest bands already reach black, else no
+        more than turns `MAX_NEW_BLACK` of it black."""
+        if gain <= 1 or self.black > SATURATED_SHARE:
+            return 1.0
+        extra = within_black_allowance(
+            lambda more: self.deepened(1 + more), gain - 1, self.mask, self.background, self.black
+        )
+        return 1 + extra
 
     def darkness_at(self, gain: float) -> float:
         """The sum of the output's chromosome pixels' darkness, had it been deepened by `gain`."""
@@ -180,12 +189,10 @@ def _measurable(cells: Sequence[_Cell]) -> bool:
     return sum(c.pixels for c in cells) >= MIN_MEASURED_PX
 
 
-def _darkness(cells: Sequence[_Cell], gain: float = 1.0, applied: bool = False) -> float:
-    """Mean darkness over all the cells' chromosome pixels, at `gain` (with `applied`, as deepening
-    leaves them: the saturated cells at their own)."""
-    total = sum(
-        c.darkness_at(gain) if gain > 1 and not (applied and c.saturated) else c.darkness_sum for c in cells
-    )
+def _darkness(cells: Sequence[_Cell], gain: float | Sequence[float] = 1.0) -> float:
+    """Mean darkness over all the cells' chromosome pixels, at `gain` (one for all, or one per cell)."""
+    gains = [gain] * len(cells) if isinstance(gain, float | int) else gain
+    total = sum(c.darkness_at(g) if g > 1 else c.darkness_sum for c, g in zip(cells, gains, strict=True))
     return total / max(sum(c.pixels for c in cells), 1)
 
 
@@ -224,20 +231,21 @@ def deepen_staining(
     outputs: np.ndarray, inputs: np.ndarray, settings: StainingDepth
 ) -> tuple[np.ndarray, Deepening]:
     """The cells of one karyogram (N×H×W outputs in [0, 1] and their model inputs) with their darkness
-    below each cell's threshold multiplied by the one gain `staining_gain` finds, but for the cells whose
-    darkest bands already reach black (same shape and dtype), and what was done."""
+    below each cell's threshold multiplied by the one gain `staining_gain` finds, less in a cell where
+    black limits it (same shape and dtype), and what was done."""
     cells = [_Cell.of(y, x) for y, x in zip(outputs, inputs, strict=True)]
     gain = _gain(cells, settings)
+    gains = [cell.allowed_gain(gain) for cell in cells]
     measured = _measurable(cells)
     done = Deepening(
         gain=round(gain, 4),
         darkness=round(_darkness(cells), 4) if measured else None,
-        deepened_to=round(_darkness(cells, gain, applied=True), 4) if measured else None,
+        deepened_to=round(_darkness(cells, gains), 4) if measured else None,
         target=settings.target_darkness,
         max_gain=settings.max_gain,
-        kept=sum(c.saturated for c in cells) if gain > 1 else 0,
+        limited=sum(g < gain for g in gains),
     )
     if gain <= 1:
         return outputs, done
-    deepened = [cell.output if cell.saturated else cell.deepened(gain) for cell in cells]
+    deepened = [cell.deepened(g) if g > 1 else cell.output for cell, g in zip(cells, gains, strict=True)]
     return np.stack(deepened).astype(outputs.dtype), done

@@ -14,7 +14,9 @@ Local contrast is the spread, inside the input's chromosome mask, of the image m
 the root of a quadratic. A card may also ask for a floor (`min_gain`): at least that × the input's own
 local contrast, past the excellent level where the input already reaches it; the shipped card asks for
 none (README, "Real karyograms through the product": what a floor gains and costs).
-The fidelity guard then judges the result.
+Near black the curve's slope falls to 1 − k, so a cell whose dark bands are near black would have them
+crushed into solid blocks: the strength is lowered until the cell turns no more of its chromosome black
+than `black_limit` allows. The fidelity guard then judges the result.
 """
 
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import ndimage as ndi
 
+from .black_limit import black_share, within_black_allowance
 from .card_steps import CardStep, excellent_median
 from .metrics import MIN_MEASURED_PX, cell_chromosomes
 
@@ -100,6 +103,10 @@ def lift_contrast(
     if shortfall <= 0 or a <= 0:
         return output
     strength = min(settings.max_strength, shortfall / (np.sqrt(b * b + a * shortfall) - b))
+    level = background / data_range
+    strength = within_black_allowance(
+        lambda k: image - k * offset, strength, mask, level, black_share(image, mask, level)
+    )
     # with b > 0 contrast first dips as k grows: a k capped inside the dip would lower it, not lift it
     if a * strength**2 - 2 * b * strength <= 0:
         return output

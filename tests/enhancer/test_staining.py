@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+from enhancer.black_limit import MAX_NEW_BLACK, black_share
 from enhancer.evaluation import by_karyogram
 from enhancer.metrics import cell_chromosomes
 from enhancer.staining import (
@@ -94,18 +95,37 @@ def test_a_cell_whose_darkest_bands_reach_black_keeps_its_tones_and_the_rest_tak
         core = ndi.binary_erosion(mask, iterations=4)
         assert np.median((threshold - y[core]) / (threshold - x[core])) > 1.05
     # the report says so, and reads the darkness the karyogram was actually left at
-    assert done.kept == 1
+    assert done.limited == 1
     assert done.deepened_to == pytest.approx(darkness(out, cells), abs=2e-3)
     assert done.deepened_to < karyogram_darkness(cells, cells, done.gain)
     assert done.describe().endswith(
-        "one gain for every cell; 1 cell keeps its tones, their darkest bands already black"
+        "one gain for every cell, less in 1 whose bands are black already or would turn black"
     )
     assert Deepening.from_json(done.to_json()) == done
 
 
-def test_a_record_stored_before_kept_cells_were_counted_still_reads():
+def test_a_cell_is_deepened_no_further_than_turns_a_fiftieth_of_it_black():
+    pale = karyogram(0.24)
+    dark = pair_cell(0.86, length=60)  # darkest bands just short of black: the full gain would crush them
+    cells = np.concatenate([pale, dark[None]])
+    settings = StainingDepth(target_darkness=0.6, max_gain=1.5)
+    out, done = deepen_staining(cells, cells, settings)
+    assert done.gain == 1.5 and done.limited == 1
+    mask, background, threshold = cell_chromosomes(dark)
+    before, after = black_share(dark, mask, background), black_share(out[-1], mask, background)
+    # cut where its new black reaches the allowance, not before
+    assert before == 0 and MAX_NEW_BLACK / 2 < after <= MAX_NEW_BLACK
+    core = ndi.binary_erosion(mask, iterations=4)
+    assert 1.01 < np.median((threshold - out[-1][core]) / (threshold - dark[core])) < 1.4  # deepened, less
+    for y, x in zip(out[:-1], cells[:-1], strict=True):  # the pale cells take the whole gain
+        mask, _, threshold = cell_chromosomes(x)
+        core = ndi.binary_erosion(mask, iterations=4)
+        assert np.median((threshold - y[core]) / (threshold - x[core])) > 1.4
+
+
+def test_a_record_stored_before_limited_cells_were_counted_still_reads():
     old = {"gain": 1.2, "darkness": 0.4, "deepened_to": 0.46, "target": 0.46, "max_gain": 1.5}
-    assert Deepening.from_json(old).kept == 0
+    assert Deepening.from_json(old).limited == 0
     assert Deepening.from_json(old).describe().endswith("one gain for every cell")
 
 

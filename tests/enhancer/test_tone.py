@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+from enhancer.black_limit import MAX_NEW_BLACK, black_share
 from enhancer.metrics import background_and_threshold, chromosome_mask
 from enhancer.tone import ContrastLift, excellent_contrast, lift_contrast, local_contrast
 
@@ -117,3 +118,15 @@ def test_cards_without_the_entry_ask_for_nothing_and_bad_entries_are_refused():
         ContrastLift(target_contrast=0.09, min_gain=1.6)
     with pytest.raises(TypeError):
         ContrastLift(max_gain=1.2)  # no target
+
+
+def test_a_cell_with_bands_near_black_is_lifted_no_further_than_turns_a_fiftieth_of_it_black(monkeypatch):
+    dark = pair_cell(0.8)  # its dark bands near black: the curve flattens there and would crush them
+    background, threshold = background_and_threshold(dark)
+    mask = chromosome_mask(dark, threshold)
+    settings = ContrastLift(target_contrast=1.0, max_gain=1.5)
+    out = lift_contrast(dark, dark, settings)
+    assert black_share(dark, mask, background) == 0 and black_share(out, mask, background) <= MAX_NEW_BLACK
+    assert contrast_of(dark, dark) < contrast_of(out, dark)  # still lifted, less
+    monkeypatch.setattr("enhancer.black_limit.MAX_NEW_BLACK", 1.0)  # unlimited, a quarter of it turns black
+    assert black_share(lift_contrast(dark, dark, settings), mask, background) > 0.2

@@ -55,8 +55,8 @@ class GuardSerializer(serializers.Serializer):
 
 
 class StainingSerializer(serializers.Serializer):
-    """What the model's staining depth did to the whole karyogram: one gain for every cell whose darkest
-    bands are not already black."""
+    """What the model's staining depth did to the whole karyogram: one gain for every cell, less where
+    a cell's bands are or would turn black."""
 
     gain = serializers.FloatField(
         help_text="darkness below each cell's chromosome threshold × this; 1: left as it was"
@@ -69,8 +69,9 @@ class StainingSerializer(serializers.Serializer):
     deepened_to = serializers.FloatField(allow_null=True, help_text="its darkness after the gain")
     target = serializers.FloatField(help_text="the excellent training cells' darkness it is deepened toward")
     max_gain = serializers.FloatField(help_text="the most gain the model card allows")
-    kept = serializers.IntegerField(
-        help_text="cells left as they were although the gain is above 1: their darkest bands already reach black"
+    limited = serializers.IntegerField(
+        help_text="cells deepened less than the gain, or not at all: their bands are black already or would "
+        "turn black"
     )
     description = serializers.CharField(source="describe", help_text="the same in plain words")
 

@@ -80,7 +80,7 @@ def test_the_web_result_is_the_cli_result_bit_for_bit(api_as, karyogram_png, set
     body = api.get(f"/api/jobs/{job.pk}/").json()
     assert body["staining"]["description"] == said
     assert body["staining"]["gain"] == job.staining_depth.gain >= 1
-    assert body["staining"]["kept"] == job.staining_depth.kept >= 0
+    assert body["staining"]["limited"] == job.staining_depth.limited >= 0
     client = Client()
     client.force_login(user)
     page = client.get(job.get_absolute_url()).content.decode()
