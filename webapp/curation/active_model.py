@@ -23,17 +23,18 @@ def enhancer_for(model_dir: str) -> Enhancer:
     return Enhancer(Path(model_dir), device=settings.ENHANCER_DEVICE)
 
 
-def _fallback_label() -> str:
-    """The label of the model at ENHANCER_MODEL_DIR (the shipped one by default): preset and weights hash."""
+def _card_label() -> str:
+    """How jobs queued before the shipped model had a registry name recorded it: preset and weights hash."""
     card = read_card(settings.ENHANCER_MODEL_DIR)
     return f"{card.get('preset', 'model')}:{card['weights_sha256'][:12]}"
 
 
 def queued_label() -> str:
     """The model a job queued now runs, as the job records it: the registry's active version, else the model
-    at ENHANCER_MODEL_DIR (its card read, its weights not loaded: this runs in the web process)."""
-    version = registry.active_version()
-    return version.version_label if version is not None else _fallback_label()
+    at ENHANCER_MODEL_DIR under its registry name, as the models page lists it (its card read, its weights
+    not loaded: this runs in the web process)."""
+    version = registry.active_version() or registry.shipped_version()
+    return version.version_label
 
 
 def model_for_job(label: str) -> tuple[Enhancer, str]:
@@ -44,7 +45,7 @@ def model_for_job(label: str) -> tuple[Enhancer, str]:
     version = ModelVersion.objects.filter(name=name, weights_sha256__startswith=digest).first()
     if version is not None:
         return enhancer_for(str(registry.local_dir(version))), label
-    if label == _fallback_label():
+    if label == _card_label():
         return enhancer_for(str(settings.ENHANCER_MODEL_DIR)), label
     raise ModelGone(
         f"The model this job was queued with ({label}) is no longer installed; retry the job to run the "

@@ -50,3 +50,19 @@ def test_a_job_whose_model_is_gone_is_told_to_retry():
 def test_a_job_queued_before_jobs_recorded_their_model_runs_the_active_one(other_model):
     registry.activate(other_model)
     assert active_model.model_for_job("")[1] == other_model.version_label
+
+
+def test_a_job_names_the_shipped_model_as_the_models_page_does(make_user, karyogram_png):
+    """Walk-through: the job page said gpu-restore:21da3c879a16, the registry shipped-gpu-restore-21da3c87."""
+    job = _queued(make_user, karyogram_png)
+    shipped = registry.shipped_version()
+    assert job.model_version == shipped.version_label and job.model_version.startswith(shipped.name + ":")
+    enhancer, label = active_model.model_for_job(job.model_version)
+    assert label == job.model_version and enhancer.card["weights_sha256"] == shipped.weights_sha256
+
+
+def test_a_job_recorded_under_the_cards_old_label_still_runs_the_shipped_model():
+    card = read_card(SHIPPED)
+    old = f"{card['preset']}:{card['weights_sha256'][:12]}"
+    enhancer, label = active_model.model_for_job(old)
+    assert label == old and enhancer.card["weights_sha256"] == card["weights_sha256"]
