@@ -20,6 +20,10 @@ from .segmentation import ChromosomeObject, Segmentation, Underline, segment
 from .slot_labels import read_slot_labels
 from .template import LABELS_23, LABELS_24, ROWS, template_slots
 
+# The advice of a refusal that boxes given by a person would get past, in the command line's words (--layout); the
+# web app, whose pages have a slot-box editor, says it as "correct the slot boxes" (`webapp.cases.models`).
+LAYOUT_ADVICE = "give the slot boxes as a layout"
+
 
 class LayoutError(ValueError):
     """The image cannot be read as one karyogram; the message says why and what to do.
@@ -154,19 +158,23 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
         else:
             message = (
                 "The image has long border lines like a multi-panel figure; crop it to one karyogram "
-                "or give the slot boxes as a layout."
+                f"or {LAYOUT_ADVICE}."
             )
         raise LayoutError(message, _guess(seg, width, height, {}), panels)
     if len(seg.objects) < 20:
         raise LayoutError(
-            f"Only {len(seg.objects)} chromosome objects were found; this does not look like a karyogram.",
+            (
+                f"Only {len(seg.objects)} chromosome object{'s were' if len(seg.objects) > 1 else ' was'} found"
+                if seg.objects
+                else "No chromosome was found"
+            )
+            + "; this does not look like a karyogram.",
             _guess(seg, width, height, {}),
         )
     rows = _rows(seg.objects)
     if len(rows) != 4:
         raise LayoutError(
-            f"Found {len(rows)} rows of chromosomes where a karyogram has 4; "
-            "give the slot boxes as a layout instead.",
+            f"Found {len(rows)} rows of chromosomes where a karyogram has 4; {LAYOUT_ADVICE} instead.",
             _guess(seg, width, height, {}),
         )
     found: dict[str, Cell] = {}
@@ -374,7 +382,7 @@ def _slots_from_groups(members, labels, typical_width: float, split_gap: float, 
         else:
             raise LayoutError(
                 f"Row {row_index + 1} shows {len(groups)} groups where slots "
-                f"{labels[0]}-{labels[-1]} need {expected}; give the slot boxes as a layout."
+                f"{labels[0]}-{labels[-1]} need {expected}; {LAYOUT_ADVICE}."
             )
     margin = 0.3 * typical_width
     bounds = [(min(o.box[0] for o in g), max(o.box[2] for o in g)) if g else None for g in groups]

@@ -49,10 +49,12 @@
         document.querySelectorAll(`[data-job-state='${id}']`).forEach((el) => { el.textContent = job.stage; el.className = `state state-${job.state}`; });
         document.querySelectorAll(`[data-job-error='${id}']`).forEach((el) => { el.textContent = job.error || ""; });
         document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
-        document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed"; });
+        // offered only where they can change the outcome (the job's remedies: not for an image without chromosomes)
+        const remedies = job.remedies || [];
+        document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed" || !remedies.includes("boxes"); });
         document.querySelectorAll(`[data-job-split='${id}']`).forEach((el) => {
           const panels = (job.panels || []).length;
-          el.hidden = job.state !== "failed" || !panels;
+          el.hidden = !remedies.includes("split");
           if (panels) el.textContent = `Split into ${panels} karyograms`;
         });
         if (job.state === "done" || job.state === "failed") {

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tests.factories import EnhancementJobFactory, KaryogramFactory, png_bytes
-from webapp.cases.models import JobState
+from tests.support.layout_guess import REFUSAL
+from webapp.cases.models import SLICING_FAILED, JobState
 
 PHONE = {"width": 390, "height": 844}
 WIDE = (2400, 860)  # a wide karyogram: 332×119 CSS px when fitted to a phone's card
@@ -23,7 +24,9 @@ def phone_page(signed_in, live_server, make_user, settings, tmp_path):
     gray = np.full(WIDE[::-1], 200, np.uint8)
     gray[::40, :] = 90  # something to see
     karyogram = KaryogramFactory(case__created_by=user, name="wide.png", png=png_bytes(gray))
-    job = EnhancementJobFactory(state=JobState.FAILED, karyogram=karyogram, created_by=user)
+    job = EnhancementJobFactory(
+        state=JobState.FAILED, error=SLICING_FAILED + REFUSAL, karyogram=karyogram, created_by=user
+    )
     page = signed_in("pia", viewport=PHONE, phone=True)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")

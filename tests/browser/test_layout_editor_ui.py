@@ -9,9 +9,9 @@ from enhancer import cells as library_cells
 from enhancer.io import ImageInfo, encode_karyogram
 from enhancer.synthetic import synthesize
 from tests.factories import EnhancementJobFactory, KaryogramFactory
-from tests.support.layout_guess import guess_from_truth, refusing_slicer
+from tests.support.layout_guess import REFUSAL, guess_from_truth, refusing_slicer
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobState
+from webapp.cases.models import SLICING_FAILED, EnhancementJob, JobState
 from workers import tasks
 
 WIDTH, HEIGHT = 900, 750
@@ -127,7 +127,9 @@ def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
 ):
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", username="tess")
-    failed = EnhancementJobFactory(state=JobState.FAILED, karyogram__case__created_by=user)
+    failed = EnhancementJobFactory(
+        state=JobState.FAILED, error=SLICING_FAILED + REFUSAL, karyogram__case__created_by=user
+    )
     log_in("tess")
     page.goto(f"{live_server.url}/jobs/{failed.pk}/")
     page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
@@ -157,6 +159,8 @@ def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
         textarea.fill(typed)
         page.get_by_role("button", name="Run with these boxes").click()
         assert error in page.get_by_role("alert").inner_text()
+        # on the job's page, not on the POST-only /retry/ (a reload posted again, Back showed a 405 page)
+        assert page.url == f"{live_server.url}/jobs/{failed.pk}/#correct-layout"
         assert page.locator("#layout-json").input_value() == typed
         status = page.locator("[data-editor-status]").inner_text()
         if boxes is None:
@@ -177,4 +181,7 @@ def test_a_refused_layout_comes_back_with_its_error_and_the_text_as_typed(
     textarea.fill(typed + " oops")  # an edit after the refusal: the editor says what it cannot read
     textarea.dispatch_event("input")
     assert "cannot be read" in page.locator("[data-editor-status]").inner_text()
+    page.reload()  # a GET of the job page: nothing is posted again, the refusal was said once
+    page.wait_for_selector("#layout-editor:not([hidden]) g.slot")
+    assert page.get_by_role("alert").count() == 0 and page.input_value("#layout-json") == start
     assert EnhancementJob.objects.count() == 1

@@ -111,6 +111,7 @@ def test_technologist_enhances_a_karyogram_in_the_browser(
     assert set(job.cell_rows.values_list("strength", flat=True)) == {0.5}
     assert page.locator("[data-cell='2'] [data-cell-status]").text_content() == ""  # its failure is past
     job.refresh_from_db()
+    assert job.strength == 0.5  # the job's own strength follows (GET /api/jobs/{id}/ kept 1.0)
     with job.result_png.open("rb") as result:
         assert Path(download.value.path()).read_bytes() == result.read()  # the file has the new strengths
     assert page.evaluate("window.notReloaded") is True

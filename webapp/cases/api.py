@@ -33,6 +33,11 @@ class StorageUnavailable(APIException):
     default_code = "storage_unavailable"
 
 
+def _job_is(job: EnhancementJob) -> str:
+    """Where the job stands, as a refusal begins: "The job failed", "The job is queued"."""
+    return "The job failed" if job.state == JobState.FAILED else f"The job is {job.state}"
+
+
 class CaseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -102,8 +107,9 @@ class KaryogramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=KaryogramMoveSerializer, responses={200: KaryogramSerializer})
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        """Move a karyogram uploaded to the wrong case (with its jobs and the panels cut from it) to the case
-        `accession`; `reason` is kept in the audit trail. Answers the karyogram in its new case."""
+        """Move a karyogram uploaded to the wrong case to the case `accession`, with its jobs; `reason` is kept
+        in the audit trail. A figure takes along the panels cut from it that are still in its case; a panel
+        moves alone (a figure may hold several patients' karyograms). Answers the karyogram in its new case."""
         karyogram = self.get_object()
         form = KaryogramMoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -166,7 +172,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         runs again, not the model. Answers the job with its cells and the time of the new result."""
         job = self.get_object()
         if job.state != JobState.DONE:
-            raise ValidationError({"state": [f"The job is {job.state}; strengths apply to a finished job."]})
+            raise ValidationError({"state": [f"{_job_is(job)}; strengths apply to a finished job."]})
         form = StrengthsSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
@@ -203,7 +209,8 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         prefers `image/png`)."""
         job = self.get_object()
         if job.state != JobState.DONE or not job.result:
-            raise ValidationError({"state": [f"The job is {job.state}; there is no result yet."]})
+            no_result = "there is no result" if job.state == JobState.FAILED else "there is no result yet"
+            raise ValidationError({"state": [f"{_job_is(job)}; {no_result}."]})
         wanted = request.query_params.get("as")
         if wanted is not None and wanted.lower() != "png":
             raise ValidationError(

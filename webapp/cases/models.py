@@ -14,6 +14,7 @@ from enhancer.fidelity import Verdict, capped_strength
 from enhancer.io import SUFFIX
 from enhancer.iscn import IscnError
 from enhancer.iscn import parse as parse_karyotype
+from enhancer.slicing import LAYOUT_ADVICE
 from enhancer.slot_counts import layout_warnings
 from enhancer.staining import Deepening
 from webapp.core import queue
@@ -205,11 +206,14 @@ class Karyogram(models.Model):
 
 
 def first_copies(karyograms: Iterable[Karyogram]) -> dict[str, Karyogram]:
-    """The first karyogram of each file (sha256) among `karyograms`, in their order: a later one with the same
-    bytes is a copy, uploaded again by mistake, that pages point out."""
+    """The first upload of each file (sha256) among `karyograms`: the earliest uploaded (the lower id between two
+    uploaded at the same moment), in whatever order they come (a form lists them by accession). A later one
+    with the same bytes is a copy, uploaded again by mistake, that pages point out."""
     first: dict[str, Karyogram] = {}
     for karyogram in karyograms:
-        first.setdefault(karyogram.sha256, karyogram)
+        held = first.get(karyogram.sha256)
+        if held is None or (karyogram.created, karyogram.pk) < (held.created, held.pk):
+            first[karyogram.sha256] = karyogram
     return first
 
 
@@ -224,6 +228,32 @@ class JobState(models.TextChoices):
 
 def job_path(instance: "EnhancementJob", name: str) -> str:
     return f"jobs/{instance.uid}/{name}"
+
+
+class Remedy(models.TextChoices):
+    """What can change a failed job's outcome (or a finished one's odd slot counts): `EnhancementJob.remedies`."""
+
+    SPLIT = "split", "Split the figure into one karyogram per panel"
+    BOXES = "boxes", "Correct the slot boxes and run again"
+    RETRY = "retry", "Run it again as it is"
+
+
+# How the slicing step begins a job's failure (workers.tasks), and the web's words for the slicer's advice to give
+# the boxes as a layout (`enhancer.slicing.LAYOUT_ADVICE`, said for the command line): its pages have the editor.
+SLICING_FAILED = "The karyogram could not be sliced: "
+WEB_LAYOUT_ADVICE = "correct the slot boxes"
+
+
+def web_error(error: str) -> str:
+    """A job's error as the web pages and the API say it: after "could not be sliced:" the slicer's reason goes on
+    in lower case ("… sliced: found 2 rows …", unless it begins with an abbreviation such as "PNG"), and its
+    advice to give the slot boxes as a layout reads "correct the slot boxes"; any other error is unchanged."""
+    if not error.startswith(SLICING_FAILED):
+        return error
+    reason = error.removeprefix(SLICING_FAILED)
+    if reason[:2].istitle():
+        reason = reason[0].lower() + reason[1:]
+    return SLICING_FAILED + reason.replace(LAYOUT_ADVICE, WEB_LAYOUT_ADVICE)
 
 
 class EnhancementJob(TrackedWork):
@@ -250,7 +280,12 @@ class EnhancementJob(TrackedWork):
     device = models.CharField(
         max_length=128, blank=True, help_text="where the model ran, e.g. cpu or cuda:0 (its name)"
     )
-    strength = models.FloatField(default=1.0)
+    strength = models.FloatField(
+        default=1.0,
+        help_text="the strength all its cells share: the one asked for at upload, then the last one every cell "
+        "was given together (“Apply to all”, or a strengths call leaving every cell that can change at one "
+        "strength); a retry and a split figure's panels start from it. Each cell's own is in `cells`",
+    )
     cell_count = models.PositiveSmallIntegerField(
         default=24,
         choices=[(24, "24 cells"), (23, "23 cells (X and Y together)")],
@@ -309,6 +344,45 @@ class EnhancementJob(TrackedWork):
         caps = [c.strength_cap for c in self.cell_rows.all() if c.object_count]
         held = {"original": caps.count(0.0), "lowered": sum(0 < cap < 1 for cap in caps), "cells": len(caps)}
         return held if held["original"] or held["lowered"] else None
+
+    @property
+    def error_said(self) -> str:
+        """The error as the web pages and the API say it (`web_error`)."""
+        return web_error(self.error)
+
+    @property
+    def split_into(self) -> list[Karyogram]:
+        """The panels its karyogram (a figure) was split into, each enhanced on its own: a failure of this job,
+        which read the figure as one karyogram, is resolved by the split. Empty for any other karyogram."""
+        return list(self.karyogram.split_panels.all())
+
+    @property
+    def chromosomes_found(self) -> bool:
+        """False when the slicer refused the image finding no chromosome at all (its best guess counts none in
+        any slot): boxes given by a person cannot help there. True when it found some, or cannot tell."""
+        counts = [cell.get("objects") for cell in (self.layout_guess or {}).get("cells", [])]
+        return not counts or None in counts or sum(counts) > 0
+
+    @property
+    def remedies(self) -> list[str]:
+        """What can change this job's outcome (`Remedy`), the ones the pages offer. A failure of the slicing step
+        is its verdict on the image, the same on every run: a figure can be split into its panels, and where the
+        image holds chromosomes, slot boxes corrected by a person get past it (boxes given before included). Any
+        other failure (storage, a model gone, a worker lost) can end otherwise when run again as it is. A finished
+        job whose slot counts look wrong can have its boxes corrected. None while it runs, for a figure already
+        split (its panels are enhanced on their own) and for an image without chromosomes: running it again, with
+        or without boxes, could only end the same way."""
+        if self.state == JobState.DONE:
+            return [Remedy.BOXES] if self.layout_warnings and not self.split_into else []
+        if self.state != JobState.FAILED or self.split_into:
+            return []
+        sliced = self.layout_guess is not None or self.panels or self.error.startswith(SLICING_FAILED)
+        if not sliced:
+            return [Remedy.RETRY]
+        remedies = [Remedy.SPLIT] if self.panels else []
+        if self.chromosomes_found:
+            remedies.append(Remedy.BOXES)
+        return remedies
 
     @property
     def staining_depth(self) -> Deepening | None:

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Case, EnhancementJob, Karyogram, duplicate_accession
+from .models import Case, EnhancementJob, Karyogram, Remedy, duplicate_accession
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -91,6 +91,20 @@ class JobProgressSerializer(serializers.ModelSerializer):
     """What a page polling a running job needs, and nothing of the case: it is read every second, unaudited."""
 
     stage = serializers.CharField(source="get_state_display", read_only=True)
+    error = serializers.CharField(
+        source="error_said",
+        read_only=True,
+        help_text="why the job failed, as the web pages say it; empty otherwise",
+    )
+    remedies = serializers.ListField(
+        child=serializers.ChoiceField(choices=Remedy.choices),
+        read_only=True,
+        help_text="what can change the outcome of a failed job (or the slot counts of a finished one): split (a "
+        "figure of several karyograms: POST split/), boxes (run again with corrected slot boxes, on its page), "
+        "retry (run again as it is: the failure was not the slicer's verdict on the image); empty while it runs, "
+        "when it finished well, for a figure already split and for an image without chromosomes, where running "
+        "it again could only end the same way",
+    )
     waiting_for_worker = serializers.CharField(
         read_only=True,
         help_text="why an unfinished job has not moved for a while when no worker takes its next step "
@@ -99,7 +113,7 @@ class JobProgressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnhancementJob
-        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels"]
+        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels", "remedies"]
         read_only_fields = fields
 
 
@@ -143,6 +157,7 @@ class JobSerializer(JobProgressSerializer):
             "layout_warnings",
             "layout_guess",
             "panels",
+            "remedies",
             "timings",
             "created",
             "started",
@@ -219,7 +234,9 @@ class KaryogramMoveSerializer(serializers.Serializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    image = serializers.FileField()
+    # An empty file passes here to be refused by the upload's own check, in the words the upload page uses
+    # ("empty.png: The file is empty."), not DRF's.
+    image = serializers.FileField(allow_empty_file=True, help_text="the karyogram image, one file")
     strength = serializers.FloatField(default=1.0, min_value=0.0, max_value=1.0)
     cells = serializers.ChoiceField(
         choices=[23, 24], default=24, help_text="how many cells to cut: 24, or 23 with X and Y in one"

@@ -11,6 +11,7 @@ import io
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import numpy as np
@@ -157,24 +158,33 @@ class MoveRefused(ValueError):
         self.field = field
 
 
-@transaction.atomic
-def move_karyogram(karyogram: Karyogram, *, accession: str, reason: str, user, ip: str | None = None) -> Case:
-    """File a karyogram uploaded to the wrong case under the case `accession` (ignoring upper/lower case),
-    with its jobs and the panels cut from it, and keep who moved it, from where and why in the audit trail.
+@dataclass
+class Moved:
+    """Where a move filed a karyogram, and the panels cut from it that went with it."""
 
-    Refused without a reason, to its own case or an unknown accession, and for a panel cut from a figure
-    (the figure moves with its panels). Studies and statistics then read the new case's karyotype.
+    case: Case
+    panels: list[Karyogram]
+
+
+@transaction.atomic
+def move_karyogram(
+    karyogram: Karyogram, *, accession: str, reason: str, user, ip: str | None = None
+) -> Moved:
+    """File a karyogram uploaded to the wrong case under the case `accession` (ignoring upper/lower case), with
+    its jobs, and keep who moved it, from where and why in the audit trail (a new event each move: the events
+    before it stay as they are).
+
+    A panel cut from a figure is a karyogram of its own and moves alone (a journal figure "(a) 45,X (b) 47,XXX"
+    holds two patients' karyograms): the figure and its other panels stay, and it keeps naming the figure it was
+    cut from. A figure takes along its panels that are still in its case, not those moved elsewhere already.
+    Refused without a reason, to its own case or an unknown accession. Studies and statistics then read the new
+    case's karyotype; datasets leave the figure out wherever its panels are.
     """
     karyogram = (
         Karyogram.objects.select_for_update().select_related("case", "split_from").get(pk=karyogram.pk)
     )
     if not reason.strip():
         raise MoveRefused("Give the reason for the move.", field="reason")
-    if karyogram.split_from is not None:
-        raise MoveRefused(
-            f"It was cut from {karyogram.split_from.original_name}: move that figure, and its panels go with it.",
-            field="karyogram",
-        )
     target = Case.objects.same_accession(accession.strip()).first()
     if target is None:
         raise MoveRefused(
@@ -183,8 +193,9 @@ def move_karyogram(karyogram: Karyogram, *, accession: str, reason: str, user, i
     source = karyogram.case
     if target.pk == source.pk:
         raise MoveRefused(f"It is already in case {source.accession}.")
-    panels = list(karyogram.split_panels.order_by("pk"))
+    panels = list(karyogram.split_panels.select_for_update().filter(case_id=source.pk).order_by("pk"))
     Karyogram.objects.filter(pk__in=[karyogram.pk, *(p.pk for p in panels)]).update(case=target)
+    figure = karyogram.split_from
     AuditEvent.objects.create(
         user=user,
         username=user.get_username(),
@@ -194,6 +205,7 @@ def move_karyogram(karyogram: Karyogram, *, accession: str, reason: str, user, i
         target={
             "karyogram": karyogram.pk,
             "panels": [p.pk for p in panels],
+            "cut_from": figure.pk if figure else None,
             "file": karyogram.original_name,
             "sha256": karyogram.sha256,
             "from": source.accession,
@@ -205,7 +217,7 @@ def move_karyogram(karyogram: Karyogram, *, accession: str, reason: str, user, i
         status=200,
         ip=ip,
     )
-    return target
+    return Moved(target, panels)
 
 
 def latest_finished_job(karyogram: Karyogram) -> EnhancementJob | None:
@@ -366,8 +378,16 @@ def _result_files(job: EnhancementJob) -> set[str]:
     return {job.result.name, job.result_png.name} - {""}
 
 
+def shared_strength(cells) -> float | None:
+    """The strength every cell that a strength changes shares (those holding chromosomes that the guard did not
+    leave as the original: what "Apply to all" sets), or None when they differ or there is none."""
+    shared = {c.strength for c in cells if c.object_count and c.movable}
+    return shared.pop() if len(shared) == 1 else None
+
+
 def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[str, float]:
-    """Check and save new strengths of some cells in one short transaction; return those of all cells."""
+    """Check and save new strengths of some cells in one short transaction; return those of all cells. When
+    every cell that can change then has one strength ("Apply to all"), it is the job's strength too."""
     with transaction.atomic():
         rows = list(job.cell_rows.select_for_update())
         unknown = set(strengths) - {c.label for c in rows}
@@ -380,6 +400,10 @@ def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[s
                     raise ValueError(f"strength of cell {cell.label} must be between 0 and 1")
                 cell.strength = value
                 cell.save(update_fields=["strength"])
+        shared = shared_strength(rows)
+        if shared is not None:
+            EnhancementJob.objects.filter(pk=job.pk).update(strength=shared)
+            job.strength = shared
         return {c.label: c.strength for c in rows}
 
 

@@ -6,7 +6,7 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -96,8 +96,8 @@ class CaseDetailView(TechnologistPage, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         karyograms = list(
-            self.object.karyograms.select_related("split_from").prefetch_related(
-                "jobs__cell_rows", "split_panels"
+            self.object.karyograms.select_related("split_from__case").prefetch_related(
+                "jobs__cell_rows", Prefetch("split_panels", Karyogram.objects.select_related("case"))
             )
         )
         first_of = first_copies(karyograms)
@@ -106,6 +106,10 @@ class CaseDetailView(TechnologistPage, DetailView):
             first = first_of[karyogram.sha256]
             karyogram.copy_of = None if first is karyogram else first
             karyogram.move_form = MoveKaryogramForm.for_row(karyogram.pk, refused)
+            # a figure's move takes along its panels still in this case (one moved alone stays where it is)
+            karyogram.panels_here = [
+                p for p in karyogram.split_panels.all() if p.case_id == karyogram.case_id
+            ]
         context["karyograms"] = karyograms
         context["max_upload_bytes"] = settings.MAX_UPLOAD_BYTES
         return context
@@ -153,11 +157,16 @@ class KaryogramMoveView(TechnologistPage, View):
             return self.refused(request, karyogram, form)
         try:
             ip = request.META.get("REMOTE_ADDR") or None
-            target = services.move_karyogram(karyogram, user=request.user, ip=ip, **form.cleaned_data)
+            moved = services.move_karyogram(karyogram, user=request.user, ip=ip, **form.cleaned_data)
         except services.MoveRefused as exc:
             return self.refused(request, karyogram, form, exc)
+        target = moved.case
+        with_panels = (
+            f" with its panels {', '.join(p.original_name for p in moved.panels)}" if moved.panels else ""
+        )
         messages.success(
-            request, f"{karyogram.original_name} was moved here from case {karyogram.case.accession}."
+            request,
+            f"{karyogram.original_name} was moved here from case {karyogram.case.accession}{with_panels}.",
         )
         if twin := target.karyograms.filter(sha256=karyogram.sha256).exclude(pk=karyogram.pk).first():
             messages.warning(
@@ -167,11 +176,10 @@ class KaryogramMoveView(TechnologistPage, View):
 
     def refused(self, request, karyogram, form, refusal: services.MoveRefused | None = None):
         """Back to the case page (post/redirect/get: a reload does not post again), where the move form of
-        that row opens with what was typed and why it was refused beside its field; a refusal its row has
-        no field for (a panel has no form) goes in the banner."""
-        if karyogram.split_from_id or (refusal and refusal.field not in form.fields):
-            for reason in [str(refusal)] if refusal else [" ".join(m) for m in form.errors.values()]:
-                messages.error(request, f"{karyogram.original_name} was not moved: {reason}")
+        that row opens with what was typed and why it was refused beside its field; a refusal its form has
+        no field for goes in the banner."""
+        if refusal and refusal.field not in form.fields:
+            messages.error(request, f"{karyogram.original_name} was not moved: {refusal}")
         else:
             request.session[MOVE_REFUSED] = {
                 "pk": karyogram.pk,
@@ -191,17 +199,22 @@ class JobDetailView(TechnologistPage, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context["cells"] = list(job.cell_rows.all())
-        shared = {c.strength for c in context["cells"] if c.object_count and c.movable}
-        context["strength_all"] = (
-            shared.pop() if len(shared) == 1 else job.strength
-        )  # as "Apply to all" left it
+        shared = services.shared_strength(context["cells"])  # as "Apply to all" left it
+        context["strength_all"] = job.strength if shared is None else shared
         context["layout_warnings"] = job.layout_warnings
         start, context["editor_source"] = services.editor_start(job)
         opened = LayoutForm(job.karyogram, initial={"layout": start})
         context["editor_start_text"] = opened.text()  # what Reset goes back to, after a refused submit too
-        context.setdefault("layout_form", opened)
+        refused = self.request.session.get(LAYOUT_REFUSED)
+        if refused and refused["job"] == job.pk:  # shown once: a reload opens the editor as it starts
+            del self.request.session[LAYOUT_REFUSED]
+            opened = LayoutForm(job.karyogram, {"layout": refused["layout"]})
+            opened.is_valid()  # its refusal, found again
+        context["layout_form"] = opened
         context["case"] = job.karyogram.case
         context["split_panels"] = job.karyogram.split_panels.prefetch_related("jobs")
+        context["remedies"] = job.remedies
+        context["resolved_by_split"] = job.state == JobState.FAILED and bool(context["split_panels"])
         return context
 
 
@@ -269,6 +282,9 @@ class SplitPanelsView(TechnologistPage, View):
         return redirect(job.karyogram.case)
 
 
+LAYOUT_REFUSED = "layout-refused"  # session key: refused slot boxes, for the job page it redirects to
+
+
 class RetryView(TechnologistPage, View):
     """Run the karyogram again, optionally with slot boxes corrected by a person."""
 
@@ -277,11 +293,11 @@ class RetryView(TechnologistPage, View):
         layout = None
         if "layout" in request.POST:
             form = LayoutForm(job.karyogram, request.POST)
-            if not form.is_valid():  # shown again with the error and the text as submitted: nothing is lost
-                page = JobDetailView()
-                page.setup(request, pk=job.pk)
-                page.object = job
-                return page.render_to_response(page.get_context_data(layout_form=form))
+            if not form.is_valid():
+                # Back to the job page at the editor (post/redirect/get: a reload does not post again, Back and a
+                # bookmark show the job), with the refusal and the text as submitted: nothing typed is lost.
+                request.session[LAYOUT_REFUSED] = {"job": job.pk, "layout": form.data["layout"]}
+                return redirect(f"{job.get_absolute_url()}#correct-layout")
             layout = form.cleaned_data["layout"]
         try:
             with transaction.atomic():

@@ -48,7 +48,7 @@ def test_api_refuses_bad_files_with_a_clear_400(case_api, name, data, says):
     )
     assert response.status_code == 400
     message = response.json()["image"][0]
-    assert says.lower() in message.lower() and (name in message or not data)  # DRF itself refuses empty files
+    assert says.lower() in message.lower() and message.startswith(f"{name}: ")
     assert (Karyogram.objects.count(), EnhancementJob.objects.count()) == before_rows
     assert _stored_files() == before_files
 
@@ -68,6 +68,25 @@ def test_upload_page_names_each_refused_file(make_user, name, data, says):
     text = response.content.decode()
     assert response.status_code == 200 and name in text and says.lower() in text.lower()
     assert list(case.karyograms.values_list("original_name", flat=True)) == [good[0]]  # the good one still in
+
+
+def test_an_empty_file_is_refused_in_the_same_words_by_the_api_and_the_page(case_api, make_user):
+    """Walk-through: the API answered DRF's "The submitted file is empty." where the page says "empty.png: The
+    file is empty." and the command line "error: The file is empty."."""
+    api, case_id = case_api
+    response = api.post(
+        f"/api/cases/{case_id}/karyograms/",
+        {"image": SimpleUploadedFile("empty.png", b"")},
+        format="multipart",
+    )
+    assert response.status_code == 400 and response.json() == {"image": ["empty.png: The file is empty."]}
+    client = Client()
+    client.force_login(api.user)
+    page = client.post(
+        f"/cases/{case_id}/upload/", {"images": [SimpleUploadedFile("empty.png", b"")]}, follow=True
+    ).content.decode()
+    assert "empty.png: The file is empty." in page
+    assert Karyogram.objects.count() == 0
 
 
 @pytest.mark.parametrize(("name", "data"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
@@ -108,6 +127,10 @@ def test_images_without_a_karyogram_layout_fail_the_job_with_a_reason(make_user,
     job.refresh_from_db()
     assert job.state == JobState.FAILED and job.error.startswith("The karyogram could not be sliced:")
     assert len(job.error) > 60  # says why, not just that
+    if source == "blank":
+        assert job.error_said == (
+            "The karyogram could not be sliced: no chromosome was found; this does not look like a karyogram."
+        )
 
 
 @pytest.mark.parametrize(

@@ -89,42 +89,85 @@ def test_what_was_typed_comes_back_escaped(client, misfiled):
     )
 
 
-def test_a_refusal_for_a_panel_which_has_no_form_is_said_in_the_banner(client, misfiled):
+def _panels(figure, count: int = 2) -> list[Karyogram]:
+    """`count` panels cut from `figure`, in its case, each with a job, as a split adds them."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from webapp.cases import services
 
-    figure, _ = misfiled
     with figure.original.open("rb") as f:
+        data = f.read()
+    figure.included = False
+    figure.save(update_fields=["included"])
+    panels = []
+    for n in range(1, count + 1):
+        name = f"figure-panel{n}.png"
         panel = services.add_karyogram(
-            figure.case, SimpleUploadedFile("p1.png", f.read()), figure.uploaded_by, split_from=figure
+            figure.case, SimpleUploadedFile(name, data), figure.uploaded_by, split_from=figure
         )
+        services.start_job(panel, figure.uploaded_by, enqueue=False)
+        panels.append(panel)
+    return panels
+
+
+def test_a_refused_move_of_a_panel_opens_its_own_rows_form(client, misfiled):
+    figure, _ = misfiled
+    panel = _panels(figure, 1)[0]
     client.login(username="tech-for-study", password=PASSWORD)
     page = _move(client, panel, "LAB-2026-002", reason=" ").content.decode()
-    assert "p1.png was not moved: This field is required." in page.split('class="messages"')[1]
+    row = page.split(f'data-move="{panel.pk}" open>')[1].split("</details>")[0]
+    assert (
+        f'<ul class="errorlist" id="move-{panel.pk}-reason_error"><li>This field is required.</li></ul>'
+        in row
+    )
+    assert "was not moved:" not in page  # nothing in the banner: the row says it
+    assert Karyogram.objects.get(pk=panel.pk).case == figure.case
 
 
-def test_a_figure_moves_with_its_panels_and_a_panel_alone_is_refused(client, misfiled):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from webapp.cases import services
-
+def test_a_panel_moves_alone_and_the_figure_takes_only_the_panels_still_in_its_case(client, misfiled):
+    """Walk-through: a journal figure "(a) 45,X (b) 47,XXX" uploaded to a 45,X case and split in two; the 47,XXX
+    panel had no move and its move was refused ("move that figure, and its panels go with it"), so it stayed
+    under the 45,X case and a blinded study scored it against the wrong karyotype."""
     figure, right = misfiled
-    with figure.original.open("rb") as f:
-        panel = services.add_karyogram(
-            figure.case,
-            SimpleUploadedFile("figure-panel1.png", f.read()),
-            figure.uploaded_by,
-            split_from=figure,
-        )
+    wrong = figure.case
+    first, second = _panels(figure)
     client.login(username="tech-for-study", password=PASSWORD)
-    page = _move(client, panel, "LAB-2026-002").content.decode()
-    assert "It was cut from patient-0-original.png: move that figure, and its panels go with it." in page
-    assert f'data-move="{panel.pk}"' not in page  # the case page offers no move for a panel
-    _move(client, figure, "LAB-2026-002")
-    assert set(right.karyograms.values_list("pk", flat=True)) == {figure.pk, panel.pk}
+    page = client.get(wrong.get_absolute_url()).content.decode()
+    form = page.split(f'data-move="{second.pk}">')[1].split("</details>")[0]  # a panel's row offers a move
+    assert f'action="/karyograms/{second.pk}/move/"' in form
+    assert "Only this panel moves; patient-0-original.png and its other panels stay." in form
+    assert (
+        "Move with its panels</button>" in page.split(f'data-move="{figure.pk}">')[1].split("</details>")[0]
+    )
+
+    moved = _move(client, second, "LAB-2026-002", reason="panel (b) is the 47,XXX patient's")
+    assert moved.redirect_chain[-1][0] == right.get_absolute_url()
+    assert "figure-panel2.png was moved here from case ACC-SECRET-000." in moved.content.decode()
+    assert "cut from patient-0-original.png of case" in moved.content.decode()  # it still names its figure
+    second.refresh_from_db()
+    assert second.case == right and second.split_from == figure and second.jobs.count() == 1
+    assert set(wrong.karyograms.values_list("pk", flat=True)) == {figure.pk, first.pk}
     event = AuditEvent.objects.get(action="karyogram-moved")
-    assert event.target["panels"] == [panel.pk] and event.target["to_case"] == right.pk
+    assert event.target["karyogram"] == second.pk and event.target["cut_from"] == figure.pk
+    assert event.target["panels"] == [] and event.target["to_case"] == right.pk
+    assert event.target["reason"] == "panel (b) is the 47,XXX patient's"
+    left = client.get(wrong.get_absolute_url()).content.decode()
+    assert "figure-panel2.png (case <a" in left  # the figure's row says where that panel went
+    assert "Move with its panel</button>" in left.split(f'data-move="{figure.pk}">')[1]
+
+    other = CaseFactory(accession="LAB-2026-003", created_by=figure.uploaded_by)
+    after = _move(client, figure, "LAB-2026-003").content.decode()
+    assert (
+        "patient-0-original.png was moved here from case ACC-SECRET-000 with its panels figure-panel1.png."
+        in after
+    )
+    assert set(other.karyograms.values_list("pk", flat=True)) == {figure.pk, first.pk}
+    assert Karyogram.objects.get(pk=second.pk).case == right  # moved on its own before: it stays there
+    events = list(AuditEvent.objects.filter(action="karyogram-moved").order_by("pk"))
+    assert [e.target["karyogram"] for e in events] == [second.pk, figure.pk]
+    assert events[0].target == event.target  # the earlier record is kept as it was
+    assert events[1].target["panels"] == [first.pk] and events[1].target["cut_from"] is None
+    assert not Karyogram.objects.get(pk=figure.pk).included  # the figure stays out of datasets
 
 
 @pytest.mark.parametrize("role", ["rater", "curator"])
@@ -165,20 +208,15 @@ def test_a_move_into_a_case_holding_the_same_file_says_so(client, misfiled):
     assert "This case holds the same file already (there.png); both are kept." in page
 
 
-def test_the_api_files_a_panel_refusal_under_the_karyogram(api_as, misfiled):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from webapp.cases import services
-
-    figure, _ = misfiled
-    with figure.original.open("rb") as f:
-        panel = services.add_karyogram(
-            figure.case, SimpleUploadedFile("p1.png", f.read()), figure.uploaded_by, split_from=figure
-        )
+def test_the_api_moves_a_panel_alone(api_as, misfiled):
+    figure, right = misfiled
+    first, second = _panels(figure)
     response = api_as("technologist", "tess").post(
-        f"/api/karyograms/{panel.pk}/move/", {"accession": "LAB-2026-002", "reason": "wrong"}
+        f"/api/karyograms/{second.pk}/move/", {"accession": "LAB-2026-002", "reason": "the 47,XXX panel"}
     )
-    assert response.status_code == 400 and "It was cut from" in response.json()["karyogram"][0]
+    assert response.status_code == 200, response.content
+    assert response.json()["case"] == right.pk and response.json()["split_from"] == figure.pk
+    assert Karyogram.objects.get(pk=first.pk).case == figure.case == Karyogram.objects.get(pk=figure.pk).case
 
 
 def test_the_api_lists_a_cases_karyograms_so_a_script_can_move_one(api_as, misfiled):

@@ -95,7 +95,73 @@ def test_strengths_of_an_unfinished_job_are_refused(done_job, api_as):
     response = api_as("technologist").post(
         f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {"1": 0.5}}, format="json"
     )
-    assert response.status_code == 400 and "finished job" in str(response.json())
+    assert response.status_code == 400
+    assert response.json() == {"state": ["The job failed; strengths apply to a finished job."]}
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        (JobState.FAILED, "The job failed; there is no result."),  # not "The job is failed; … no result yet."
+        (JobState.ENHANCING, "The job is enhancing; there is no result yet."),
+    ],
+)
+def test_the_result_of_a_job_without_one_is_refused_saying_where_the_job_stands(
+    api_as, make_user, state, says
+):
+    from tests.factories import EnhancementJobFactory
+
+    job = EnhancementJobFactory(state=state, karyogram__case__created_by=make_user("technologist", "t"))
+    response = api_as("technologist").get(f"/api/jobs/{job.pk}/result/")
+    assert response.status_code == 400 and response.json() == {"state": [says]}
+
+
+def _movable_labels(job) -> list[str]:
+    """The cells "Apply to all" sets: those holding chromosomes whose slider moves."""
+    return [c.label for c in job.cell_rows.all() if c.object_count and c.movable]
+
+
+def test_the_jobs_strength_follows_apply_to_all_in_the_api_and_on_the_page(done_job, api_as, client):
+    """Walk-through: after "Apply to all" at 0.50 every cell and the slider said 0.50 while GET /api/jobs/{id}/
+    kept "strength": 1.0."""
+    api = api_as("technologist")
+    labels = _movable_labels(done_job)
+    assert (
+        api.post(
+            f"/api/jobs/{done_job.pk}/strengths/", {"strengths": dict.fromkeys(labels, 0.5)}, format="json"
+        ).json()["strength"]
+        == 0.5
+    )  # as "Apply to all" sends it
+    assert api.get(f"/api/jobs/{done_job.pk}/").json()["strength"] == 0.5
+    one = api.post(
+        f"/api/jobs/{done_job.pk}/strengths/", {"strengths": {labels[0]: 0.8}}, format="json"
+    ).json()
+    assert one["strength"] == 0.5  # one cell moved on its own: the strength they last shared
+    client.login(username="result-tech", password=PASSWORD)
+    client.post(
+        f"/jobs/{done_job.pk}/strengths/", {f"strength_{label}": "0.35" for label in labels}
+    )  # no script
+    done_job.refresh_from_db()
+    assert done_job.strength == 0.35
+    page = client.get(done_job.get_absolute_url()).content.decode()
+    assert 'value="0.35" data-strength-all' in page
+    retried = services.retry_job(done_job, done_job.created_by)  # a retry starts from it
+    assert retried.strength == 0.35
+
+
+def test_the_migration_gives_finished_jobs_the_strength_their_cells_share(done_job):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("webapp.cases.migrations.0012_job_strength_follows_apply_to_all")
+    labels = _movable_labels(done_job)
+    done_job.cell_rows.filter(label__in=labels).update(strength=0.5)  # applied to all before the job followed
+    migration.follow_shared_strengths(apps, None)
+    assert EnhancementJob.objects.get(pk=done_job.pk).strength == 0.5
+    done_job.cell_rows.filter(label=labels[0]).update(strength=0.9)  # cells that differ leave it as it is
+    migration.follow_shared_strengths(apps, None)
+    assert EnhancementJob.objects.get(pk=done_job.pk).strength == 0.5
 
 
 def test_the_render_runs_outside_any_transaction(done_job, monkeypatch):
@@ -210,7 +276,7 @@ def test_the_case_page_shows_a_failed_jobs_reason_and_the_editor(done_job, clien
     client.login(username="result-tech", password=PASSWORD)
     page = client.get(done_job.karyogram.case.get_absolute_url()).content.decode()
     row = page[page.index(f">job {failed.pk}<") : page.index(f">job {done_job.pk}<")]
-    assert "The karyogram could not be sliced: Found 3 rows" in row
+    assert "The karyogram could not be sliced: found 3 rows" in row  # the reason goes on in lower case
     assert (
         f'href="/jobs/{failed.pk}/#correct-layout"' in row
         and "hidden" not in row.split("#correct-layout")[1][:40]

@@ -1,5 +1,6 @@
 """The web pipeline and `python -m enhancer enhance` make the same karyogram, bit for bit: both run the
-library's steps (slice_cells → Enhancer.enhance_inputs → guard_cells → blend)."""
+library's steps (slice_cells → Enhancer.enhance_inputs → guard_cells → blend); and a file or karyogram both
+refuse gets the same reason from both."""
 
 import subprocess
 import sys
@@ -85,3 +86,76 @@ def test_the_web_result_is_the_cli_result_bit_for_bit(api_as, karyogram_png, set
     client.force_login(user)
     page = client.get(job.get_absolute_url()).content.decode()
     assert f"<p data-job-staining>{escape(said[0].upper() + said[1:])}." in page
+
+
+@pytest.fixture(scope="module")
+def refused_images() -> dict[str, bytes]:
+    """A blank image and the top two rows of a karyogram: both refused by the slicer."""
+    from enhancer.io import ImageInfo, encode_karyogram
+    from enhancer.synthetic import synthesize
+
+    made = synthesize(
+        "47,XY,+8", seed=21, quality="poor", severity="mild", width=900, height=750, shorten=False
+    )
+    return {
+        "blank.png": encode_karyogram(np.full((400, 600), 250, np.uint8), ImageInfo("PNG", 600, 400, 1, 8)),
+        "two rows.png": encode_karyogram(made.image[:450], ImageInfo("PNG", 900, 450, 1, 8)),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "command_line", "web"),
+    [
+        (
+            "blank.png",
+            "No chromosome was found; this does not look like a karyogram.",
+            "The karyogram could not be sliced: no chromosome was found; this does not look like a karyogram.",
+        ),
+        (
+            "two rows.png",
+            "Found 2 rows of chromosomes where a karyogram has 4; give the slot boxes as a layout instead.",
+            "The karyogram could not be sliced: found 2 rows of chromosomes where a karyogram has 4; correct the "
+            "slot boxes instead.",
+        ),
+    ],
+)
+def test_a_refused_karyogram_gets_the_same_reason_from_the_command_line_and_the_web(
+    name, command_line, web, refused_images, api_as, settings, tmp_path, capsys
+):
+    """The same fact in both: the command line says to give the boxes as a layout (--layout), the web, which has
+    the slot-box editor, to correct the slot boxes; after "could not be sliced:" it goes on in lower case."""
+    from enhancer.cli import main
+
+    (tmp_path / name).write_bytes(refused_images[name])
+    assert main(["slice", str(tmp_path / name), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"error: {command_line}\n"
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    api = api_as("technologist", "wording-tech")
+    karyogram = services.add_karyogram(
+        CaseFactory(accession="CLI-2", created_by=api.user),
+        SimpleUploadedFile(name, refused_images[name]),
+        api.user,
+    )
+    job = services.start_job(karyogram, api.user, enqueue=False)
+    tasks.slice_karyogram_task(job_pk=job.pk)
+    assert api.get(f"/api/jobs/{job.pk}/").json()["error"] == web
+    client = Client()
+    client.force_login(api.user)
+    assert escape(web) in client.get(job.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_empty_file_is_the_same_fact_on_the_command_line_and_the_web(api_as, tmp_path, capsys):
+    from enhancer.cli import main
+
+    (tmp_path / "empty.png").write_bytes(b"")
+    assert main(["slice", str(tmp_path / "empty.png"), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == "error: The file is empty.\n"
+    api = api_as("technologist", "empty-tech")
+    case = CaseFactory(accession="CLI-3", created_by=api.user)
+    answer = api.post(f"/api/cases/{case.pk}/karyograms/", {"image": SimpleUploadedFile("empty.png", b"")})
+    assert answer.json() == {
+        "image": ["empty.png: The file is empty."]
+    }  # the file named, then the same words

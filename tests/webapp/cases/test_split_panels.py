@@ -32,9 +32,11 @@ def test_the_failed_job_names_the_panels_on_its_page_and_in_the_api(figure_job, 
     assert figure_job.state == JobState.FAILED and "figure of 2 panels" in figure_job.error
     assert figure_job.panels == [list(LEFT), list(RIGHT)]
     client.login(username="panel-tech", password=PASSWORD)
-    assert client.get(f"/api/jobs/{figure_job.pk}/").json()["panels"] == [list(LEFT), list(RIGHT)]
+    body = client.get(f"/api/jobs/{figure_job.pk}/").json()
+    assert body["panels"] == [list(LEFT), list(RIGHT)] and body["remedies"] == ["split", "boxes"]
     page = client.get(f"/jobs/{figure_job.pk}/").content.decode()
     assert "This image is a figure of 2 karyograms." in page and "Split into 2 karyograms</button>" in page
+    assert "Retry</button>" not in page  # walk-through: running the figure again could only fail the same way
     case_page = client.get(figure_job.karyogram.case.get_absolute_url()).content.decode()
     assert (
         f'href="/jobs/{figure_job.pk}/#split-panels" data-job-split="{figure_job.pk}">Split into 2'
@@ -109,9 +111,20 @@ def test_a_split_figure_names_its_panels_instead_of_offering_the_split_again(fig
         )
     assert "split into\n        journal figure-panel1.png, journal figure-panel2.png" in case_page
     assert case_page.count("cut from journal figure.png") == 2
+    for job in (figure_job, retried):  # walk-through: each still said in red "Failed … split it into …"
+        line = case_page.split(f'id="job-line-{job.pk}"')[1].split('class="jobline"')[0]
+        assert f'<span class="state state-split" data-job-state="{job.pk}">Split</span>' in line
+        assert f'data-job-resolved="{job.pk}">into 2 karyograms<' in line
+        assert "state-failed" not in line and 'class="error"' not in line and "split it into" not in line
     for job in (figure_job, retried, done):  # walk-through: the done job still offered its box editor
         page = client.get(f"/jobs/{job.pk}/").content.decode()
         assert "Split into 2 karyograms</button>" not in page and 'id="correct-layout"' not in page
+        assert "Retry</button>" not in page and job.remedies == []
+        if job.state == JobState.FAILED:  # its reason is kept, not in red: the split answered it
+            assert (
+                f'<p data-job-error="{job.pk}" data-job-resolved>The karyogram could not be sliced: the image'
+                in page
+            )
         assert "This figure was split into 2 karyograms" in page
         for panel in panels:
             assert f'<a href="/jobs/{panel.jobs.get().pk}/">{panel.original_name}</a>' in page
