@@ -191,7 +191,7 @@ def hypothesis_tests(frame: pd.DataFrame) -> dict[str, dict[str, dict]]:
     return results
 
 
-def _reading(n: int, minimum: int, value: float | None) -> tuple[bool, str]:
+def _reading(n: int, minimum: int, value: float | None, has_ci: bool = True) -> tuple[bool, str]:
     """Whether a reliability figure on `n` cases can be relied on, and a sentence saying what it means."""
     if n < minimum:
         return False, f"not computed: {n} case(s) with ratings from both raters, {minimum} needed"
@@ -200,7 +200,8 @@ def _reading(n: int, minimum: int, value: float | None) -> tuple[bool, str]:
     notes = []
     if n < RELIABLE_CASES:
         notes.append(
-            f"only {n} cases (at least {RELIABLE_CASES} are needed for a reliable figure): read the 95 % CI"
+            f"only {n} cases (at least {RELIABLE_CASES} are needed for a reliable figure)"
+            + (": read the 95 % CI" if has_ci else "")
         )
     if value < 0:
         notes.append("below 0: less agreement than chance, i.e. none")
@@ -256,10 +257,51 @@ ICC_FORMS = {
     "ICC(2,1)": ("ICC(A,1)", "two-way random effects, absolute agreement, one rater's score"),
     "ICC(2,k)": ("ICC(A,k)", "two-way random effects, absolute agreement, mean of the k raters' scores"),
 }
+# pingouin rounds its CI95 to 2 decimals (its option round.column.CI95), the estimate not: a bound may miss the
+# estimate by this much and still hold it.
+CI_ROUNDING = 0.005
+
+
+def _icc_minimum(form: str, k: int) -> float:
+    """The least value the ICC can take: −1/(k−1) for one rater's score (k raters all apart as far as they can
+    be); the mean of k scores has no lower limit (Spearman–Brown of −1/(k−1) is −∞). Either is at most 1."""
+    return -1 / (k - 1) if form == "ICC(2,1)" else -math.inf
+
+
+def _icc_range(form: str, k: int) -> str:
+    minimum = _icc_minimum(form, k)
+    return "at most 1" if math.isinf(minimum) else f"{minimum:.3g} to 1"
+
+
+def _interval_fault(form: str, k: int, value: float, low: float, high: float) -> str | None:
+    """Why pingouin's (McGraw & Wong's F-based) interval is not a 95 % CI of this ICC, or None when it is one.
+
+    With few cases the approximation's F quantiles grow so large that ICC(2,1)'s lower bound falls below
+    −1/(k−1); ICC(2,k)'s bounds are ICC(2,1)'s through Spearman–Brown, k·r/(1+(k−1)·r), which has its pole at
+    r = −1/(k−1), so the same fault turns up there as a lower bound above the upper one. Clipping would show an
+    interval nobody computed, so such an interval is refused, saying which condition it broke.
+    """
+    minimum = _icc_minimum(form, k)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "its bounds are not finite"
+    if low > high:
+        return "its lower bound is above its upper"
+    if low < minimum - CI_ROUNDING:
+        return f"its lower bound is below {minimum:.3g}, the least an {form} of {k} raters can be"
+    if high > 1 + CI_ROUNDING:
+        return "its upper bound is above 1"
+    if not low - CI_ROUNDING <= value <= high + CI_ROUNDING:
+        return "it does not hold the estimate"
+    return None
 
 
 def icc(wide: pd.DataFrame) -> list[dict]:
-    """ICC(2,1) and ICC(2,k) with 95 % CI, number of cases and raters, and whether they mean anything."""
+    """ICC(2,1) and ICC(2,k) with 95 % CI, number of cases and raters, and whether they mean anything.
+
+    An estimate outside what the ICC can be (`_icc_minimum` to 1: the ANOVA estimate on a few cases can be) is
+    not reported; an interval is reported only when it is one of the ICC (`_interval_fault`), else its bounds
+    are None and `ci95_note` says why, as `note` does.
+    """
     complete = wide.dropna()
     n, k = len(complete), complete.shape[1]
     table = None
@@ -272,15 +314,31 @@ def icc(wide: pd.DataFrame) -> list[dict]:
             ).set_index("Type")
     out = []
     for form, (row, description) in ICC_FORMS.items():
-        value, ci = None, [None, None]
+        value, ci, why = None, [None, None], None
         if table is not None:
-            value, ci = _number(table.loc[row, "ICC"]), [_number(c) for c in table.loc[row, "CI95"]]
-        reliable, note = _reading(n, MIN_CASES_ICC, value)
-        if value is not None and None in ci:
-            reliable, note = (
-                False,
-                note + "; no 95 % CI: the raters differ by a constant, no residual variance",
-            )
+            value = _number(table.loc[row, "ICC"])
+            low, high = (float(c) for c in table.loc[row, "CI95"])
+            if value is not None and not _icc_minimum(form, k) <= value <= 1:
+                why = (
+                    f"not computed: the estimate {value:.2f} is outside what an {form} can be "
+                    f"({_icc_range(form, k)}); {n} cases rated by every rater are too few for it"
+                )
+                value = None
+            elif value is not None:
+                fault = _interval_fault(form, k, value, low, high)
+                if fault is None:
+                    ci = [low, high]
+                elif not (math.isfinite(low) and math.isfinite(high)) and _no_residual(complete):
+                    why = "95 % CI not computed: the raters differ by a constant, no residual variance"
+                else:
+                    why = (
+                        f"95 % CI not computed: McGraw & Wong's F-based interval, [{low:.2f}, {high:.2f}], "
+                        f"is not valid ({fault}); {n} cases rated by every rater are too few for it"
+                    )
+        reliable, note = _reading(n, MIN_CASES_ICC, value, has_ci=why is None)
+        if why is not None:
+            reliable = False
+            note = why if value is None else f"{note}; {why}"
         if k < 2:
             reliable, note = False, "not computed: needs at least two raters"
         out.append(
@@ -289,6 +347,7 @@ def icc(wide: pd.DataFrame) -> list[dict]:
                 "description": description,
                 "value": value,
                 "ci95": ci,
+                "ci95_note": None if ci[0] is not None else why or note,
                 "n": n,
                 "raters": k,
                 "reliable": reliable,
@@ -296,6 +355,13 @@ def icc(wide: pd.DataFrame) -> list[dict]:
             }
         )
     return out
+
+
+def _no_residual(complete: pd.DataFrame) -> bool:
+    """Whether every rater's scores are another's plus a constant: the two-way ANOVA leaves no residual."""
+    scores = complete.to_numpy(float)
+    residual = scores - scores.mean(axis=1, keepdims=True) - scores.mean(axis=0) + scores.mean()
+    return bool(np.allclose(residual, 0))
 
 
 def consistency(frame: pd.DataFrame) -> dict[str, dict]:

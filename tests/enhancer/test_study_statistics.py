@@ -10,7 +10,14 @@ from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 
 from enhancer.iscn import abnormalities
-from enhancer.study_statistics import HYPOTHESES, RatingRecord, paired_test, study_statistics, wilcoxon_test
+from enhancer.study_statistics import (
+    HYPOTHESES,
+    RatingRecord,
+    icc,
+    paired_test,
+    study_statistics,
+    wilcoxon_test,
+)
 
 KARYOTYPES = ["46,XY", "47,XY,+8", "46,XX,del(5)(q13q33)", "46,XY,t(9;22)(q34;q11.2)", "45,XX,-7"]
 
@@ -248,3 +255,97 @@ def test_one_pair_says_it_is_too_few_for_a_test_not_that_no_difference_was_found
     assert one["wilcoxon"]["n_nonzero"] == 1
     two = paired_test(np.array([4.0, 3.0]), np.array([4.0, 3.0]), "greater")
     assert two["wilcoxon"]["variant"] == "not computed: no non-zero difference"
+
+
+def _walkthrough_records() -> list[RatingRecord]:
+    """The user walk-through: "a" rated 20 items (10 cases, both arms), "b" 6 (4 originals, 2 enhanced); the 4
+    cases both rated in the original arm have sharpness a 3 4 4 4 and b 3 3 5 2. pingouin gives ICC(A,k) 0.18
+    with "CI" [62.35, 0.95] and ICC(A,1) [−1.03, 0.91], below the −1 an ICC(A,1) of two raters can reach."""
+    b_sharpness = {("S0", "original"): 3, ("S1", "original"): 3, ("S2", "original"): 5, ("S3", "original"): 2}
+    b_sharpness |= {("S4", "enhanced"): 2, ("S5", "enhanced"): 3}
+    a_sharpness = [3, 4, 4, 4, 2, 3, 5, 4, 3, 2]
+    records = [
+        RatingRecord(
+            rater="a",
+            study_case=f"S{c}",
+            case=f"C{c}",
+            arm=arm,
+            quality=3,
+            sharpness=a_sharpness[c] if arm == "original" else 3,
+            duration=10.0,
+            abnormality="none",
+        )
+        for c in range(10)
+        for arm in ("original", "enhanced")
+    ]
+    records += [
+        RatingRecord(
+            rater="b",
+            study_case=case,
+            case="C" + case[1:],
+            arm=arm,
+            quality=3,
+            sharpness=score,
+            duration=10.0,
+            abnormality="none",
+        )
+        for (case, arm), score in b_sharpness.items()
+    ]
+    return records
+
+
+def test_an_icc_interval_outside_what_an_icc_can_be_is_refused_with_its_reason():
+    records = _walkthrough_records()
+    assert (
+        len([r for r in records if r.rater == "a"]) == 20 and len([r for r in records if r.rater == "b"]) == 6
+    )
+    long = pd.DataFrame(
+        [
+            {"case": r.study_case, "rater": r.rater, "score": r.sharpness}
+            for r in records
+            if r.arm == "original" and r.study_case in {"S0", "S1", "S2", "S3"}
+        ]
+    )
+    raw = pingouin.intraclass_corr(long, targets="case", raters="rater", ratings="score").set_index("Type")
+    assert list(raw.loc["ICC(A,k)", "CI95"]) == [62.35, 0.95] and list(raw.loc["ICC(A,1)", "CI95"])[0] < -1
+    icc21, icc2k = study_statistics(records)["agreement"]["original_sharpness"]["icc"]
+    assert icc21["n"] == icc2k["n"] == 4 and icc21["raters"] == 2
+    # The estimates are possible values and stay; their intervals are not intervals and go, saying why.
+    assert icc2k["value"] == pytest.approx(raw.loc["ICC(A,k)", "ICC"]) == pytest.approx(2 / 11)
+    assert icc21["value"] == pytest.approx(raw.loc["ICC(A,1)", "ICC"])
+    for result, bound in ((icc21, "below -1, the least"), (icc2k, "above its upper")):
+        assert result["ci95"] == [None, None] and not result["reliable"]
+        assert result["ci95_note"].startswith("95 % CI not computed") and bound in result["ci95_note"]
+        assert "4 cases rated by every rater" in result["ci95_note"]
+        assert result["ci95_note"] in result["note"] and "read the 95 % CI" not in result["note"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        # ICC(A,1) −1.33: below the −1 two raters can give; its ICC(A,k) would be 8.0, above 1
+        ([1, 1, 1, 3], [2, 2, 2, 1], "outside what an ICC"),
+        ([1, 1, 1, 1], [2, 2, 2, 2], "no residual variance"),  # b = a + 1: no CI at all (NaN)
+    ],
+)
+def test_an_impossible_icc_estimate_or_a_missing_interval_is_not_shown(a, b, why):
+    wide = pd.DataFrame({"a": a, "b": b}, index=pd.Index([f"S{i}" for i in range(4)], name="study_case"))
+    for result in icc(wide):
+        assert result["ci95"] == [None, None] and why in result["ci95_note"] and not result["reliable"]
+        if why == "outside what an ICC":
+            assert result["value"] is None and why in result["note"]
+
+
+def test_a_valid_icc_interval_is_kept_as_pingouin_gives_it():
+    """10 cases with some agreement: both intervals hold their estimate, inside the possible range."""
+    a = [1, 2, 2, 3, 3, 4, 4, 5, 5, 2]
+    b = [2, 2, 3, 3, 4, 4, 5, 5, 4, 1]
+    wide = pd.DataFrame({"a": a, "b": b}, index=pd.Index([f"S{i}" for i in range(10)], name="study_case"))
+    long = wide.reset_index().melt(id_vars="study_case", var_name="rater", value_name="score")
+    raw = pingouin.intraclass_corr(long, targets="study_case", raters="rater", ratings="score").set_index(
+        "Type"
+    )
+    icc21, icc2k = icc(wide)
+    assert icc21["ci95"] == list(raw.loc["ICC(A,1)", "CI95"]) and icc21["ci95_note"] is None
+    assert icc2k["ci95"] == list(raw.loc["ICC(A,k)", "CI95"]) and icc2k["ci95_note"] is None
+    assert -1 <= icc21["ci95"][0] <= icc21["value"] <= icc21["ci95"][1] <= 1

@@ -23,6 +23,7 @@ from .serializers import (
     RaterStudySerializer,
     RatingInputSerializer,
     StudySerializer,
+    StudyStatisticsSerializer,
 )
 
 CuratorOrAdmin = role_permission(Role.CURATOR, Role.ADMIN)
@@ -125,7 +126,7 @@ class StudyViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: StudyStatisticsSerializer})
     @action(detail=True, methods=["get"])
     def statistics(self, request, pk=None):
         """Per rater and hypothesis: paired t-test (Table 1), Wilcoxon, CI, effect size, Holm; agreement."""

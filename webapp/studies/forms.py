@@ -125,7 +125,7 @@ class RatingForm(forms.Form):
     duration_seconds = forms.FloatField(
         required=False,
         min_value=0,
-        max_value=86_400,
+        max_value=services.MAX_CORRECTED_SECONDS,
         label="Correct the analysis time (seconds)",
         help_text="leave empty to use the time the server measured",
     )

@@ -29,7 +29,9 @@ class Study(models.Model):
     repeats = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(MAX_REPEATS)],
-        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, and at most one per case",
+        help_text=f"hidden repeats per rater, for consistency: 0 to {MAX_REPEATS}, and no more than the number of "
+        "karyograms in the study; each repeat shows a different image again (both images of one karyogram may "
+        "be repeated)",
     )
     blank_text = models.BooleanField(default=False, help_text="text outside the slots blanked in both arms")
     secret = models.CharField(

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_REPEATS = 20  # hidden repeats per rater a curator may ask for; a study serves at most one per case
+# Hidden repeats per rater a curator may ask for; a study serves no more than it has cases (karyograms), each
+# repeat a different image.
+MAX_REPEATS = 20
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def max_repeats(n_cases: int) -> int:
 
 
 def served_repeats(n_cases: int, repeats: int) -> int:
-    """The hidden repeats each rater gets: those asked for, up to one per case (studies made before
+    """The hidden repeats each rater gets: those asked for, up to the number of cases (studies made before
     `max_repeats` was enforced may ask for more)."""
     return min(repeats, n_cases)
 

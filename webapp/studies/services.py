@@ -21,7 +21,7 @@ from webapp.cases.services import latest_finished_job
 
 from .blinding import TextCheck, blank, check_text
 from .models import Arm, Assignment, Rating, Study, StudyCase, StudyImage
-from .ordering import items_per_rater, max_repeats, rater_order, rater_seed, served_repeats
+from .ordering import MAX_REPEATS, items_per_rater, max_repeats, rater_order, rater_seed, served_repeats
 
 
 class StudyError(ValueError):
@@ -109,7 +109,7 @@ def check_repeats(repeats: int, n_cases: int) -> None:
     if not 0 <= repeats <= most:
         raise StudyError(
             f"Hidden repeats per rater must be from 0 to {most} for {n_cases} karyograms "
-            "(at most one per karyogram)."
+            f"(no more than the number of karyograms, and at most {MAX_REPEATS})."
         )
 
 
@@ -323,6 +323,9 @@ def _score(name: str, value) -> int:
     return number
 
 
+MAX_CORRECTED_SECONDS = 86_400  # a corrected analysis time: at most a day
+
+
 def _seconds(value, what: str) -> float | None:
     """`value` (a form's or a JSON body's) as a number of seconds; None when not given. Refuses booleans
     and what is not a number, `what` naming it in the message."""
@@ -406,8 +409,8 @@ def submit_rating(
     corrected = _seconds(duration_seconds, "The corrected time")
     if corrected is not None:
         duration = corrected
-        if not 0 <= duration <= 86_400:
-            raise StudyError("The corrected time must be between 0 and 86400 seconds.")
+        if not 0 <= duration <= MAX_CORRECTED_SECONDS:
+            raise StudyError(f"The corrected time must be between 0 and {MAX_CORRECTED_SECONDS} seconds.")
         if not reason:
             raise StudyError("Give a reason when you correct the measured time.")
     return Rating.objects.create(

@@ -82,18 +82,33 @@ def test_invalid_ratings_get_clear_400s(study_setup, api_as):
     url = f"/api/studies/{study['id']}/next/"
     item = rater.get(url).json()["item"]
     for quality, message in [
-        (0, "from 1 to 5"),
-        (6, "from 1 to 5"),
-        ("good", "whole number"),
-        (2.5, "whole number"),
+        (0, "Overall quality must be from 1 to 5."),
+        (6, "Overall quality must be from 1 to 5."),
+        ("good", "Overall quality must be a whole number from 1 to 5."),
+        (2.5, "Overall quality must be a whole number from 1 to 5."),
+        (True, "Overall quality must be a whole number from 1 to 5."),
+        (None, "This field may not be null."),
     ]:
-        response = _rate(rater, study["id"], item, quality=quality)
-        assert response.status_code == 400 and message in response.json()["detail"]
+        response = _rate(rater, study["id"], item, quality=quality)  # refused by the field, named by it
+        assert response.status_code == 400 and response.json() == {"quality": [message]}
+    assert _rate(rater, study["id"], item, sharpness=9).json() == {
+        "sharpness": ["Band sharpness must be from 1 to 5."]
+    }
+    assert (
+        "cannot be below 0"
+        in _rate(rater, study["id"], item, duration_seconds=-1).json()["duration_seconds"][0]
+    )
+    assert _rate(rater, study["id"], item, duration_seconds=86_401, reason="x").json() == {
+        "duration_seconds": ["The corrected time must be between 0 and 86400 seconds."]
+    }
+    assert not Rating.objects.filter(assignment__token=item).exists()
     assert "not one of yours" in _rate(other, study["id"], item).json()["detail"]
     assert "not one of yours" in _rate(rater, study["id"], "no-such-item").json()["detail"]
     assert "reason" in _rate(rater, study["id"], item, duration_seconds=30).json()["detail"]
     assert _rate(rater, study["id"], item, abnormality=" ").status_code == 400
-    assert _rate(rater, study["id"], item).status_code == 201
+    assert (
+        _rate(rater, study["id"], item, duration_seconds="", hidden_seconds="").status_code == 201
+    )  # = none
     assert "give a reason" in _rate(rater, study["id"], item, quality=5).json()["detail"]
     corrected = _rate(rater, study["id"], item, quality=5, duration_seconds=42, reason="phone call")
     assert corrected.status_code == 201 and corrected.json() == {
@@ -278,3 +293,36 @@ def test_two_karyograms_of_one_case_are_two_pairs(api_as, finished_karyograms):
         int(r["study_case"]) for r in rows if r["case_accession"] == karyograms[0].case.accession
     } == shared
     assert {r["karyogram"] for r in rows} >= {"metaphase-2.png", karyograms[0].original_name}
+
+
+def test_the_api_schema_types_and_bounds_the_rating_input(api_as):
+    """Walk-through: /api/schema/ showed quality, sharpness and duration_seconds as {} (any JSON at all)."""
+    schema = api_as("rater", "rhea").get("/api/schema/?format=json").json()
+    path = schema["paths"]["/api/studies/{id}/ratings/"]["post"]["requestBody"]["content"]["application/json"]
+    assert path["schema"] == {"$ref": "#/components/schemas/RatingInput"}
+    rating = schema["components"]["schemas"]["RatingInput"]
+    fields = rating["properties"]
+    for score in ("quality", "sharpness"):
+        assert {k: fields[score][k] for k in ("type", "minimum", "maximum")} == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5,
+        }
+    assert {"item", "abnormality", "quality", "sharpness"} <= set(rating["required"])
+    for seconds in ("duration_seconds", "hidden_seconds"):
+        assert fields[seconds]["type"] == "number" and fields[seconds]["minimum"] == 0
+        assert fields[seconds]["nullable"] and seconds not in rating["required"]
+    assert fields["duration_seconds"]["maximum"] == 86_400  # the corrected time: at most a day
+    assert "maximum" not in fields["hidden_seconds"]  # bounded by the server's clock, not a constant
+
+
+def test_the_api_schema_says_when_and_why_an_icc_interval_is_null(api_as):
+    schema = api_as("curator", "cora").get("/api/schema/?format=json").json()
+    answer = schema["paths"]["/api/studies/{id}/statistics/"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/StudyStatistics"}
+    icc = schema["components"]["schemas"]["Icc"]["properties"]
+    ci95 = icc["ci95"]
+    assert ci95["type"] == "array" and ci95["minItems"] == ci95["maxItems"] == 2
+    assert ci95["items"] == {"type": "number", "format": "double", "nullable": True}
+    assert "both bounds are null" in ci95["description"] and "ci95_note" in ci95["description"]
+    assert icc["ci95_note"]["nullable"] and icc["ci95_note"]["type"] == "string"

@@ -189,3 +189,40 @@ def test_a_karyogram_finished_while_the_form_is_drawn_is_offered_without_an_erro
     ).karyogram
     html = str(form["karyograms"])
     assert "QA-NEW · new.png" in html and "QA-LATE · same.png" in html and other.pk and late.pk
+
+
+def test_the_repeats_help_says_what_is_enforced(make_user, finished_karyograms, signed_in):
+    """Walk-through: the form said "at most one per case", the README "one per karyogram". What is enforced is a
+    count: no more repeats than the study has karyograms (several of one patient case count each), and a
+    karyogram's original and enhanced image may both come back."""
+    from webapp.studies import services
+    from webapp.studies.ordering import rater_order
+
+    make_user("curator", "cura")
+    rater = make_user("rater", "rhea")
+    karyograms = finished_karyograms(3)
+    Karyogram.objects.filter(pk__in=[k.pk for k in karyograms]).update(case=karyograms[0].case)  # one patient
+    client = signed_in("cura")
+    form = client.get("/studies/new/")
+    help_text = form.context["form"]["repeats"].help_text
+    assert help_text == (
+        "hidden repeats per rater, for consistency: 0 to 20, and no more than the number of karyograms in the "
+        "study; each repeat shows a different image again (both images of one karyogram may be repeated)"
+    )
+    assert help_text in form.content.decode() and "one per case" not in form.content.decode()
+    response = client.post("/studies/new/", _form(karyograms, rater, 3))  # 3 repeats from one patient case
+    study = Study.objects.get()
+    assert response.status_code == 302 and study.repeats == 3
+    assert Assignment.objects.filter(study=study, repeat=True).count() == 3
+    with pytest.raises(services.StudyError, match="from 0 to 3 for 3 karyograms"):
+        services.check_repeats(4, 3)
+    both = [  # an order that repeats the original and the enhanced image of one karyogram
+        seed
+        for seed in range(20)
+        if any(
+            {s.arm for s in rater_order(4, seed, 4) if s.repeat and s.case == case}
+            == {"original", "enhanced"}
+            for case in range(4)
+        )
+    ]
+    assert both

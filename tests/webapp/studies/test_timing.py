@@ -126,4 +126,4 @@ def test_the_api_refuses_a_corrected_time_that_is_not_a_number(study, api_as, co
     body = {"item": item, **SCORES, "duration_seconds": corrected, "reason": "clock"}
     response = rater.post(f"/api/studies/{study.pk}/ratings/", body, format="json")
     assert response.status_code == 400 and Rating.objects.count() == 0
-    assert "The corrected time must be a number of seconds" in response.json()["detail"]
+    assert response.json() == {"duration_seconds": ["The corrected time must be a number of seconds."]}
