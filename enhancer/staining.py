@@ -189,11 +189,17 @@ def _measurable(cells: Sequence[_Cell]) -> bool:
     return sum(c.pixels for c in cells) >= MIN_MEASURED_PX
 
 
-def _darkness(cells: Sequence[_Cell], gain: float | Sequence[float] = 1.0) -> float:
-    """Mean darkness over all the cells' chromosome pixels, at `gain` (one for all, or one per cell)."""
-    gains = [gain] * len(cells) if isinstance(gain, float | int) else gain
+def _darkness(cells: Sequence[_Cell], gains: Sequence[float] | None = None) -> float:
+    """Mean darkness over all the cells' chromosome pixels, each cell deepened by its gain in `gains`
+    (None: as they are)."""
+    gains = gains if gains is not None else [1.0] * len(cells)
     total = sum(c.darkness_at(g) if g > 1 else c.darkness_sum for c, g in zip(cells, gains, strict=True))
     return total / max(sum(c.pixels for c in cells), 1)
+
+
+def _darkness_at(cells: Sequence[_Cell], gain: float) -> float:
+    """`_darkness` with one gain for every cell."""
+    return _darkness(cells, [gain] * len(cells))
 
 
 def karyogram_darkness(
@@ -201,7 +207,7 @@ def karyogram_darkness(
 ) -> float:
     """The darkness `staining_gain` reads of one karyogram's cells, had they been deepened by `gain`: the
     mean of 1 − grey/background over the outputs' own chromosome pixels (background: each input's)."""
-    return _darkness([_Cell.of(y, x) for y, x in zip(outputs, inputs, strict=True)], gain)
+    return _darkness_at([_Cell.of(y, x) for y, x in zip(outputs, inputs, strict=True)], gain)
 
 
 def staining_gain(
@@ -218,12 +224,13 @@ def _gain(cells: Sequence[_Cell], settings: StainingDepth) -> float:
         return 1.0
     if _darkness(cells) >= settings.target_darkness:
         return 1.0
-    if _darkness(cells, settings.max_gain) <= settings.target_darkness:
+    if _darkness_at(cells, settings.max_gain) <= settings.target_darkness:
         return settings.max_gain
     low, high = 1.0, settings.max_gain
     for _ in range(GAIN_STEPS):
         middle = (low + high) / 2
-        low, high = (middle, high) if _darkness(cells, middle) < settings.target_darkness else (low, middle)
+        darker = _darkness_at(cells, middle) < settings.target_darkness
+        low, high = (middle, high) if darker else (low, middle)
     return high
 
 
