@@ -6,7 +6,8 @@
 `calibrate` judges every cell of the real karyograms in ../shared (those that slice) and of
 synthetic poor karyograms, enhanced by honest methods (identity, ×1.5 contrast stretch,
 Gaussian σ 1 then unsharp radius 4 amount 1, NLM) and by the model, and prints per method the
-share of cells passed, capped and left as original, the quantiles of each measure and what failed.
+share of cells passed, capped and left as original, the quantiles of each measure, the black it adds
+(`enhancer.black_limit`) and what failed.
 `real` enhances each real karyogram with the guard on and off, writes both, prints
 `enhancer.metrics.karyogram_fidelity` and ../shared/tools/real_eval.py for each, and the guard's
 time per karyogram.
@@ -29,11 +30,12 @@ from scipy import ndimage as ndi
 from skimage import filters
 
 from enhancer.baselines import nlm
+from enhancer.black_limit import black_share
 from enhancer.cells import slice_cells
 from enhancer.fidelity import guard_cells, judge_cell, problems
 from enhancer.inference import SHIPPED_MODEL, Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram, write_karyogram
-from enhancer.metrics import karyogram_fidelity
+from enhancer.metrics import cell_chromosomes, karyogram_fidelity
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError
 from enhancer.synthetic import synthesize
@@ -54,6 +56,12 @@ def classical(x: np.ndarray) -> np.ndarray:
     return filters.unsharp_mask(ndi.gaussian_filter(x, 1.0), radius=4, amount=1.0, preserve_range=True).clip(
         0, 1
     )
+
+
+def added_black(model_input: np.ndarray, output: np.ndarray) -> float:
+    """The share of the input's chromosome pixels black in `output` and not in the input (`black_limit`)."""
+    mask, background, _ = cell_chromosomes(model_input)
+    return black_share(output, mask, background) - black_share(model_input, mask, background)
 
 
 def real_karyograms() -> list[Path]:
@@ -114,17 +122,18 @@ def calibrate(args) -> None:
         print(f"\n## {kind}: {len(chosen)} karyograms, {sum(len(c) for c in chosen)} cells")
         print(
             "| method | passed | capped | original | mask IoU p5 | length p5–p95 | grid p95 | created p95 |"
-            " erased p95 | homolog r drop p95 (pairs judged) | failures |"
+            " erased p95 | homolog r drop p95 (pairs judged) | new black p95 / max | failures |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name in [*methods, "model"]:
-            verdicts = []
+            verdicts, new_black = [], []
             for cells in chosen:
                 if name == "model":
                     outputs = enhancer.enhance_inputs(cells).outputs
                 else:
                     outputs = {k: methods[name](x).astype(np.float32) for k, x in cells.items()}
                 verdicts += [judge_cell(cells[k], outputs[k]) for k in cells]
+                new_black += [added_black(cells[k], outputs[k]) for k in cells]
             m = [v.measures for v in verdicts if v.measures]
             q = {
                 k: np.percentile([x[k] for x in m], (5, 95))
@@ -142,6 +151,7 @@ def calibrate(args) -> None:
                 f"| {name} | {caps[1.0]} | {caps[0.5]} | {caps[0.0]} | {q['mask_iou'][0]:.3f} | "
                 f"{q['length_ratio'][0]:.3f}–{q['length_ratio'][1]:.3f} | {q['grid_ratio'][1]:.2f} | "
                 f"{q['bands_created'][1]:.0f} | {q['bands_erased'][1]:.0f} | {homologs} | "
+                f"{np.percentile(new_black, 95):.1%} / {max(new_black):.1%} | "
                 + ", ".join(f"{k}: {n}" for k, n in reasons.most_common())
                 + " |"
             )
