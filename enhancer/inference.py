@@ -16,7 +16,7 @@
 as its card asks (batch-norm statistics, mirror ensemble).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,8 @@ from .sharpening import BandSharpening, sharpen_bands
 from .slicing import Layout
 from .staining import Deepening, StainingDepth, deepen_staining
 from .tone import ContrastLift, lift_contrast
+
+CellProgress = Callable[[int, int], None]  # told (cells finished, cells in all) as each cell is finished
 
 
 @dataclass
@@ -80,13 +82,18 @@ class Enhancer:
         self.keeps_background = bool(self.card.get("keep_background", False))
         self.staining_depth = StainingDepth.from_card(self.card)
 
-    def enhance_cells(self, images: np.ndarray) -> tuple[np.ndarray, Deepening | None]:
+    def enhance_cells(
+        self, images: np.ndarray, on_cell: CellProgress | None = None
+    ) -> tuple[np.ndarray, Deepening | None]:
         """The N×256×256 cells of one karyogram in [0, 1] → enhanced cells in [0, 1], `CHUNK` per forward
         pass, each then band-sharpened, contrast-lifted and its background kept against its own input,
-        and all deepened together to the excellent staining depth, where the card asks (and what that did)."""
+        and all deepened together to the excellent staining depth, where the card asks (and what that did).
+        `on_cell(done, total)` is told as each cell's steps after the network end, for a progress bar."""
         outputs = run_generator(self.generator, images, self.device)
         for i, model_input in enumerate(images):
             outputs[i] = self.finish_cell(outputs[i], model_input)
+            if on_cell is not None:
+                on_cell(i + 1, len(images))
         return self.finish_karyogram(outputs, images)
 
     def finish_cell(self, output: np.ndarray, model_input: np.ndarray) -> np.ndarray:
@@ -106,12 +113,14 @@ class Enhancer:
             return outputs, None
         return deepen_staining(outputs, inputs, self.staining_depth)
 
-    def enhance_inputs(self, inputs: Mapping[str, np.ndarray]) -> EnhancedCells:
+    def enhance_inputs(
+        self, inputs: Mapping[str, np.ndarray], on_cell: CellProgress | None = None
+    ) -> EnhancedCells:
         """The model outputs of one karyogram's labelled model inputs (e.g. `PreparedCells.inputs`), same
-        labels: the staining depth is set over all of them."""
+        labels: the staining depth is set over all of them. `on_cell` follows the cells (`enhance_cells`)."""
         labels = list(inputs)
         images = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
-        outputs, staining = self.enhance_cells(images)
+        outputs, staining = self.enhance_cells(images, on_cell)
         return EnhancedCells(dict(zip(labels, outputs, strict=True)), staining)
 
     def enhance(

@@ -38,6 +38,19 @@ def test_all_cells_go_through_the_model_in_one_forward_pass(tiny_model, karyogra
     assert result.pixels.shape == karyogram.pixels.shape and result.pixels.dtype == karyogram.pixels.dtype
 
 
+def test_each_cell_finished_after_the_network_is_told_in_order(tiny_model, karyogram, monkeypatch):
+    enhancer = Enhancer(tiny_model, device="cpu")
+    inputs = slice_cells(karyogram.grey).inputs
+    events = []
+    finish_cell = Enhancer.finish_cell
+    monkeypatch.setattr(
+        Enhancer, "finish_cell", lambda self, y, x: events.append("cell") or finish_cell(self, y, x)
+    )
+    told = enhancer.enhance_inputs(inputs, on_cell=lambda done, total: events.append((done, total)))
+    assert events == [step for done in range(1, 25) for step in ("cell", (done, 24))]
+    assert all(np.array_equal(told.outputs[k], v) for k, v in enhancer.enhance_inputs(inputs).outputs.items())
+
+
 def test_strength_zero_returns_the_original_and_reblend_needs_no_model(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
     result = enhancer.enhance(karyogram, strength=1.0, guard=False)
@@ -109,7 +122,7 @@ def test_the_cli_says_what_the_staining_depth_did(tiny_model, karyogram, tmp_pat
 def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
 
-    def more_contrast(images):  # ×1.3 about each cell's background
+    def more_contrast(images, on_cell=None):  # ×1.3 about each cell's background
         backgrounds = np.array([background_level(x) for x in images])[:, None, None]
         return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1), None
 

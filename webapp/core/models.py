@@ -93,6 +93,13 @@ class TrackedWorkQuerySet(models.QuerySet):
                 queue.send_on_commit(then, **{row.TASK_ARGUMENT: row.pk})
         return True
 
+    def report_progress(self, pk: int, state: str, progress: int) -> bool:
+        """Raise the bar of a row still in `state` to `progress` as its step goes, in one conditional UPDATE:
+        a row another step moved on (failed it, advanced it) or already further along is left as it is.
+        Marks the row updated, so the sweep sees it moving. False when nothing was written."""
+        rows = self.filter(pk=pk, state=state, progress__lt=progress)
+        return bool(rows.update(progress=progress, updated=timezone.now()))
+
     def fail(self, pk: int, message: str, **fields) -> None:
         """Fail the row with a message a person can act on, and any other `fields` of the row (e.g. the
         slicer's best guess) in the same write."""

@@ -72,6 +72,20 @@ def test_fail_records_the_message_and_other_fields_in_one_write():
     assert job.finished and not job.is_active
 
 
+def test_reported_progress_only_raises_the_bar_of_a_row_still_in_its_step():
+    job = EnhancementJobFactory(state=JobState.ENHANCING, progress=30)
+    stale = timezone.now() - timedelta(hours=1)
+    jobs.filter(pk=job.pk).update(updated=stale)
+    assert jobs.report_progress(job.pk, JobState.ENHANCING, 50)
+    job.refresh_from_db()
+    assert job.progress == 50 and job.updated > stale  # the sweep sees it moving
+    assert not jobs.report_progress(job.pk, JobState.ENHANCING, 40)  # never back (a retried step)
+    jobs.fail(job.pk, "lost")
+    assert not jobs.report_progress(job.pk, JobState.ENHANCING, 60)  # never over another step's write
+    job.refresh_from_db()
+    assert (job.state, job.progress) == (JobState.FAILED, 50)
+
+
 def test_cancel_ends_a_queued_run_at_once_and_asks_a_running_one_to_stop():
     queued, training = TrainingRunFactory(), TrainingRunFactory(state=RunState.TRAINING)
     assert runs.cancel(queued.pk).state == RunState.CANCELLED
