@@ -1,7 +1,10 @@
 """Text on a karyogram beside its chromosomes (a header such as "47,XXY (KLINEFELTER'S SYNDROME)", a
 footer with the patient's name, a note written into a slot) would unblind raters. It is found with the
-slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, identically in both arms, with
-the background level; the original's chromosome pixels inside the slots are never painted.
+slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, the same pixels in both arms,
+each region filled with the background just around it in that arm (so no patch outline shows where the
+print's background varies); the original's chromosome pixels inside the slots are never painted.
+Marks of one text line (a comma, an apostrophe, a letter the mask missed between two it caught) are
+blanked with their line.
 
 A slot's label (under its underline, or at the foot of its box on exports without underlines) is the
 slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
@@ -20,6 +23,9 @@ LABEL_BELOW = 0.05  # of the image height: the slot label under an underline
 LABEL_IN_SLOT = 0.15  # of a slot's height: the label at the foot of a slot box that holds it
 SIDE_PAD = 0.01  # of the image width, on each side of a slot
 MARGIN = 2  # pixels kept clear between a blanked band and the nearest slot or label
+LINE_GAP = 1.0  # of a letter's height: marks this close on one line are one text line
+LINE_PAD = 0.2  # of a line's height, around it: the blurred or JPEG-ringing edge of its letters
+RING = 6  # pixels: the ring around a blanked region whose background fills it
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,8 @@ class TextCheck:
     found: tuple[TextOutside, ...]
     regions: tuple[tuple[int, int, int, int], ...]  # what blanking paints over
     background: float  # grey level in [0, 1]
-    chromosomes: np.ndarray = field(repr=False, compare=False)  # pixels blanking never paints: in the slots
+    # pixels blanking never paints: the chromosomes in the slots and the slots' own labels
+    chromosomes: np.ndarray = field(repr=False, compare=False)
 
 
 def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> TextCheck:
@@ -75,16 +82,21 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
     seg = segment(grey)
     label_rows = _label_rows(slots)
     found = []
-    for region in measure.regionprops(measure.label(seg.text_mask, connectivity=2)):
+    labels = np.zeros(grey.shape, bool)
+    text = measure.label(seg.text_mask, connectivity=2)
+    for region in measure.regionprops(text):
         y0, x0, y1, x1 = region.bbox
         where = _place((x0 + x1) / 2, (y0 + y1) / 2, zones, label_rows, top, bottom)
         if where is not None:
             found.append(TextOutside(where, (int(x0), int(y0), int(x1), int(y1))))
+        else:
+            labels[y0:y1, x0:x1] |= text[y0:y1, x0:x1] == region.label
     # Only inside the slots: in a header or footer band thick letters can pass for chromosome objects.
     in_slots = np.zeros(grey.shape, bool)
     for x0, y0, x1, y1 in slots:
         in_slots[y0:y1, x0:x1] = True
     chromosomes = ndi.binary_dilation(seg.labels > 0, iterations=MARGIN) & in_slots
+    chromosomes |= ndi.binary_dilation(labels, iterations=MARGIN)
     return TextCheck(
         tuple(found), tuple(regions_to_blank(found, slots, grey.shape)), seg.background, chromosomes
     )
@@ -93,9 +105,11 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
 def regions_to_blank(
     found: list[TextOutside], slots: list[tuple[int, int, int, int]], shape: tuple[int, int]
 ) -> list[tuple[int, int, int, int]]:
-    """What to paint over: the whole band above (below) the slots when text is there, and each other text box.
+    """What to paint over: the whole band above (below) the slots when text is there, and each text line.
 
-    A whole band, because the text mask may catch only some letters of a faint or blurred header.
+    A whole band, because the text mask may catch only some letters of a faint or blurred header; each line
+    too, padded, because a header line may reach below the band (the comma of "45,XO") and a line's letters
+    have blurred edges the mask leaves out.
     """
     height, width = shape
     zones = _zones(slots, shape)
@@ -105,22 +119,80 @@ def regions_to_blank(
         regions.append((0, 0, width, top - MARGIN))
     if any(f.where == "footer" for f in found) and bottom + MARGIN < height:
         regions.append((0, bottom + MARGIN, width, height))
-    for f in found:
-        if f.where in ("margin", "slot"):
-            x0, y0, x1, y1 = f.box
-            regions.append(
-                (max(0, x0 - MARGIN), max(0, y0 - MARGIN), min(width, x1 + MARGIN), min(height, y1 + MARGIN))
-            )
+    for x0, y0, x1, y1 in _lines([f.box for f in found]):
+        pad = max(MARGIN, round(LINE_PAD * (y1 - y0)))
+        regions.append((max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)))
     return regions
+
+
+def _lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes of marks on one line (sharing half the smaller one's height) within `LINE_GAP` of a letter's
+    height of each other, merged into one box per line."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for j in range(i):
+            bx0, by0, bx1, by1 = boxes[j]
+            shared = min(ay1, by1) - max(ay0, by0)
+            gap = max(ax0, bx0) - min(ax1, bx1)
+            if shared >= 0.5 * min(ay1 - ay0, by1 - by0) and gap <= LINE_GAP * max(ay1 - ay0, by1 - by0):
+                parent[root(i)] = root(j)
+    merged: dict[int, tuple[int, int, int, int]] = {}
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        a = merged.get(root(i), (x0, y0, x1, y1))
+        merged[root(i)] = (min(a[0], x0), min(a[1], y0), max(a[2], x1), max(a[3], y1))
+    return list(merged.values())
 
 
 def blank(
     grey: np.ndarray, regions: list[tuple[int, int, int, int]], level: float, keep: np.ndarray | None = None
 ) -> np.ndarray:
-    """A copy of `grey` (values in [0, 1]) with each region set to `level` (the background), except the
-    pixels `keep` marks (the original's chromosomes, so a note drawn in a slot goes and the slot stays)."""
-    out = grey.copy()
+    """A copy of `grey` (values in [0, 1]) with the regions filled with their surroundings' background
+    (`_fill`, per connected patch of overlapping regions; `level` where they hold too little), except the
+    pixels `keep` marks (the original's chromosomes and the slots' labels, so a note drawn in a slot goes and
+    the slot stays)."""
+    keep = np.zeros(grey.shape, bool) if keep is None else keep
+    painted = np.zeros(grey.shape, bool)
     for x0, y0, x1, y1 in regions:
-        window = out[y0:y1, x0:x1]
-        window[...] = level if keep is None else np.where(keep[y0:y1, x0:x1], window, level)
+        painted[y0:y1, x0:x1] = True
+    patches, _ = ndi.label(painted)
+    out = grey.copy()
+    for number, found in enumerate(ndi.find_objects(patches), start=1):
+        rows, cols = found
+        window = (
+            slice(max(0, rows.start - RING), rows.stop + RING),
+            slice(max(0, cols.start - RING), cols.stop + RING),
+        )
+        patch = patches[window] == number
+        ring = ndi.binary_dilation(patch, np.ones((2 * RING + 1, 2 * RING + 1), bool)) & ~painted[window]
+        fill = _fill(grey[window], patch, ring & ~keep[window], level)
+        out[window] = np.where(patch & ~keep[window], fill, out[window])
     return out
+
+
+def _fill(window: np.ndarray, patch: np.ndarray, ring: np.ndarray, level: float) -> np.ndarray:
+    """The background of `ring` (background pixels around `patch`) carried over the window: a plane fitted to
+    those within 3 robust deviations of their median (flat along an axis the ring does not span from end to
+    end), plus the ring's own departure from it, carried a few pixels in so the patch's outline meets it."""
+    values = window[ring].astype(float)
+    if values.size < 3 * RING:
+        return np.full(window.shape, level, window.dtype)
+    median = np.median(values)
+    ring = ring & (np.abs(window - median) <= 3 * (1.4826 * np.median(np.abs(values - median)) + 1e-3))
+    design, plane = [np.ones(int(ring.sum()))], [np.ones(window.shape)]
+    for at in np.mgrid[0 : window.shape[0], 0 : window.shape[1]].astype(float):
+        if np.ptp(at[ring]) >= np.ptp(at[patch]):
+            centre = at[ring].mean()
+            design.append(at[ring] - centre)
+            plane.append(at - centre)
+    coefficients = np.linalg.lstsq(np.stack(design, 1), window[ring], rcond=None)[0]
+    plane = sum(k * v for k, v in zip(coefficients, plane, strict=True))
+    departure = np.where(ring, window - plane, 0.0)
+    near = ndi.gaussian_filter(ring.astype(float), RING / 3)
+    return (plane + ndi.gaussian_filter(departure, RING / 3) / np.maximum(near, 0.5)).astype(window.dtype)

@@ -65,7 +65,9 @@ def karyograms(make_user):
     return with_header, plain, slots
 
 
-def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_user, karyograms, signed_in):
+def test_curator_is_warned_and_text_is_blanked_in_the_same_place_in_both_arms(
+    make_user, karyograms, signed_in
+):
     with_header, plain, slots = karyograms
     make_user("curator", "cura")
     rater = make_user("rater", "rhea")
@@ -96,16 +98,16 @@ def test_curator_is_warned_and_text_is_blanked_identically_in_both_arms(make_use
     )  # the header band, clear of every slot
     original, enhanced = (_grey(case.images.get(arm=arm).image) for arm in ("original", "enhanced"))
     x0, y0, x1, y1 = case.blanked[0]
-    band_original, band_enhanced = original[y0:y1, x0:x1], enhanced[y0:y1, x0:x1]
-    assert (
-        np.array_equal(band_original, band_enhanced) and len(np.unique(band_original)) == 1
-    )  # one grey, both arms
+    for arm in (original, enhanced):  # each arm's band is its own background, without a patch outline
+        band, below = arm[y0:y1, x0:x1].astype(int), arm[y1 : y1 + 3, x0:x1].astype(int)
+        assert np.ptp(band) <= 4 and abs(np.median(band[-1]) - np.median(below)) <= 1  # no letter left
     assert not any(
         f.where == "header" for f in check_text(original / 255.0, slots).found
     )  # nothing left to read
     with with_header.original.open("rb") as f:  # below the header, the original is untouched
         source = np.asarray(Image.open(f))
-    assert np.array_equal(original[y1:], source[y1:])
+    lowest = max(y1 for _, _, _, y1 in case.blanked)
+    assert np.array_equal(original[lowest:], source[lowest:])
     untouched = study.study_cases.get(job__karyogram=plain)
     assert untouched.text_checked and untouched.text_outside == [] and untouched.blanked == []
     detail = client.get(f"/studies/{study.pk}/").content.decode()
@@ -211,7 +213,7 @@ def test_thick_header_letters_that_pass_for_chromosomes_are_painted_over_with_th
     assert "header" in {f.where for f in check.found}
     out = blank(grey, list(check.regions), check.background, check.chromosomes)
     band = out[: top - MARGIN]
-    assert band.min() == band.max() == pytest.approx(check.background)
+    assert band.min() == pytest.approx(check.background, abs=2 / 255) and np.ptp(band) < 2 / 255
 
 
 def test_a_note_under_a_chromosome_inside_its_slot_is_not_taken_for_the_slots_number():

@@ -1,0 +1,89 @@
+"""Blanked text leaves no trace a rater could see: no patch outline where the background varies, no stray mark."""
+
+import numpy as np
+import pytest
+
+from enhancer.io import read_karyogram
+from enhancer.slicing import slice_karyogram
+from tests.enhancer.conftest import real_karyogram
+from webapp.studies.blinding import TextOutside, blank, check_text, regions_to_blank
+
+
+def painted_mask(shape: tuple[int, int], regions) -> np.ndarray:
+    """The pixels the regions cover."""
+    painted = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in regions:
+        painted[y0:y1, x0:x1] = True
+    return painted
+
+
+def outline_step(image: np.ndarray, painted: np.ndarray, keep: np.ndarray) -> tuple[float, float]:
+    """Mean absolute step from each painted pixel to its unpainted 4-neighbour, and the background's own
+    step one pixel further out (from that neighbour to the next): the patch outline against the noise."""
+    across, beside = [], []
+    free = ~painted & ~keep
+    inside = painted & ~keep
+    height, width = image.shape
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        ys, xs = np.nonzero(inside)
+        qy, qx, ry, rx = ys + dy, xs + dx, ys + 2 * dy, xs + 2 * dx
+        ok = (ry >= 0) & (ry < height) & (rx >= 0) & (rx < width)
+        ys, xs, qy, qx, ry, rx = ys[ok], xs[ok], qy[ok], qx[ok], ry[ok], rx[ok]
+        ok = free[qy, qx] & free[ry, rx]
+        across.append(np.abs(image[ys[ok], xs[ok]] - image[qy[ok], qx[ok]]))
+        beside.append(np.abs(image[qy[ok], qx[ok]] - image[ry[ok], rx[ok]]))
+    return float(np.concatenate(across).mean()), float(np.concatenate(beside).mean())
+
+
+def _gradient_with_a_note(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A 300×400 background running from 0.70 to 0.95 left to right and 0.05 top to bottom, with noise,
+    and a dark note on it; returns the image and the note's mask."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[0:300, 0:400]
+    grey = 0.70 + 0.25 * xs / 400 + 0.05 * ys / 300 + rng.normal(0, 0.01, (300, 400))
+    note = np.zeros(grey.shape, bool)
+    note[120:150, 60:340] = True
+    grey[note & (xs % 9 < 4)] = 0.15  # letter strokes
+    return grey.astype(np.float32), note
+
+
+def test_a_blanked_note_on_a_background_gradient_shows_no_patch_outline():
+    """The old fill, one global background level, stepped by up to 0.1 across the patch's ends."""
+    grey, _ = _gradient_with_a_note()
+    regions = [(55, 115, 345, 155)]
+    out = blank(grey, regions, float(np.median(grey)))
+    step, noise = outline_step(out, painted_mask(grey.shape, regions), np.zeros(grey.shape, bool))
+    assert step <= noise  # within the background's own pixel-to-pixel noise (about 0.011)
+    assert out[115:155, 55:345].min() > 0.6  # the strokes are gone
+
+
+def test_a_region_the_ring_cannot_fit_is_filled_with_the_level():
+    grey = np.full((20, 20), 0.9, np.float32)
+    assert np.all(blank(grey, [(0, 0, 20, 20)], 0.8) == pytest.approx(0.8))
+
+
+def test_marks_of_one_line_are_blanked_with_it_and_a_distant_note_alone():
+    """A comma below the letters' feet and a gap the text mask missed go with their line; a note far off does not."""
+    found = [
+        TextOutside("margin", (100, 50, 120, 80)),
+        TextOutside("margin", (124, 72, 128, 86)),  # a comma, reaching below the line
+        TextOutside("margin", (150, 50, 170, 80)),  # the next word, a letter's height away
+        TextOutside("margin", (400, 50, 420, 80)),  # another note
+    ]
+    slots = [(0, 200, 500, 400)]
+    regions = regions_to_blank(found, slots, (500, 600))
+    assert sorted(regions) == [(93, 43, 177, 93), (394, 44, 426, 86)]
+
+
+def test_the_wellcome_header_leaves_no_comma_and_no_patch_outline():
+    """The real 45,X print: the comma of "45,XO" stayed under the old band, and the patches showed."""
+    grey = read_karyogram(real_karyogram("wellcome_45X_turner_labeled.jpg")).grey
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    check = check_text(grey, slots)
+    out = blank(grey, list(check.regions), check.background, check.chromosomes)
+    top = min(y0 for _, y0, _, _ in slots)
+    header = out[: top + 50, 380:820]  # both header lines, where the second reaches into the top slots
+    free = ~check.chromosomes[: top + 50, 380:820]
+    assert header[free].min() > check.background - 0.1  # no dark mark left: the comma went with its line
+    step, _ = outline_step(out, painted_mask(grey.shape, check.regions), check.chromosomes)
+    assert step < 1 / 255  # under one grey level of the PNG raters get (the one global level: 4.5)
