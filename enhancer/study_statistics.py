@@ -78,8 +78,53 @@ def _number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) -> dict:
-    """One-sided paired comparison of enhanced against original: t-test, Wilcoxon, CI, Cohen's d_z."""
+def _difference_limits(score: str) -> tuple[float, float]:
+    """What a mean difference enhanced − original of `score` can be: ±4 for the 1–5 scales, unbounded for a
+    time (a time has no upper limit)."""
+    if score == "duration":
+        return -math.inf, math.inf
+    span = SCALE[-1] - SCALE[0]
+    return -span, span
+
+
+def _interval_fault(
+    value: float, low: float, high: float, least: float, most: float, what: str, slack: float = 0.0
+) -> str | None:
+    """Why [low, high] is not a 95 % CI of the estimate `value` of a figure that can only lie from `least` to
+    `most` (`what` names it), or None when it is one.
+
+    The one rule for every interval the statistics give: finite, in order, within the figure's possible
+    range and holding the estimate. An interval that breaks it is refused with this reason rather than clipped
+    to the range: a clipped bound is a number no method computed, and the break itself says the approximation
+    behind the interval does not hold on so few cases. `slack` allows for bounds a library rounded.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "its bounds are not finite"
+    if low > high:
+        return "its lower bound is above its upper"
+    if low < least - slack:
+        return f"its lower bound is below {least:.3g}, the least {what} can be"
+    if high > most + slack:
+        return f"its upper bound is above {most:.3g}, the most {what} can be"
+    if not low - slack <= value <= high + slack:
+        return "it does not hold the estimate"
+    return None
+
+
+def paired_test(
+    original: np.ndarray,
+    enhanced: np.ndarray,
+    alternative: str,
+    limits: tuple[float, float] = (-math.inf, math.inf),
+) -> dict:
+    """One-sided paired comparison of enhanced against original: t-test, Wilcoxon, CI, Cohen's d_z.
+
+    `limits` is what the mean difference can be (`_difference_limits`). The two-sided t-interval is given only
+    when it is one (`_interval_fault`: finite and within `limits`) and has a width; otherwise its bounds are
+    None and `ci95_note` says why, as for the kappa and the ICC: with no spread in the differences the
+    interval is a point, and on a few pairs with much spread the t quantile (12.7 on 2 pairs) carries it
+    beyond what a difference of two scores can be.
+    """
     original, enhanced = np.asarray(original, float), np.asarray(enhanced, float)
     n = len(original)
     result = {
@@ -88,6 +133,7 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
         "mean_enhanced": None,
         "mean_diff": None,
         "ci95": [None, None],
+        "ci95_note": "not computed: no pairs",
         "t": None,
         "p_ttest": None,
         "p_wilcoxon": None,
@@ -103,20 +149,33 @@ def paired_test(original: np.ndarray, enhanced: np.ndarray, alternative: str) ->
         mean_diff=_number(diff.mean()),
     )
     if n < 2:
+        result["ci95_note"] = "not computed: fewer than 2 pairs"
         result["wilcoxon"] = wilcoxon_test(diff, alternative)  # says why there is no p-value
         return result
     sd = diff.std(ddof=1)
     if sd > 0:
         test = stats.ttest_rel(enhanced, original, alternative=alternative)
         low, high = stats.t.interval(0.95, n - 1, loc=diff.mean(), scale=sd / math.sqrt(n))  # two-sided 95%
+        fault = _interval_fault(
+            float(diff.mean()), low, high, *limits, f"a mean difference of two {SCALE[0]}–{SCALE[-1]} scores"
+        )
         result.update(
             t=_number(test.statistic),
             p_ttest=_number(test.pvalue),
-            ci95=[_number(low), _number(high)],
             effect_size=_number(diff.mean() / sd),
         )
-    else:  # every pair differs by the same amount: no spread, no test
-        result["ci95"] = [_number(diff.mean()), _number(diff.mean())]
+        if fault is None:
+            result.update(ci95=[float(low), float(high)], ci95_note=None)
+        else:
+            result["ci95_note"] = (
+                f"95 % CI not computed: the t-interval, [{low:.2f}, {high:.2f}], is not valid ({fault}); "
+                f"{n} pairs are too few for it"
+            )
+    else:  # every pair differs by the same amount: no spread, no test, and an interval that is a point
+        result["ci95_note"] = (
+            "95 % CI not computed: every pair differs by the same amount, so the differences have no spread "
+            "and the t-interval no width"
+        )
     result["wilcoxon"] = wilcoxon_test(diff, alternative)
     result["p_wilcoxon"] = result["wilcoxon"]["p"]
     return result
@@ -177,7 +236,10 @@ def hypothesis_tests(frame: pd.DataFrame) -> dict[str, dict[str, dict]]:
         for h in HYPOTHESES:
             pairs = _pairs(frame, rater, h.score)
             results[rater][h.key] = paired_test(
-                pairs["original"].to_numpy(), pairs["enhanced"].to_numpy(), h.alternative
+                pairs["original"].to_numpy(),
+                pairs["enhanced"].to_numpy(),
+                h.alternative,
+                _difference_limits(h.score),
             )
     tested = [(r, h) for r, by_h in results.items() for h, res in by_h.items() if res["p_ttest"] is not None]
     adjusted = (
@@ -208,10 +270,23 @@ def _reading(n: int, minimum: int, value: float | None, has_ci: bool = True) -> 
     return n >= RELIABLE_CASES, "; ".join(notes) or f"{n} cases"
 
 
+# A kappa variance at or below this is zero: statsmodels' formula is a difference of terms near 1 and leaves
+# rounding noise (down to −1e-17, whose square root is NaN) where the true variance is 0.
+KAPPA_ZERO_VARIANCE = 1e-12
+
+
 def kappa(a: pd.Series, b: pd.Series) -> dict:
-    """Quadratic-weighted Cohen's kappa of two raters on the 1–5 scale, with its asymptotic 95 % CI."""
+    """Quadratic-weighted Cohen's kappa of two raters on the 1–5 scale, with its asymptotic 95 % CI.
+
+    The CI is statsmodels' Wald interval, kappa ± 1.96 × the large-sample standard error (Fleiss, Cohen &
+    Everitt 1969). On few cases it can reach above 1 or below −1, the range of a quadratic-weighted kappa, and
+    where the estimated variance is 0 (always at perfect agreement or disagreement, and on some tables of
+    2 or 3 cases) it is a single point. It is then refused, as the ICC's interval is and for the same reason
+    (`_interval_fault`): its bounds are None and `ci95_note`, also in `note`, says why. Clipping to [−1, 1]
+    would not mend it: a point or a clipped bound claims a certainty no method computed.
+    """
     n = len(a)
-    value, low, high = None, None, None
+    value, ci, why = None, [None, None], None
     if n >= MIN_CASES_KAPPA:
         table = pd.crosstab(
             pd.Categorical(a.astype(int), SCALE), pd.Categorical(b.astype(int), SCALE), dropna=False
@@ -221,16 +296,39 @@ def kappa(a: pd.Series, b: pd.Series) -> dict:
             result = cohens_kappa(table, wt="quadratic")
         value = _number(result.kappa)
         if value is not None:
-            low, high = _number(result.kappa_low), _number(result.kappa_upp)
-    reliable, note = _reading(n, MIN_CASES_KAPPA, value)
+            why = _kappa_interval_note(value, result, n)
+            if why is None:
+                ci = [float(result.kappa_low), float(result.kappa_upp)]
+    reliable, note = _reading(n, MIN_CASES_KAPPA, value, has_ci=why is None)
+    if why is not None:
+        reliable, note = False, f"{note}; {why}"
     return {
         "form": "Cohen's kappa, quadratic weights",
         "n": n,
         "kappa": value,
-        "ci95": [low, high],
+        "ci95": ci,
+        "ci95_note": None if ci[0] is not None else why or note,
         "reliable": reliable,
         "note": note,
     }
+
+
+def _kappa_interval_note(value: float, result, n: int) -> str | None:
+    """Why statsmodels' Wald interval of this kappa is not shown, or None when it is a valid one."""
+    variance = float(result.var_kappa)
+    if math.isfinite(variance) and variance <= KAPPA_ZERO_VARIANCE:
+        return (
+            f"95 % CI not computed: the large-sample standard error is 0 on these {n} cases, so the "
+            "asymptotic interval is a single point"
+        )
+    low, high = float(result.kappa_low), float(result.kappa_upp)
+    fault = _interval_fault(value, low, high, -1.0, 1.0, "a kappa")
+    if fault is None:
+        return None
+    return (
+        f"95 % CI not computed: the asymptotic interval, [{low:.2f}, {high:.2f}], is not valid ({fault}); "
+        f"{n} cases are too few for it"
+    )
 
 
 def agreement(frame: pd.DataFrame) -> dict:
@@ -273,34 +371,26 @@ def _icc_range(form: str, k: int) -> str:
     return "at most 1" if math.isinf(minimum) else f"{minimum:.3g} to 1"
 
 
-def _interval_fault(form: str, k: int, value: float, low: float, high: float) -> str | None:
+def _icc_interval_fault(form: str, k: int, value: float, low: float, high: float) -> str | None:
     """Why pingouin's (McGraw & Wong's F-based) interval is not a 95 % CI of this ICC, or None when it is one.
 
     With few cases the approximation's F quantiles grow so large that ICC(2,1)'s lower bound falls below
     −1/(k−1); ICC(2,k)'s bounds are ICC(2,1)'s through Spearman–Brown, k·r/(1+(k−1)·r), which has its pole at
     r = −1/(k−1), so the same fault turns up there as a lower bound above the upper one. Clipping would show an
-    interval nobody computed, so such an interval is refused, saying which condition it broke.
+    interval nobody computed, so such an interval is refused (`_interval_fault`), saying which condition it
+    broke.
     """
-    minimum = _icc_minimum(form, k)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return "its bounds are not finite"
-    if low > high:
-        return "its lower bound is above its upper"
-    if low < minimum - CI_ROUNDING:
-        return f"its lower bound is below {minimum:.3g}, the least an {form} of {k} raters can be"
-    if high > 1 + CI_ROUNDING:
-        return "its upper bound is above 1"
-    if not low - CI_ROUNDING <= value <= high + CI_ROUNDING:
-        return "it does not hold the estimate"
-    return None
+    return _interval_fault(
+        value, low, high, _icc_minimum(form, k), 1.0, f"an {form} of {k} raters", slack=CI_ROUNDING
+    )
 
 
 def icc(wide: pd.DataFrame) -> list[dict]:
     """ICC(2,1) and ICC(2,k) with 95 % CI, number of cases and raters, and whether they mean anything.
 
     An estimate outside what the ICC can be (`_icc_minimum` to 1: the ANOVA estimate on a few cases can be) is
-    not reported; an interval is reported only when it is one of the ICC (`_interval_fault`), else its bounds
-    are None and `ci95_note` says why, as `note` does.
+    not reported; an interval is reported only when it is one of the ICC (`_icc_interval_fault`), else its
+    bounds are None and `ci95_note` says why, as `note` does.
     """
     complete = wide.dropna()
     n, k = len(complete), complete.shape[1]
@@ -325,7 +415,7 @@ def icc(wide: pd.DataFrame) -> list[dict]:
                 )
                 value = None
             elif value is not None:
-                fault = _interval_fault(form, k, value, low, high)
+                fault = _icc_interval_fault(form, k, value, low, high)
                 if fault is None:
                     ci = [low, high]
                 elif not (math.isfinite(low) and math.isfinite(high)) and _no_residual(complete):

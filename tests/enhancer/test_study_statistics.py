@@ -8,12 +8,14 @@ import pingouin
 import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import cohens_kappa
 
 from enhancer.iscn import abnormalities
 from enhancer.study_statistics import (
     HYPOTHESES,
     RatingRecord,
     icc,
+    kappa,
     paired_test,
     study_statistics,
     wilcoxon_test,
@@ -157,9 +159,15 @@ def test_agreement_consistency_and_detection():
 
 
 def test_paired_test_without_spread_or_pairs_reports_none():
+    """Every pair 1 apart: no test, and no interval either ([1, 1] was shown as a 95 % CI)."""
     same = paired_test(np.array([3, 3, 3]), np.array([4, 4, 4]), "greater")
-    assert same["mean_diff"] == 1 and same["t"] is None and same["p_ttest"] is None and same["ci95"] == [1, 1]
-    assert paired_test(np.array([]), np.array([]), "greater")["n"] == 0
+    assert same["mean_diff"] == 1 and same["t"] is None and same["p_ttest"] is None
+    assert same["ci95"] == [None, None] and "no spread" in same["ci95_note"]
+    none = paired_test(np.array([]), np.array([]), "greater")
+    assert none["n"] == 0 and none["ci95_note"] == "not computed: no pairs"
+    assert paired_test(np.array([2.0]), np.array([3.0]), "greater")["ci95_note"] == (
+        "not computed: fewer than 2 pairs"
+    )
     assert study_statistics([])["raters"] == {}
 
 
@@ -349,3 +357,105 @@ def test_a_valid_icc_interval_is_kept_as_pingouin_gives_it():
     assert icc21["ci95"] == list(raw.loc["ICC(A,1)", "CI95"]) and icc21["ci95_note"] is None
     assert icc2k["ci95"] == list(raw.loc["ICC(A,k)", "CI95"]) and icc2k["ci95_note"] is None
     assert -1 <= icc21["ci95"][0] <= icc21["value"] <= icc21["ci95"][1] <= 1
+
+
+def _statsmodels_kappa(a: list[int], b: list[int]):
+    table = pd.crosstab(pd.Categorical(a, range(1, 6)), pd.Categorical(b, range(1, 6)), dropna=False)
+    with np.errstate(invalid="ignore"):
+        return cohens_kappa(table.to_numpy(), wt="quadratic")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "raw", "why"),
+    [
+        # 4 cases, near agreement: kappa 0.92 with [0.76, 1.08], above the 1 a kappa can be
+        ([2, 3, 4, 5], [2, 3, 5, 5], [0.76, 1.08], "its upper bound is above 1, the most a kappa can be"),
+        ([3, 3, 4], [3, 4, 4], [-0.37, 1.17], "its upper bound is above 1, the most a kappa can be"),
+        # 2 cases, disagreement: kappa −0.67 with [−1.59, 0.26], below −1
+        ([4, 3], [3, 5], [-1.59, 0.26], "its lower bound is below -1, the least a kappa can be"),
+    ],
+)
+def test_a_kappa_interval_outside_minus_one_to_one_is_refused_with_its_reason(a, b, raw, why):
+    result = _statsmodels_kappa(a, b)
+    assert [round(result.kappa_low, 2), round(result.kappa_upp, 2)] == raw  # what was shown as the 95 % CI
+    pair = kappa(pd.Series(a, dtype=float), pd.Series(b, dtype=float))
+    assert pair["kappa"] == pytest.approx(
+        cohen_kappa_score(a, b, labels=[1, 2, 3, 4, 5], weights="quadratic")
+    )
+    assert pair["ci95"] == [None, None] and not pair["reliable"]
+    assert pair["ci95_note"].startswith("95 % CI not computed") and why in pair["ci95_note"]
+    assert f"[{raw[0]:.2f}, {raw[1]:.2f}]" in pair["ci95_note"] and f"{len(a)} cases" in pair["ci95_note"]
+    assert pair["ci95_note"] in pair["note"] and "read the 95 % CI" not in pair["note"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([2, 3, 4], [2, 3, 4]),  # perfect agreement: [1, 1]
+        ([5, 4], [3, 2]),  # 2 cases: [0.11, 0.11]
+        ([5, 1, 1], [5, 5, 5]),  # a variance of −1e-17: NaN bounds
+    ],
+)
+def test_a_kappa_interval_that_is_a_point_is_refused_with_its_reason(a, b):
+    result = _statsmodels_kappa(a, b)
+    assert not result.kappa_upp > result.kappa_low  # a point, or NaN
+    pair = kappa(pd.Series(a, dtype=float), pd.Series(b, dtype=float))
+    assert pair["kappa"] is not None and pair["ci95"] == [None, None] and not pair["reliable"]
+    assert "standard error is 0" in pair["ci95_note"] and "single point" in pair["ci95_note"]
+    assert pair["ci95_note"] in pair["note"]
+
+
+def test_a_valid_kappa_interval_is_kept_as_statsmodels_gives_it():
+    a = [1, 2, 2, 3, 3, 4, 4, 5, 5, 2]
+    b = [2, 2, 3, 3, 4, 4, 5, 5, 4, 1]
+    result = _statsmodels_kappa(a, b)
+    pair = kappa(pd.Series(a, dtype=float), pd.Series(b, dtype=float))
+    assert pair["ci95"] == [result.kappa_low, result.kappa_upp] and pair["ci95_note"] is None
+    assert -1 <= pair["ci95"][0] < pair["kappa"] < pair["ci95"][1] <= 1
+    assert "read the 95 % CI" in pair["note"]
+    undefined = kappa(pd.Series([3.0, 3.0]), pd.Series([3.0, 3.0]))  # every score the same: no kappa
+    assert undefined["kappa"] is None and undefined["ci95_note"] == undefined["note"]
+
+
+def test_the_kappa_of_hidden_repeats_follows_the_same_rule():
+    """The simulated repeats copy the first answer: perfect self-agreement, whose interval is a point."""
+    result = study_statistics(simulate(effect=True, repeats=4))
+    repeats = result["consistency"]["specialist1"]["quality"]["kappa_quadratic"]
+    assert repeats["kappa"] == 1.0 and repeats["ci95"] == [None, None]
+    assert "single point" in repeats["ci95_note"]
+
+
+def _pairs_of(rater: str, quality: list[tuple[int, int]]) -> list[RatingRecord]:
+    return [
+        RatingRecord(
+            rater=rater,
+            study_case=f"S{c}",
+            case=f"C{c}",
+            arm=arm,
+            quality=q,
+            sharpness=3,
+            duration=60.0 + 10 * c + (25 * c if arm == "enhanced" else 0),
+            abnormality="none",
+        )
+        for c, pair in enumerate(quality)
+        for arm, q in zip(("original", "enhanced"), pair, strict=True)
+    ]
+
+
+def test_a_mean_difference_interval_beyond_what_scores_can_differ_is_refused():
+    """4 pairs of quality differences −2, 4, 4, 4: the t-interval [−2.27, 7.27] reaches past the +4 that two
+    1–5 scores can differ by; the time's interval, with no such limit, stays."""
+    records = _pairs_of("r", [(3, 1), (1, 5), (1, 5), (1, 5)])
+    diff = np.array([-2, 4, 4, 4], float)
+    raw = stats.t.interval(0.95, 3, loc=diff.mean(), scale=diff.std(ddof=1) / 2)
+    assert raw[1] > 4
+    result = study_statistics(records)["raters"]["r"]
+    h1, h3 = result["H1"], result["H3"]
+    assert h1["mean_diff"] == 2.5 and h1["p_ttest"] is not None  # the paper's test is still given
+    assert h1["ci95"] == [None, None]
+    assert f"[{raw[0]:.2f}, {raw[1]:.2f}]" in h1["ci95_note"] and "above 4" in h1["ci95_note"]
+    assert "the most a mean difference of two 1–5 scores can be" in h1["ci95_note"]
+    assert "4 pairs are too few" in h1["ci95_note"]
+    assert h3["ci95"][0] < h3["mean_diff"] < h3["ci95"][1] and h3["ci95_note"] is None
+    unbounded = paired_test(np.array([3, 1, 1, 1]), np.array([1, 5, 5, 5]), "greater")  # no limits given
+    assert unbounded["ci95"] == pytest.approx(list(raw)) and unbounded["ci95_note"] is None

@@ -42,6 +42,7 @@ RESULT_COLUMNS = [
     "mean_diff",
     "ci95_low",
     "ci95_high",
+    "ci95_note",
     "t",
     "p_ttest",
     "p_wilcoxon",
@@ -114,7 +115,8 @@ def ratings_csv(study: Study) -> str:
 
 
 def results_csv(statistics: dict) -> str:
-    """The Table-1 numbers: one row per rater and hypothesis, with the Wilcoxon variant used."""
+    """The Table-1 numbers: one row per rater and hypothesis, with the Wilcoxon variant used and, where the
+    mean difference's interval is not valid, empty bounds and the reason in `ci95_note`."""
     rows = []
     for rater, by_h in statistics["raters"].items():
         for h in HYPOTHESES:
@@ -130,6 +132,7 @@ def results_csv(statistics: dict) -> str:
                     r["mean_diff"],
                     r["ci95"][0],
                     r["ci95"][1],
+                    r["ci95_note"],
                     r["t"],
                     r["p_ttest"],
                     r["p_wilcoxon"],
@@ -144,7 +147,8 @@ def results_csv(statistics: dict) -> str:
 
 
 def agreement_csv(statistics: dict) -> str:
-    """Kappa per pair of raters and ICC(2,1)/ICC(2,k), each with its 95 % CI, n and what it can mean."""
+    """Kappa per pair of raters and ICC(2,1)/ICC(2,k), each with its 95 % CI (empty when not valid, the reason
+    in the note), n and what it can mean."""
     rows = []
     for key, a in statistics["agreement"].items():
         for pair in a["kappa_quadratic"]:

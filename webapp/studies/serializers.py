@@ -190,7 +190,13 @@ class PairedTestSerializer(serializers.Serializer):
     mean_original = serializers.FloatField(allow_null=True)
     mean_enhanced = serializers.FloatField(allow_null=True)
     mean_diff = serializers.FloatField(allow_null=True, help_text="mean of enhanced − original")
-    ci95 = _ci95("two-sided 95 % CI of the mean difference, [low, high]; null bounds with fewer than 2 pairs")
+    ci95 = _ci95(
+        "two-sided 95 % t-interval of the mean difference, [low, high], only when it is a valid interval: with a "
+        "width (the differences have some spread), finite and, for the 1–5 scores, within −4 to 4; otherwise "
+        "both bounds are null and `ci95_note` says why (with fewer than 2 pairs, or on few pairs whose "
+        "interval reaches past what a difference of two scores can be)"
+    )
+    ci95_note = serializers.CharField(allow_null=True, help_text="why `ci95` is not given; null when it is")
     t = serializers.FloatField(allow_null=True)
     p_ttest = serializers.FloatField(
         allow_null=True, help_text="one-sided paired t-test (the paper's Table 1)"
@@ -213,9 +219,16 @@ class KappaSerializer(serializers.Serializer):
     form = serializers.CharField()
     n = serializers.IntegerField(help_text="cases both scored")
     kappa = serializers.FloatField(allow_null=True)
-    ci95 = _ci95("asymptotic 95 % CI, [low, high]; null bounds when kappa is not computed")
-    reliable = serializers.BooleanField()
-    note = serializers.CharField(help_text="what the figure can mean, or why it is not computed")
+    ci95 = _ci95(
+        "asymptotic (Wald) 95 % CI, [low, high], only when it is a valid interval: with a width (a large-sample "
+        "standard error above 0), and within −1 to 1; otherwise both bounds are null and `ci95_note` says why "
+        "(on few cases the interval can reach past 1 or −1, and at perfect agreement it is a single point)"
+    )
+    ci95_note = serializers.CharField(allow_null=True, help_text="why `ci95` is not given; null when it is")
+    reliable = serializers.BooleanField(help_text="false below 30 cases, and whenever no CI is given")
+    note = serializers.CharField(
+        help_text="what the figure can mean, or why it is not computed, with the reason for any missing CI"
+    )
 
 
 class RaterPairKappaSerializer(KappaSerializer):

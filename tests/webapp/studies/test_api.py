@@ -138,6 +138,7 @@ def test_statistics_and_export_for_curators_only(study_setup):
         "mean_enhanced",
         "mean_diff",
         "ci95",
+        "ci95_note",
         "t",
         "p_ttest",
         "p_wilcoxon",
@@ -281,7 +282,8 @@ def test_two_karyograms_of_one_case_are_two_pairs(api_as, finished_karyograms):
     response = curator.get(f"/api/studies/{study['id']}/statistics/")
     assert response.status_code == 200
     h1 = response.json()["raters"]["rater1"]["H1"]
-    assert h1["n"] == 4 and h1["mean_diff"] == 1.0 and h1["ci95"] == [1.0, 1.0]
+    assert h1["n"] == 4 and h1["mean_diff"] == 1.0 and h1["ci95"] == [None, None]  # no spread: no interval
+    assert "no spread" in h1["ci95_note"]
     assert response.json()["consistency"]["rater1"]["n"] == 3
     curator.force_login(curator.user)
     page = curator.get(f"/studies/{study['id']}/statistics/")
@@ -326,3 +328,15 @@ def test_the_api_schema_says_when_and_why_an_icc_interval_is_null(api_as):
     assert ci95["items"] == {"type": "number", "format": "double", "nullable": True}
     assert "both bounds are null" in ci95["description"] and "ci95_note" in ci95["description"]
     assert icc["ci95_note"]["nullable"] and icc["ci95_note"]["type"] == "string"
+
+
+@pytest.mark.parametrize("component", ["Kappa", "RaterPairKappa", "PairedTest"])
+def test_the_api_schema_says_when_and_why_a_kappa_or_mean_difference_interval_is_null(api_as, component):
+    schema = api_as("curator", "cora").get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"][component]["properties"]
+    assert fields["ci95"]["items"] == {"type": "number", "format": "double", "nullable": True}
+    assert (
+        "both bounds are null" in fields["ci95"]["description"]
+        and "ci95_note" in fields["ci95"]["description"]
+    )
+    assert fields["ci95_note"]["nullable"] and fields["ci95_note"]["type"] == "string"
