@@ -4,7 +4,8 @@ slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, the
 each region filled with the background just around it in that arm (so no patch outline shows where the
 print's background varies); the original's chromosome pixels inside the slots are never painted.
 Marks of one text line (a comma, an apostrophe, a letter the mask missed between two it caught) are
-blanked with their line.
+blanked with their line. A thin near-black mark too tall for the text mask's glyphs (an arrow drawn at a
+missing chromosome) is found as text too.
 
 A slot's label (under its underline, or at the foot of its box on exports without underlines) is the
 slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
@@ -17,7 +18,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage import measure
 
-from enhancer.segmentation import segment
+from enhancer.segmentation import Segmentation, segment
 
 LABEL_BELOW = 0.05  # of the image height: the slot label under an underline
 LABEL_IN_SLOT = 0.15  # of a slot's height: the label at the foot of a slot box that holds it
@@ -26,6 +27,9 @@ MARGIN = 2  # pixels kept clear between a blanked band and the nearest slot or l
 LINE_GAP = 1.0  # of a letter's height: marks this close on one line are one text line
 LINE_PAD = 0.2  # of a line's height, around it: the blurred or JPEG-ringing edge of its letters
 RING = 6  # pixels: the ring around a blanked region whose background fills it
+GLYPH_TALL = 0.045  # of the image height: the text mask's tallest glyph (`enhancer.segmentation`)
+MARK_TALL = 0.1  # of the image height: the tallest thin mark taken for an annotation (an arrow)
+INK = 0.7  # of the way from the background to the ink: how dark an annotation's core is (as the text mask's)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class TextCheck:
 
 
 def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> TextCheck:
-    """Text components of the slicer's text mask other than the slots' own labels."""
+    """Text components of the slicer's text mask, and tall thin marks (`_tall_marks`), other than the slots'
+    own labels."""
     zones = _zones(slots, grey.shape)
     top = min(z[1] for z in zones)
     bottom = max(z[3] for z in zones)
@@ -83,7 +88,7 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
     label_rows = _label_rows(slots)
     found = []
     labels = np.zeros(grey.shape, bool)
-    text = measure.label(seg.text_mask, connectivity=2)
+    text = measure.label(seg.text_mask | _tall_marks(grey, seg), connectivity=2)
     for region in measure.regionprops(text):
         y0, x0, y1, x1 = region.bbox
         where = _place((x0 + x1) / 2, (y0 + y1) / 2, zones, label_rows, top, bottom)
@@ -100,6 +105,27 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
     return TextCheck(
         tuple(found), tuple(regions_to_blank(found, slots, grey.shape)), seg.background, chromosomes
     )
+
+
+def _tall_marks(grey: np.ndarray, seg: Segmentation) -> np.ndarray:
+    """Marks the text mask would take for text (thin strokes with a near-black core) but for being taller
+    (or wider) than its glyphs, up to `MARK_TALL` of the image, clear of chromosomes, underlines and text:
+    an arrow at a missing chromosome, which the segmenter leaves as debris."""
+    height = grey.shape[0]
+    contrast = seg.background - np.percentile(grey, 0.5)
+    clear = ~ndi.binary_dilation((seg.labels > 0) | seg.text_mask | seg.underline_mask, iterations=3)
+    marks, _ = ndi.label(grey < seg.background - 0.15 * contrast, np.ones((3, 3), bool))
+    found = np.zeros(grey.shape, bool)
+    for number, box in enumerate(ndi.find_objects(marks), start=1):
+        mark = marks[box] == number
+        if not GLYPH_TALL * height < max(mark.shape) <= MARK_TALL * height or not clear[box][mark].all():
+            continue
+        # as the segmenter's text: the darker quarter of the stroke near-black, half a stroke at most
+        # 0.0035 of the image height + 1
+        core = np.percentile(grey[box][mark], 25) < seg.background - INK * contrast
+        if core and np.median(ndi.distance_transform_edt(mark)[mark]) <= 0.0035 * height + 1:
+            found[box] |= mark
+    return found
 
 
 def regions_to_blank(

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from scipy import ndimage as ndi
+from skimage import draw
 
 from enhancer.io import read_karyogram
 from enhancer.slicing import slice_karyogram
+from enhancer.synthetic.karyogram import synthesize_pair
 from tests.enhancer.conftest import real_karyogram
 from webapp.studies.blinding import TextOutside, blank, check_text, regions_to_blank
 
@@ -35,21 +38,19 @@ def outline_step(image: np.ndarray, painted: np.ndarray, keep: np.ndarray) -> tu
     return float(np.concatenate(across).mean()), float(np.concatenate(beside).mean())
 
 
-def _gradient_with_a_note(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _gradient_with_a_note(seed: int = 0) -> np.ndarray:
     """A 300×400 background running from 0.70 to 0.95 left to right and 0.05 top to bottom, with noise,
-    and a dark note on it; returns the image and the note's mask."""
+    and a dark note on it."""
     rng = np.random.default_rng(seed)
     ys, xs = np.mgrid[0:300, 0:400]
     grey = 0.70 + 0.25 * xs / 400 + 0.05 * ys / 300 + rng.normal(0, 0.01, (300, 400))
-    note = np.zeros(grey.shape, bool)
-    note[120:150, 60:340] = True
-    grey[note & (xs % 9 < 4)] = 0.15  # letter strokes
-    return grey.astype(np.float32), note
+    grey[120:150, 60:340][xs[120:150, 60:340] % 9 < 4] = 0.15  # letter strokes
+    return grey.astype(np.float32)
 
 
 def test_a_blanked_note_on_a_background_gradient_shows_no_patch_outline():
     """The old fill, one global background level, stepped by up to 0.1 across the patch's ends."""
-    grey, _ = _gradient_with_a_note()
+    grey = _gradient_with_a_note()
     regions = [(55, 115, 345, 155)]
     out = blank(grey, regions, float(np.median(grey)))
     step, noise = outline_step(out, painted_mask(grey.shape, regions), np.zeros(grey.shape, bool))
@@ -87,3 +88,32 @@ def test_the_wellcome_header_leaves_no_comma_and_no_patch_outline():
     assert header[free].min() > check.background - 0.1  # no dark mark left: the comma went with its line
     step, _ = outline_step(out, painted_mask(grey.shape, check.regions), check.chromosomes)
     assert step < 1 / 255  # under one grey level of the PNG raters get (the one global level: 4.5)
+
+
+def test_an_arrow_between_the_chromosomes_is_found_and_the_chromosomes_are_not():
+    """An arrow at a missing chromosome, taller than any glyph, tells the diagnosis as a header would."""
+    _, poor = synthesize_pair("46,XY", seed=6, severity="mild", header=False)
+    grey = poor.image / 255.0
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    assert check_text(grey, slots).found == ()
+    arrow = np.zeros(grey.shape, bool)
+    for r0, c0, r1, c1 in (
+        (230, 700, 165, 680),
+        (165, 680, 185, 692),
+        (165, 680, 184, 670),
+    ):  # in a row's gap
+        arrow[draw.line(r0, c0, r1, c1)] = True
+    grey[ndi.binary_dilation(arrow)] = 0.05
+    check = check_text(grey, slots)
+    assert [f.where for f in check.found] == ["margin"]
+    x0, y0, x1, y1 = check.found[0].box
+    assert (x0, y0, x1, y1) == (669, 164, 702, 232)
+    out = blank(grey, list(check.regions), check.background, check.chromosomes)
+    assert check_text(out, slots).found == ()
+
+
+def test_the_wellcome_arrow_at_the_missing_x_is_found():
+    grey = read_karyogram(real_karyogram("wellcome_45X_turner_labeled.jpg")).grey
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    below = [f for f in check_text(grey, slots).found if f.box[1] > 900]
+    assert [(f.where, f.box) for f in below] == [("margin", (1024, 970, 1045, 1021))]  # right of the X
