@@ -148,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         if getattr(exc, "panels", None):
             print("`python -m enhancer panels FIGURE -o DIR` writes one file per panel.", file=sys.stderr)
+        if getattr(exc, "boxes_help", False):
+            print(
+                "Give the slot boxes as a layout instead: `--layout FILE`, labelled boxes in the JSON that "
+                "`slice` writes to layout.json.",
+                file=sys.stderr,
+            )
         return 2
 
 

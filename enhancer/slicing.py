@@ -20,23 +20,28 @@ from .segmentation import ChromosomeObject, Segmentation, Underline, segment
 from .slot_labels import read_slot_labels
 from .template import LABELS_23, LABELS_24, ROWS, template_slots
 
-# The advice of a refusal that boxes given by a person would get past, in the command line's words (--layout); the
-# web app, whose pages have a slot-box editor, says it as "correct the slot boxes" (`webapp.cases.models`).
-LAYOUT_ADVICE = "give the slot boxes as a layout"
-
 
 class LayoutError(ValueError):
-    """The image cannot be read as one karyogram; the message says why and what to do.
+    """The image cannot be read as one karyogram; the message says why.
 
     `guess`, when not None, is the best layout found, as `Layout.to_json()` with an extra
     `"unsure": bool` per cell, so a person can start from it instead of a blank template. `panels`, when
     the image is a figure of several karyograms, are their boxes: each can be enhanced on its own.
+    `boxes_help` says that slot boxes given by a person get past the refusal; each user of the library
+    says how in its own words (the command line's `--layout`, the web app's slot-box editor).
     """
 
-    def __init__(self, message: str, guess: dict | None = None, panels: list[Box] | None = None):
+    def __init__(
+        self,
+        message: str,
+        guess: dict | None = None,
+        panels: list[Box] | None = None,
+        boxes_help: bool = False,
+    ):
         super().__init__(message)
         self.guess = guess
         self.panels = panels or []  # a multi-panel figure's panels (`panels.panel_boxes`), each a karyogram
+        self.boxes_help = boxes_help
 
 
 @dataclass
@@ -156,11 +161,8 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
                 "split it into one karyogram per panel."
             )
         else:
-            message = (
-                "The image has long border lines like a multi-panel figure; crop it to one karyogram "
-                f"or {LAYOUT_ADVICE}."
-            )
-        raise LayoutError(message, _guess(seg, width, height, {}), panels)
+            message = "The image has long border lines like a multi-panel figure; crop it to one karyogram."
+        raise LayoutError(message, _guess(seg, width, height, {}), panels, boxes_help=not panels)
     if len(seg.objects) < 20:
         raise LayoutError(
             (
@@ -174,11 +176,12 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
     rows = _rows(seg.objects)
     if len(rows) != 4:
         raise LayoutError(
-            f"Found {len(rows)} rows of chromosomes where a karyogram has 4; {LAYOUT_ADVICE} instead.",
+            f"Found {len(rows)} rows of chromosomes where a karyogram has 4.",
             _guess(seg, width, height, {}),
+            boxes_help=True,
         )
     found: dict[str, Cell] = {}
-    problems: list[str] = []
+    problems: list[LayoutError] = []
     spans: dict[str, tuple[int, int]] = {}  # rows found whose slots were not: their top and bottom
     typical_width = float(np.median([o.width for o in seg.objects]))
     split_gap = _slot_gap_threshold(rows, typical_width)
@@ -201,7 +204,7 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
             slots = _slots_from_labels(grey, members, labels, (bottom, foot), typical_width)
             bottom = min(bottom + round(0.01 * height), height)
             if slots is None:
-                problems.append(str(error))
+                problems.append(error)
                 previous_bottom = bottom
                 spans.update(dict.fromkeys(labels, (top, bottom)))
                 continue
@@ -212,7 +215,11 @@ def _detect(grey: np.ndarray, seg: Segmentation) -> Layout:
             )
         previous_bottom = bottom
     if problems:
-        raise LayoutError(" ".join(problems), _guess(seg, width, height, found, spans))
+        raise LayoutError(
+            " ".join(map(str, problems)),
+            _guess(seg, width, height, found, spans),
+            boxes_help=any(p.boxes_help for p in problems),
+        )
     return Layout(width, height, [found[label] for label in LABELS_24])
 
 
@@ -382,7 +389,8 @@ def _slots_from_groups(members, labels, typical_width: float, split_gap: float, 
         else:
             raise LayoutError(
                 f"Row {row_index + 1} shows {len(groups)} groups where slots "
-                f"{labels[0]}-{labels[-1]} need {expected}; {LAYOUT_ADVICE}."
+                f"{labels[0]}-{labels[-1]} need {expected}.",
+                boxes_help=True,
             )
     margin = 0.3 * typical_width
     bounds = [(min(o.box[0] for o in g), max(o.box[2] for o in g)) if g else None for g in groups]

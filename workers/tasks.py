@@ -16,7 +16,7 @@ from enhancer.io import ImageError
 from enhancer.model.device import device_label
 from enhancer.slicing import LayoutError
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobCell, JobState
+from webapp.cases.models import EnhancementJob, JobCell, JobState, slicing_failed
 from webapp.core import queue
 from webapp.core.models import Heartbeat
 from webapp.curation.active_model import ModelGone, model_for_job
@@ -45,13 +45,13 @@ def slice_karyogram_task(*, job_pk: int) -> None:
         decoded = services.read_stored(job.karyogram)
         prepared = slice_cells(decoded.grey, cells=job.cell_count, layout=job.layout)
     except ImageError as exc:
-        jobs.fail(job_pk, f"The karyogram could not be sliced: {exc}")
+        jobs.fail(job_pk, slicing_failed(str(exc)))
         return
     except LayoutError as exc:  # the best boxes found go with the failure: the editor starts from them, and
         # a figure of several karyograms can be split into its panels
         jobs.fail(
             job_pk,
-            f"The karyogram could not be sliced: {exc}",
+            slicing_failed(str(exc), exc.boxes_help),
             layout_guess=exc.guess,
             panels=exc.panels or None,
         )

@@ -43,6 +43,18 @@ def test_a_row_that_cannot_be_read_leaves_the_other_rows_sure():
     }
 
 
+def test_a_refusal_says_the_reason_alone_and_whether_boxes_given_by_a_person_get_past_it():
+    """Each user of the library says the advice in its own words: the command line `--layout`, the web its editor."""
+    grey, _ = _row_two_mostly_erased()
+    with pytest.raises(LayoutError) as refused:
+        slice_karyogram(grey)
+    assert str(refused.value) == "Row 2 shows 6 groups where slots 6-12 need 7." and refused.value.boxes_help
+    with pytest.raises(LayoutError) as blank:
+        slice_karyogram(np.ones((600, 800), np.float32))
+    assert str(blank.value) == "No chromosome was found; this does not look like a karyogram."
+    assert not blank.value.boxes_help
+
+
 def test_a_guess_can_be_given_back_as_a_layout():
     grey, _ = _row_two_mostly_erased()
     with pytest.raises(LayoutError) as refused:

@@ -10,7 +10,7 @@ import numpy as np
 
 from enhancer.slicing import Layout, LayoutError, slice_karyogram
 
-REFUSAL = "Found 3 rows of chromosomes where a karyogram has 4; give the slot boxes as a layout instead."
+REFUSAL = "Found 3 rows of chromosomes where a karyogram has 4."
 
 
 def guess_from_truth(slots: list[dict], width: int, height: int, unsure: dict[str, list[int]]) -> dict:
@@ -35,6 +35,6 @@ def refusing_slicer(guess: dict) -> Callable[..., Layout]:
     def slicer(grey: np.ndarray, cells: int = 24, layout: dict | None = None) -> Layout:
         if layout is not None:
             return slice_karyogram(grey, cells=cells, layout=layout)
-        raise LayoutError(REFUSAL, guess=guess)
+        raise LayoutError(REFUSAL, guess=guess, boxes_help=True)
 
     return slicer

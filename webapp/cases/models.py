@@ -14,7 +14,6 @@ from enhancer.fidelity import Verdict, capped_strength
 from enhancer.io import SUFFIX
 from enhancer.iscn import IscnError
 from enhancer.iscn import parse as parse_karyotype
-from enhancer.slicing import LAYOUT_ADVICE
 from enhancer.slot_counts import layout_warnings
 from enhancer.staining import Deepening
 from webapp.core import queue
@@ -238,22 +237,18 @@ class Remedy(models.TextChoices):
     RETRY = "retry", "Run it again as it is"
 
 
-# How the slicing step begins a job's failure (workers.tasks), and the web's words for the slicer's advice to give
-# the boxes as a layout (`enhancer.slicing.LAYOUT_ADVICE`, said for the command line): its pages have the editor.
+# How the slicing step begins a job's failure (`slicing_failed`).
 SLICING_FAILED = "The karyogram could not be sliced: "
-WEB_LAYOUT_ADVICE = "correct the slot boxes"
 
 
-def web_error(error: str) -> str:
-    """A job's error as the web pages and the API say it: after "could not be sliced:" the slicer's reason goes on
-    in lower case ("… sliced: found 2 rows …", unless it begins with an abbreviation such as "PNG"), and its
-    advice to give the slot boxes as a layout reads "correct the slot boxes"; any other error is unchanged."""
-    if not error.startswith(SLICING_FAILED):
-        return error
-    reason = error.removeprefix(SLICING_FAILED)
+def slicing_failed(reason: str, boxes_help: bool = False) -> str:
+    """A job's error when the slicing step refuses its image, as it is stored and said: the reason goes on in lower
+    case ("… sliced: found 2 rows …", unless it begins with an abbreviation such as "PNG"); where slot boxes given
+    by a person get past the refusal (`LayoutError.boxes_help`), the web's words for it follow: its pages have
+    the slot-box editor."""
     if reason[:2].istitle():
         reason = reason[0].lower() + reason[1:]
-    return SLICING_FAILED + reason.replace(LAYOUT_ADVICE, WEB_LAYOUT_ADVICE)
+    return SLICING_FAILED + reason + (f" {Remedy.BOXES.label}." if boxes_help else "")
 
 
 class EnhancementJob(TrackedWork):
@@ -344,11 +339,6 @@ class EnhancementJob(TrackedWork):
         caps = [c.strength_cap for c in self.cell_rows.all() if c.object_count]
         held = {"original": caps.count(0.0), "lowered": sum(0 < cap < 1 for cap in caps), "cells": len(caps)}
         return held if held["original"] or held["lowered"] else None
-
-    @property
-    def error_said(self) -> str:
-        """The error as the web pages and the API say it (`web_error`)."""
-        return web_error(self.error)
 
     @property
     def split_into(self) -> list[Karyogram]:

@@ -92,7 +92,6 @@ class JobProgressSerializer(serializers.ModelSerializer):
 
     stage = serializers.CharField(source="get_state_display", read_only=True)
     error = serializers.CharField(
-        source="error_said",
         read_only=True,
         help_text="why the job failed, as the web pages say it; empty otherwise",
     )

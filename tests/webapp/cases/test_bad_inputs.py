@@ -128,7 +128,7 @@ def test_images_without_a_karyogram_layout_fail_the_job_with_a_reason(make_user,
     assert job.state == JobState.FAILED and job.error.startswith("The karyogram could not be sliced:")
     assert len(job.error) > 60  # says why, not just that
     if source == "blank":
-        assert job.error_said == (
+        assert job.error == (
             "The karyogram could not be sliced: no chromosome was found; this does not look like a karyogram."
         )
 

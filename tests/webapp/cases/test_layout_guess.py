@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 from tests.factories import KaryogramFactory
 from tests.support.layout_guess import REFUSAL, guess_from_truth, refusing_slicer
 from webapp.cases import services
-from webapp.cases.models import JobState
+from webapp.cases.models import JobState, slicing_failed
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def refused_job(make_user, karyogram_png, monkeypatch, settings, tmp_path):
 
 def test_the_slicing_task_stores_the_guess_on_the_failed_job(refused_job):
     job, guess = refused_job
-    assert job.state == JobState.FAILED and REFUSAL in job.error
+    assert job.state == JobState.FAILED and job.error == slicing_failed(REFUSAL, boxes_help=True)
     assert job.layout_guess == guess
 
 

@@ -10,7 +10,7 @@ from enhancer.synthetic import synthesize
 from tests.conftest import PASSWORD
 from tests.factories import EnhancementJobFactory, KaryogramFactory
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobState, slicing_failed
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +77,8 @@ def test_a_layout_the_slicer_cannot_read_is_offered_the_box_editor_and_no_retry(
 ):
     job = sliced(two_rows, "two rows.png")
     said = (
-        "The karyogram could not be sliced: found 2 rows of chromosomes where a karyogram has 4; "
-        "correct the slot boxes instead."
+        "The karyogram could not be sliced: found 2 rows of chromosomes where a karyogram has 4. "
+        "Correct the slot boxes and run again."
     )  # the reason in lower case after the colon, and the web's words for the boxes (it has the editor)
     assert job.remedies == ["boxes"]
     assert _offered(client, job) == {"retry": False, "editor": True, "editor link": True}
@@ -107,19 +107,42 @@ def test_a_failure_that_is_not_the_images_is_offered_a_retry_that_runs_it_again(
     assert EnhancementJob.objects.exclude(pk=job.pk).get().karyogram == job.karyogram
 
 
-def test_the_web_wording_keeps_other_errors_and_abbreviations_as_they_are():
-    from webapp.cases.models import web_error
-
-    assert web_error("The karyogram could not be sliced: PNG data is truncated.") == (
-        "The karyogram could not be sliced: PNG data is truncated."
+def test_a_slicing_failure_is_stored_in_the_webs_words_keeping_abbreviations():
+    assert (
+        slicing_failed("PNG data is truncated.")
+        == "The karyogram could not be sliced: PNG data is truncated."
     )
-    assert web_error("Row 2 shows 5 groups; give the slot boxes as a layout.") == (
-        "Row 2 shows 5 groups; give the slot boxes as a layout."
-    )  # not the slicing step's failure
-    assert web_error(
-        "The karyogram could not be sliced: Row 2 shows 5 groups where slots 6-12 need 7; give the slot boxes as "
-        "a layout. Row 3 shows 4 groups where slots 13-18 need 6; give the slot boxes as a layout."
+    assert slicing_failed(
+        "Row 2 shows 5 groups where slots 6-12 need 7. Row 3 shows 4 groups where slots 13-18 need 6.",
+        boxes_help=True,
     ) == (
-        "The karyogram could not be sliced: row 2 shows 5 groups where slots 6-12 need 7; correct the slot boxes. "
-        "Row 3 shows 4 groups where slots 13-18 need 6; correct the slot boxes."
+        "The karyogram could not be sliced: row 2 shows 5 groups where slots 6-12 need 7. Row 3 shows 4 groups "
+        "where slots 13-18 need 6. Correct the slot boxes and run again."
     )
+
+
+def test_the_migration_stores_old_slicing_failures_as_the_pages_said_them():
+    """Before, the pages rewrote the stored error at every read; the rows stored that way are rewritten once."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("webapp.cases.migrations.0013_slicing_errors_as_said")
+    errors = {
+        "The karyogram could not be sliced: Row 2 shows 5 groups where slots 6-12 need 7; give the slot boxes as a "
+        "layout. Row 3 shows 4 groups where slots 13-18 need 6; give the slot boxes as a layout.": (
+            "The karyogram could not be sliced: row 2 shows 5 groups where slots 6-12 need 7; correct the slot "
+            "boxes. Row 3 shows 4 groups where slots 13-18 need 6; correct the slot boxes."
+        ),
+        "The karyogram could not be sliced: No chromosome was found; this does not look like a karyogram.": (
+            "The karyogram could not be sliced: no chromosome was found; this does not look like a karyogram."
+        ),
+        # already as said, or not the slicing step's: left as they are
+        "The karyogram could not be sliced: PNG data is truncated.": None,
+        slicing_failed("Found 2 rows of chromosomes where a karyogram has 4.", boxes_help=True): None,
+        "Row 2 shows 5 groups; give the slot boxes as a layout.": None,
+    }
+    jobs = {old: EnhancementJobFactory(state=JobState.FAILED, error=old) for old in errors}
+    migration.say_slicing_errors_as_shown(apps, None)
+    for old, said in errors.items():
+        assert EnhancementJob.objects.get(pk=jobs[old].pk).error == (said or old)

@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 from tests.factories import CaseFactory, KaryogramFactory
 from webapp.audit.models import AuditEvent
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobCell, JobState, Karyogram
+from webapp.cases.models import EnhancementJob, JobCell, JobState, Karyogram, slicing_failed
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -271,12 +271,16 @@ def test_download_names_keep_safe_characters_only(name, expected):
 def test_the_case_page_shows_a_failed_jobs_reason_and_the_editor(done_job, client):
     failed = services.start_job(done_job.karyogram, done_job.created_by, enqueue=False)
     type(failed).objects.filter(pk=failed.pk).update(
-        state=JobState.FAILED, error="The karyogram could not be sliced: Found 3 rows"
+        state=JobState.FAILED,
+        error=slicing_failed("Found 3 rows of chromosomes where a karyogram has 4.", True),
     )
     client.login(username="result-tech", password=PASSWORD)
     page = client.get(done_job.karyogram.case.get_absolute_url()).content.decode()
     row = page[page.index(f">job {failed.pk}<") : page.index(f">job {done_job.pk}<")]
-    assert "The karyogram could not be sliced: found 3 rows" in row  # the reason goes on in lower case
+    assert (
+        "The karyogram could not be sliced: found 3 rows of chromosomes where a karyogram has 4. Correct the slot "
+        "boxes and run again." in row
+    )
     assert (
         f'href="/jobs/{failed.pk}/#correct-layout"' in row
         and "hidden" not in row.split("#correct-layout")[1][:40]

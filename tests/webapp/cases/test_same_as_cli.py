@@ -114,17 +114,19 @@ def refused_images() -> dict[str, bytes]:
         ),
         (
             "two rows.png",
-            "Found 2 rows of chromosomes where a karyogram has 4; give the slot boxes as a layout instead.",
-            "The karyogram could not be sliced: found 2 rows of chromosomes where a karyogram has 4; correct the "
-            "slot boxes instead.",
+            "Found 2 rows of chromosomes where a karyogram has 4.\nGive the slot boxes as a layout instead: "
+            "`--layout FILE`, labelled boxes in the JSON that `slice` writes to layout.json.",
+            "The karyogram could not be sliced: found 2 rows of chromosomes where a karyogram has 4. Correct the "
+            "slot boxes and run again.",
         ),
     ],
 )
 def test_a_refused_karyogram_gets_the_same_reason_from_the_command_line_and_the_web(
     name, command_line, web, refused_images, api_as, settings, tmp_path, capsys
 ):
-    """The same fact in both: the command line says to give the boxes as a layout (--layout), the web, which has
-    the slot-box editor, to correct the slot boxes; after "could not be sliced:" it goes on in lower case."""
+    """The same reason in both, and where boxes given by a person get past it (`LayoutError.boxes_help`), each one's
+    words for it: the command line's `--layout`, the web's slot-box editor; after "could not be sliced:" the reason
+    goes on in lower case."""
     from enhancer.cli import main
 
     (tmp_path / name).write_bytes(refused_images[name])
