@@ -83,6 +83,26 @@ def log_in(page, live_server):
 
 
 @pytest.fixture
+def job_on_case_page(page, live_server, log_in, finished_karyograms):
+    """`open(state, progress)`: a finished karyogram's job put back to `state` (a JobState) at `progress`, its
+    case page open in `page` for technologist "tech-for-study" with the job's row showing that state, and
+    `window.notReloaded` set so a test can tell a row swapped in from a page reloaded. Returns the job."""
+    from webapp.cases.models import EnhancementJob, JobState
+
+    def open_page(state: JobState, progress: int) -> EnhancementJob:
+        karyogram = finished_karyograms(1)[0]
+        job = karyogram.jobs.get()
+        EnhancementJob.objects.filter(pk=job.pk).update(state=state, progress=progress)
+        log_in("tech-for-study")
+        page.goto(live_server.url + karyogram.case.get_absolute_url())
+        page.wait_for_selector(f"[data-job-state='{job.pk}']:text-is('{state.label}')")
+        page.evaluate("window.notReloaded = true")
+        return job
+
+    return open_page
+
+
+@pytest.fixture
 def study_for_rita(make_user, finished_karyograms):
     """`make(name)`: an open study of 2 finished karyograms, made by curator "cora" for rater "rita"."""
     from webapp.studies import services

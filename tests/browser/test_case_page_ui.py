@@ -7,17 +7,9 @@ from webapp.cases.models import EnhancementJob, JobCell, JobState
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_job_row_shows_the_guards_note_when_the_job_ends_without_a_reload(
-    page, live_server, log_in, finished_karyograms
-):
+def test_a_job_row_shows_the_guards_note_when_the_job_ends_without_a_reload(page, job_on_case_page):
     """Walk-through: a job the guard kept entirely original read "Done" on the case page until a reload."""
-    karyogram = finished_karyograms(1)[0]
-    job = karyogram.jobs.get()
-    EnhancementJob.objects.filter(pk=job.pk).update(state=JobState.ENHANCING, progress=40)
-    log_in("tech-for-study")
-    page.goto(live_server.url + karyogram.case.get_absolute_url())
-    page.wait_for_selector(f"[data-job-state='{job.pk}']:text-is('Enhancing')")
-    page.evaluate("window.notReloaded = true")
+    job = job_on_case_page(JobState.ENHANCING, 40)
     for i in range(3):
         JobCell.objects.create(
             job=job, label=str(i + 1), index=i, box=[0, 0, 40, 40], object_count=2,
@@ -33,17 +25,11 @@ def test_a_job_row_shows_the_guards_note_when_the_job_ends_without_a_reload(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_job_that_finds_no_chromosome_is_not_offered_the_box_editor_when_it_fails_live(
-    page, live_server, log_in, finished_karyograms
+    page, job_on_case_page
 ):
     """Walk-through: a blank image's job, failing while its case page was open, showed "Correct the slot boxes
     and run again", which cannot find chromosomes that are not there."""
-    karyogram = finished_karyograms(1)[0]
-    job = karyogram.jobs.get()
-    EnhancementJob.objects.filter(pk=job.pk).update(state=JobState.SLICING, progress=5)
-    log_in("tech-for-study")
-    page.goto(live_server.url + karyogram.case.get_absolute_url())
-    page.wait_for_selector(f"[data-job-state='{job.pk}']:text-is('Slicing')")
-    page.evaluate("window.notReloaded = true")
+    job = job_on_case_page(JobState.SLICING, 5)
     guess = {
         "image": {"width": 120, "height": 90},
         "cells": [{"label": "1", "box": [0, 0, 9, 9], "objects": 0}],
