@@ -2,8 +2,8 @@
 
 1. `cells.slice_cells` (or `prepare_cells` with a layout at hand): slots, chromosome masks, each
    cell's 256×256 model input and its transform back;
-2. `Enhancer.enhance_inputs`: every cell through G_A, `model.runtime.CHUNK` cells per forward pass
-   (a whole karyogram in one) on the enhancer's device, then what the model card asks of each output:
+2. `Enhancer.enhance_inputs`: every cell through G_A, `model.runtime.chunk_size` cells per forward pass
+   (a whole karyogram in one on an accelerator, a few on the CPU) on the enhancer's device, then what the model card asks of each output:
    band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail), a contrast
    lift (`tone`: faint cells' mid-tones deepened toward an excellent cell's local contrast) and a kept
    background (`background`: no pixel the input shows as background made darker); then, over all the
@@ -35,7 +35,8 @@ from .slicing import Layout
 from .staining import Deepening, StainingDepth, deepen_staining
 from .tone import ContrastLift, lift_contrast
 
-CellProgress = Callable[[int, int], None]  # told (cells finished, cells in all) as each cell is finished
+# told (steps done, steps in all): each cell through the network, then each cell finished after it
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -83,17 +84,19 @@ class Enhancer:
         self.staining_depth = StainingDepth.from_card(self.card)
 
     def enhance_cells(
-        self, images: np.ndarray, on_cell: CellProgress | None = None
+        self, images: np.ndarray, on_progress: Progress | None = None
     ) -> tuple[np.ndarray, Deepening | None]:
-        """The N×256×256 cells of one karyogram in [0, 1] → enhanced cells in [0, 1], `CHUNK` per forward
+        """The N×256×256 cells of one karyogram in [0, 1] → enhanced cells in [0, 1], `chunk_size` per forward
         pass, each then band-sharpened, contrast-lifted and its background kept against its own input,
         and all deepened together to the excellent staining depth, where the card asks (and what that did).
-        `on_cell(done, total)` is told as each cell's steps after the network end, for a progress bar."""
-        outputs = run_generator(self.generator, images, self.device)
+        `on_progress(done, total)` follows it for a progress bar: two steps per cell, the network's
+        (told after each forward pass) and the steps after it."""
+        total = 2 * len(images)
+        tell = on_progress or (lambda done, total: None)
+        outputs = run_generator(self.generator, images, self.device, lambda done: tell(done, total))
         for i, model_input in enumerate(images):
             outputs[i] = self.finish_cell(outputs[i], model_input)
-            if on_cell is not None:
-                on_cell(i + 1, len(images))
+            tell(len(images) + i + 1, total)
         return self.finish_karyogram(outputs, images)
 
     def finish_cell(self, output: np.ndarray, model_input: np.ndarray) -> np.ndarray:
@@ -114,13 +117,13 @@ class Enhancer:
         return deepen_staining(outputs, inputs, self.staining_depth)
 
     def enhance_inputs(
-        self, inputs: Mapping[str, np.ndarray], on_cell: CellProgress | None = None
+        self, inputs: Mapping[str, np.ndarray], on_progress: Progress | None = None
     ) -> EnhancedCells:
         """The model outputs of one karyogram's labelled model inputs (e.g. `PreparedCells.inputs`), same
-        labels: the staining depth is set over all of them. `on_cell` follows the cells (`enhance_cells`)."""
+        labels: the staining depth is set over all of them. `on_progress` follows it (`enhance_cells`)."""
         labels = list(inputs)
         images = np.stack([inputs[k] for k in labels]) if labels else np.empty((0, 256, 256), np.float32)
-        outputs, staining = self.enhance_cells(images, on_cell)
+        outputs, staining = self.enhance_cells(images, on_progress)
         return EnhancedCells(dict(zip(labels, outputs, strict=True)), staining)
 
     def enhance(

@@ -90,8 +90,8 @@ def slice_karyogram_task(*, job_pk: int) -> None:
 
 @shared_task(name=queue.ENHANCE, **RETRY)
 def enhance_cells_task(*, job_pk: int) -> None:
-    """Run every cell of the karyogram through the model in one batch, then the fidelity guard; the job's bar
-    moves through the stage as the cells are finished."""
+    """Run every cell of the karyogram through the model, then the fidelity guard; the job's bar
+    moves through the stage as the cells go through the network and are finished after it."""
     job = jobs.claim(job_pk, JobState.ENHANCING)
     if job is None:
         return
@@ -105,12 +105,12 @@ def enhance_cells_task(*, job_pk: int) -> None:
     at = EnhancementJob.PROGRESS_AT
     low, high = at[JobState.ENHANCING], at[JobState.ASSEMBLING]
 
-    def on_cell(done: int, total: int) -> None:
+    def on_progress(done: int, total: int) -> None:
         """Move the bar through the stage's span in total + 1 parts, the last for the steps over all cells
         (staining depth, fidelity guard, saving)."""
         jobs.report_progress(job_pk, JobState.ENHANCING, low + (high - low) * done // (total + 1))
 
-    enhanced = enhancer.enhance_inputs(inputs, on_cell)
+    enhanced = enhancer.enhance_inputs(inputs, on_progress)
     outputs = enhanced.outputs
     verdicts = guard_cells(inputs, outputs)
     try:

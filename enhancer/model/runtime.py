@@ -4,11 +4,12 @@ One home for what inference, evaluation and the benches share: batch-norm genera
 per-image statistics (the reference's test.py without --eval), or with the running statistics
 gathered in training where the model card says `"running_statistics": true` (models trained on
 crops: each whole cell's own statistics differ from a batch of crops'); images in [0, 1] become the
-model's [-1, 1], and cells go through in chunks of `CHUNK` on the generator's device (bounded memory).
+model's [-1, 1], and cells go through in chunks (`chunk_size`) on the generator's device (bounded memory).
 A model card with `"self_ensemble": true` runs the generator on the four mirror images of each cell
 and averages them back (geometric self-ensemble): steadier restorations, four times the arithmetic.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,10 @@ import torch
 from .checkpoint import load_generator
 from .networks import UnetGenerator, per_image_normalisation
 
-CHUNK = 32  # cells per forward pass: a whole karyogram (24) in one, memory bounded for evaluations
+CHUNK = 32  # cells per forward pass on an accelerator: a whole karyogram (24) in one, memory bounded
+# On the CPU batching this small network gains nothing (README "Speed"): a few cells per pass, which a
+# progress bar can follow.
+CPU_CHUNK = 4
 
 
 def ready_for_inference(
@@ -70,14 +74,25 @@ def model_to_unit(batch: torch.Tensor) -> np.ndarray:
     return ((batch[:, 0].float().cpu().numpy() + 1) / 2).clip(0, 1)
 
 
+def chunk_size(device: torch.device | str) -> int:
+    """Cells per forward pass on `device`: a whole karyogram on an accelerator, a few on the CPU."""
+    return CPU_CHUNK if torch.device(device).type == "cpu" else CHUNK
+
+
 @torch.inference_mode()
-def run_generator(generator: torch.nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
-    """N×S×S images in [0, 1] → the generator's images in [0, 1], `CHUNK` cells per forward pass."""
+def run_generator(
+    generator: torch.nn.Module,
+    images: np.ndarray,
+    device: torch.device | str,
+    on_chunk: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """N×S×S images in [0, 1] → the generator's images in [0, 1], `chunk_size(device)` cells per forward
+    pass; `on_chunk(done)` is told how many cells are through after each pass."""
     if len(images) == 0:
         return np.asarray(images, np.float32)
-    return np.concatenate(
-        [
-            model_to_unit(generator(unit_to_model(images[i : i + CHUNK]).to(device)))
-            for i in range(0, len(images), CHUNK)
-        ]
-    )
+    step, outputs = chunk_size(device), []
+    for start in range(0, len(images), step):
+        outputs.append(model_to_unit(generator(unit_to_model(images[start : start + step]).to(device))))
+        if on_chunk is not None:
+            on_chunk(min(start + step, len(images)))
+    return np.concatenate(outputs)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from enhancer.background import keep_background
 from enhancer.cells import slice_cells
@@ -8,6 +9,7 @@ from enhancer.inference import Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram
 from enhancer.model.checkpoint import save_generator
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights
+from enhancer.model.runtime import CHUNK, CPU_CHUNK, chunk_size
 from enhancer.segmentation import background_level
 from enhancer.sharpening import BandSharpening, sharpen_bands
 from enhancer.staining import StainingDepth, deepen_staining, karyogram_darkness
@@ -29,16 +31,19 @@ def karyogram():
     return read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", 900, 750, 1, 8)))
 
 
-def test_all_cells_go_through_the_model_in_one_forward_pass(tiny_model, karyogram):
+def test_cells_go_through_the_model_in_passes_of_the_devices_chunk(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
     calls = []
     enhancer.generator.register_forward_hook(lambda module, args, out: calls.append(args[0].shape[0]))
     result = enhancer.enhance(karyogram, guard=False)
-    assert calls == [24]
+    assert calls == [CPU_CHUNK] * (24 // CPU_CHUNK) and 1 < CPU_CHUNK < 24
+    assert chunk_size("cuda") == chunk_size(torch.device("cuda:1")) == CHUNK >= 24  # a karyogram in one pass
     assert result.pixels.shape == karyogram.pixels.shape and result.pixels.dtype == karyogram.pixels.dtype
 
 
-def test_each_cell_finished_after_the_network_is_told_in_order(tiny_model, karyogram, monkeypatch):
+def test_each_pass_and_each_cell_finished_after_the_network_is_told_in_order(
+    tiny_model, karyogram, monkeypatch
+):
     enhancer = Enhancer(tiny_model, device="cpu")
     inputs = slice_cells(karyogram.grey).inputs
     events = []
@@ -46,8 +51,9 @@ def test_each_cell_finished_after_the_network_is_told_in_order(tiny_model, karyo
     monkeypatch.setattr(
         Enhancer, "finish_cell", lambda self, y, x: events.append("cell") or finish_cell(self, y, x)
     )
-    told = enhancer.enhance_inputs(inputs, on_cell=lambda done, total: events.append((done, total)))
-    assert events == [step for done in range(1, 25) for step in ("cell", (done, 24))]
+    told = enhancer.enhance_inputs(inputs, on_progress=lambda done, total: events.append((done, total)))
+    network = [(done, 48) for done in range(CPU_CHUNK, 25, CPU_CHUNK)]  # after each forward pass
+    assert events == network + [step for done in range(25, 49) for step in ("cell", (done, 48))]
     assert all(np.array_equal(told.outputs[k], v) for k, v in enhancer.enhance_inputs(inputs).outputs.items())
 
 
@@ -122,7 +128,7 @@ def test_the_cli_says_what_the_staining_depth_did(tiny_model, karyogram, tmp_pat
 def test_an_honest_model_passes_the_guard_untouched(tiny_model, karyogram):
     enhancer = Enhancer(tiny_model, device="cpu")
 
-    def more_contrast(images, on_cell=None):  # ×1.3 about each cell's background
+    def more_contrast(images, on_progress=None):  # ×1.3 about each cell's background
         backgrounds = np.array([background_level(x) for x in images])[:, None, None]
         return np.clip(backgrounds - 1.3 * (backgrounds - images), 0, 1), None
 

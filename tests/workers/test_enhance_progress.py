@@ -1,5 +1,5 @@
-"""The enhancing step moves its job's bar as the cells are finished, between the stage's bounds, and never
-over a state another step wrote meanwhile."""
+"""The enhancing step moves its job's bar as the cells go through the network and are finished after it,
+between the stage's bounds, and never over a state another step wrote meanwhile."""
 
 import pytest
 
@@ -47,9 +47,9 @@ def test_the_bar_moves_through_the_enhancing_stage_as_cells_are_finished(sliced_
     tasks.enhance_cells_task(job_pk=sliced_job.pk)
     sliced_job.refresh_from_db()
     assert sliced_job.state == JobState.ASSEMBLING and sliced_job.progress == HIGH, sliced_job.error
-    assert len(seen) == 24 and seen[0] == LOW
+    assert len(seen) == 24 and seen[0] > LOW  # the network's passes moved it before the first cell's steps
     assert seen == sorted(set(seen))  # one step up per cell finished
-    assert all(LOW < value < HIGH for value in seen[1:])
+    assert all(LOW < value < HIGH for value in seen)
 
 
 def test_a_job_failed_while_its_cells_are_finished_stays_failed_with_its_bar(sliced_job, monkeypatch):
