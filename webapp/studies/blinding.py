@@ -4,8 +4,8 @@ slicer's own text mask (`enhancer.segmentation.segment`) and can be blanked, the
 each region filled with the background just around it in that arm (so no patch outline shows where the
 print's background varies); the original's chromosome pixels inside the slots are never painted.
 Marks of one text line (a comma, an apostrophe, a letter the mask missed between two it caught) are
-blanked with their line. A thin near-black mark too tall for the text mask's glyphs (an arrow drawn at a
-missing chromosome) is found as text too.
+blanked with their line. A near-black mark of thin strokes that the text mask leaves out (an arrow drawn at
+a missing chromosome: too tall for a glyph, or its filled head too thick) is found as text too.
 
 A slot's label (under its underline, or at the foot of its box on exports without underlines) is the
 slot's own and is left alone. Other text inside a slot's box is not: on some exports a header's
@@ -27,7 +27,7 @@ MARGIN = 2  # pixels kept clear between a blanked band and the nearest slot or l
 LINE_GAP = 1.0  # of a letter's height: marks this close on one line are one text line
 LINE_PAD = 0.2  # of a line's height, around it: the blurred or JPEG-ringing edge of its letters
 RING = 6  # pixels: the ring around a blanked region whose background fills it
-GLYPH_TALL = 0.045  # of the image height: the text mask's tallest glyph (`enhancer.segmentation`)
+MARK_SMALL = 0.02  # of the image height: the smallest annotation mark, a small letter's height (less: dust)
 MARK_TALL = 0.1  # of the image height: the tallest thin mark taken for an annotation (an arrow)
 INK = 0.7  # of the way from the background to the ink: how dark an annotation's core is (as the text mask's)
 
@@ -108,9 +108,10 @@ def check_text(grey: np.ndarray, slots: list[tuple[int, int, int, int]]) -> Text
 
 
 def _tall_marks(grey: np.ndarray, seg: Segmentation) -> np.ndarray:
-    """Marks the text mask would take for text (thin strokes with a near-black core) but for being taller
-    (or wider) than its glyphs, up to `MARK_TALL` of the image, clear of chromosomes, underlines and text:
-    an arrow at a missing chromosome, which the segmenter leaves as debris."""
+    """Marks of thin strokes with a near-black core, as the text mask's glyphs, that it left out (taller than
+    a glyph, or with a part too thick for one, as an arrow's filled head), from `MARK_SMALL` to `MARK_TALL`
+    of the image and clear of chromosomes, underlines and text: an arrow at a missing chromosome, which the
+    segmenter leaves as debris."""
     height = grey.shape[0]
     contrast = seg.background - np.percentile(grey, 0.5)
     clear = ~ndi.binary_dilation((seg.labels > 0) | seg.text_mask | seg.underline_mask, iterations=3)
@@ -118,7 +119,7 @@ def _tall_marks(grey: np.ndarray, seg: Segmentation) -> np.ndarray:
     found = np.zeros(grey.shape, bool)
     for number, box in enumerate(ndi.find_objects(marks), start=1):
         mark = marks[box] == number
-        if not GLYPH_TALL * height < max(mark.shape) <= MARK_TALL * height or not clear[box][mark].all():
+        if not MARK_SMALL * height <= max(mark.shape) <= MARK_TALL * height or not clear[box][mark].all():
             continue
         # as the segmenter's text: the darker quarter of the stroke near-black, half a stroke at most
         # 0.0035 of the image height + 1
@@ -135,19 +136,26 @@ def regions_to_blank(
 
     A whole band, because the text mask may catch only some letters of a faint or blurred header; each line
     too, padded, because a header line may reach below the band (the comma of "45,XO") and a line's letters
-    have blurred edges the mask leaves out.
+    have blurred edges the mask leaves out. A line that ends within its pad of a band (or of the image's edge)
+    is drawn up to it, so no strip of the print's grain is left between two smooth fills.
     """
     height, width = shape
     zones = _zones(slots, shape)
     top, bottom = int(min(z[1] for z in zones)), int(np.ceil(max(z[3] for z in zones)))
     regions = []
+    header_end, footer_start = 0, height
     if any(f.where == "header" for f in found) and top - MARGIN > 0:
-        regions.append((0, 0, width, top - MARGIN))
+        header_end = top - MARGIN
+        regions.append((0, 0, width, header_end))
     if any(f.where == "footer" for f in found) and bottom + MARGIN < height:
-        regions.append((0, bottom + MARGIN, width, height))
+        footer_start = bottom + MARGIN
+        regions.append((0, footer_start, width, height))
     for x0, y0, x1, y1 in _lines([f.box for f in found]):
         pad = max(MARGIN, round(LINE_PAD * (y1 - y0)))
-        regions.append((max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)))
+        upper, lower = max(0, y0 - pad), min(height, y1 + pad)
+        upper = min(upper, header_end) if upper - header_end <= pad else upper
+        lower = max(lower, footer_start) if footer_start - lower <= pad else lower
+        regions.append((max(0, x0 - pad), upper, min(width, x1 + pad), lower))
     return regions
 
 

@@ -117,3 +117,45 @@ def test_the_wellcome_arrow_at_the_missing_x_is_found():
     slots = [c.box for c in slice_karyogram(grey).cells]
     below = [f for f in check_text(grey, slots).found if f.box[1] > 900]
     assert [(f.where, f.box) for f in below] == [("margin", (1024, 970, 1045, 1021))]  # right of the X
+
+
+def test_the_wellcome_arrow_is_found_on_a_taller_page():
+    """The same print with more paper below it: the arrow, now 0.043 of the page's height, is no taller than
+    the text mask's glyphs but its filled head is too thick for one; it was found by neither."""
+    grey = read_karyogram(real_karyogram("wellcome_45X_turner_labeled.jpg")).grey
+    grey = np.vstack([grey, np.full((120, grey.shape[1]), np.median(grey), grey.dtype)])
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    check = check_text(grey, slots)
+    below = [f for f in check.found if f.box[1] > 900]
+    assert [(f.where, f.box) for f in below] == [("margin", (1024, 970, 1045, 1021))]  # right of the X
+    out = blank(grey, list(check.regions), check.background, check.chromosomes)
+    assert out[965:1026, 1019:1050].min() > check.background - 0.1  # blanked away
+
+
+def test_a_line_just_below_the_header_band_is_drawn_up_to_it():
+    """Rows of the print left between the band's fill and the line's showed as a grainy seam."""
+    found = [
+        TextOutside("header", (100, 150, 200, 180)),
+        TextOutside("slot", (100, 206, 200, 236)),  # the header's second line, in the top slots' boxes
+        TextOutside("margin", (300, 260, 330, 290)),  # a note well below the band stays its own box
+    ]
+    slots = [(0, 200, 500, 400)]
+    regions = regions_to_blank(found, slots, (500, 600))
+    assert sorted(regions) == [
+        (0, 0, 600, 198),
+        (94, 144, 206, 186),
+        (94, 198, 206, 242),
+        (294, 254, 336, 296),
+    ]
+
+
+def test_the_wellcome_header_leaves_no_strip_between_the_band_and_its_second_line():
+    """Rows 94-98 stayed unpainted above "(TURNER'S SYNDROME)": a faint dotted seam under zoom."""
+    grey = read_karyogram(real_karyogram("wellcome_45X_turner_labeled.jpg")).grey
+    slots = [c.box for c in slice_karyogram(grey).cells]
+    check = check_text(grey, slots)
+    painted = painted_mask(grey.shape, check.regions)
+    second = [r for r in check.regions if r[0] > 0 and r[1] < 110 < r[3]]  # "(TURNER'S SYNDROME)"
+    assert len(second) == 1
+    x0, _, x1, y1 = second[0]
+    assert painted[:y1, x0:x1].all()
