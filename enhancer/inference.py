@@ -3,7 +3,7 @@
 1. `cells.slice_cells` (or `prepare_cells` with a layout at hand): slots, chromosome masks, each
    cell's 256×256 model input and its transform back;
 2. `Enhancer.enhance_inputs`: every cell through G_A, `model.runtime.chunk_size` cells per forward pass
-   (a whole karyogram in one on an accelerator, a few on the CPU) on the enhancer's device, then what the model card asks of each output:
+   (a whole karyogram in one on an accelerator, one on the CPU) on the enhancer's device, then what the model card asks of each output:
    band sharpening (`sharpening`: soft cells brought up to an excellent cell's fine detail), a contrast
    lift (`tone`: faint cells' mid-tones deepened toward an excellent cell's local contrast) and a kept
    background (`background`: no pixel the input shows as background made darker); then, over all the

@@ -19,9 +19,9 @@ from .checkpoint import load_generator
 from .networks import UnetGenerator, per_image_normalisation
 
 CHUNK = 32  # cells per forward pass on an accelerator: a whole karyogram (24) in one, memory bounded
-# On the CPU batching this small network gains nothing (README "Speed"): a few cells per pass, which a
-# progress bar can follow.
-CPU_CHUNK = 4
+# On the CPU batching this small network loses (README "Speed": 24 cells 2.5 s one per pass, 4.6 s in one),
+# and single passes are what a progress bar can follow.
+CPU_CHUNK = 1
 
 
 def ready_for_inference(
@@ -75,7 +75,7 @@ def model_to_unit(batch: torch.Tensor) -> np.ndarray:
 
 
 def chunk_size(device: torch.device | str) -> int:
-    """Cells per forward pass on `device`: a whole karyogram on an accelerator, a few on the CPU."""
+    """Cells per forward pass on `device`: a whole karyogram on an accelerator, one on the CPU."""
     return CPU_CHUNK if torch.device(device).type == "cpu" else CHUNK
 
 
