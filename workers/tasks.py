@@ -1,8 +1,8 @@
 """Celery tasks: thin adapters that load a row, call `enhancer`, store the result.
 
-Pipeline: slice (queue cpu) → enhance (queue gpu, all cells in one batch) → reassemble
-(queue cpu). Each step claims and advances its job through the state machine of
-`webapp.core.models.TrackedWork`, so it is idempotent.
+Pipeline: slice (queue cpu) → enhance (queue gpu; `enhancer.model.runtime.chunk_size` cells per forward
+pass: a whole karyogram on an accelerator, one cell on the CPU) → reassemble (queue cpu). Each step claims
+and advances its job through the state machine of `webapp.core.models.TrackedWork`, so it is idempotent.
 """
 
 import time

@@ -10,12 +10,13 @@ from django.urls import reverse
 from enhancer.template import template_slots
 from tests.conftest import PASSWORD
 from tests.factories import EnhancementJobFactory
-from webapp.cases.models import EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobState, slicing_failed
 
 pytestmark = pytest.mark.django_db
 
 EXACTLY_ONCE = "The layout must name each of 1..22, X and Y (or 1..22 and XY) exactly once."
-REFUSED = "The karyogram could not be sliced: Found 3 rows of chromosomes where a karyogram has 4; give the slot boxes as a layout instead."
+# a refused layout as the worker stores it
+REFUSED = slicing_failed("Found 3 rows of chromosomes where a karyogram has 4.", boxes_help=True)
 
 
 @pytest.fixture
