@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from skimage import measure
 
 from enhancer.segmentation import Segmentation, segment
@@ -161,27 +163,19 @@ def regions_to_blank(
 
 def _lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Boxes of marks on one line (sharing half the smaller one's height) within `LINE_GAP` of a letter's
-    height of each other, merged into one box per line."""
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, (ax0, ay0, ax1, ay1) in enumerate(boxes):
-        for j in range(i):
-            bx0, by0, bx1, by1 = boxes[j]
-            shared = min(ay1, by1) - max(ay0, by0)
-            gap = max(ax0, bx0) - min(ax1, bx1)
-            if shared >= 0.5 * min(ay1 - ay0, by1 - by0) and gap <= LINE_GAP * max(ay1 - ay0, by1 - by0):
-                parent[root(i)] = root(j)
-    merged: dict[int, tuple[int, int, int, int]] = {}
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
-        a = merged.get(root(i), (x0, y0, x1, y1))
-        merged[root(i)] = (min(a[0], x0), min(a[1], y0), max(a[2], x1), max(a[3], y1))
-    return list(merged.values())
+    height of each other, merged into one box per line (the connected groups of such neighbours)."""
+    if not boxes:
+        return []
+    x0, y0, x1, y1 = (np.array(side)[:, None] for side in zip(*boxes, strict=True))
+    height = y1 - y0
+    shared = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)
+    gap = np.maximum(x0, x0.T) - np.minimum(x1, x1.T)
+    near = (shared >= 0.5 * np.minimum(height, height.T)) & (gap <= LINE_GAP * np.maximum(height, height.T))
+    _, line = connected_components(csr_matrix(near), directed=False)
+    return [
+        (int(x0[on].min()), int(y0[on].min()), int(x1[on].max()), int(y1[on].max()))
+        for on in (line == n for n in range(line.max() + 1))
+    ]
 
 
 def blank(
