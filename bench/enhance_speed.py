@@ -8,8 +8,9 @@ mirror ensemble) and for the paper's architecture (ngf 64): the time to enhance 
 torch's FlopCounterMode, divided by this machine's measured matrix-multiply rate), their
 ratio, and one cell at a time (the shipped model through the same module; the paper's the reference's
 way, train-mode batch norm). Also the
-whole `enhance` of a synthetic karyogram (slice + model + reassembly), and each step after the network
-on its cells (the staining depth where it searches its gain: the worst case).
+whole `enhance` of a synthetic karyogram (slice + model + reassembly), the shipped model on its cells
+by cells per forward pass (what `enhancer.model.runtime.chunk_size` chooses), and each step after the
+network on its cells (the staining depth where it searches its gain: the worst case).
 """
 
 import argparse
@@ -27,10 +28,11 @@ import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from enhancer.background import keep_background  # noqa: E402
+from enhancer.cells import slice_cells  # noqa: E402
 from enhancer.inference import SHIPPED_MODEL, Enhancer  # noqa: E402
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram  # noqa: E402
 from enhancer.model.networks import Architecture, UnetGenerator, init_weights, per_image_normalisation  # noqa: E402
-from enhancer.model.runtime import load_for_inference, run_generator  # noqa: E402
+from enhancer.model.runtime import chunk_size, load_for_inference, run_generator  # noqa: E402
 from enhancer.sharpening import sharpen_bands  # noqa: E402
 from enhancer.staining import deepen_staining, karyogram_darkness  # noqa: E402
 from enhancer.synthetic import synthesize  # noqa: E402
@@ -111,6 +113,14 @@ def main() -> None:
     made = synthesize("46,XY", seed=1, quality="poor", severity="moderate")
     karyogram = read_karyogram(encode_karyogram(made.image, ImageInfo("PNG", *made.image.shape[::-1], 1, 8)))
     enhancer = Enhancer(SHIPPED_MODEL, device="cpu")
+    cells = np.stack(list(slice_cells(karyogram.grey).inputs.values()))
+    print(
+        f"the shipped model on this karyogram's {len(cells)} cells, by cells per forward pass "
+        f"(the product's on this device: {chunk_size(enhancer.device)}): "
+        + ", ".join(
+            f"{n}: {seconds:.3f} s" for n, seconds in chunk_seconds(enhancer, cells, args.repeats).items()
+        )
+    )
     whole = median_seconds(lambda: enhancer.enhance(karyogram), args.repeats)
     result = enhancer.enhance(karyogram)
     reblend = median_seconds(lambda: result.reblend(karyogram, {"1": 0.5}), args.repeats)
@@ -124,6 +134,20 @@ def main() -> None:
         + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in steps.items())
     )
     print(f"numpy {np.__version__}")
+
+
+def chunk_seconds(enhancer: Enhancer, cells: np.ndarray, repeats: int) -> dict[int, float]:
+    """Median seconds of the shipped model over `cells` (as inference runs it) at each number of cells per
+    forward pass, the passes interleaved so that a busy machine slows each alike."""
+    sizes = sorted({n for n in (1, 4, 8) if n < len(cells)} | {len(cells)})
+    times: dict[int, list[float]] = {n: [] for n in sizes}
+    run_generator(enhancer.generator, cells[:1], enhancer.device)  # warm-up
+    for _ in range(repeats):
+        for n in sizes:
+            start = time.perf_counter()
+            run_generator(enhancer.generator, cells, enhancer.device, chunk=n)
+            times[n].append(time.perf_counter() - start)
+    return {n: statistics.median(seconds) for n, seconds in times.items()}
 
 
 def post_step_seconds(enhancer: Enhancer, inputs: np.ndarray, repeats: int) -> dict[str, float]:

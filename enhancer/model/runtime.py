@@ -85,12 +85,13 @@ def run_generator(
     images: np.ndarray,
     device: torch.device | str,
     on_chunk: Callable[[int], None] | None = None,
+    chunk: int | None = None,
 ) -> np.ndarray:
-    """N×S×S images in [0, 1] → the generator's images in [0, 1], `chunk_size(device)` cells per forward
-    pass; `on_chunk(done)` is told how many cells are through after each pass."""
+    """N×S×S images in [0, 1] → the generator's images in [0, 1], `chunk` cells per forward pass (default
+    `chunk_size(device)`); `on_chunk(done)` is told how many cells are through after each pass."""
     if len(images) == 0:
         return np.asarray(images, np.float32)
-    step, outputs = chunk_size(device), []
+    step, outputs = chunk or chunk_size(device), []
     for start in range(0, len(images), step):
         outputs.append(model_to_unit(generator(unit_to_model(images[start : start + step]).to(device))))
         if on_chunk is not None:
