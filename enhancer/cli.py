@@ -1,5 +1,6 @@
 """Command line: `python -m enhancer {slice,panels,synth,cells,train,enhance,evaluate} ...`. Works with no
-database or server. `enhance` prints one line per cell the fidelity guard held back, with the reason."""
+database or server. `enhance` prints one line per cell the fidelity guard held back, with the reason, and the
+whole result measured against the original (`karyogram_report`)."""
 
 import argparse
 import json
@@ -309,6 +310,7 @@ def _enhance(args) -> int:
         print(verdict.describe(label))
     if result.staining is not None:
         print(result.staining.describe())
+    print(result.report(karyogram).describe())
     print(
         f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
         f"guard); written to {args.output}"

@@ -10,7 +10,8 @@
    karyogram's cells at once, its staining depth (`staining`: a pale karyogram's darkness brought
    toward an excellent one's by one gain);
 3. `fidelity.guard_cells`: each output checked against its own input, which caps its strength;
-4. `reassembly.blend`: the change of each cell blended into the original at its capped strength.
+4. `reassembly.blend`: the change of each cell blended into the original at its capped strength;
+5. `karyogram_report`: the result measured whole against the original (`EnhancedKaryogram.report`).
 
 `Enhancer` loads a model once and is reused (a worker process keeps one); `model.runtime` runs it
 as its card asks (batch-norm statistics, mirror ensemble).
@@ -26,7 +27,8 @@ from . import SHIPPED_MODEL
 from .background import keep_background
 from .cells import CellTransform, PreparedCells, slice_cells
 from .fidelity import Verdict, guard_cells
-from .io import DecodedKaryogram
+from .io import DecodedKaryogram, grey_of
+from .karyogram_report import KaryogramReport, report_karyogram
 from .model.device import select_device
 from .model.runtime import load_for_inference, run_generator
 from .reassembly import blend
@@ -71,6 +73,12 @@ class EnhancedKaryogram:
         """Pixels for other strengths without running the model again (the blend only), capped by the guard."""
         return blend(
             karyogram.pixels, karyogram.info.max_value, self.cells, self.outputs, strength, self.guard
+        )
+
+    def report(self, karyogram: DecodedKaryogram) -> KaryogramReport:
+        """What this result did to `karyogram`, its original, as a whole (`karyogram_report`)."""
+        return report_karyogram(
+            karyogram.grey, grey_of(self.pixels, karyogram.info.bit_depth), [c.box for c in self.layout.cells]
         )
 
 

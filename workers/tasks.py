@@ -140,7 +140,8 @@ def enhance_cells_task(*, job_pk: int) -> None:
 
 @shared_task(name=queue.REASSEMBLE, **RETRY)
 def reassemble_task(*, job_pk: int) -> None:
-    """Paste the enhanced cells back and write the result in the original's format and as PNG."""
+    """Paste the enhanced cells back, write the result in the original's format and as PNG, and keep its
+    report (the whole result measured against the original)."""
     job = jobs.claim(job_pk, JobState.ASSEMBLING)
     if job is None:
         return
@@ -153,5 +154,6 @@ def reassemble_task(*, job_pk: int) -> None:
 
     def write(current):
         current.result.name, current.result_png.name = job.result.name, job.result_png.name
+        current.report = job.report
 
     jobs.advance(job_pk, JobState.ASSEMBLING, JobState.DONE, seconds=time.perf_counter() - start, write=write)

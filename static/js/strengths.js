@@ -1,9 +1,10 @@
 // Per-cell strength sliders of the result page: a change is sent to the job API (only the blend runs
-// again, not the model) and the cell's preview and the enhanced karyogram update in place, without a
-// page reload. "Apply to all" sets every cell at once. A download asked for while a change is being
-// applied starts once it is, so the file has the strengths shown. Whether a change applied is said in the
-// "All cells" row and beside each cell changed (that row is out of view when one low in the gallery is moved).
-// Without script the form posts as before.
+// again, not the model) and the cell's preview, the enhanced karyogram and the whole karyogram's figures
+// (measured again on the new result) update in place, without a page reload. "Apply to all" sets every
+// cell at once. A download asked for while a change is being applied starts once it is, so the file has
+// the strengths shown. Whether a change applied is said in the "All cells" row and beside each cell
+// changed (that row is out of view when one low in the gallery is moved). Without script the form posts
+// as before.
 (function () {
   const form = document.getElementById("strengths");
   if (!form) return;
@@ -30,6 +31,25 @@
       const cell = form.querySelector(`[data-cell='${label}'] [data-cell-status]`);
       if (cell) cell.textContent = text;
     });
+  }
+
+  // The whole karyogram's figures describe the result as downloaded: they follow each change applied.
+  function showReport(report) {
+    const card = document.querySelector("[data-job-report]");
+    if (!card || !report) return;
+    report.figures.forEach((figure) => {
+      const row = card.querySelector(`[data-report-figure='${figure.name}']`);
+      if (!row) return;
+      row.querySelector("[data-report-value]").textContent = figure.value;
+      row.querySelector("[data-report-meaning]").textContent = figure.meaning;
+      const holds = row.querySelector("[data-report-holds]");
+      holds.dataset.reportHolds = String(figure.holds);
+      holds.textContent = figure.holds === null ? "— not measured" : figure.holds ? "✓ yes" : "✗ no";
+    });
+    const verdict = card.querySelector("[data-report-verdict]");
+    const missed = report.shortfalls;
+    verdict.textContent = missed.length ? `Below target: ${missed.join("; ")}.` : "Every target measured holds.";
+    verdict.classList.toggle("warning-text", missed.length > 0);
   }
 
   function message(body, response) {
@@ -62,6 +82,7 @@
         const slider = sliders.find((s) => s.dataset.strength === cell.label);
         if (slider && !(cell.label in pending)) { slider.value = cell.strength; show(slider); }
       });
+      showReport(body.report);
       say("Applied.", labels, everyCell);
     } catch (err) {
       say("Not applied: " + err.message, labels, everyCell);

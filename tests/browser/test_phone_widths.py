@@ -2,9 +2,10 @@
 
 import pytest
 
+from enhancer.karyogram_report import KaryogramReport
 from tests.conftest import PASSWORD
 from tests.factories import EnhancementJobFactory, KaryogramFactory, trained_model_versions
-from webapp.cases.models import JobState
+from webapp.cases.models import EnhancementJob, JobState
 from webapp.studies import services
 
 WIDTH, HEIGHT = 390, 844
@@ -67,6 +68,9 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
     case.notes = "See https://lims.example.org/" + "a1b2c3" * 40
     case.save()
     job = karyograms[0].jobs.get()
+    EnhancementJob.objects.filter(pk=job.pk).update(
+        report=KaryogramReport(0.9712, 1.008, 1.02, 1.05, 0.844, 0.851, 21).to_json()
+    )  # its whole-karyogram card, a figure below target
     export = KaryogramFactory(case=case, name="2019-03-14_bone-marrow_G-banded_karyogram_export_final.png")
     EnhancementJobFactory(
         karyogram=export,
@@ -85,6 +89,12 @@ def test_case_and_curator_pages_fit_a_phone(phone, live_server, make_user, finis
     assert (
         panes[1]["y"] >= panes[0]["y"] + panes[0]["height"] and min(p["width"] for p in panes) > 0.8 * WIDTH
     )
+    # The whole karyogram's figures: each row a card within the phone's width, not a table scrolling sideways.
+    report = technologist.locator("[data-job-report]")
+    report.scroll_into_view_if_needed()
+    box = report.bounding_box()
+    assert report.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    assert report.locator(".table-scroll").evaluate("(t) => t.scrollWidth <= t.clientWidth")
     curator_page = phone("cora")
     widths |= _widths(
         curator_page,

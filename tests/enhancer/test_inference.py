@@ -110,18 +110,24 @@ def test_a_random_weight_model_is_held_back_on_every_cell_with_its_reason(
     assert [line.split(":")[0] for line in lines[:24]] == [f"cell {v}" for v in result.guard]
     assert all("left as original — the model" in line for line in lines[:24])
     assert "24 held back by the fidelity guard" in lines[-1]
+    assert lines[-2].startswith("whole karyogram against the original: mask IoU 1.000, length 1.000")
     assert np.array_equal(read_karyogram(tmp_path / "out.png").pixels, karyogram.pixels)
 
 
-def test_the_cli_says_what_the_staining_depth_did(tiny_model, karyogram, tmp_path, capsys):
-    """The shipped card asks for the staining depth: its gain is printed, as the library reports it."""
+def test_the_cli_says_what_the_staining_depth_and_the_whole_result_did(
+    tiny_model, karyogram, tmp_path, capsys
+):
+    """The shipped card asks for the staining depth: its gain is printed, as the library reports it, then
+    the whole result measured against the original."""
     result = Enhancer(device="cpu").enhance(karyogram)
     assert result.staining is not None and result.staining.target == Enhancer().staining_depth.target_darkness
     source = tmp_path / "in.png"
     source.write_bytes(encode_karyogram(karyogram.pixels, karyogram.info))
     assert main(["enhance", str(source), "-o", str(tmp_path / "out.png"), "--device", "cpu"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-2] == result.staining.describe() and lines[-2].startswith("staining ")
+    assert lines[-3] == result.staining.describe() and lines[-3].startswith("staining ")
+    assert lines[-2] == result.report(karyogram).describe()
+    assert lines[-2].startswith("whole karyogram against the original: mask IoU ")
     assert Enhancer(tiny_model, device="cpu").enhance(karyogram).staining is None  # a card without the step
 
 

@@ -14,6 +14,7 @@ from enhancer.fidelity import Verdict, capped_strength
 from enhancer.io import SUFFIX
 from enhancer.iscn import IscnError
 from enhancer.iscn import parse as parse_karyotype
+from enhancer.karyogram_report import KaryogramReport
 from enhancer.slot_counts import layout_warnings
 from enhancer.staining import Deepening
 from webapp.core import queue
@@ -307,6 +308,14 @@ class EnhancementJob(TrackedWork):
         help_text="what the model's staining depth did to the whole karyogram (gain, darkness before and after, "
         "the excellent level); empty for models without that step",
     )
+    report = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="the result measured whole against the original, with no ground truth (mask IoU, length, grid "
+        "texture, band contrast, homolog agreement before and after: `enhancer.karyogram_report`); measured "
+        "again at each strength change, so it describes the result as downloaded; empty before the job is done "
+        "and for jobs finished before results were measured",
+    )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)
@@ -378,6 +387,12 @@ class EnhancementJob(TrackedWork):
     def staining_depth(self) -> Deepening | None:
         """What the staining depth did to this karyogram (None: not enhanced yet, or a model without it)."""
         return Deepening.from_json(self.staining) if self.staining else None
+
+    @property
+    def karyogram_report(self) -> KaryogramReport | None:
+        """The result as downloaded measured whole against the original (None: not done yet, or done before
+        results were measured)."""
+        return KaryogramReport.from_json(self.report) if self.report else None
 
     def get_absolute_url(self) -> str:
         return reverse("job-detail", args=[self.pk])

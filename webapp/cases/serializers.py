@@ -76,6 +76,54 @@ class StainingSerializer(serializers.Serializer):
     description = serializers.CharField(source="describe", help_text="the same in plain words")
 
 
+class ReportFigureSerializer(serializers.Serializer):
+    """One figure of the whole karyogram's report beside the target it is held to."""
+
+    name = serializers.CharField(
+        help_text="e.g. mask IoU, length, grid texture, band contrast, homolog agreement"
+    )
+    value = serializers.CharField(help_text='as shown, e.g. "0.968", "1.03×" or "0.844 → 0.835"')
+    target = serializers.CharField(help_text="the product's target for a whole karyogram, e.g. ≥ 0.95")
+    holds = serializers.BooleanField(
+        allow_null=True, help_text="whether the target holds; null: not measured"
+    )
+    meaning = serializers.CharField(help_text="what the figure says, in plain words")
+
+
+class KaryogramReportSerializer(serializers.Serializer):
+    """The result as downloaded measured whole against the original, with no ground truth
+    (`enhancer.karyogram_report`); the guard judged each cell on its own, this the karyogram as a whole."""
+
+    mask_iou = serializers.FloatField(
+        help_text="chromosome masks of result and original, inside the slot boxes"
+    )
+    length_ratio = serializers.FloatField(
+        help_text="the result's chromosomes along the original's medial axes, over the original's"
+    )
+    grid_ratio = serializers.FloatField(
+        help_text="checkerboard (period-2) energy inside the chromosomes, over the original's"
+    )
+    band_contrast_ratio = serializers.FloatField(
+        help_text="band-scale contrast inside the chromosomes, over the original's"
+    )
+    homolog_corr_before = serializers.FloatField(
+        allow_null=True,
+        help_text="mean band-profile correlation of the homolog pairs in the original; null: no pair compared",
+    )
+    homolog_corr_after = serializers.FloatField(allow_null=True, help_text="the same in the result")
+    homolog_pairs = serializers.IntegerField(help_text="how many homolog pairs were compared")
+    figures = ReportFigureSerializer(
+        many=True, help_text="each figure beside its target, as the job page shows them"
+    )
+    shortfalls = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the targets that do not hold, in plain words; empty: all measured hold",
+    )
+    description = serializers.CharField(
+        source="describe", help_text="the same in one line, as the command line says it"
+    )
+
+
 class JobCellSerializer(serializers.Serializer):
     label = serializers.CharField()
     box = serializers.ListField(child=serializers.IntegerField())
@@ -129,6 +177,13 @@ class JobSerializer(JobProgressSerializer):
         read_only=True,
         help_text="null before the cells are enhanced, or for a model without the staining depth",
     )
+    report = KaryogramReportSerializer(
+        source="karyogram_report",
+        allow_null=True,
+        read_only=True,
+        help_text="the result as downloaded measured whole against the original (measured again at each strength "
+        "change); null before the job is done, and for jobs finished before results were measured",
+    )
     layout_warnings = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -153,6 +208,7 @@ class JobSerializer(JobProgressSerializer):
             "cell_count",
             "cells",
             "staining",
+            "report",
             "layout_warnings",
             "layout_guess",
             "panels",

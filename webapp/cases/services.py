@@ -3,7 +3,9 @@
 Uploads are validated by decoding them (bounded) before anything is stored; a job's cell
 arrays (the original's pixels as decoded once by its slicing step, the cells' model inputs, masks,
 transforms and outputs) live beside its result in media storage (npz, loaded without pickle);
-rendering the enhanced karyogram is one function used by the worker and by strength changes.
+rendering the enhanced karyogram is one function used by the worker and by strength changes, and each
+render measures the result whole against the original (`enhancer.karyogram_report`), so the job's report
+always describes the file it serves.
 """
 
 import hashlib
@@ -23,7 +25,8 @@ from django.db import transaction
 from PIL import Image
 
 from enhancer.cells import CellTransform, PreparedCells, prepare_cells
-from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
+from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, grey_of, read_karyogram
+from enhancer.karyogram_report import report_karyogram
 from enhancer.panels import panel_files
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
@@ -364,10 +367,20 @@ def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray)
     )
 
 
+def _measured_report(job: EnhancementJob, layout: Layout, original: np.ndarray, pixels: np.ndarray) -> dict:
+    """The enhanced `pixels` measured whole against the `original`'s inside the slot boxes, as the job stores it
+    (`KaryogramReport.to_json`): measured on every render, so that it describes the result as downloaded."""
+    bit_depth = image_info(job.karyogram).bit_depth
+    boxes = [c.box for c in layout.cells]
+    return report_karyogram(grey_of(original, bit_depth), grey_of(pixels, bit_depth), boxes).to_json()
+
+
 def render_result(job: EnhancementJob) -> None:
-    """Blend the model's change into the original with each cell's strength; store both files and the
-    gallery's cell previews (the worker's last step; the caller saves the row)."""
+    """Blend the model's change into the original with each cell's strength; measure it whole against the
+    original and store both files and the gallery's cell previews (the worker's last step; the caller saves
+    the row)."""
     original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
+    job.report = _measured_report(job, layout, original, pixels)
     _write_result(job, pixels, original)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
@@ -408,14 +421,16 @@ def _store_strengths(job: EnhancementJob, strengths: dict[str, float]) -> dict[s
 
 
 def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None:
-    """Change per-cell strengths and re-render: only the blend runs, not the model.
+    """Change per-cell strengths and re-render: only the blend runs, not the model, then the result is measured
+    again against the original.
 
     The strengths are saved in a short transaction and the render runs outside it, holding no row lock.
-    Its files replace the job's only if no other change of strengths committed meanwhile (that change's
-    own render then wins), so the result always shows the strengths stored.
+    Its files and report replace the job's only if no other change of strengths committed meanwhile (that
+    change's own render then wins), so the result always shows the strengths stored and the report describes it.
     """
     wanted = _store_strengths(job, strengths)
     original, layout, pixels = _blend(job, wanted)
+    report = _measured_report(job, layout, original, pixels)
     _write_result(job, pixels, original)
     rendered = _result_files(job)
     with transaction.atomic():
@@ -424,8 +439,10 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
         replaced = _result_files(current)
         if won:
             current.result.name, current.result_png.name = job.result.name, job.result_png.name
-            current.save(update_fields=["result", "result_png", "updated"])
+            current.report = report
+            current.save(update_fields=["result", "result_png", "report", "updated"])
         job.result.name, job.result_png.name = current.result.name, current.result_png.name
+        job.report = current.report
         job.updated = current.updated
         stale = replaced - rendered if won else rendered - replaced
         transaction.on_commit(lambda: [default_storage.delete(name) for name in stale])

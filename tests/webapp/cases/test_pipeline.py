@@ -45,6 +45,16 @@ def test_upload_reaches_done_with_a_result_like_the_original(api_as, celery_work
     assert job["progress"] == 100 and len(job["cells"]) == 24 and job["model_version"]
     assert [c["objects"] for c in job["cells"] if c["label"] == "8"] == [3]
     assert set(job["timings"]) == {"slicing", "enhancing", "assembling"}
+    # The reassembly step measured the whole result against the original and kept it on the job.
+    report = job["report"]
+    assert [f["name"] for f in report["figures"]] == [
+        "mask IoU",
+        "length",
+        "grid texture",
+        "band contrast",
+        "homolog agreement",
+    ]
+    assert 0 < report["mask_iou"] <= 1 and report["homolog_pairs"] > 0
     result = api.get(job["result_url"])
     assert result.status_code == 200
     enhanced = read_karyogram(b"".join(result.streaming_content))

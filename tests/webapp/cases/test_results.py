@@ -63,6 +63,7 @@ def test_one_cells_strength_is_set_by_a_json_call_and_its_preview_follows(
         assert cell["applied_strength"] == min(cell["strength"], cap)
     done_job.refresh_from_db()
     assert body["updated"] and done_job.result.name != before["result"]
+    assert body["report"]["description"] == done_job.karyogram_report.describe()  # the new result's
     assert not default_storage.exists(before["result"])  # the replaced file is gone
     assert _preview(done_job, "1", "enhanced") == _preview(
         done_job, "1", "original"
@@ -190,12 +191,14 @@ def test_a_render_overtaken_by_a_newer_change_does_not_replace_the_result(
         return blend(*args, **kwargs)
 
     monkeypatch.setattr(services, "blend", overtaken)
-    kept = done_job.result.name
+    kept, kept_report = done_job.result.name, done_job.report
     files_before = set(default_storage.listdir(f"jobs/{done_job.uid}")[1])
     with django_capture_on_commit_callbacks(execute=True):
         services.set_cell_strengths(done_job, {"1": 0.0})
+    assert done_job.report == kept_report  # the report stays the one of the result kept
     done_job.refresh_from_db()
     assert done_job.result.name == kept and default_storage.exists(kept)
+    assert done_job.report == kept_report
     assert set(default_storage.listdir(f"jobs/{done_job.uid}")[1]) == files_before  # its files were discarded
 
 

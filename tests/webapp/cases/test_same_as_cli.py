@@ -73,10 +73,10 @@ def test_the_web_result_is_the_cli_result_bit_for_bit(api_as, karyogram_png, set
     assert not np.array_equal(web.pixels, original)  # the model changed something: the test compares work
     # The cells the guard held back are the ones the command line names, for the same reasons.
     held = {r.label: r.verdict.reason for r in job.cell_rows.all() if r.verdict and not r.verdict.passed}
-    assert [line.split(":")[0] for line in run.stdout.splitlines()[:-2]] == [f"cell {k}" for k in held]
+    assert [line.split(":")[0] for line in run.stdout.splitlines()[:-3]] == [f"cell {k}" for k in held]
     assert all(reason in run.stdout for reason in held.values())
     # What the staining depth did to the karyogram: the same words in the command line, the API and the page.
-    said = run.stdout.splitlines()[-2]
+    said = run.stdout.splitlines()[-3]
     assert said.startswith("staining ") and said == job.staining_depth.describe()
     body = api.get(f"/api/jobs/{job.pk}/").json()
     assert body["staining"]["description"] == said
@@ -86,6 +86,13 @@ def test_the_web_result_is_the_cli_result_bit_for_bit(api_as, karyogram_png, set
     client.force_login(user)
     page = client.get(job.get_absolute_url()).content.decode()
     assert f"<p data-job-staining>{escape(said[0].upper() + said[1:])}." in page
+    # The whole result measured against the original: the same figures in the command line and the API.
+    whole = run.stdout.splitlines()[-2]
+    assert (
+        whole.startswith("whole karyogram against the original: ")
+        and whole == job.karyogram_report.describe()
+    )
+    assert body["report"]["description"] == whole
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from enhancer.karyogram_report import HOMOLOG_TOLERANCE, KaryogramReport, report_karyogram
+from enhancer.metrics import background_and_threshold, chromosome_mask, homolog_axes
+from enhancer.synthetic import synthesize
+
+
+@pytest.fixture(scope="module")
+def made():
+    made = synthesize("46,XY", seed=5, quality="excellent", width=900, height=750)
+    grey = made.image.astype(np.float64) / 255
+    return grey, [tuple(s["box"]) for s in made.truth["slots"]]
+
+
+def test_an_unchanged_karyogram_holds_every_target_but_band_contrast(made):
+    grey, boxes = made
+    report = report_karyogram(grey, grey, boxes)
+    assert (report.mask_iou, report.length_ratio, report.grid_ratio, report.band_contrast_ratio) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert report.homolog_pairs >= 15 and report.homolog_corr_after == report.homolog_corr_before > 0.5
+    assert [f.holds for f in report.figures()] == [True, True, True, False, True]
+    assert report.shortfalls() == ["band contrast 1.00× (target ≥ 1.2×)"]
+    assert report.describe().endswith("below target: band contrast 1.00× (target ≥ 1.2×)")
+
+
+def test_a_result_that_paints_texture_and_blurs_homologs_apart_is_said_to_miss_those_targets(made):
+    grey, boxes = made
+    _, threshold = background_and_threshold(grey)
+    flattened = grey.copy()
+    for x0, y0, x1, y1 in boxes:  # one homolog of each pair loses its bands: the pair agrees less
+        slot = chromosome_mask(grey[y0:y1, x0:x1], threshold)
+        pair = homolog_axes(slot)
+        if pair is None:
+            continue
+        labels, _ = ndi.label(slot)
+        row, col = np.rint(pair[0].points[len(pair[0].points) // 2]).astype(int)
+        assert labels[row, col], "the axis runs inside its chromosome"
+        one = labels == labels[row, col]
+        view = flattened[y0:y1, x0:x1]
+        view[one] = ndi.gaussian_filter(view, 6)[one]
+    checker = 0.03 * (np.indices(grey.shape).sum(axis=0) % 2 * 2 - 1)
+    report = report_karyogram(grey, np.clip(flattened + checker, 0, 1), boxes)
+    assert report.homolog_corr_after < report.homolog_corr_before - HOMOLOG_TOLERANCE
+    missed = report.shortfalls()
+    assert any(m.startswith("grid texture ") for m in missed)
+    assert any(m.startswith("homolog agreement ") and m.endswith("(target not lower)") for m in missed)
+
+
+def test_a_karyogram_without_homolog_pairs_is_not_judged_on_them_and_survives_json():
+    grey = np.ones((200, 300))
+    grey[50:150, 100:120] = 0.3  # one chromosome, no pair
+    report = report_karyogram(grey, grey, [(0, 0, 300, 200)])
+    assert report.homolog_corr_before is None and report.homolog_pairs == 0
+    homologs = report.figures()[-1]
+    assert homologs.holds is None and homologs.value == "—"
+    assert not any(m.startswith("homolog") for m in report.shortfalls())
+    assert KaryogramReport.from_json(report.to_json()) == report
+
+
+def test_images_of_different_shapes_are_refused(made):
+    grey, boxes = made
+    with pytest.raises(ValueError, match="the result is"):
+        report_karyogram(grey, grey[:-1], boxes)
