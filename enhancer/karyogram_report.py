@@ -4,7 +4,7 @@ The fidelity guard judges each cell alone, with bounds wide enough for single ce
 it cell by cell and still come back changed as a whole (every homolog pair a little less alike, say). So
 the result is also measured whole, with no ground truth, as the product's targets for real karyograms
 are stated: mask IoU and length along the original's medial axes, grid energy, band contrast, and the
-agreement of the homologs' band profiles before and after (`metrics.karyogram_fidelity`). The CLI prints
+agreement of the homologs' band profiles before and after (`metrics.KaryogramReference`). The CLI prints
 it and the web app shows it on the job page and in the API, saying plainly where a target does not hold.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .metrics import karyogram_fidelity
+from .metrics import KaryogramReference
 
 # The product's targets for a real karyogram as a whole (tighter than the guard's per-cell bounds).
 MIN_MASK_IOU = 0.95
@@ -122,6 +122,20 @@ def _measured(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
+def report_against(reference: KaryogramReference, enhanced: np.ndarray) -> KaryogramReport:
+    """The report of `enhanced` (grey, the original's shape) against an original measured once."""
+    figures = reference.measure(enhanced)
+    return KaryogramReport(
+        mask_iou=round(figures["mask_iou"], 4),
+        length_ratio=round(figures["length_ratio"], 4),
+        grid_ratio=round(figures["grid_ratio"], 4),
+        band_contrast_ratio=round(figures["band_contrast_ratio"], 4),
+        homolog_corr_before=_measured(figures["homolog_corr_before"]),
+        homolog_corr_after=_measured(figures["homolog_corr_after"]),
+        homolog_pairs=int(figures["homolog_pairs"]),
+    )
+
+
 def report_karyogram(
     original: np.ndarray,
     enhanced: np.ndarray,
@@ -132,15 +146,4 @@ def report_karyogram(
     `boxes` (x0, y0, x1, y1), where the chromosomes are, so that labels and headers do not count."""
     if original.shape != enhanced.shape:
         raise ValueError(f"the result is {enhanced.shape}, the original {original.shape}")
-    figures = karyogram_fidelity(
-        np.asarray(original, np.float64), np.asarray(enhanced, np.float64), boxes, data_range
-    )
-    return KaryogramReport(
-        mask_iou=round(figures["mask_iou"], 4),
-        length_ratio=round(figures["length_ratio"], 4),
-        grid_ratio=round(figures["grid_ratio"], 4),
-        band_contrast_ratio=round(figures["band_contrast_ratio"], 4),
-        homolog_corr_before=_measured(figures["homolog_corr_before"]),
-        homolog_corr_after=_measured(figures["homolog_corr_after"]),
-        homolog_pairs=int(figures["homolog_pairs"]),
-    )
+    return report_against(KaryogramReference(original, boxes, data_range), enhanced)

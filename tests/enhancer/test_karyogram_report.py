@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from enhancer.karyogram_report import HOMOLOG_TOLERANCE, KaryogramReport, report_karyogram
-from enhancer.metrics import background_and_threshold, chromosome_mask, homolog_axes
+from enhancer.karyogram_report import HOMOLOG_TOLERANCE, KaryogramReport, report_against, report_karyogram
+from enhancer.metrics import KaryogramReference, background_and_threshold, chromosome_mask, homolog_axes
 from enhancer.synthetic import synthesize
 
 
@@ -63,7 +63,16 @@ def test_a_karyogram_without_homolog_pairs_is_not_judged_on_them_and_survives_js
     assert KaryogramReport.from_json(report.to_json()) == report
 
 
+def test_an_original_measured_once_reports_each_result_as_afresh(made):
+    grey, boxes = made
+    reference = KaryogramReference(grey, boxes)
+    for result in (ndi.gaussian_filter(grey, 1), np.clip(2 * grey - ndi.gaussian_filter(grey, 2), 0, 1)):
+        assert report_against(reference, result) == report_karyogram(grey, result, boxes)
+
+
 def test_images_of_different_shapes_are_refused(made):
     grey, boxes = made
     with pytest.raises(ValueError, match="the result is"):
         report_karyogram(grey, grey[:-1], boxes)
+    with pytest.raises(ValueError, match="the result is"):
+        report_against(KaryogramReference(grey, boxes), grey[:, :-1])

@@ -4,7 +4,7 @@ Uploads are validated by decoding them (bounded) before anything is stored; a jo
 arrays (the original's pixels as decoded once by its slicing step, the cells' model inputs, masks,
 transforms and outputs) live beside its result in media storage (npz, loaded without pickle);
 rendering the enhanced karyogram is one function used by the worker and by strength changes, and each
-render measures the result whole against the original (`enhancer.karyogram_report`), so the job's report
+render measures the result whole against the original (`measuring`), so the job's report
 always describes the file it serves.
 """
 
@@ -25,8 +25,7 @@ from django.db import transaction
 from PIL import Image
 
 from enhancer.cells import CellTransform, PreparedCells, prepare_cells
-from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, grey_of, read_karyogram
-from enhancer.karyogram_report import report_karyogram
+from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
 from enhancer.panels import panel_files
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
@@ -35,6 +34,7 @@ from webapp.audit.models import AuditEvent
 from webapp.core import queue, storage
 from webapp.core.storage import put_file
 
+from .measuring import measured_report
 from .models import Case, EnhancementJob, JobState, Karyogram
 
 
@@ -367,20 +367,12 @@ def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray)
     )
 
 
-def _measured_report(job: EnhancementJob, layout: Layout, original: np.ndarray, pixels: np.ndarray) -> dict:
-    """The enhanced `pixels` measured whole against the `original`'s inside the slot boxes, as the job stores it
-    (`KaryogramReport.to_json`): measured on every render, so that it describes the result as downloaded."""
-    bit_depth = image_info(job.karyogram).bit_depth
-    boxes = [c.box for c in layout.cells]
-    return report_karyogram(grey_of(original, bit_depth), grey_of(pixels, bit_depth), boxes).to_json()
-
-
 def render_result(job: EnhancementJob) -> None:
     """Blend the model's change into the original with each cell's strength; measure it whole against the
     original and store both files and the gallery's cell previews (the worker's last step; the caller saves
     the row)."""
     original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    job.report = _measured_report(job, layout, original, pixels)
+    job.report = measured_report(job, layout, original, pixels)
     _write_result(job, pixels, original)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
@@ -430,7 +422,7 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
     """
     wanted = _store_strengths(job, strengths)
     original, layout, pixels = _blend(job, wanted)
-    report = _measured_report(job, layout, original, pixels)
+    report = measured_report(job, layout, original, pixels)
     _write_result(job, pixels, original)
     rendered = _result_files(job)
     with transaction.atomic():
