@@ -51,50 +51,50 @@ class KaryogramReport:
     homolog_pairs: int
 
     def figures(self) -> list[Figure]:
-        """Each figure beside its target, in the order a reader checks them."""
-        homologs_measured = self.homolog_corr_before is not None and self.homolog_corr_after is not None
+        """Each figure beside its target, in the order a reader checks them; a target is judged on the
+        value as shown, so that what a reader sees and the verdict agree (1.030 is within 3 %)."""
+        iou, length = round(self.mask_iou, 3), round(self.length_ratio, 3)
+        grid, contrast = round(self.grid_ratio, 2), round(self.band_contrast_ratio, 2)
+        before, after = self.homolog_corr_before, self.homolog_corr_after
+        measured = before is not None and after is not None
         return [
             Figure(
                 "mask IoU",
-                f"{self.mask_iou:.3f}",
+                f"{iou:.3f}",
                 f"≥ {MIN_MASK_IOU:g}",
-                self.mask_iou >= MIN_MASK_IOU,
+                iou >= MIN_MASK_IOU,
                 "how much of the original's chromosome area the result keeps, and no more",
             ),
             Figure(
                 "length",
-                f"{self.length_ratio:.3f}",
+                f"{length:.3f}",
                 f"within {MAX_LENGTH_CHANGE:.0%}",
-                abs(self.length_ratio - 1) <= MAX_LENGTH_CHANGE,
+                round(abs(length - 1), 3) <= MAX_LENGTH_CHANGE,
                 "chromosome length along the original's medial axes, over the original's",
             ),
             Figure(
                 "grid texture",
-                f"{self.grid_ratio:.2f}×",
+                f"{grid:.2f}×",
                 f"≤ {MAX_GRID_RATIO:g}×",
-                self.grid_ratio <= MAX_GRID_RATIO,
+                grid <= MAX_GRID_RATIO,
                 "checkerboard (period-2) energy inside the chromosomes, over the original's",
             ),
             Figure(
                 "band contrast",
-                f"{self.band_contrast_ratio:.2f}×",
+                f"{contrast:.2f}×",
                 f"≥ {MIN_BAND_CONTRAST:g}×",
-                self.band_contrast_ratio >= MIN_BAND_CONTRAST,
+                contrast >= MIN_BAND_CONTRAST,
                 "band-scale contrast inside the chromosomes, over the original's; an export already as "
                 "contrasted as excellent ones is left near 1×",
             ),
             Figure(
                 "homolog agreement",
-                f"{self.homolog_corr_before:.3f} → {self.homolog_corr_after:.3f}"
-                if homologs_measured
-                else "—",
+                f"{before:.3f} → {after:.3f}" if measured else "—",
                 "not lower",
-                (self.homolog_corr_after >= self.homolog_corr_before - HOMOLOG_TOLERANCE)
-                if homologs_measured
-                else None,
+                round(before - after, 3) <= HOMOLOG_TOLERANCE if measured else None,
                 f"band-profile correlation of the two homologs, mean of {self.homolog_pairs} pairs, "
                 "original → result"
-                if homologs_measured
+                if measured
                 else "no homolog pair could be compared",
             ),
         ]
@@ -111,10 +111,12 @@ class KaryogramReport:
         return f"whole karyogram against the original: {shown}; {verdict}"
 
     def to_json(self) -> dict:
+        """The figures as stored (a job's `report`)."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping) -> "KaryogramReport":
+        """The report `to_json` stored."""
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
@@ -68,6 +70,29 @@ def test_an_original_measured_once_reports_each_result_as_afresh(made):
     reference = KaryogramReference(grey, boxes)
     for result in (ndi.gaussian_filter(grey, 1), np.clip(2 * grey - ndi.gaussian_filter(grey, 2), 0, 1)):
         assert report_against(reference, result) == report_karyogram(grey, result, boxes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "holds"),
+    [
+        ("length_ratio", 1.03, True),  # on the limit: within 3 %
+        ("length_ratio", 0.969, False),  # 3.1 % shorter
+        ("grid_ratio", 1.1049, True),  # shown 1.10×, the limit
+        ("grid_ratio", 1.106, False),  # shown 1.11×
+        ("mask_iou", 0.9496, True),  # shown 0.950
+    ],
+)
+def test_a_target_is_judged_on_the_value_as_shown(field, value, holds):
+    report = KaryogramReport(1.0, 1.0, 1.0, 1.3, 0.8, 0.8, 3)
+    shown = {f.name: f for f in replace(report, **{field: value}).figures()}
+    name = {"length_ratio": "length", "grid_ratio": "grid texture", "mask_iou": "mask IoU"}[field]
+    assert shown[name].holds is holds
+
+
+def test_homologs_are_said_to_agree_less_past_the_tolerance_as_shown():
+    report = KaryogramReport(1.0, 1.0, 1.0, 1.3, 0.8440, 0.8440 - HOMOLOG_TOLERANCE - 0.0001, 22)
+    assert report.figures()[-1].holds  # a fall of 0.0051 shows as 0.005
+    assert not replace(report, homolog_corr_after=0.8440 - 0.006).figures()[-1].holds
 
 
 def test_images_of_different_shapes_are_refused(made):

@@ -20,10 +20,18 @@ from enhancer.baselines import (
 )
 from enhancer.io import read_karyogram
 from enhancer.metrics import (
+    KaryogramReference,
+    background_and_threshold,
     band_agreement,
+    band_contrast,
     cell_metrics,
+    chromosome_mask,
+    grid_ratio,
+    homolog_axes,
+    homolog_correlation,
     karyogram_fidelity,
     length_ratio,
+    mask_iou,
     medial_axes,
     ssim_map,
 )
@@ -229,6 +237,35 @@ def test_karyogram_fidelity_without_a_reference():
     blurred = karyogram_fidelity(grey, ndi.gaussian_filter(grey, 2), boxes)
     assert blurred["band_contrast_ratio"] < 0.8 and blurred["grid_ratio"] < 1
     assert blurred["homolog_corr_after"] != blurred["homolog_corr_before"]
+
+
+def test_a_reference_measured_once_gives_the_figures_of_each_measure_taken_alone():
+    made = synthesize("46,XY", seed=6, quality="poor", severity="mild", width=900, height=750)
+    grey = made.image.astype(np.float64) / 255
+    boxes = [tuple(s["box"]) for s in made.truth["slots"]]
+    enhanced = np.clip(grey + 0.5 * (grey - ndi.gaussian_filter(grey, 2)), 0, 1)
+    _, threshold = background_and_threshold(grey)
+    in_slots = np.zeros(grey.shape, bool)
+    for x0, y0, x1, y1 in boxes:
+        in_slots[y0:y1, x0:x1] = True
+    mask_o, mask_e = (chromosome_mask(image, threshold) & in_slots for image in (grey, enhanced))
+    before, after = [], []
+    for x0, y0, x1, y1 in boxes:
+        slot = mask_o[y0:y1, x0:x1]
+        if (pair := homolog_axes(slot)) is not None:
+            before.append(homolog_correlation(grey[y0:y1, x0:x1], slot, pair))
+            after.append(homolog_correlation(enhanced[y0:y1, x0:x1], slot, pair))
+    reference = KaryogramReference(grey, boxes)
+    for figures in (reference.measure(enhanced), karyogram_fidelity(grey, enhanced, boxes)):
+        assert figures == {
+            "mask_iou": mask_iou(mask_o, mask_e),
+            "length_ratio": length_ratio(mask_o, mask_e),
+            "grid_ratio": grid_ratio(enhanced, grey, mask_o),
+            "band_contrast_ratio": band_contrast(enhanced, mask_o) / band_contrast(grey, mask_o),
+            "homolog_corr_before": np.mean(before),
+            "homolog_corr_after": np.mean(after),
+            "homolog_pairs": len(before),
+        }
 
 
 def test_karyogram_fidelity_agrees_in_direction_with_the_outside_check(tmp_path):

@@ -372,7 +372,7 @@ def render_result(job: EnhancementJob) -> None:
     original and store both files and the gallery's cell previews (the worker's last step; the caller saves
     the row)."""
     original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    job.report = measured_report(job, layout, original, pixels)
+    job.report = measured_report(job, layout, original, pixels, keep=False)  # a worker renders a job once
     _write_result(job, pixels, original)
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
