@@ -9,7 +9,7 @@ Gaussian σ 1 then unsharp radius 4 amount 1, NLM) and by the model, and prints 
 share of cells passed, capped and left as original, the quantiles of each measure, the black it adds
 (`enhancer.black_limit`) and what failed.
 `real` enhances each real karyogram with the guard on and off, writes both, prints
-`enhancer.metrics.karyogram_fidelity` and ../shared/tools/real_eval.py for each, and the guard's
+`enhancer.metrics.KaryogramReference` and ../shared/tools/real_eval.py for each, and the guard's
 time per karyogram.
 """
 
@@ -35,7 +35,7 @@ from enhancer.cells import slice_cells
 from enhancer.fidelity import guard_cells, judge_cell, problems
 from enhancer.inference import SHIPPED_MODEL, Enhancer
 from enhancer.io import ImageInfo, encode_karyogram, read_karyogram, write_karyogram
-from enhancer.metrics import cell_chromosomes, karyogram_fidelity
+from enhancer.metrics import KaryogramReference, cell_chromosomes
 from enhancer.segmentation import background_level
 from enhancer.slicing import LayoutError
 from enhancer.synthetic import synthesize
@@ -190,10 +190,11 @@ def real(args) -> None:
         for label, verdict in guarded.guard.items():
             if not verdict.passed:
                 print("   ", verdict.describe(label))
+        reference = KaryogramReference(karyogram.grey, boxes)  # the original, measured once for both
         for name, result in (("guard off", unguarded), ("guard on", guarded)):
             out = args.output / f"{path.stem}.{name.replace(' ', '_')}{path.suffix}"
             write_karyogram(result.pixels, karyogram.info, out)
-            ours = karyogram_fidelity(karyogram.grey, read_karyogram(out).grey, boxes)
+            ours = reference.measure(read_karyogram(out).grey)
             print(f"  {name}: ours " + json.dumps({k: round(v, 3) for k, v in ours.items()}))
             print(f"  {name}: real_eval " + json.dumps(real_eval(path, out, layout_path)))
 

@@ -395,17 +395,6 @@ class KaryogramReference:
         }
 
 
-def karyogram_fidelity(
-    original: np.ndarray,
-    enhanced: np.ndarray,
-    boxes: Sequence[tuple[int, int, int, int]],
-    data_range: float = 1.0,
-) -> dict[str, float]:
-    """What an enhancement did to a real karyogram with no ground truth, inside the slot boxes
-    (x0, y0, x1, y1): `KaryogramReference.measure` for one result."""
-    return KaryogramReference(original, boxes, data_range).measure(enhanced)
-
-
 def homolog_axes(mask: np.ndarray, axes: Sequence[Axis] | None = None) -> tuple[Axis, Axis] | None:
     """The axes of the two largest objects of a slot when they are alike in size (a homolog pair),
     picked from `axes` (the mask's `medial_axes`) when already found."""
