@@ -51,13 +51,14 @@
         document.querySelectorAll(`[data-job-waiting='${id}']`).forEach((el) => { el.textContent = job.waiting_for_worker || ""; el.hidden = !job.waiting_for_worker; });
         // offered only where they can change the outcome (the job's remedies: not for an image without chromosomes)
         const remedies = job.remedies || [];
+        document.querySelectorAll(`[data-job-cancel='${id}']`).forEach((el) => { el.hidden = !job.cancellable; });
         document.querySelectorAll(`[data-job-editor='${id}']`).forEach((el) => { el.hidden = job.state !== "failed" || !remedies.includes("boxes"); });
         document.querySelectorAll(`[data-job-split='${id}']`).forEach((el) => {
           const panels = (job.panels || []).length;
           el.hidden = !remedies.includes("split");
           if (panels) el.textContent = `Split into ${panels} karyograms`;
         });
-        if (job.state === "done" || job.state === "failed") {
+        if (["done", "failed", "cancelled"].includes(job.state)) {
           clearInterval(timer);
           polled.delete(id);
           if (status && status.dataset.job === String(id)) window.location.reload();

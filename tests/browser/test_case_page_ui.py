@@ -80,3 +80,26 @@ def test_a_panel_is_moved_to_its_own_patients_case_from_its_row(
     assert page.url == live_server.url + right.get_absolute_url()
     assert Karyogram.objects.get(pk=panel.pk).case == right
     assert Karyogram.objects.get(pk=figure.pk).case == figure.case
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_is_cancelled_from_its_row_and_the_row_follows_it_to_its_end(page, job_on_case_page):
+    """A job started on the wrong file is stopped from the case page: asked to confirm, the row says
+    "Cancelling" until the worker's next step ends it, then "Cancelled" without a reload."""
+    job = job_on_case_page(JobState.ENHANCING, 40)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click(f"[data-job-cancel='{job.pk}'] button")
+    page.wait_for_selector(f"[data-job-state='{job.pk}']:text-is('Cancelling')")
+    assert asked == [
+        f"Cancel job {job.pk}? It stops for good; the original stays, and the job can be run again."
+    ]
+    assert f"Cancelling job {job.pk}" in page.inner_text("body") and page.url.endswith(
+        job.karyogram.case.get_absolute_url()
+    )
+    assert page.locator(f"[data-job-cancel='{job.pk}']").is_hidden()  # asked once
+    page.evaluate("window.notReloaded = true")
+    assert EnhancementJob.objects.claim(job.pk, JobState.ENHANCING) is None  # the worker's next step ends it
+    page.wait_for_selector(f"[data-job-state='{job.pk}']:text-is('Cancelled')")
+    assert page.evaluate("window.notReloaded") is True

@@ -28,6 +28,7 @@ PK_MODELS = {
     "job-cell-image": "cases.EnhancementJob",
     "job-strengths": "cases.EnhancementJob",
     "job-retry": "cases.EnhancementJob",
+    "job-cancel": "cases.EnhancementJob",
     "job-split": "cases.EnhancementJob",
     "rate-study": "studies.Study",
     "study-state": "studies.Study",

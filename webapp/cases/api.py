@@ -127,6 +127,12 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     serializer_class = JobSerializer
     permission_classes = [TechnologistOrAdmin]
 
+    def retrieve(self, request, pk=None):
+        """A job with its options, cells, warnings, timings, report and result."""
+        job = self.get_object()
+        services.measure_unmeasured(job)
+        return Response(self.get_serializer(job).data)
+
     # Polling reads the job row alone, every second: not its karyogram nor its cells.
     @action(detail=True, queryset=EnhancementJob.objects.all(), serializer_class=JobProgressSerializer)
     def progress(self, request, pk=None):
@@ -148,6 +154,18 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         return Response(
             JobSerializer(new, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(request=None, responses={202: JobProgressSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Stop a job started by mistake: a queued job is cancelled at once (state `cancelled`), a running one
+        before its next step (`stage` "Cancelling" until then). Refused once it has ended."""
+        job = self.get_object()
+        cancelled = EnhancementJob.objects.cancel(job.pk)
+        if cancelled is None:
+            job.refresh_from_db()
+            raise ValidationError({"state": [f"Nothing to cancel: the job is {job.stage.lower()}."]})
+        return Response(JobProgressSerializer(cancelled).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={201: KaryogramSerializer(many=True)})
     @action(detail=True, methods=["post"])

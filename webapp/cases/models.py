@@ -224,6 +224,7 @@ class JobState(models.TextChoices):
     ASSEMBLING = "assembling", "Assembling"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 def job_path(instance: "EnhancementJob", name: str) -> str:
@@ -256,6 +257,7 @@ class EnhancementJob(TrackedWork):
     """One enhancement of a karyogram: slice (cpu) → enhance (gpu) → reassemble (cpu)."""
 
     ACTIVE_STATES = (JobState.QUEUED, JobState.SLICING, JobState.ENHANCING, JobState.ASSEMBLING)
+    CANCELLABLE_STATES = ACTIVE_STATES
     PROGRESS_AT = {
         JobState.QUEUED: 0,
         JobState.SLICING: 5,
@@ -314,9 +316,13 @@ class EnhancementJob(TrackedWork):
         help_text="the result measured whole against the original, with no ground truth (mask IoU, length, grid "
         "texture, band contrast, homolog agreement before and after: `enhancer.karyogram_report`); measured "
         "again at each strength change, so it describes the result as downloaded; empty before the job is done "
-        "and for jobs finished before results were measured",
+        "(a job finished before results were measured is measured when it is first shown)",
     )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
+    cancel_requested = models.BooleanField(
+        default=False,
+        help_text="a person asked to stop it: a queued job ends at once, a running one before its next step",
+    )
     timings = models.JSONField(default=dict, blank=True)
     result = models.FileField(upload_to=job_path, max_length=255, blank=True)
     result_png = models.FileField(upload_to=job_path, max_length=255, blank=True)
@@ -329,6 +335,12 @@ class EnhancementJob(TrackedWork):
 
     def record_step(self, state: str, seconds: float) -> None:
         self.timings = {**self.timings, state: round(seconds, 3)}
+
+    @property
+    def stage(self) -> str:
+        """Where the job stands, as its pages and the API say it: "Cancelling" between a cancel asked of a
+        running job and its stop, otherwise its state."""
+        return "Cancelling" if self.cancel_requested and self.is_active else self.get_state_display()
 
     @property
     def layout_warnings(self) -> list[str]:
@@ -368,11 +380,13 @@ class EnhancementJob(TrackedWork):
         is its verdict on the image, the same on every run: a figure can be split into its panels, and where the
         image holds chromosomes, slot boxes corrected by a person get past it (boxes given before included). Any
         other failure (storage, a model gone, a worker lost) can end otherwise when run again as it is. A finished
-        job whose slot counts look wrong can have its boxes corrected. None while it runs, for a figure already
-        split (its panels are enhanced on their own) and for an image without chromosomes: running it again, with
-        or without boxes, could only end the same way."""
+        job whose slot counts look wrong can have its boxes corrected, and a cancelled one run again as it was.
+        None while it runs, for a figure already split (its panels are enhanced on their own) and for an image
+        without chromosomes: running it again, with or without boxes, could only end the same way."""
         if self.state == JobState.DONE:
             return [Remedy.BOXES] if self.layout_warnings and not self.split_into else []
+        if self.state == JobState.CANCELLED:
+            return [] if self.split_into else [Remedy.RETRY]
         if self.state != JobState.FAILED or self.split_into:
             return []
         sliced = self.layout_guess is not None or self.panels or self.error.startswith(SLICING_FAILED)

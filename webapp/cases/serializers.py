@@ -138,7 +138,13 @@ class JobCellSerializer(serializers.Serializer):
 class JobProgressSerializer(serializers.ModelSerializer):
     """What a page polling a running job needs, and nothing of the case: it is read every second, unaudited."""
 
-    stage = serializers.CharField(source="get_state_display", read_only=True)
+    stage = serializers.CharField(
+        read_only=True,
+        help_text='where the job stands, in words: its state, or "Cancelling" once a cancel is asked',
+    )
+    cancellable = serializers.BooleanField(
+        source="is_cancellable", read_only=True, help_text="whether POST cancel/ can still stop it"
+    )
     error = serializers.CharField(
         read_only=True,
         help_text="why the job failed, as the web pages say it; empty otherwise",
@@ -148,9 +154,9 @@ class JobProgressSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="what can change the outcome of a failed job (or the slot counts of a finished one): split (a "
         "figure of several karyograms: POST split/), boxes (run again with corrected slot boxes, on its page), "
-        "retry (run again as it is: the failure was not the slicer's verdict on the image); empty while it runs, "
-        "when it finished well, for a figure already split and for an image without chromosomes, where running "
-        "it again could only end the same way",
+        "retry (run again as it is: the failure was not the slicer's verdict on the image, or it was cancelled); "
+        "empty while it runs, when it finished well, for a figure already split and for an image without "
+        "chromosomes, where running it again could only end the same way",
     )
     waiting_for_worker = serializers.CharField(
         read_only=True,
@@ -160,7 +166,17 @@ class JobProgressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EnhancementJob
-        fields = ["id", "state", "stage", "progress", "error", "waiting_for_worker", "panels", "remedies"]
+        fields = [
+            "id",
+            "state",
+            "stage",
+            "progress",
+            "cancellable",
+            "error",
+            "waiting_for_worker",
+            "panels",
+            "remedies",
+        ]
         read_only_fields = fields
 
 
@@ -182,7 +198,7 @@ class JobSerializer(JobProgressSerializer):
         allow_null=True,
         read_only=True,
         help_text="the result as downloaded measured whole against the original (measured again at each strength "
-        "change); null before the job is done, and for jobs finished before results were measured",
+        "change); null before the job is done, and where its cells can no longer be read to measure it",
     )
     layout_warnings = serializers.ListField(
         child=serializers.CharField(),
@@ -199,6 +215,7 @@ class JobSerializer(JobProgressSerializer):
             "state",
             "stage",
             "progress",
+            "cancellable",
             "error",
             "waiting_for_worker",
             "attempts",

@@ -10,6 +10,7 @@ always describes the file it serves.
 
 import hashlib
 import io
+import logging
 import re
 import secrets
 import unicodedata
@@ -36,6 +37,8 @@ from webapp.core.storage import put_file
 
 from .measuring import measured_report
 from .models import Case, EnhancementJob, JobState, Karyogram
+
+log = logging.getLogger(__name__)
 
 
 class UploadError(ValueError):
@@ -114,7 +117,7 @@ def retry_job(job: EnhancementJob, user, layout: dict | None = None) -> Enhancem
     """Run a job's karyogram again as a new job, with the same options or corrected slot boxes; refused
     while the job runs, and for a figure split into its panels (it could only fail the same way again)."""
     if job.is_active:
-        raise RetryRefused(f"The job is still {job.state}; wait for it to finish or fail.")
+        raise RetryRefused(f"The job is still {job.state}; wait for it to finish, or cancel it.")
     panels = [p.original_name for p in job.karyogram.split_panels.all()]
     if panels:
         raise RetryRefused(
@@ -377,6 +380,23 @@ def render_result(job: EnhancementJob) -> None:
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")
+
+
+def measure_unmeasured(job: EnhancementJob) -> None:
+    """Measure the result of a job that finished before results were measured (its `report` empty), when it is
+    first shown. Kept only while that result is still the one served: a strength change committed meanwhile
+    keeps its own report. A result that cannot be measured (its cells' files gone) is logged and shown as it is."""
+    if job.state != JobState.DONE or job.report is not None or not job.result:
+        return
+    try:
+        original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
+    except OSError:
+        log.exception("job %s: its cells could not be read to measure its result", job.pk)
+        return
+    report = measured_report(job, layout, original, pixels)
+    served = EnhancementJob.objects.filter(pk=job.pk, report__isnull=True, result=job.result.name)
+    if report is not None and served.update(report=report):
+        job.report = report
 
 
 def _result_files(job: EnhancementJob) -> set[str]:

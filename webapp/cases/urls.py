@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("jobs/<int:pk>/strengths/", views.StrengthView.as_view(), name="job-strengths"),
     path("jobs/<int:pk>/retry/", views.RetryView.as_view(), name="job-retry"),
+    path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("jobs/<int:pk>/split/", views.SplitPanelsView.as_view(), name="job-split"),
 ]

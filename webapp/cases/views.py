@@ -198,6 +198,7 @@ class JobDetailView(TechnologistPage, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         job = self.object
+        services.measure_unmeasured(job)
         context["cells"] = list(job.cell_rows.all())
         shared = services.shared_strength(context["cells"])  # as "Apply to all" left it
         context["strength_all"] = job.strength if shared is None else shared
@@ -280,6 +281,27 @@ class SplitPanelsView(TechnologistPage, View):
             f"({', '.join(p.original_name for p in panels)}); each is being enhanced.",
         )
         return redirect(job.karyogram.case)
+
+
+class JobCancelView(TechnologistPage, View):
+    """Stop a job that was started by mistake (wrong file, wrong options): a queued one ends at once, a running
+    one before its next step; it can then be run again as it was. Back to the page it was asked from (the job's
+    or its case's)."""
+
+    def post(self, request, pk):
+        job = get_object_or_404(EnhancementJob.objects.select_related("karyogram"), pk=pk)
+        cancelled = EnhancementJob.objects.cancel(job.pk)
+        if cancelled is None:
+            job.refresh_from_db()
+            messages.error(request, f"Nothing to cancel: job {job.pk} is {job.stage.lower()}.")
+        elif cancelled.state == JobState.CANCELLED:
+            messages.success(request, f"Job {job.pk} is cancelled and will not run; its original is kept.")
+        else:
+            messages.success(
+                request, f"Cancelling job {job.pk}: it stops once its {cancelled.state} step ends."
+            )
+        case_page = job.karyogram.case.get_absolute_url()
+        return redirect(case_page if request.POST.get("from") == "case" else job.get_absolute_url())
 
 
 LAYOUT_REFUSED = "layout-refused"  # session key: refused slot boxes, for the job page it redirects to

@@ -59,6 +59,39 @@ def test_the_report_describes_the_stored_result_and_follows_a_strength_change(
     assert original.shortfalls() == ["band contrast 1.00× (target ≥ 1.2×)"]  # nothing sharpened
 
 
+def test_a_job_finished_before_results_were_measured_is_measured_when_first_shown(
+    client, api_as, make_user, karyogram_png, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    user = make_user("technologist", "tech-for-study")
+    job = services.start_job(KaryogramFactory(case__created_by=user, png=karyogram_png), user, enqueue=False)
+    for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
+        step(job_pk=job.pk)
+    EnhancementJob.objects.filter(pk=job.pk).update(report=None)  # as a job done before migration 0014
+    job.refresh_from_db()
+    page = _page(client, job)
+    assert "data-job-report" in page and escape(_stored(job).shortfalls()[0]) in page
+    assert EnhancementJob.objects.get(pk=job.pk).karyogram_report == _stored(job)
+
+    EnhancementJob.objects.filter(pk=job.pk).update(report=None)
+    assert (
+        api_as("technologist").get(f"/api/jobs/{job.pk}/").json()["report"]["mask_iou"]
+        == _stored(job).mask_iou
+    )
+
+    stale = EnhancementJob.objects.get(pk=job.pk)  # read before a strength change that then commits
+    EnhancementJob.objects.filter(pk=job.pk).update(report=None, result="jobs/elsewhere.png")
+    services.measure_unmeasured(stale)
+    assert EnhancementJob.objects.get(pk=job.pk).report is None  # not the served result's: not kept
+
+
+def test_a_result_whose_cells_are_gone_is_shown_without_a_report(client, finished_karyograms, caplog):
+    job = finished_karyograms(1)[0].jobs.get()  # a result file, no cells stored
+    page = _page(client, job)
+    assert "data-job-report" not in page and "Before and after" in page
+    assert "its cells could not be read to measure its result" in caplog.text
+
+
 def test_the_report_round_trips_through_the_row():
     job = EnhancementJobFactory(state=JobState.DONE, report=MEASURED.to_json())
     assert EnhancementJob.objects.get(pk=job.pk).karyogram_report == MEASURED
@@ -88,7 +121,7 @@ def _page(client, job: EnhancementJob) -> str:
 
 def test_the_job_page_shows_each_figure_and_says_which_target_does_not_hold(client, finished_karyograms):
     job = finished_karyograms(1)[0].jobs.get()
-    assert "data-job-report" not in _page(client, job)  # done before results were measured: no card
+    assert "data-job-report" not in _page(client, job)  # no report, and no cells to measure one from
     EnhancementJob.objects.filter(pk=job.pk).update(report=MEASURED.to_json())
     page = _page(client, job)
     card = page.split("data-job-report")[1].split("</section>")[0]

@@ -119,7 +119,7 @@ def test_the_retry_button_refuses_a_job_still_running_as_the_api_does(client, ma
     job = EnhancementJobFactory(state=JobState.ENHANCING, karyogram__case__created_by=tech)
     client.login(username="tech", password=PASSWORD)
     response = client.post(reverse("job-retry", args=[job.pk]), follow=True)
-    assert "The job is still enhancing; wait for it to finish or fail." in response.content.decode()
+    assert "The job is still enhancing; wait for it to finish, or cancel it." in response.content.decode()
     assert EnhancementJob.objects.count() == 1
 
 

@@ -97,7 +97,9 @@ def test_cancel_ends_a_queued_run_at_once_and_asks_a_running_one_to_stop():
     training.refresh_from_db()
     assert training.state == RunState.CANCELLED and training.finished
     assert runs.cancel(training.pk) is None
-    assert jobs.cancel(EnhancementJobFactory().pk) is None  # jobs declare no cancellable state
+    version = ModelVersionFactory()
+    comparison = ModelComparison.objects.create(first=version, second=version, created_by=queued.created_by)
+    assert ModelComparison.objects.cancel(comparison.pk) is None  # comparisons declare no cancellable state
 
 
 @pytest.mark.parametrize("kind", [EnhancementJob, TrainingRun, ModelComparison])
