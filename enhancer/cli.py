@@ -295,7 +295,7 @@ def _train(args) -> int:
 
 def _enhance(args) -> int:
     from .inference import SHIPPED_MODEL, Enhancer
-    from .io import write_karyogram
+    from .io import LOSSY_FORMATS, write_karyogram
 
     if not 0.0 <= args.strength <= 1.0:
         raise ValueError("--strength must be between 0 and 1")
@@ -310,7 +310,8 @@ def _enhance(args) -> int:
         print(verdict.describe(label))
     if result.staining is not None:
         print(result.staining.describe())
-    print(result.report(karyogram).describe())
+    lossy = karyogram.info.format in LOSSY_FORMATS
+    print(result.report(karyogram, read_karyogram(args.output).pixels if lossy else None).describe())
     print(
         f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
         f"guard); written to {args.output}"

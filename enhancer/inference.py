@@ -75,10 +75,12 @@ class EnhancedKaryogram:
             karyogram.pixels, karyogram.info.max_value, self.cells, self.outputs, strength, self.guard
         )
 
-    def report(self, karyogram: DecodedKaryogram) -> KaryogramReport:
-        """What this result did to `karyogram`, its original, as a whole (`karyogram_report`)."""
+    def report(self, karyogram: DecodedKaryogram, written: np.ndarray | None = None) -> KaryogramReport:
+        """What this result did to `karyogram`, its original, as a whole (`karyogram_report`); `written`: its
+        pixels as a file holds them, where that differs (a JPEG's, decoded again)."""
+        pixels = self.pixels if written is None else written
         return report_karyogram(
-            karyogram.grey, grey_of(self.pixels, karyogram.info.bit_depth), [c.box for c in self.layout.cells]
+            karyogram.grey, grey_of(pixels, karyogram.info.bit_depth), [c.box for c in self.layout.cells]
         )
 
 

@@ -21,6 +21,7 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 80_000_000
 FORMATS = ("PNG", "TIFF", "JPEG", "BMP")
 SUFFIX = {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}  # what a result is written as
+LOSSY_FORMATS = frozenset({"JPEG"})  # whose encoding changes the pixels written
 READABLE_SUFFIXES = frozenset({*SUFFIX.values(), ".tiff", ".jpeg"})  # file names taken as karyograms
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -196,3 +198,16 @@ def test_the_shipped_model_runs_as_its_card_says_mirror_ensembled():
     assert enhancer.contrast_lift == ContrastLift.from_card(enhancer.card) is not None
     assert enhancer.keeps_background
     assert enhancer.staining_depth == StainingDepth.from_card(enhancer.card) is not None
+
+
+def test_the_cli_measures_a_jpeg_result_as_written(karyogram, tmp_path, capsys):
+    """A JPEG's encoding changes the pixels: the whole-karyogram line describes the file written."""
+    jpeg_info = dataclasses.replace(karyogram.info, format="JPEG")
+    source = tmp_path / "in.jpg"
+    source.write_bytes(encode_karyogram(karyogram.pixels, jpeg_info))
+    assert main(["enhance", str(source), "-o", str(tmp_path / "out.jpg"), "--device", "cpu"]) == 0
+    original = read_karyogram(source)
+    result = Enhancer(device="cpu").enhance(original)
+    written = read_karyogram(tmp_path / "out.jpg").pixels
+    assert not np.array_equal(written, result.pixels)  # the encoding moved some grey levels
+    assert capsys.readouterr().out.splitlines()[-2] == result.report(original, written).describe()

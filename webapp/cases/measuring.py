@@ -16,7 +16,6 @@ import numpy as np
 from enhancer.io import grey_of
 from enhancer.karyogram_report import report_against
 from enhancer.metrics import KaryogramReference
-from enhancer.slicing import Layout
 
 from .models import EnhancementJob
 
@@ -28,14 +27,17 @@ _references: OrderedDict[str, KaryogramReference] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _reference(job: EnhancementJob, layout: Layout, original: np.ndarray, keep: bool) -> KaryogramReference:
+Box = tuple[int, int, int, int]
+
+
+def _reference(job: EnhancementJob, boxes: list[Box], original: np.ndarray, keep: bool) -> KaryogramReference:
     """The job's original measured: from this process's last few, or afresh (kept there when `keep`)."""
     key = str(job.uid)
     with _lock:
         if key in _references:
             _references.move_to_end(key)
             return _references[key]
-    reference = KaryogramReference(grey_of(original, job.karyogram.bit_depth), [c.box for c in layout.cells])
+    reference = KaryogramReference(grey_of(original, job.karyogram.bit_depth), boxes)
     if keep:
         with _lock:
             _references[key] = reference
@@ -45,13 +47,13 @@ def _reference(job: EnhancementJob, layout: Layout, original: np.ndarray, keep: 
 
 
 def measured_report(
-    job: EnhancementJob, layout: Layout, original: np.ndarray, pixels: np.ndarray, keep: bool = True
+    job: EnhancementJob, boxes: list[Box], original: np.ndarray, pixels: np.ndarray, keep: bool = True
 ) -> dict | None:
-    """The enhanced `pixels` measured whole against the `original`'s inside the slot boxes, as the job
+    """The enhanced `pixels` measured whole against the `original`'s inside the slot `boxes`, as the job
     stores it (`KaryogramReport.to_json`), or None where the measurement failed. `keep=False` for a
     process that renders a job once (the worker's reassembly)."""
     try:
-        reference = _reference(job, layout, original, keep)
+        reference = _reference(job, boxes, original, keep)
         return report_against(reference, grey_of(pixels, job.karyogram.bit_depth)).to_json()
     except Exception:  # the report describes the result; it must never stop its delivery
         logger.exception("job %s: the result could not be measured against the original", job.pk)

@@ -210,14 +210,8 @@ class JobSerializer(JobProgressSerializer):
     class Meta:
         model = EnhancementJob
         fields = [
-            "id",
+            *JobProgressSerializer.Meta.fields,
             "karyogram",
-            "state",
-            "stage",
-            "progress",
-            "cancellable",
-            "error",
-            "waiting_for_worker",
             "attempts",
             "model_version",
             "device",
@@ -228,8 +222,6 @@ class JobSerializer(JobProgressSerializer):
             "report",
             "layout_warnings",
             "layout_guess",
-            "panels",
-            "remedies",
             "timings",
             "created",
             "started",

@@ -26,14 +26,21 @@ from django.db import transaction
 from PIL import Image
 
 from enhancer.cells import CellTransform, PreparedCells, prepare_cells
-from enhancer.io import DecodedKaryogram, ImageError, ImageInfo, encode_karyogram, read_karyogram
+from enhancer.io import (
+    LOSSY_FORMATS,
+    DecodedKaryogram,
+    ImageError,
+    ImageInfo,
+    encode_karyogram,
+    read_karyogram,
+)
 from enhancer.panels import panel_files
 from enhancer.reassembly import blend
 from enhancer.slicing import Cell, Layout
 from enhancer.template import template_slots
 from webapp.audit.models import AuditEvent
 from webapp.core import queue, storage
-from webapp.core.storage import put_file
+from webapp.core.storage import put_file, read_file
 
 from .measuring import measured_report
 from .models import Case, EnhancementJob, JobState, Karyogram
@@ -344,8 +351,9 @@ def _blend(job: EnhancementJob, strengths: dict[str, float]) -> tuple[np.ndarray
     return original, cells.layout, pixels
 
 
-def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray) -> None:
-    """Store the enhanced karyogram in the original's format and as PNG under new names, set on `job`.
+def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Store the enhanced karyogram in the original's format and as PNG under new names, set on `job`, and
+    return the pixels as served: those of the file written (a JPEG's as its encoding left them).
 
     Where no cell is changed (every strength 0, or the guard left every cell as it was) the download is
     the uploaded file itself, byte for byte: a JPEG saved again would lose a few grey levels everywhere.
@@ -355,11 +363,14 @@ def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray)
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
+    served = pixels
     if np.array_equal(pixels, original):
         with job.karyogram.original.open("rb") as uploaded:
             data = uploaded.read()
     else:
         data = encode_karyogram(pixels, info)
+        if info.format in LOSSY_FORMATS:
+            served = read_karyogram(data).pixels
     job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", data)
     job.result_png.name = (
         job.result.name
@@ -368,6 +379,7 @@ def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray)
             f"jobs/{job.uid}/enhanced-{version}.png", encode_karyogram(png_pixels, png_info)
         )
     )
+    return served
 
 
 def render_result(job: EnhancementJob) -> None:
@@ -375,8 +387,8 @@ def render_result(job: EnhancementJob) -> None:
     original and store both files and the gallery's cell previews (the worker's last step; the caller saves
     the row)."""
     original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    job.report = measured_report(job, layout, original, pixels, keep=False)  # a worker renders a job once
-    _write_result(job, pixels, original)
+    served = _write_result(job, pixels, original)
+    job.report = measured_report(job, _boxes(layout), original, served, keep=False)  # a worker renders once
     if not default_storage.exists(cell_preview_path(job, layout.cells[0].label, "original")):
         _save_cell_previews(job, layout, original, "original")
     _save_cell_previews(job, layout, pixels, "enhanced")
@@ -385,18 +397,24 @@ def render_result(job: EnhancementJob) -> None:
 def measure_unmeasured(job: EnhancementJob) -> None:
     """Measure the result of a job that finished before results were measured (its `report` empty), when it is
     first shown. Kept only while that result is still the one served: a strength change committed meanwhile
-    keeps its own report. A result that cannot be measured (its cells' files gone) is logged and shown as it is."""
-    if job.state != JobState.DONE or job.report is not None or not job.result:
+    keeps its own report. A result that cannot be measured (its files gone) is logged and shown as it is."""
+    boxes = [tuple(c.box) for c in job.cell_rows.all()]
+    if job.state != JobState.DONE or job.report is not None or not job.result or not boxes:
         return
     try:
-        original, layout, pixels = _blend(job, {c.label: c.strength for c in job.cell_rows.all()})
-    except OSError:
-        log.exception("job %s: its cells could not be read to measure its result", job.pk)
+        original, served = original_pixels(job), read_karyogram(read_file(job.result.name)).pixels
+    except (OSError, ImageError):
+        log.exception("job %s: its original or result could not be read to measure the result", job.pk)
         return
-    report = measured_report(job, layout, original, pixels)
-    served = EnhancementJob.objects.filter(pk=job.pk, report__isnull=True, result=job.result.name)
-    if report is not None and served.update(report=report):
+    report = measured_report(job, boxes, original, served)
+    still_served = EnhancementJob.objects.filter(pk=job.pk, report__isnull=True, result=job.result.name)
+    if report is not None and still_served.update(report=report):
         job.report = report
+
+
+def _boxes(layout: Layout) -> list[tuple[int, int, int, int]]:
+    """The slot boxes a result is measured inside."""
+    return [c.box for c in layout.cells]
 
 
 def _result_files(job: EnhancementJob) -> set[str]:
@@ -442,8 +460,7 @@ def set_cell_strengths(job: EnhancementJob, strengths: dict[str, float]) -> None
     """
     wanted = _store_strengths(job, strengths)
     original, layout, pixels = _blend(job, wanted)
-    report = measured_report(job, layout, original, pixels)
-    _write_result(job, pixels, original)
+    report = measured_report(job, _boxes(layout), original, _write_result(job, pixels, original))
     rendered = _result_files(job)
     with transaction.atomic():
         current = EnhancementJob.objects.select_for_update().get(pk=job.pk)

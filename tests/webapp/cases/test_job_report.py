@@ -7,12 +7,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils.html import escape
 
-from enhancer.io import read_karyogram
+from enhancer.io import encode_karyogram, read_karyogram
 from enhancer.karyogram_report import KaryogramReport, report_karyogram
 from tests.conftest import PASSWORD
 from tests.factories import EnhancementJobFactory, KaryogramFactory
 from webapp.cases import services
-from webapp.cases.models import EnhancementJob, JobState
+from webapp.cases.models import EnhancementJob, JobCell, JobState
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +38,18 @@ def _stored(job: EnhancementJob) -> KaryogramReport:
     return report_karyogram(original.grey, result.grey, [tuple(c.box) for c in job.cell_rows.all()])
 
 
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_the_report_describes_the_stored_result_and_follows_a_strength_change(
-    make_user, karyogram_png, settings, tmp_path
+    make_user, karyogram_png, settings, tmp_path, suffix
 ):
     settings.MEDIA_ROOT = tmp_path
     user = make_user("technologist", "report-tech")
-    job = services.start_job(KaryogramFactory(case__created_by=user, png=karyogram_png), user, enqueue=False)
+    upload = karyogram_png
+    if suffix == ".jpg":  # a JPEG result is measured as its encoding left it, as it downloads
+        png = read_karyogram(karyogram_png)
+        upload = encode_karyogram(png.pixels, replace(png.info, format="JPEG"))
+    karyogram = KaryogramFactory(case__created_by=user, png=upload, name=f"k{suffix}")
+    job = services.start_job(karyogram, user, enqueue=False)
     for step in (tasks.slice_karyogram_task, tasks.enhance_cells_task, tasks.reassemble_task):
         step(job_pk=job.pk)
     job.refresh_from_db()
@@ -85,11 +91,14 @@ def test_a_job_finished_before_results_were_measured_is_measured_when_first_show
     assert EnhancementJob.objects.get(pk=job.pk).report is None  # not the served result's: not kept
 
 
-def test_a_result_whose_cells_are_gone_is_shown_without_a_report(client, finished_karyograms, caplog):
-    job = finished_karyograms(1)[0].jobs.get()  # a result file, no cells stored
+def test_a_result_whose_file_is_gone_is_shown_without_a_report(client, finished_karyograms, caplog):
+    job = finished_karyograms(1)[0].jobs.get()
+    JobCell.objects.create(job=job, label="1", index=0, box=[0, 0, 60, 90], object_count=1)
+    default_storage.delete(job.result.name)
     page = _page(client, job)
     assert "data-job-report" not in page and "Before and after" in page
-    assert "its cells could not be read to measure its result" in caplog.text
+    assert "its original or result could not be read to measure the result" in caplog.text
+    assert EnhancementJob.objects.get(pk=job.pk).report is None
 
 
 def test_the_report_round_trips_through_the_row():
