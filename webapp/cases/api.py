@@ -227,7 +227,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         prefers `image/png`)."""
         job = self.get_object()
         if job.state != JobState.DONE or not job.result:
-            no_result = "there is no result" if job.state == JobState.FAILED else "there is no result yet"
+            no_result = "there is no result yet" if job.is_active else "there is no result"
             raise ValidationError({"state": [f"{_job_is(job)}; {no_result}."]})
         wanted = request.query_params.get("as")
         if wanted is not None and wanted.lower() != "png":

@@ -77,6 +77,9 @@ def test_a_running_job_stops_before_its_next_step_and_writes_no_result(
         False,
     )
     assert progress["remedies"] == ["retry"]
+    refused = tech.get(f"/api/jobs/{job.pk}/result/")
+    assert refused.status_code == 400
+    assert refused.json() == {"state": ["The job is cancelled; there is no result."]}
 
     new = services.retry_job(job, tech.user)
     assert (new.state, new.strength, new.cell_count) == (JobState.QUEUED, job.strength, job.cell_count)
