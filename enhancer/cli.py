@@ -295,7 +295,7 @@ def _train(args) -> int:
 
 def _enhance(args) -> int:
     from .inference import SHIPPED_MODEL, Enhancer
-    from .io import LOSSY_FORMATS, write_karyogram
+    from .io import encode_as_written
 
     if not 0.0 <= args.strength <= 1.0:
         raise ValueError("--strength must be between 0 and 1")
@@ -304,14 +304,14 @@ def _enhance(args) -> int:
     given = json.loads(args.layout.read_text()) if args.layout else None
     result = enhancer.enhance(karyogram, cells=args.cells, strength=args.strength, layout=given)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    write_karyogram(result.pixels, karyogram.info, args.output)
+    data, written = encode_as_written(result.pixels, karyogram.info)
+    args.output.write_bytes(data)
     guarded = {label: v for label, v in result.guard.items() if not v.passed}
     for label, verdict in guarded.items():
         print(verdict.describe(label))
     if result.staining is not None:
         print(result.staining.describe())
-    lossy = karyogram.info.format in LOSSY_FORMATS
-    print(result.report(karyogram, read_karyogram(args.output).pixels if lossy else None).describe())
+    print(result.report(karyogram, written).describe())
     print(
         f"enhanced {len(result.outputs)} cells on {enhancer.device} ({len(guarded)} held back by the fidelity "
         f"guard); written to {args.output}"

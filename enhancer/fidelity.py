@@ -20,7 +20,6 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from .metrics import (
-    GRID_FLOOR,
     LengthReference,
     axis_profile,
     background_and_threshold,
@@ -111,7 +110,7 @@ class _Reference:
         )
         self.settled = ~outline_band  # farther than OUTLINE_TOLERANCE_PX from the input's outline
         self.inner = ndi.binary_erosion(self.mask, iterations=2)
-        self.grid = max(grid_energy(image, self.inner, data_range, eroded=True), GRID_FLOOR)
+        self.grid = grid_energy(image, self.inner, data_range, eroded=True)
         self.darkness = self.background - image[self.near]
         self.axes = medial_axes(self.mask)
         self.profiles = [axis_profile(image, a, self.mask, data_range) for a in self.axes]
@@ -148,7 +147,7 @@ class _Reference:
         candidate = self.tone_matched(candidate[self.box])
         measures: dict[str, float] = {
             "grid_ratio": round(
-                max(grid_energy(candidate, self.inner, self.data_range, eroded=True), GRID_FLOOR) / self.grid,
+                grid_energy(candidate, self.inner, self.data_range, eroded=True) / self.grid,
                 3,
             )
         }

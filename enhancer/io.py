@@ -21,7 +21,7 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 80_000_000
 FORMATS = ("PNG", "TIFF", "JPEG", "BMP")
 SUFFIX = {"PNG": ".png", "TIFF": ".tif", "JPEG": ".jpg", "BMP": ".bmp"}  # what a result is written as
-LOSSY_FORMATS = frozenset({"JPEG"})  # whose encoding changes the pixels written
+_LOSSY_FORMATS = frozenset({"JPEG"})  # whose encoding changes the pixels it writes
 READABLE_SUFFIXES = frozenset({*SUFFIX.values(), ".tiff", ".jpeg"})  # file names taken as karyograms
 
 
@@ -102,6 +102,13 @@ def encode_karyogram(pixels: np.ndarray, info: ImageInfo) -> bytes:
     buffer = io.BytesIO()
     write_karyogram(pixels, info, buffer)
     return buffer.getvalue()
+
+
+def encode_as_written(pixels: np.ndarray, info: ImageInfo) -> tuple[bytes, np.ndarray]:
+    """The bytes `write_karyogram` would write, and the pixels a reader decodes from them: `pixels` itself,
+    except in a lossy format (JPEG), whose encoding moves some grey levels."""
+    data = encode_karyogram(pixels, info)
+    return data, read_karyogram(data).pixels if info.format in _LOSSY_FORMATS else pixels
 
 
 def _read_bounded(source, max_bytes: int) -> bytes:

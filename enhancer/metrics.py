@@ -298,19 +298,18 @@ def band_correlation(gt: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
 
 def grid_energy(image: np.ndarray, mask: np.ndarray, data_range: float = 1.0, eroded: bool = False) -> float:
     """RMS of the 2×2 checkerboard response inside the mask eroded by 2 px (pass `eroded=True` when
-    it is already): the period-2 grid that transposed convolutions paint, in units of data_range."""
+    it is already): the period-2 grid that transposed convolutions paint, in units of data_range, at
+    least GRID_FLOOR (so that a ratio of two is never one of near-zeros, nor of an empty mask's)."""
     inner = mask if eroded else ndi.binary_erosion(mask, iterations=2)
     if not inner.any():
-        return 0.0
+        return GRID_FLOOR
     response = ndi.convolve(image.astype(np.float64), np.array([[1, -1], [-1, 1]]) / 4, mode="nearest")
-    return float(np.sqrt(np.mean(response[inner] ** 2))) / data_range
+    return max(float(np.sqrt(np.mean(response[inner] ** 2))) / data_range, GRID_FLOOR)
 
 
 def grid_ratio(image: np.ndarray, reference: np.ndarray, mask: np.ndarray, data_range: float = 1.0) -> float:
-    """Grid energy of `image` over that of `reference`, both floored at GRID_FLOOR."""
-    return max(grid_energy(image, mask, data_range), GRID_FLOOR) / max(
-        grid_energy(reference, mask, data_range), GRID_FLOOR
-    )
+    """Grid energy of `image` over that of `reference`."""
+    return grid_energy(image, mask, data_range) / grid_energy(reference, mask, data_range)
 
 
 def halo(image: np.ndarray, mask: np.ndarray, background: float, data_range: float = 1.0) -> float:
@@ -362,7 +361,7 @@ class KaryogramReference:
                 self.pairs.append(((slice(y0, y1), slice(x0, x1)), slot, pair))
         self.homolog_corr = self._homologs(original)
         self.band_contrast = band_contrast(original, self.mask)
-        self.grid_energy = max(grid_energy(original, self.mask, data_range), GRID_FLOOR)
+        self.grid_energy = grid_energy(original, self.mask, data_range)
 
     def _in_slots(self) -> np.ndarray:
         """True inside the slot boxes."""
@@ -386,8 +385,7 @@ class KaryogramReference:
         return {
             "mask_iou": mask_iou(self.mask, mask),
             "length_ratio": self.length.ratio(mask),
-            "grid_ratio": max(grid_energy(enhanced, self.mask, self.data_range), GRID_FLOOR)
-            / self.grid_energy,
+            "grid_ratio": grid_energy(enhanced, self.mask, self.data_range) / self.grid_energy,
             "band_contrast_ratio": band_contrast(enhanced, self.mask) / max(self.band_contrast, 1e-9),
             "homolog_corr_before": self.homolog_corr,
             "homolog_corr_after": self._homologs(enhanced),

@@ -58,7 +58,7 @@
           el.hidden = !remedies.includes("split");
           if (panels) el.textContent = `Split into ${panels} karyograms`;
         });
-        if (["done", "failed", "cancelled"].includes(job.state)) {
+        if (job.active === false) {  // it ended: done, failed or cancelled
           clearInterval(timer);
           polled.delete(id);
           if (status && status.dataset.job === String(id)) window.location.reload();

@@ -11,6 +11,7 @@ from enhancer.io import (
     DEFAULT_MAX_PIXELS,
     ImageError,
     ImageInfo,
+    encode_as_written,
     encode_karyogram,
     read_karyogram,
     write_karyogram,
@@ -49,6 +50,14 @@ def test_jpeg_keeps_format_and_size():
     info = ImageInfo("JPEG", 60, 40, 3, 8)
     back = read_karyogram(encode_karyogram(RGB8, info))
     assert back.info == info
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_the_pixels_as_written_are_what_a_reader_decodes(fmt):
+    data, written = encode_as_written(RGB8, ImageInfo(fmt, 60, 40, 3, 8))
+    assert data == encode_karyogram(RGB8, ImageInfo(fmt, 60, 40, 3, 8))
+    np.testing.assert_array_equal(written, read_karyogram(data).pixels)
+    assert np.array_equal(written, RGB8) == (fmt == "PNG")  # a JPEG's encoding moved some grey levels
 
 
 def test_grey_view_is_luma_in_unit_range():

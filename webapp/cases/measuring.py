@@ -22,12 +22,10 @@ from .models import EnhancementJob
 logger = logging.getLogger(__name__)
 
 REFERENCES_KEPT = 4  # jobs per process whose original stays measured
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 _references: OrderedDict[str, KaryogramReference] = OrderedDict()
 _lock = threading.Lock()
-
-
-Box = tuple[int, int, int, int]
 
 
 def _reference(job: EnhancementJob, boxes: list[Box], original: np.ndarray, keep: bool) -> KaryogramReference:

@@ -142,6 +142,9 @@ class JobProgressSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text='where the job stands, in words: its state, or "Cancelling" once a cancel is asked',
     )
+    active = serializers.BooleanField(
+        source="is_active", read_only=True, help_text="whether the job is still queued or running"
+    )
     cancellable = serializers.BooleanField(
         source="is_cancellable", read_only=True, help_text="whether POST cancel/ can still stop it"
     )
@@ -171,6 +174,7 @@ class JobProgressSerializer(serializers.ModelSerializer):
             "state",
             "stage",
             "progress",
+            "active",
             "cancellable",
             "error",
             "waiting_for_worker",

@@ -27,10 +27,10 @@ from PIL import Image
 
 from enhancer.cells import CellTransform, PreparedCells, prepare_cells
 from enhancer.io import (
-    LOSSY_FORMATS,
     DecodedKaryogram,
     ImageError,
     ImageInfo,
+    encode_as_written,
     encode_karyogram,
     read_karyogram,
 )
@@ -363,14 +363,11 @@ def _write_result(job: EnhancementJob, pixels: np.ndarray, original: np.ndarray)
     png_info = ImageInfo("PNG", info.width, info.height, min(info.channels, 3), info.bit_depth)
     png_pixels = pixels[..., :3] if pixels.ndim == 3 else pixels
     version = secrets.token_hex(4)
-    served = pixels
     if np.array_equal(pixels, original):
         with job.karyogram.original.open("rb") as uploaded:
-            data = uploaded.read()
+            data, served = uploaded.read(), original
     else:
-        data = encode_karyogram(pixels, info)
-        if info.format in LOSSY_FORMATS:
-            served = read_karyogram(data).pixels
+        data, served = encode_as_written(pixels, info)
     job.result.name = put_file(f"jobs/{job.uid}/enhanced-{version}{job.karyogram.suffix}", data)
     job.result_png.name = (
         job.result.name
@@ -398,8 +395,10 @@ def measure_unmeasured(job: EnhancementJob) -> None:
     """Measure the result of a job that finished before results were measured (its `report` empty), when it is
     first shown. Kept only while that result is still the one served: a strength change committed meanwhile
     keeps its own report. A result that cannot be measured (its files gone) is logged and shown as it is."""
+    if job.state != JobState.DONE or job.report is not None or not job.result:
+        return
     boxes = [tuple(c.box) for c in job.cell_rows.all()]
-    if job.state != JobState.DONE or job.report is not None or not job.result or not boxes:
+    if not boxes:
         return
     try:
         original, served = original_pixels(job), read_karyogram(read_file(job.result.name)).pixels

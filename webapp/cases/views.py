@@ -289,7 +289,7 @@ class JobCancelView(TechnologistPage, View):
     or its case's)."""
 
     def post(self, request, pk):
-        job = get_object_or_404(EnhancementJob.objects.select_related("karyogram"), pk=pk)
+        job = get_object_or_404(EnhancementJob.objects.select_related("karyogram__case"), pk=pk)
         cancelled = EnhancementJob.objects.cancel(job.pk)
         if cancelled is None:
             job.refresh_from_db()

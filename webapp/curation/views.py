@@ -293,7 +293,7 @@ class ModelListView(CuratorPage, View):
 
 
 class ModelEvaluationStatusView(CuratorPage, View):
-    """A version's evaluation as JSON in the job API's terms (state, stage, progress, error, waiting_for_worker),
+    """A version's evaluation as JSON in the job API's terms (state, stage, progress, active, error, waiting_for_worker),
     which progress.js polls on the models page; 404 for a version never sent to be evaluated."""
 
     def get(self, request, pk):
@@ -306,6 +306,7 @@ class ModelEvaluationStatusView(CuratorPage, View):
                 "state": work.state,
                 "stage": work.get_state_display(),
                 "progress": work.progress,
+                "active": work.is_active,
                 "error": work.error,
                 "waiting_for_worker": work.waiting_for_worker,
                 "by_training_run": isinstance(work, TrainingRun),

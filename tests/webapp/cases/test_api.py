@@ -59,6 +59,7 @@ def test_polling_a_job_reads_its_progress_without_an_audit_event_each_second(api
         "state": "slicing",
         "stage": job.get_state_display(),
         "progress": 40,
+        "active": True,
         "cancellable": True,
         "error": "",
         "waiting_for_worker": job.waiting_for_worker,

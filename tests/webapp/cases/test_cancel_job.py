@@ -77,6 +77,7 @@ def test_a_running_job_stops_before_its_next_step_and_writes_no_result(
         False,
     )
     assert progress["remedies"] == ["retry"]
+    assert progress["active"] is False  # progress.js stops polling and shows the ended job
     refused = tech.get(f"/api/jobs/{job.pk}/result/")
     assert refused.status_code == 400
     assert refused.json() == {"state": ["The job is cancelled; there is no result."]}

@@ -65,6 +65,7 @@ def test_the_status_follows_an_evaluation_from_queued_to_done(curator, sent, eva
         "state": "queued",
         "stage": "Queued",
         "progress": 0,
+        "active": True,
         "error": "",
         "waiting_for_worker": "",  # just queued: a worker may be about to take it
         "by_training_run": False,
@@ -82,6 +83,7 @@ def test_the_status_follows_an_evaluation_from_queued_to_done(curator, sent, eva
     assert evaluate_as.halfway == [[54]]  # walk-through: the bar stood at its start for the whole run
     status = _status(curator, version)
     assert (status["state"], status["progress"], status["error"]) == ("done", 100, "")
+    assert status["active"] is False  # progress.js stops polling
     row = _row(curator.get("/curation/models/").content.decode(), "uploaded-one")
     assert "0.620" in row and "data-poll" not in row and ">Activate</button>" in row
 
